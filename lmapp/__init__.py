@@ -1,0 +1,1 @@
+"""lmapp: loss-landscape exploration with energy-landscape methods."""
