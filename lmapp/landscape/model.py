@@ -1,0 +1,258 @@
+"""Models as landscapes: a model spec plus data becomes kernels + arguments over free parameters.
+
+Every model exposes the same jitted triple ``fg(w, args)``, ``hvp(w, v, args)``,
+``hessian(w, args)`` so that the minimiser, basin-hopping and verification engines run on
+any of them without the GIL.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+import numba
+
+from ..engines import mlp, regression
+from ..engines.canonical import canonicalize
+from .locality import locality_mask
+
+LOSSES = ("ce", "appauc")
+
+
+class ModelError(ValueError):
+    """A model specification that cannot be built (message is user-facing)."""
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What to explore: network architecture and loss (SPEC §1.1), or the regression model."""
+
+    kind: str = "mlp"  # "mlp" or "regression"
+    hidden: tuple[int, ...] = (3,)
+    lam: float = 1e-2
+    loss: str = "ce"  # "ce" (cross-entropy) or "appauc"
+    beta: float = 50.0  # appAUC sigmoid steepness
+    reg_bias: bool = True  # λ‖V‖² over all weights (True) or non-bias weights only (False)
+    locality: int | None = None  # keep the k nearest neighbour links (None = fully connected)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
+        if self.kind not in ("mlp", "regression"):
+            raise ModelError(f"unknown model kind {self.kind!r} (use 'mlp' or 'regression')")
+        if self.kind == "mlp":
+            if not 1 <= len(self.hidden) <= 3 or min(self.hidden) < 1:
+                raise ModelError(f"hidden layers must be 1 to 3 sizes ≥ 1, got {list(self.hidden)}")
+            if self.loss not in LOSSES:
+                raise ModelError(f"unknown loss {self.loss!r} (use one of {', '.join(LOSSES)})")
+            if self.locality is not None and self.locality < 1:
+                raise ModelError(f"locality must be ≥ 1, got {self.locality}")
+        if not (math.isfinite(self.lam) and self.lam >= 0):
+            raise ModelError(f"λ must be a finite number ≥ 0, got {self.lam}")
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["hidden"] = list(self.hidden)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "ModelSpec":
+        known = {k: d[k] for k in cls.__dataclass_fields__ if k in d}
+        return cls(**known)
+
+
+@dataclass
+class Model:
+    """A landscape: jitted kernels, their data arguments and the parameter layout."""
+
+    spec: ModelSpec
+    fg_kernel: Callable
+    hvp_kernel: Callable
+    hessian_kernel: Callable
+    args: tuple
+    n_params: int
+    sizes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    free: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    n_full: int = 0
+    n_classes: int = 0
+
+    # -- energies -------------------------------------------------------------------------
+    def loss(self, w: np.ndarray) -> float:
+        return float(self.fg_kernel(np.ascontiguousarray(w, float), self.args)[0])
+
+    def grad(self, w: np.ndarray) -> np.ndarray:
+        return self.fg_kernel(np.ascontiguousarray(w, float), self.args)[1]
+
+    def fg(self, w: np.ndarray) -> tuple[float, np.ndarray]:
+        f, g = self.fg_kernel(np.ascontiguousarray(w, float), self.args)
+        return float(f), g
+
+    def hvp(self, w: np.ndarray, v: np.ndarray) -> np.ndarray:
+        return self.hvp_kernel(np.ascontiguousarray(w, float), np.ascontiguousarray(v, float),
+                               self.args)
+
+    def hessian(self, w: np.ndarray) -> np.ndarray:
+        return self.hessian_kernel(np.ascontiguousarray(w, float), self.args)
+
+    # -- structure ------------------------------------------------------------------------
+    @property
+    def is_network(self) -> bool:
+        return self.n_full > 0
+
+    @property
+    def n_symmetry_zero_modes(self) -> int:
+        """Exact zero Hessian modes every stationary point has (softmax output-bias shift when
+        the biases are not regularised)."""
+        return 1 if self.is_network and not self.spec.reg_bias else 0
+
+    def full(self, w: np.ndarray) -> np.ndarray:
+        """Full parameter vector (frozen locality weights as zeros)."""
+        return mlp.expand(np.ascontiguousarray(w, float), self.free, self.n_full)
+
+    def canonical(self, w: np.ndarray) -> np.ndarray:
+        """Symmetry-canonical representative of ``w`` (identity for non-network models)."""
+        if not self.is_network:
+            return np.array(w, float)
+        wf = canonicalize(self.full(w), self.sizes, self.spec.locality is None)
+        return wf[self.free]
+
+    def layers(self, w: np.ndarray) -> list[dict[str, np.ndarray]]:
+        """Per-layer weights ``[{"W": (out, in), "b": (out,)}, ...]`` from the input side."""
+        if not self.is_network:
+            return [{"q": np.array(w, float)}]
+        wf = self.full(w)
+        woff, boff, _, _, _ = mlp.layer_offsets(self.sizes)
+        out = []
+        for l in range(len(self.sizes) - 1):
+            n_in, n_out = int(self.sizes[l]), int(self.sizes[l + 1])
+            out.append({"W": wf[woff[l]:woff[l] + n_in * n_out].reshape(n_out, n_in).copy(),
+                        "b": wf[boff[l]:boff[l] + n_out].copy()})
+        return out
+
+    def random_start(self, rng: np.random.Generator, scale: float = 1.0) -> np.ndarray:
+        """A random starting point, uniform in [−scale, scale] per free parameter."""
+        return rng.uniform(-scale, scale, self.n_params)
+
+    # -- predictions ----------------------------------------------------------------------
+    def predict_proba(self, w: np.ndarray, X: np.ndarray) -> np.ndarray:
+        """Class probabilities (N, C) on inputs X (networks only)."""
+        if not self.is_network:
+            raise ModelError("predict_proba needs a classifier network")
+        return mlp.predict_proba(np.ascontiguousarray(w, float),
+                                 np.ascontiguousarray(X, float), self.sizes, self.free,
+                                 self.n_full)
+
+    def predict(self, w: np.ndarray, X: np.ndarray) -> np.ndarray:
+        """Predicted class per row for a network, or the model value for regression."""
+        if not self.is_network:
+            return regression.model(np.ascontiguousarray(w, float),
+                                    np.ascontiguousarray(X, float).reshape(-1))
+        return np.argmax(self.predict_proba(w, X), axis=1)
+
+
+def build_model(spec: ModelSpec, X: np.ndarray, y: np.ndarray, n_classes: int) -> Model:
+    """Bind a model spec to training data (X, y) and return the landscape ``Model``."""
+    X = np.ascontiguousarray(X, float)
+    if spec.kind == "regression":
+        if X.ndim != 2 or X.shape[1] != 1:
+            raise ModelError("the regression model needs one input column")
+        args = (np.ascontiguousarray(X[:, 0]), np.ascontiguousarray(y, float))
+        return Model(spec, regression.fg, regression.hvp, regression.hessian, args,
+                     regression.N_PARAMS)
+    if n_classes < 2:
+        raise ModelError("a classifier needs at least two classes")
+    if spec.loss == "appauc" and n_classes != 2:
+        raise ModelError(f"the appAUC loss is for binary problems; this dataset has {n_classes} classes")
+    sizes = np.array([X.shape[1], *spec.hidden, n_classes], np.int64)
+    woff, boff, _, n_full, _ = mlp.layer_offsets(sizes)
+    keep = np.ones(n_full, bool)
+    reg = np.ones(n_full)
+    if spec.locality is not None:
+        for l, mask in enumerate(locality_mask(list(sizes), spec.locality)):
+            keep[woff[l]:woff[l] + mask.size] = mask.ravel()
+    if not spec.reg_bias:
+        for l in range(len(sizes) - 1):
+            reg[boff[l]:boff[l] + sizes[l + 1]] = 0.0
+    free = np.flatnonzero(keep).astype(np.int64)
+    loss_kind = mlp.APPAUC if spec.loss == "appauc" else mlp.CROSS_ENTROPY
+    args = (X, np.ascontiguousarray(y, np.int64), sizes, free, reg, float(spec.lam), loss_kind,
+            float(spec.beta))
+    return Model(spec, mlp.fg, mlp.hvp, mlp.hessian, args, int(free.size), sizes, free,
+                 int(n_full), n_classes)
+
+
+def user_model(fg: Callable, n_params: int, *, hessian: Callable | None = None,
+               args: tuple = ()) -> Model:
+    """Explore a user-supplied loss ``fg(w, args) -> (loss, grad)``.
+
+    A numba ``@njit`` function (or one numba can compile) runs without the GIL; any other
+    Python function is called through numba's object mode (slower, but the same engines
+    apply). Without ``hessian(w, args)`` the Hessian is the central finite difference of the
+    gradient.
+    """
+    probe = np.zeros(int(n_params))
+    fg_j = _compiled(fg, probe, args)
+    if fg_j is None:
+        fg_j = _objmode_fg(fg)
+    if hessian is None:
+        hess_j = _fd_hessian(fg_j)
+    else:
+        hess_j = _compiled(hessian, probe, args) or _objmode_hessian(hessian)
+    return Model(ModelSpec(kind="mlp", hidden=(1,)), fg_j, _hvp_from_hessian(hess_j), hess_j,
+                 args, int(n_params))
+
+
+def _compiled(func: Callable, probe: np.ndarray, args: tuple) -> Callable | None:
+    """``func`` as a jitted function, or None when numba cannot compile it."""
+    if isinstance(func, numba.core.registry.CPUDispatcher):
+        return func
+    jitted = numba.njit(func)
+    try:
+        jitted(probe, args)
+    except (numba.core.errors.TypingError, numba.core.errors.UnsupportedError,
+            numba.core.errors.LoweringError):
+        return None
+    return jitted
+
+
+def _objmode_fg(func: Callable) -> Callable:
+    @numba.njit
+    def fg(w, args):
+        with numba.objmode(f="float64", g="float64[:]"):
+            f0, g0 = func(w, args)
+            f = float(f0)
+            g = np.ascontiguousarray(g0, dtype=np.float64)
+        return f, g
+    return fg
+
+
+def _objmode_hessian(func: Callable) -> Callable:
+    @numba.njit
+    def hessian(w, args):
+        with numba.objmode(H="float64[:,:]"):
+            H = np.ascontiguousarray(func(w, args), dtype=np.float64)
+        return H
+    return hessian
+
+
+def _fd_hessian(fg_j: Callable) -> Callable:
+    @numba.njit
+    def hessian(w, args):
+        P = w.shape[0]
+        H = np.empty((P, P))
+        for i in range(P):
+            h = 1e-5 * max(1.0, abs(w[i]))
+            wp = w.copy()
+            wp[i] += h
+            wm = w.copy()
+            wm[i] -= h
+            H[:, i] = (fg_j(wp, args)[1] - fg_j(wm, args)[1]) / (2.0 * h)
+        return 0.5 * (H + H.T)
+    return hessian
+
+
+def _hvp_from_hessian(hess_j: Callable) -> Callable:
+    @numba.njit
+    def hvp(w, v, args):
+        return hess_j(w, args) @ v
+    return hvp

@@ -1,0 +1,52 @@
+"""Encoding of arrays (as .npy bytes) and dicts (as JSON text) for storage in SQLite.
+
+Only plain numeric/string arrays and JSON values are stored, so a project file never
+carries executable Python objects.
+"""
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import numpy as np
+
+from .errors import ProjectError
+
+
+def array_to_blob(array: np.ndarray) -> bytes:
+    """Serialise an array (any shape, dtype and byte order kept) to .npy bytes."""
+    array = np.asarray(array)
+    if array.dtype.hasobject:
+        raise ProjectError(f"cannot store an array of Python objects (dtype {array.dtype})")
+    buffer = io.BytesIO()
+    np.lib.format.write_array(buffer, array)
+    return buffer.getvalue()
+
+
+def blob_to_array(blob: bytes) -> np.ndarray:
+    """Read .npy bytes written by array_to_blob; object arrays are refused by numpy."""
+    try:
+        return np.lib.format.read_array(io.BytesIO(blob))
+    except (ValueError, OSError, EOFError) as exc:
+        raise ProjectError(f"stored array is unreadable: {exc}") from exc
+
+
+def _json_default(value: Any) -> Any:
+    """Make numpy scalars and arrays JSON-able (as Python numbers and nested lists)."""
+    if isinstance(value, (np.generic, np.ndarray)):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def to_json(value: Any) -> str:
+    """Deterministic JSON text (sorted keys); tuples come back as lists."""
+    try:
+        return json.dumps(value, sort_keys=True, default=_json_default)
+    except (TypeError, ValueError) as exc:
+        raise ProjectError(f"value cannot be stored as JSON: {exc}") from exc
+
+
+def from_json(text: str) -> Any:
+    """Inverse of to_json."""
+    return json.loads(text)

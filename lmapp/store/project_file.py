@@ -1,0 +1,401 @@
+"""ProjectFile: one SQLite file (`*.lmapp`) holding a whole project.
+
+Every write is one explicit transaction, so a killed writer loses at most its last batch;
+WAL mode lets other processes read (open(..., readonly=True)) while one process writes.
+One ProjectFile may be shared between threads: all access goes through one lock.
+"""
+from __future__ import annotations
+
+import datetime
+import importlib.metadata
+import sqlite3
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+
+from . import schema
+from .codec import array_to_blob, blob_to_array, from_json, to_json
+from .errors import ProjectError
+from .rows import MINIMUM_FIELDS, TRANSITION_STATE_FIELDS, as_int, as_real, prepare_rows
+
+# (result key, SQL expression, dtype) of the columns returned as arrays; missing integers
+# read back as -1 and missing reals as NaN.
+_MINIMA_COLUMNS = (
+    ("id", "id", np.int64), ("loss", "loss", np.float64), ("rms_grad", "rms_grad", np.float64),
+    ("hessian_index", "COALESCE(hessian_index, -1)", np.int64),
+    ("min_eig", "min_eig", np.float64), ("lpphe", "lpphe", np.float64),
+    ("n_zero_modes", "COALESCE(n_zero_modes, -1)", np.int64),
+    ("run_id", "COALESCE(run_id, -1)", np.int64), ("walker", "COALESCE(walker, -1)", np.int64),
+    ("step", "COALESCE(step, -1)", np.int64), ("found_at", "found_at", np.float64),
+)
+_TRANSITION_STATE_COLUMNS = (
+    ("id", "id", np.int64), ("loss", "loss", np.float64), ("rms_grad", "rms_grad", np.float64),
+    ("eigenvalue", "eigenvalue", np.float64), ("lpphe", "lpphe", np.float64),
+    ("min1", "min1", np.int64), ("min2", "min2", np.int64),
+    ("run_id", "COALESCE(run_id, -1)", np.int64), ("found_at", "found_at", np.float64),
+)
+_RUN_KEYS = ("id", "kind", "params", "seed", "status", "started_at", "finished_at", "elapsed", "stats")
+
+
+def _lmapp_version() -> str:
+    """Installed lmapp version, recorded in new files for provenance."""
+    try:
+        return importlib.metadata.version("lmapp")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _sidecars(path: Path) -> tuple[Path, Path]:
+    """SQLite's WAL and shared-memory files belonging to `path`."""
+    return path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")
+
+
+def _require_dict(value: Any, what: str) -> dict:
+    if not isinstance(value, dict):
+        raise ProjectError(f"{what} must be a dict, got {type(value).__name__}")
+    return value
+
+
+def _encode_walker_states(states: list[tuple[dict, np.ndarray]]) -> list[tuple[int, str, bytes]]:
+    """(walker index, state JSON, coordinates blob) for each walker, validated up front."""
+    encoded = []
+    for walker, (state, x) in enumerate(states):
+        encoded.append((walker, to_json(_require_dict(state, f"walker {walker} state")), array_to_blob(x)))
+    return encoded
+
+
+class ProjectFile:
+    """An open project file; create with ProjectFile.create, open with ProjectFile.open."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection, readonly: bool) -> None:
+        self.path = path
+        self.readonly = readonly
+        self._conn: sqlite3.Connection | None = conn
+        self._lock = threading.RLock()
+
+    # ------------------------------------------------------------------ life cycle
+    @classmethod
+    def create(cls, path: str | Path, *, dataset_spec: dict, dataset_arrays: dict[str, np.ndarray],
+               model_spec: dict, name: str | None = None) -> "ProjectFile":
+        """Create a new project file in one transaction; on any failure no file is left behind."""
+        path = Path(path).absolute()
+        missing = [key for key in schema.DATASET_ARRAYS if key not in dataset_arrays]
+        extra = sorted(set(dataset_arrays) - set(schema.DATASET_ARRAYS))
+        if missing or extra:
+            raise ProjectError(f"dataset arrays must be exactly {list(schema.DATASET_ARRAYS)} "
+                               f"(missing {missing}, unexpected {extra})")
+        blobs = [array_to_blob(dataset_arrays[key]) for key in schema.DATASET_ARRAYS]
+        dataset_json = to_json(_require_dict(dataset_spec, "dataset_spec"))
+        model_json = to_json(_require_dict(model_spec, "model_spec"))
+        meta = {"created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                "lmapp_version": _lmapp_version(), "name": path.stem if name is None else str(name)}
+        if _sidecars(path)[0].exists():
+            raise ProjectError(f"{path}: a leftover SQLite journal ({path.name}-wal) exists; not creating")
+        try:
+            path.open("xb").close()  # claims the path atomically; an empty file is an empty database
+        except FileExistsError as exc:
+            raise ProjectError(f"{path}: file already exists; not overwriting it") from exc
+        except OSError as exc:
+            raise ProjectError(f"{path}: cannot create project file: {exc}") from exc
+        conn = None
+        try:
+            conn = schema.connect(path, readonly=False)
+            (mode,), = conn.execute("PRAGMA journal_mode = WAL").fetchall()  # persistent, in the file header
+            if mode != "wal":
+                raise ProjectError(f"{path}: cannot use WAL journal mode here (got {mode!r})")
+            conn.execute("BEGIN IMMEDIATE")
+            schema.create_schema(conn, meta)
+            conn.execute(f"INSERT INTO dataset (id, spec, {', '.join(schema.DATASET_ARRAYS)}) "
+                         "VALUES (1, ?, ?, ?, ?, ?)", (dataset_json, *blobs))
+            conn.execute("INSERT INTO model (id, spec) VALUES (1, ?)", (model_json,))
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            if conn is not None:
+                conn.close()
+            for leftover in (path, *_sidecars(path)):
+                leftover.unlink(missing_ok=True)
+            if isinstance(exc, sqlite3.Error):
+                raise ProjectError(f"{path}: cannot create project file: {exc}") from exc
+            raise
+        return cls(path, conn, readonly=False)
+
+    @classmethod
+    def open(cls, path: str | Path, *, readonly: bool = False) -> "ProjectFile":
+        """Open an existing project; a non-project file or another schema version is refused
+        without being changed."""
+        path = Path(path).absolute()
+        if not path.is_file():
+            raise ProjectError(f"{path}: no such project file")
+        try:
+            conn = schema.connect(path, readonly=readonly)
+        except sqlite3.Error as exc:
+            raise ProjectError(f"{path}: cannot open: {exc}") from exc
+        try:
+            schema.check_project(conn, path)
+        except BaseException:
+            conn.close()
+            raise
+        return cls(path, conn, readonly=readonly)
+
+    def close(self) -> None:
+        """Close the connection (idempotent); later calls raise ProjectError."""
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def __enter__(self) -> "ProjectFile":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"ProjectFile({str(self.path)!r}, readonly={self.readonly})"
+
+    # ------------------------------------------------------------------ low level
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise ProjectError(f"{self.path}: project file is closed")
+        return self._conn
+
+    def _query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        """All rows of one SELECT (a single statement sees one consistent snapshot)."""
+        with self._lock:
+            try:
+                return self._connection().execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                raise ProjectError(f"{self.path}: read failed: {exc}") from exc
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """Hold the lock and one write transaction: all of it is committed or none of it."""
+        with self._lock:
+            if self.readonly:
+                raise ProjectError(f"{self.path}: project is open read-only; cannot write")
+            conn = self._connection()
+            try:
+                conn.execute("BEGIN IMMEDIATE")  # take the write lock now, not at the first write
+                try:
+                    yield conn
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as exc:
+                raise ProjectError(f"{self.path}: write failed, nothing written: {exc}") from exc
+
+    @staticmethod
+    def _check_n_params(conn: sqlite3.Connection, n_params: int | None) -> None:
+        """All weight vectors in a project (minima and transition states) have one length."""
+        if n_params is None:
+            return
+        for table in ("minima", "transition_states"):
+            row = conn.execute(f"SELECT weights FROM {table} ORDER BY id LIMIT 1").fetchone()
+            if row is not None:
+                stored = blob_to_array(row[0]).size
+                if stored != n_params:
+                    raise ProjectError(f"weights have length {n_params}, but this project's have {stored}")
+                return
+
+    @staticmethod
+    def _insert(conn: sqlite3.Connection, table: str, fields: dict[str, str],
+                rows: list[tuple], run_id: int | None) -> list[int]:
+        columns = [*fields, "run_id"]
+        sql = (f"INSERT INTO {table} ({', '.join(columns)}) "
+               f"VALUES ({', '.join('?' * len(columns))})")
+        return [conn.execute(sql, (*row, run_id)).lastrowid for row in rows]
+
+    def _arrays(self, table: str, columns: tuple, order_by: str, with_weights: bool) -> dict[str, np.ndarray]:
+        exprs = [expr for _, expr, _ in columns] + (["weights"] if with_weights else [])
+        rows = self._query(f"SELECT {', '.join(exprs)} FROM {table} ORDER BY {order_by}")
+        values = list(zip(*rows)) if rows else [()] * len(exprs)
+        result = {key: np.array(col, dtype=dtype) for (key, _, dtype), col in zip(columns, values)}
+        if with_weights:
+            result["weights"] = (np.stack([blob_to_array(blob) for blob in values[-1]]) if rows
+                                 else np.zeros((0, 0), dtype=np.float64))
+        return result
+
+    # ------------------------------------------------------------------ project description
+    def dataset(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """The dataset spec and its arrays X_train, y_train, X_test, y_test (dtypes as stored)."""
+        (spec, *blobs), = self._query(f"SELECT spec, {', '.join(schema.DATASET_ARRAYS)} FROM dataset")
+        return from_json(spec), {key: blob_to_array(blob) for key, blob in zip(schema.DATASET_ARRAYS, blobs)}
+
+    def model_spec(self) -> dict:
+        """The model spec given at creation."""
+        (spec,), = self._query("SELECT spec FROM model")
+        return from_json(spec)
+
+    def meta(self) -> dict[str, str]:
+        """File metadata: format, schema_version, created_at, lmapp_version, name."""
+        return dict(self._query("SELECT key, value FROM meta"))
+
+    # ------------------------------------------------------------------ runs
+    def start_run(self, kind: str, params: dict, seed: int | None) -> int:
+        """Record a new run with status 'running'; returns its id."""
+        if not isinstance(kind, str) or not kind:
+            raise ProjectError(f"run kind must be a non-empty string, got {kind!r}")
+        params_json = to_json(_require_dict(params, "run params"))
+        seed = as_int(seed, "seed")
+        with self._transaction() as conn:
+            return conn.execute(
+                "INSERT INTO runs (kind, params, seed, status, started_at, stats) "
+                "VALUES (?, ?, ?, 'running', ?, '{}')", (kind, params_json, seed, time.time())).lastrowid
+
+    def update_run(self, run_id: int, *, status: str | None = None, stats: dict | None = None,
+                   elapsed: float | None = None) -> None:
+        """Change a run's status, stats and/or elapsed time; a final status sets finished_at."""
+        with self._transaction() as conn:
+            self._update_run(conn, run_id, status=status, stats=stats, elapsed=elapsed)
+
+    @staticmethod
+    def _update_run(conn: sqlite3.Connection, run_id: int, *, status: str | None,
+                    stats: dict | None, elapsed: float | None) -> None:
+        run_id = as_int(run_id, "run_id", required=True)
+        assignments: dict[str, Any] = {}
+        if status is not None:
+            if status not in schema.RUN_STATUSES:
+                raise ProjectError(f"run status must be one of {schema.RUN_STATUSES}, got {status!r}")
+            assignments["status"] = status
+            assignments["finished_at"] = time.time() if status in schema.FINAL_STATUSES else None
+        if stats is not None:
+            assignments["stats"] = to_json(_require_dict(stats, "run stats"))
+        if elapsed is not None:
+            assignments["elapsed"] = as_real(elapsed, "elapsed", finite=True)
+        if assignments:
+            sets = ", ".join(f"{column} = ?" for column in assignments)
+            found = conn.execute(f"UPDATE runs SET {sets} WHERE id = ?", (*assignments.values(), run_id)).rowcount
+        else:
+            found = conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is not None
+        if not found:
+            raise ProjectError(f"no run with id {run_id}")
+
+    def runs(self) -> list[dict]:
+        """All runs in id order, params and stats decoded."""
+        result = []
+        for row in self._query(f"SELECT {', '.join(_RUN_KEYS)} FROM runs ORDER BY id"):
+            run = dict(zip(_RUN_KEYS, row))
+            run["params"], run["stats"] = from_json(run["params"]), from_json(run["stats"])
+            result.append(run)
+        return result
+
+    # ------------------------------------------------------------------ minima
+    def add_minima(self, rows: list[dict], run_id: int | None) -> list[int]:
+        """Store a batch of minima in one transaction; returns their ids in order."""
+        return self.commit_batch(minima=rows, run_id=run_id)
+
+    def n_minima(self) -> int:
+        """Number of stored minima."""
+        (count,), = self._query("SELECT COUNT(*) FROM minima")
+        return count
+
+    def minima(self, *, with_weights: bool = True, order: str = "id") -> dict[str, np.ndarray]:
+        """All minima as column arrays (missing integers -1, missing reals NaN), ordered by
+        "id" or "loss"; "weights" is (n, P) float64, (0, 0) when there are none."""
+        order_by = {"id": "id", "loss": "loss, id"}.get(order)
+        if order_by is None:
+            raise ProjectError(f"order must be 'id' or 'loss', got {order!r}")
+        return self._arrays("minima", _MINIMA_COLUMNS, order_by, with_weights)
+
+    def minimum(self, min_id: int) -> dict:
+        """One minimum as a dict of Python values (None where missing) plus its weights."""
+        keys = ["id", *MINIMUM_FIELDS, "run_id"]
+        rows = self._query(f"SELECT {', '.join(keys)} FROM minima WHERE id = ?",
+                           (as_int(min_id, "min_id", required=True),))
+        if not rows:
+            raise ProjectError(f"no minimum with id {min_id}")
+        result = dict(zip(keys, rows[0]))
+        result["weights"] = blob_to_array(result["weights"])
+        return result
+
+    # ------------------------------------------------------------------ transition states
+    def add_transition_states(self, rows: list[dict], run_id: int | None) -> list[int]:
+        """Store a batch of transition states (min1/min2 must be stored minima) in one transaction."""
+        prepared, n_params = prepare_rows(rows, TRANSITION_STATE_FIELDS, "transition state", time.time())
+        run_id = as_int(run_id, "run_id")
+        with self._transaction() as conn:
+            self._check_n_params(conn, n_params)
+            return self._insert(conn, "transition_states", TRANSITION_STATE_FIELDS, prepared, run_id)
+
+    def n_transition_states(self) -> int:
+        """Number of stored transition states."""
+        (count,), = self._query("SELECT COUNT(*) FROM transition_states")
+        return count
+
+    def transition_states(self, *, with_weights: bool = False) -> dict[str, np.ndarray]:
+        """All transition states as column arrays in id order (see minima())."""
+        return self._arrays("transition_states", _TRANSITION_STATE_COLUMNS, "id", with_weights)
+
+    def record_failed_pair(self, min1: int, min2: int, run_id: int | None) -> None:
+        """Count one more failed connection attempt between two minima (order-insensitive)."""
+        a, b = as_int(min1, "min1", required=True), as_int(min2, "min2", required=True)
+        if a == b:
+            raise ProjectError(f"a failed pair needs two different minima, got {a} twice")
+        run_id = as_int(run_id, "run_id")
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT INTO failed_pairs (min1, min2, attempts, last_run) VALUES (?, ?, 1, ?) "
+                "ON CONFLICT (min1, min2) DO UPDATE SET attempts = attempts + 1, last_run = excluded.last_run",
+                (min(a, b), max(a, b), run_id))
+
+    def failed_pairs(self) -> dict[tuple[int, int], int]:
+        """{(smaller id, larger id): number of failed attempts}."""
+        return {(a, b): n for a, b, n in self._query("SELECT min1, min2, attempts FROM failed_pairs")}
+
+    # ------------------------------------------------------------------ resume state
+    def save_walker_states(self, run_kind: str, states: list[tuple[dict, np.ndarray]]) -> None:
+        """Replace all walker states of `run_kind` (walker i = states[i]) in one transaction."""
+        self.commit_batch(minima=[], run_id=None, walker_kind=run_kind, walker_states=states)
+
+    def walker_states(self, run_kind: str) -> list[tuple[dict, np.ndarray]]:
+        """Saved (state, coordinates) per walker, in walker order; empty if none saved."""
+        rows = self._query("SELECT state, x FROM walker_states WHERE run_kind = ? ORDER BY walker", (run_kind,))
+        return [(from_json(state), blob_to_array(x)) for state, x in rows]
+
+    def commit_batch(self, *, minima: list[dict], run_id: int | None, walker_kind: str | None = None,
+                     walker_states: list[tuple[dict, np.ndarray]] | None = None,
+                     run_stats: dict | None = None) -> list[int]:
+        """Store new minima, replace the walker states of `walker_kind` and update the run's
+        stats, all in one transaction; returns the new minima ids."""
+        prepared, n_params = prepare_rows(minima, MINIMUM_FIELDS, "minimum", time.time())
+        run_id = as_int(run_id, "run_id")
+        if walker_states is not None and not (isinstance(walker_kind, str) and walker_kind):
+            raise ProjectError(f"walker states need a non-empty walker_kind, got {walker_kind!r}")
+        walkers = None if walker_states is None else _encode_walker_states(walker_states)
+        if run_stats is not None and run_id is None:
+            raise ProjectError("run_stats given without a run_id")
+        with self._transaction() as conn:
+            self._check_n_params(conn, n_params)
+            ids = self._insert(conn, "minima", MINIMUM_FIELDS, prepared, run_id)
+            if walkers is not None:
+                conn.execute("DELETE FROM walker_states WHERE run_kind = ?", (walker_kind,))
+                conn.executemany("INSERT INTO walker_states (run_kind, walker, state, x) VALUES (?, ?, ?, ?)",
+                                 [(walker_kind, *walker) for walker in walkers])
+            if run_stats is not None:
+                self._update_run(conn, run_id, status=None, stats=run_stats, elapsed=None)
+            return ids
+
+    # ------------------------------------------------------------------ derived data
+    def put_derived(self, key: str, value: np.ndarray, meta: dict | None = None) -> None:
+        """Store (or replace) a derived array under `key`, with optional JSON metadata."""
+        if not isinstance(key, str) or not key:
+            raise ProjectError(f"derived key must be a non-empty string, got {key!r}")
+        blob = array_to_blob(value)
+        meta_json = to_json({} if meta is None else _require_dict(meta, "derived meta"))
+        with self._transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO derived (key, value, meta, updated_at) VALUES (?, ?, ?, ?)",
+                         (key, blob, meta_json, time.time()))
+
+    def get_derived(self, key: str) -> tuple[np.ndarray, dict] | None:
+        """The derived array and its metadata, or None if `key` was never stored."""
+        rows = self._query("SELECT value, meta FROM derived WHERE key = ?", (key,))
+        if not rows:
+            return None
+        blob, meta_json = rows[0]
+        return blob_to_array(blob), from_json(meta_json)
