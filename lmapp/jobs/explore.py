@@ -1,0 +1,260 @@
+"""Basin-hopping exploration as a job: K walkers in parallel threads over ``nogil`` chunks,
+verified minima stored per round in one transaction, resumable from the project file."""
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from ..engines.basinhopping import BH_DEFAULTS, bh_chunk, quench_start
+from ..engines.lbfgs import LBFGS_DEFAULTS
+from ..landscape.minima import EDIFF, GEOMDIFF, MinimaRegistry
+from ..landscape.model import Model
+from ..landscape.verify import ZERO_TOL, Verification, verify_minimum
+from ..store import ProjectFile
+from ..store.binding import load_landscape
+from .control import Cancelled, JobControl
+from .executor import Progress
+
+WALKER_KIND = "basin-hopping"
+
+
+@dataclass
+class ExploreParams:
+    """Basin-hopping settings; ``steps`` are quenches per walker in this run."""
+
+    steps: int = 500
+    walkers: int = 2
+    seed: int = 0
+    temperature: float = 0.1
+    step: float = BH_DEFAULTS["step"]
+    target_acceptance: float = BH_DEFAULTS["target_acceptance"]
+    adapt_every: int = BH_DEFAULTS["adapt_every"]
+    adapt_factor: float = BH_DEFAULTS["adapt_factor"]
+    chunk: int = BH_DEFAULTS["chunk"]
+    init_scale: float = 1.0
+    gtol: float = LBFGS_DEFAULTS["gtol"]
+    max_iter: int = LBFGS_DEFAULTS["max_iter"]
+    m: int = LBFGS_DEFAULTS["m"]
+    max_step: float = LBFGS_DEFAULTS["max_step"]
+    max_rise: float = LBFGS_DEFAULTS["max_rise"]
+    ediff: float = EDIFF
+    geomdiff: float = GEOMDIFF
+    zero_tol: float = ZERO_TOL
+
+    def validate(self) -> None:
+        """Raise ValueError with a user-facing message for impossible settings."""
+        checks = [(self.steps >= 0, "steps must be ≥ 0"), (self.walkers >= 1, "walkers must be ≥ 1"),
+                  (self.temperature >= 0, "temperature must be ≥ 0"), (self.step > 0, "step must be > 0"),
+                  (self.chunk >= 1, "chunk must be ≥ 1"), (self.gtol > 0, "gtol must be > 0"),
+                  (self.m >= 1, "m must be ≥ 1"), (self.max_step > 0, "max_step must be > 0"),
+                  (0 <= self.seed < 2**63, "seed must be a non-negative integer")]
+        for ok, msg in checks:
+            if not ok:
+                raise ValueError(msg)
+
+
+@dataclass
+class Walker:
+    """Resumable state of one basin-hopping walker."""
+
+    index: int
+    x: np.ndarray
+    f: float
+    step: float
+    chunk: int = 0
+    steps_done: int = 0
+    window_acc: int = 0
+    window_n: int = 0
+    accepted: int = 0
+
+    def to_saved(self) -> tuple[dict, np.ndarray]:
+        d = {k: v for k, v in asdict(self).items() if k != "x"}
+        return d, self.x
+
+    @classmethod
+    def from_saved(cls, state: dict, x: np.ndarray) -> "Walker":
+        return cls(x=np.asarray(x, float), **state)
+
+
+@dataclass
+class Candidate:
+    """One converged quench after canonicalisation (and verification if it looked new)."""
+
+    walker: int
+    step: int
+    loss: float
+    w: np.ndarray
+    converged: bool
+    check: Verification | None  # None for unconverged quenches and already-known minima
+
+
+@dataclass
+class ExploreSummary:
+    """What a run did: counts, rates and the global minimum."""
+
+    run_id: int
+    status: str
+    quenches: int
+    new_minima: int
+    total_minima: int
+    failures: dict[str, int]
+    elapsed: float
+    global_min: tuple[int, float] | None
+    accept_ratio: float
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def rate(self) -> float:
+        return self.quenches / self.elapsed if self.elapsed > 0 else 0.0
+
+
+def _chunk_seed(seed: int, walker: int, chunk: int) -> int:
+    """Deterministic 32-bit seed of one chunk of one walker."""
+    return int(np.random.SeedSequence([seed, walker, chunk]).generate_state(1)[0])
+
+
+class ExploreJob:
+    """Basin-hopping on a project: pure inputs (path, params) → ExploreSummary."""
+
+    def __init__(self, project: str | Path, params: ExploreParams) -> None:
+        params.validate()
+        self.project = Path(project)
+        self.params = params
+        self._lock = threading.Lock()
+
+    # -- walker work (runs in pool threads; the kernels release the GIL) ------------------
+    def _start_walker(self, model: Model, index: int) -> Walker:
+        p = self.params
+        rng = np.random.default_rng([p.seed, index])
+        x0 = model.random_start(rng, p.init_scale)
+        x, f, _, _, _ = quench_start(model.fg_kernel, model.args, x0, p.gtol, p.max_iter, p.m,
+                                     p.max_step, p.max_rise)
+        return Walker(index, x, float(f), p.step)
+
+    def _advance(self, model: Model, registry: MinimaRegistry, wk: Walker, n: int) -> list[Candidate]:
+        p = self.params
+        out = bh_chunk(model.fg_kernel, model.args, wk.x, wk.f, wk.step, p.temperature, n,
+                       _chunk_seed(p.seed, wk.index, wk.chunk), p.gtol, p.max_iter, p.m,
+                       p.max_step, p.max_rise, p.target_acceptance, p.adapt_every,
+                       p.adapt_factor, wk.window_acc, wk.window_n)
+        x, f, step, wacc, wn, xs, fs, _, conv, acc, _ = out
+        cands = []
+        for s in range(n):
+            if not conv[s]:
+                cands.append(Candidate(wk.index, wk.steps_done + s, float(fs[s]), xs[s], False, None))
+                continue
+            wc = model.canonical(xs[s])
+            with self._lock:
+                known = registry.match(float(fs[s]), wc) is not None
+            check = None if known else verify_minimum(model, wc, p.gtol, p.zero_tol)
+            cands.append(Candidate(wk.index, wk.steps_done + s, float(fs[s]), wc, True, check))
+        wk.x, wk.f, wk.step, wk.window_acc, wk.window_n = x, float(f), float(step), int(wacc), int(wn)
+        wk.accepted += int(acc.sum())
+        wk.chunk += 1
+        wk.steps_done += n
+        return cands
+
+    # -- coordination (the job's own thread) -----------------------------------------------
+    def run(self, control: JobControl, progress: Progress) -> ExploreSummary:
+        p = self.params
+        with ProjectFile.open(self.project) as pf, threadpool_limits(1):
+            _, model = load_landscape(pf)
+            registry = MinimaRegistry(p.ediff, p.geomdiff)
+            known = pf.minima(with_weights=True)
+            for i, f, w in zip(known["id"], known["loss"], known["weights"]):
+                registry.add(int(i), float(f), w)
+            run_id = pf.start_run("explore", asdict(p), p.seed)
+            saved = pf.walker_states(WALKER_KIND)
+            walkers = [Walker.from_saved(s, x) for s, x in saved[:p.walkers]]
+            if walkers and walkers[0].x.shape[0] != model.n_params:
+                raise ValueError("saved walker states do not match this model")
+            walkers += [self._start_walker(model, i) for i in range(len(walkers), p.walkers)]
+            return self._loop(pf, model, registry, walkers, run_id, control, progress)
+
+    def _loop(self, pf: ProjectFile, model: Model, registry: MinimaRegistry,
+              walkers: list[Walker], run_id: int, control: JobControl,
+              progress: Progress) -> ExploreSummary:
+        p = self.params
+        t0 = time.perf_counter()
+        target = {w.index: w.steps_done + p.steps for w in walkers}
+        failures = {"unconverged": 0, "not a minimum": 0}
+        quenches = new = 0
+        accepted0 = sum(w.accepted for w in walkers)
+        status = "finished"
+        pool = ThreadPoolExecutor(max_workers=len(walkers), thread_name_prefix="bh-walker")
+        try:
+            pending = {w.index: pool.submit(self._advance, model, registry, w,
+                                            min(p.chunk, target[w.index] - w.steps_done))
+                       for w in walkers if w.steps_done < target[w.index]}
+            while pending:
+                rows = []
+                batch = MinimaRegistry(p.ediff, p.geomdiff)
+                for wk in walkers:  # fixed order: ids do not depend on thread timing
+                    if wk.index not in pending:
+                        continue
+                    for c in pending.pop(wk.index).result():
+                        quenches += 1
+                        self._collect(c, registry, batch, rows, failures)
+                ids = pf.commit_batch(minima=rows, run_id=run_id, walker_kind=WALKER_KIND,
+                                      walker_states=[w.to_saved() for w in walkers],
+                                      run_stats={"quenches": quenches, "new_minima": new + len(rows),
+                                                 "failures": failures})
+                with self._lock:
+                    for i, r in zip(ids, rows):
+                        registry.add(i, r["loss"], r["weights"])
+                new += len(rows)
+                elapsed = time.perf_counter() - t0
+                done = sum(w.steps_done - (target[w.index] - p.steps) for w in walkers)
+                total = p.steps * len(walkers)
+                rate = quenches / elapsed if elapsed > 0 else 0.0
+                progress({"run_id": run_id, "steps_done": done, "steps_total": total,
+                          "quenches": quenches, "rate": rate, "new_minima": new,
+                          "n_minima": len(registry), "global_min": registry.lowest(),
+                          "failures": dict(failures), "elapsed": elapsed,
+                          "eta": (total - done) / rate if rate > 0 else None})
+                try:
+                    control.checkpoint()
+                except Cancelled:
+                    status = "cancelled"
+                    break
+                for wk in walkers:
+                    left = target[wk.index] - wk.steps_done
+                    if left > 0:
+                        pending[wk.index] = pool.submit(self._advance, model, registry, wk,
+                                                        min(p.chunk, left))
+        except BaseException:
+            status = "failed"
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+            elapsed = time.perf_counter() - t0
+            pf.update_run(run_id, status=status, elapsed=elapsed,
+                          stats={"quenches": quenches, "new_minima": new, "failures": failures})
+        acc = sum(w.accepted for w in walkers) - accepted0
+        return ExploreSummary(run_id, status, quenches, new, len(registry), failures, elapsed,
+                              registry.lowest(), acc / quenches if quenches else 0.0)
+
+    @staticmethod
+    def _collect(c: Candidate, registry: MinimaRegistry, batch: MinimaRegistry,
+                 rows: list[dict], failures: dict[str, int]) -> None:
+        """Turn one candidate into a new-minimum row, a duplicate, or a counted failure."""
+        if not c.converged:
+            failures["unconverged"] += 1
+            return
+        if registry.match(c.loss, c.w) is not None or batch.match(c.loss, c.w) is not None:
+            return  # a known minimum (verified when first stored)
+        if c.check is None or not c.check.is_minimum:
+            failures["not a minimum"] += 1
+            return
+        batch.add(len(rows), c.loss, c.w)
+        v = c.check
+        rows.append({"loss": c.loss, "rms_grad": v.rms_grad, "hessian_index": v.hessian_index,
+                     "min_eig": v.min_eig, "lpphe": v.lpphe, "n_zero_modes": v.n_zero_modes,
+                     "weights": c.w, "walker": c.walker, "step": c.step})
