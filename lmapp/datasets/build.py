@@ -83,9 +83,7 @@ def finish(
     seed: int,
     mislabel: float,
     standardize: bool,
-    mislabel_rng: np.random.Generator,
     spec: dict,
-
 ) -> Dataset:
     """Standardise (train statistics) and mislabel training labels, then build the Dataset and spec.
 
@@ -102,7 +100,7 @@ def finish(
         scaling.update(mean=mean.tolist(), scale=scale.tolist())
     y_train = raw.y_train
     if raw.task == "classification":
-        y_train = mislabel_labels(raw.y_train, raw.n_classes, fraction, mislabel_rng)
+        y_train = mislabel_labels(raw.y_train, raw.n_classes, fraction, rng_streams(seed)["mislabel"])
         changed = np.flatnonzero(y_train != raw.y_train)
         noise = {"fraction": fraction, "count": int(changed.size), "indices": changed.tolist()}
     elif fraction > 0:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from .errors import DatasetError
@@ -30,4 +32,4 @@ def encode_labels(values: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
 
 def _is_int(text: str) -> bool:
     """True when a label string is a plain integer such as "2" or "-1"."""
-    return text.lstrip("+-").isdigit()
+    return re.fullmatch(r"[+-]?[0-9]{1,18}", text) is not None

@@ -25,34 +25,35 @@ CLASS_NAMES = ("equilateral", "linear-1", "linear-2", "linear-3")
 MATCH_TOL = 1e-3
 UNMATCHED = -1  # outcome: converged, but to no reference minimum (as classify_minimum returns)
 UNCONVERGED = -2  # outcome: the quench did not reach gtol within max_iter
+#: Give up (DatasetError) after this many starts per wanted item, e.g. when max_iter is too small.
+MAX_TRIES_PER_ITEM = 20
 
 
-@njit(nogil=True)  # not cached: numba cannot cache a function passing a jitted function (fg) on
+# Not cache=True: numba cannot cache a function that passes a jitted function (fg) to another.
+@njit(nogil=True)
 def quench_outcomes(starts, z, gtol, max_iter, m, max_step, max_rise):
-    """Minimise every start (rows of 9 coordinates); return outcome labels and iteration counts.
+    """Minimise every start (rows of 9 coordinates); return outcome labels and final energies.
 
     Label 0..3 as ``classify_minimum``, or UNMATCHED / UNCONVERGED.
     """
     n = starts.shape[0]
     labels = np.empty(n, dtype=np.int64)
-    iterations = np.empty(n, dtype=np.int64)
+    energies = np.empty(n)
     for i in range(n):
-        x, f, _, it, converged = lbfgs(fg, starts[i].copy(), (z,), gtol, max_iter, m, max_step, max_rise)
-        iterations[i] = it
+        x, f, _, _, converged = lbfgs(fg, starts[i].copy(), (z,), gtol, max_iter, m, max_step, max_rise)
+        energies[i] = f
         if converged:
             r12, r13, r23 = distances(x)
             labels[i] = classify_minimum(r12, r13, r23, f, MATCH_TOL)
         else:
             labels[i] = UNCONVERGED
-    return labels, iterations
+    return labels, energies
 
 
 def cube_side(cube: str | float) -> float:
-    """Side length for ``"D1"``/``"D2"``/``"D3"`` or a positive number."""
-    if isinstance(cube, str):
-        if cube not in CUBES:
-            raise DatasetError(f"unknown LJAT3 cube {cube!r}; use one of {', '.join(CUBES)} or a positive number")
-        return CUBES[cube]
+    """Side length for ``"D1"``/``"D2"``/``"D3"`` or a positive number (also as text, e.g. from a CLI)."""
+    if isinstance(cube, str) and cube.strip().upper() in CUBES:
+        return CUBES[cube.strip().upper()]
     try:
         side = float(cube)
     except (TypeError, ValueError):
@@ -94,13 +95,19 @@ def generate(
         raise DatasetError("LJAT3 minimiser settings must be positive (gtol, max_iter, m, max_step; max_rise >= 0)")
     wanted = n_train + n_test
     batches, outcomes = [], []
-    n_good = 0
+    n_good = n_tried = 0
     while n_good < wanted:
+        if n_tried > MAX_TRIES_PER_ITEM * wanted + 1000:
+            raise DatasetError(
+                f"only {n_good} of {n_tried} LJAT3 starts reached a known minimum; "
+                f"loosen the minimiser settings (max_iter, gtol)"
+            )
         starts = rng.uniform(0.0, side, size=(int((wanted - n_good) * 1.05) + 16, 9))
         labels, _ = quench_outcomes(starts, Z_DEFAULT, gtol, max_iter, m, max_step, max_rise)
         batches.append(starts)
         outcomes.append(labels)
         n_good += int(np.sum(labels >= 0))
+        n_tried += len(labels)
     labels = np.concatenate(outcomes)
     n_used = int(np.flatnonzero(labels >= 0)[wanted - 1]) + 1  # starts up to the last item kept
     labels = labels[:n_used]
@@ -120,7 +127,10 @@ def generate(
             "max_rise": max_rise,
         },
         "starts": n_used,
-        "discarded": {"unconverged": int(np.sum(labels == UNCONVERGED)), "unmatched": int(np.sum(labels == UNMATCHED))},
+        "discarded": {
+            "unconverged": int(np.sum(labels == UNCONVERGED)),
+            "unmatched": int(np.sum(labels == UNMATCHED)),
+        },
         "class_fractions": (np.bincount(y, minlength=len(CLASS_NAMES)) / wanted).tolist(),
     }
     return RawData(
@@ -138,4 +148,4 @@ def generate(
 def _start_distances(starts: np.ndarray) -> np.ndarray:
     """(r12, r13, r23) of each start geometry."""
     a, b, c = starts[:, 0:3], starts[:, 3:6], starts[:, 6:9]
-    return np.column_stack([np.linalg.norm(a - b, axis=1), np.linalg.norm(a - c, axis=1), np.linalg.norm(b - c, axis=1)])
+    return np.linalg.norm(np.stack([a - b, a - c, b - c], axis=1), axis=2)

@@ -31,7 +31,10 @@ def generate(
     Train: n_train evenly spaced x on [0, x_max]; test: n_test fresh noisy points at
     x ~ U(0, x_max). One feature "x", target "t"; not standardised (the model is in raw x).
     """
-    q = tuple(float(v) for v in q_true)
+    try:
+        q = tuple(float(v) for v in q_true)
+    except (TypeError, ValueError):
+        raise DatasetError(f"q_true must be 5 numbers (q1..q5), got {q_true!r}") from None
     if len(q) != 5:
         raise DatasetError(f"q_true must have 5 values (q1..q5), got {len(q)}")
     if n_train < 1 or n_test < 0 or sigma < 0 or not x_max > 0:

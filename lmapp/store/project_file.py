@@ -18,7 +18,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from . import schema
-from .codec import array_to_blob, blob_to_array, from_json, to_json
+from .codec import array_to_blob, blob_to_array, blobs_to_matrix, from_json, to_json
 from .errors import ProjectError
 from .rows import MINIMUM_FIELDS, TRANSITION_STATE_FIELDS, as_int, as_real, prepare_rows
 
@@ -55,6 +55,7 @@ def _sidecars(path: Path) -> tuple[Path, Path]:
 
 
 def _require_dict(value: Any, what: str) -> dict:
+    """`value` itself if it is a dict (specs, params, stats and states are JSON objects)."""
     if not isinstance(value, dict):
         raise ProjectError(f"{what} must be a dict, got {type(value).__name__}")
     return value
@@ -104,6 +105,7 @@ class ProjectFile:
         conn = None
         try:
             conn = schema.connect(path, readonly=False)
+            schema.configure(conn)
             (mode,), = conn.execute("PRAGMA journal_mode = WAL").fetchall()  # persistent, in the file header
             if mode != "wal":
                 raise ProjectError(f"{path}: cannot use WAL journal mode here (got {mode!r})")
@@ -136,6 +138,7 @@ class ProjectFile:
             raise ProjectError(f"{path}: cannot open: {exc}") from exc
         try:
             schema.check_project(conn, path)
+            schema.configure(conn)
         except BaseException:
             conn.close()
             raise
@@ -217,8 +220,7 @@ class ProjectFile:
         values = list(zip(*rows)) if rows else [()] * len(exprs)
         result = {key: np.array(col, dtype=dtype) for (key, _, dtype), col in zip(columns, values)}
         if with_weights:
-            result["weights"] = (np.stack([blob_to_array(blob) for blob in values[-1]]) if rows
-                                 else np.zeros((0, 0), dtype=np.float64))
+            result["weights"] = blobs_to_matrix(values[-1]) if rows else np.zeros((0, 0), dtype=np.float64)
         return result
 
     # ------------------------------------------------------------------ project description

@@ -86,18 +86,21 @@ DDL = (
 
 
 def connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
-    """Open an existing file (never creates one) with the settings every project connection uses.
+    """Open an existing file (never creates one) without reading or changing it yet.
 
     Autocommit mode (transactions are explicit), usable from several threads (the caller
-    serialises access), busy timeout, foreign keys, and synchronous=NORMAL, which with WAL
-    keeps the file consistent after a crash at the cost of possibly the last commit on power loss.
+    serialises access), and a busy timeout for waiting on a writer's lock.
     """
     uri = f"{path.as_uri()}?mode={'ro' if readonly else 'rw'}"
-    conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None,
+    return sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None,
                            check_same_thread=False)
+
+
+def configure(conn: sqlite3.Connection) -> None:
+    """Per-connection settings: foreign keys on, and synchronous=NORMAL, which with WAL keeps
+    the file consistent after any crash and can lose only the last commits on power loss."""
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA synchronous = NORMAL")
-    return conn
 
 
 def create_schema(conn: sqlite3.Connection, meta: dict[str, str]) -> None:

@@ -1,0 +1,149 @@
+"""Python API: create or open a project, explore it, list and evaluate minima, export.
+
+The CLI and the GUI drive the same objects, so a notebook sees exactly what the app sees.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from .datasets import Dataset, make_dataset
+from .jobs.control import JobControl
+from .jobs.executor import InlineExecutor, JobHandle, ThreadExecutor
+from .jobs.explore import ExploreJob, ExploreParams, ExploreSummary
+from .landscape.model import Model, ModelSpec, build_model
+from .store import ProjectError, ProjectFile
+from .store.binding import load_landscape
+
+
+class Project:
+    """An open ``.lmapp`` project: its dataset, its model landscape and its stored minima."""
+
+    def __init__(self, pf: ProjectFile) -> None:
+        self.file = pf
+        self.dataset, self.model = load_landscape(pf)
+
+    # -- lifecycle -------------------------------------------------------------------------
+    @classmethod
+    def create(cls, path: str | Path, dataset: Dataset | str = "xor",
+               model: ModelSpec | dict | None = None, **dataset_options: Any) -> "Project":
+        """Create a new project file from a dataset (object or built-in name) and model spec.
+
+        The dataset and model are validated before anything is written.
+        """
+        data = dataset if isinstance(dataset, Dataset) else make_dataset(dataset, **dataset_options)
+        spec = model if isinstance(model, ModelSpec) else ModelSpec.from_dict(model or {})
+        build_model(spec, data.X_train, data.y_train, data.n_classes)  # validate first
+        pf = ProjectFile.create(path, dataset_spec=_dataset_spec(data),
+                                dataset_arrays=data.arrays(), model_spec=spec.to_dict())
+        return cls(pf)
+
+    @classmethod
+    def open(cls, path: str | Path, readonly: bool = False) -> "Project":
+        """Open an existing project (read-only opens may run beside a writing process)."""
+        return cls(ProjectFile.open(path, readonly=readonly))
+
+    @property
+    def path(self) -> Path:
+        return self.file.path
+
+    def close(self) -> None:
+        self.file.close()
+
+    def __enter__(self) -> "Project":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- exploration -----------------------------------------------------------------------
+    def explore_job(self, **params: Any) -> ExploreJob:
+        """An exploration job on this project (continues earlier walkers if there are any)."""
+        return ExploreJob(self.path, ExploreParams(**params))
+
+    def explore(self, progress: Callable[[dict], None] | None = None, **params: Any) -> ExploreSummary:
+        """Run basin-hopping now (``steps`` per walker, ``walkers``, ``seed``, ``temperature``…)."""
+        handle = InlineExecutor().submit(self.explore_job(**params), progress or (lambda p: None))
+        return handle.wait()
+
+    def explore_async(self, progress: Callable[[dict], None] | None = None,
+                      control: JobControl | None = None, **params: Any) -> JobHandle:
+        """Start basin-hopping in the background; the handle can pause, resume or cancel it."""
+        return ThreadExecutor().submit(self.explore_job(**params), progress or (lambda p: None),
+                                       control)
+
+    # -- results ---------------------------------------------------------------------------
+    def minima(self, with_weights: bool = True, order: str = "loss") -> dict[str, np.ndarray]:
+        """Stored minima as column arrays (id, loss, rms_grad, hessian_index, lpphe, weights…)."""
+        return self.file.minima(with_weights=with_weights, order=order)
+
+    def global_minimum(self) -> dict | None:
+        """The lowest stored minimum, or None for an unexplored project."""
+        m = self.file.minima(with_weights=False, order="loss")
+        return self.file.minimum(int(m["id"][0])) if m["id"].size else None
+
+    def weights(self, min_id: int) -> np.ndarray:
+        """Canonical weight vector of a stored minimum."""
+        return np.asarray(self.file.minimum(min_id)["weights"], float)
+
+    def layers(self, min_id: int) -> list[dict[str, np.ndarray]]:
+        """Per-layer arrays ``[{"W": (out, in), "b": (out,)}, ...]`` of a stored minimum."""
+        return self.model.layers(self.weights(min_id))
+
+    def evaluate(self, min_id: int, X: np.ndarray | None = None, y: np.ndarray | None = None,
+                 part: str = "test") -> dict[str, Any]:
+        """Evaluate a minimum on data (default: the project's test set, or ``part='train'``).
+
+        Returns predictions and, for classifiers, probabilities, accuracy and mean loss
+        (cross-entropy without the λ term) when labels are known.
+        """
+        if X is None:
+            X = self.dataset.X_test if part == "test" else self.dataset.X_train
+            y = self.dataset.y_test if part == "test" else self.dataset.y_train
+        return evaluate(self.model, self.weights(min_id), np.asarray(X, float), y)
+
+    def info(self) -> dict[str, Any]:
+        """Summary of the project: dataset, model, counts, global minimum and runs."""
+        d = self.dataset
+        gm = self.global_minimum()
+        return {
+            "path": str(self.path),
+            "dataset": {"name": d.name, "task": d.task, "n_train": d.n_train,
+                        "n_test": d.X_test.shape[0], "n_features": d.n_features,
+                        "n_classes": d.n_classes, "spec": d.spec},
+            "model": {**self.model.spec.to_dict(), "n_params": self.model.n_params,
+                      "sizes": [int(s) for s in self.model.sizes]},
+            "n_minima": self.file.n_minima(),
+            "n_transition_states": self.file.n_transition_states(),
+            "global_minimum": None if gm is None else
+            {"id": gm["id"], "loss": gm["loss"], "rms_grad": gm["rms_grad"]},
+            "runs": self.file.runs(),
+        }
+
+
+def evaluate(model: Model, w: np.ndarray, X: np.ndarray, y: np.ndarray | None = None) -> dict[str, Any]:
+    """Predictions of weights ``w`` on ``X``; with labels also accuracy/loss (or squared error)."""
+    if not model.is_network:
+        pred = model.predict(w, X)
+        out: dict[str, Any] = {"predictions": pred}
+        if y is not None:
+            out["sse"] = float(np.sum((np.asarray(y, float) - pred) ** 2))
+        return out
+    probs = model.predict_proba(w, X)
+    out = {"probabilities": probs, "predictions": probs.argmax(axis=1)}
+    if y is not None and len(y):
+        y = np.asarray(y, np.int64)
+        out["accuracy"] = float(np.mean(out["predictions"] == y))
+        out["loss"] = float(-np.mean(np.log(np.maximum(probs[np.arange(len(y)), y], 1e-300))))
+    return out
+
+
+def _dataset_spec(data: Dataset) -> dict:
+    """The spec stored with a project: what the generator recorded plus what rebuilds the object."""
+    return {**data.spec, "name": data.name, "task": data.task, "n_classes": data.n_classes,
+            "feature_names": list(data.feature_names), "class_names": list(data.class_names)}
+
+
+__all__ = ["Project", "ProjectError", "evaluate"]

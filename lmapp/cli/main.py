@@ -1,0 +1,236 @@
+"""``lmapp`` command line: argument parsing and the headless subcommands.
+
+Wrong arguments or files print one ``lmapp: error: ...`` line and exit with code 2, leaving
+the project untouched.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any, NoReturn
+
+from ..api import Project
+from ..datasets import DATASET_NAMES, Dataset, DatasetError, load_csv, load_npz, make_dataset
+from ..jobs.control import JobControl
+from ..jobs.explore import ExploreParams
+from ..landscape.model import ModelError, ModelSpec
+from ..store import ProjectError
+from .progress import ProgressBar
+
+USAGE_ERROR = 2
+
+# options that describe a new project; refused when the project already exists
+CREATION_OPTIONS = ("dataset", "csv", "npz", "label", "hidden", "lam", "loss", "beta", "locality",
+                    "mislabel", "no_bias_reg", "test_fraction", "standardize", "n_train",
+                    "n_test", "cube", "inputs")
+
+
+class UsageError(Exception):
+    """A user mistake: reported as one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def _hidden(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(s) for s in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--hidden must be sizes like 3 or 5,5, got {text!r}")
+    return sizes
+
+
+def _add_explore(sub: Any) -> None:
+    p = sub.add_parser("explore", help="basin-hopping: create PROJECT if missing, else continue it")
+    p.add_argument("project")
+    g = p.add_argument_group("new project (only when PROJECT does not exist)")
+    g.add_argument("--dataset", choices=DATASET_NAMES)
+    g.add_argument("--csv", metavar="FILE", help="CSV file with a header row")
+    g.add_argument("--npz", metavar="FILE", help="NPZ with X,y or X_train,y_train,X_test,y_test")
+    g.add_argument("--label", help="label column of --csv (name or 0-based index)")
+    g.add_argument("--hidden", type=_hidden, help="hidden layer sizes, e.g. 3 or 5,5 (default 3)")
+    g.add_argument("--lam", type=float, help="L2 regularisation λ (default 1e-2)")
+    g.add_argument("--loss", choices=("ce", "appauc"), help="loss (default ce)")
+    g.add_argument("--beta", type=float, help="appAUC sigmoid steepness (default 50)")
+    g.add_argument("--locality", type=int, metavar="K", help="keep k nearest-neighbour links only")
+    g.add_argument("--no-bias-reg", action="store_const", const=True,
+                   help="regularise weights only, not biases")
+    g.add_argument("--mislabel", type=float, metavar="F", help="mislabel a fraction of training labels")
+    g.add_argument("--test-fraction", type=float, help="test split for tables/CSV/NPZ")
+    g.add_argument("--standardize", action=argparse.BooleanOptionalAction, default=None)
+    g.add_argument("--n-train", type=int, help="generated training points")
+    g.add_argument("--n-test", type=int, help="generated test points")
+    g.add_argument("--cube", help="LJAT3 start cube: D1, D2, D3 or a side length")
+    g.add_argument("--inputs", type=int, choices=(2, 3), help="LJAT3 inputs: 2 or 3 distances")
+    e = p.add_argument_group("exploration")
+    e.add_argument("--steps", type=int, default=500, help="quenches per walker (default 500)")
+    e.add_argument("--walkers", type=int, default=2, help="parallel walkers (default 2)")
+    e.add_argument("--seed", type=int, default=0, help="random seed (data and walkers)")
+    e.add_argument("--temperature", type=float, default=ExploreParams.temperature)
+    e.add_argument("--step", type=float, default=ExploreParams.step, help="initial step size")
+    e.add_argument("--gtol", type=float, default=ExploreParams.gtol, help="RMS gradient tolerance")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="lmapp", description="Explore loss landscapes of small ML models.")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    _add_explore(sub)
+    p = sub.add_parser("info", help="dataset, model, counts, global minimum and runs")
+    p.add_argument("project")
+    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("export", help="export model, dataset and minima")
+    p.add_argument("project")
+    p.add_argument("--format", choices=("json",), default="json")
+    p.add_argument("--out", required=True, metavar="FILE")
+    p.add_argument("--with-data", action="store_true", help="include train/test arrays")
+    p = sub.add_parser("bench", help="benchmarks against scipy.optimize.basinhopping")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--quick", action="store_true", help="fewer quenches (smoke run)")
+    return parser
+
+
+def _dataset(a: argparse.Namespace) -> Dataset:
+    common = {"seed": a.seed, "mislabel": a.mislabel or 0.0}
+    if a.csv and a.npz:
+        raise UsageError("use --csv or --npz, not both")
+    if a.csv:
+        if a.label is None:
+            raise UsageError("--csv needs --label COLUMN")
+        label = int(a.label) if a.label.isdigit() else a.label
+        extra = {k: v for k, v in (("standardize", a.standardize), ("test_fraction", a.test_fraction)) if v is not None}
+        return load_csv(a.csv, label, **common, **extra)
+    if a.label is not None:
+        raise UsageError("--label applies to --csv only")
+    if a.npz:
+        extra = {k: v for k, v in (("standardize", a.standardize), ("test_fraction", a.test_fraction)) if v is not None}
+        return load_npz(a.npz, **common, **extra)
+    params = {k: getattr(a, k) for k in ("n_train", "n_test", "cube", "inputs") if getattr(a, k) is not None}
+    return make_dataset(a.dataset or "xor", standardize=a.standardize,
+                        test_fraction=a.test_fraction, **common, **params)
+
+
+def _model_spec(a: argparse.Namespace) -> ModelSpec:
+    kw: dict[str, Any] = {"kind": "regression" if a.dataset == "regression" else "mlp"}
+    for name, key in (("hidden", "hidden"), ("lam", "lam"), ("loss", "loss"), ("beta", "beta"),
+                      ("locality", "locality")):
+        if getattr(a, name) is not None:
+            kw[key] = getattr(a, name)
+    if a.no_bias_reg:
+        kw["reg_bias"] = False
+    if kw["kind"] == "regression" and "lam" not in kw:
+        kw["lam"] = 0.0
+    return ModelSpec(**kw)
+
+
+def _explore_params(a: argparse.Namespace) -> ExploreParams:
+    params = ExploreParams(steps=a.steps, walkers=a.walkers, seed=a.seed, temperature=a.temperature,
+                           step=a.step, gtol=a.gtol)
+    params.validate()
+    return params
+
+
+def cmd_explore(a: argparse.Namespace) -> int:
+    params = _explore_params(a)
+    path = Path(a.project)
+    if path.exists():
+        given = [o for o in CREATION_OPTIONS if getattr(a, o) is not None]
+        if given:
+            opts = ", ".join("--" + o.replace("_", "-") for o in given)
+            raise UsageError(f"{path} exists; {opts} only apply when creating a new project")
+        project = Project.open(path)
+        print(f"continuing {path}: {project.file.n_minima()} minima so far", file=sys.stderr)
+    else:
+        spec = _model_spec(a)
+        data = _dataset(a)
+        project = Project.create(path, data, spec)
+        print(f"created {path}: {data.name}, {project.model.n_params} parameters", file=sys.stderr)
+    with project:
+        bar = ProgressBar()
+        control = JobControl()
+        handle = project.explore_async(progress=bar, control=control, **vars(params))
+        try:
+            while not handle.done():
+                time.sleep(0.1)
+        except KeyboardInterrupt:
+            control.cancel()
+            bar.close()
+            print("cancelling: finishing the current chunk…", file=sys.stderr)
+        s = handle.wait()
+        gm = s.global_min
+        print(f"{s.status}: {s.quenches} quenches in {s.elapsed:.2f} s ({s.rate:.1f}/s), "
+              f"{s.new_minima} new minima, {s.total_minima} in project, "
+              f"acceptance {s.accept_ratio:.2f}")
+        fails = ", ".join(f"{v} {k}" for k, v in s.failures.items())
+        print(f"rejected candidates: {fails}")
+        if gm:
+            print(f"global minimum: id {gm[0]}, loss {gm[1]:.12g}")
+    return 0 if s.status in ("finished", "cancelled") else 1
+
+
+def cmd_info(a: argparse.Namespace) -> int:
+    with Project.open(a.project, readonly=True) as project:
+        info = project.info()
+    if a.json:
+        print(json.dumps(info, indent=1))
+        return 0
+    d, m = info["dataset"], info["model"]
+    print(f"project   {info['path']}")
+    print(f"dataset   {d['name']} ({d['task']}): {d['n_train']} train, {d['n_test']} test, "
+          f"{d['n_features']} features, {d['n_classes']} classes")
+    if m["kind"] == "mlp":
+        print(f"model     {m['sizes']} tanh/softmax, loss {m['loss']}, λ={m['lam']:g}, "
+              f"{m['n_params']} parameters" + (f", locality {m['locality']}" if m["locality"] else ""))
+    else:
+        print(f"model     nonlinear regression, {m['n_params']} parameters")
+    print(f"minima    {info['n_minima']}    transition states {info['n_transition_states']}")
+    gm = info["global_minimum"]
+    if gm:
+        print(f"global    id {gm['id']}, loss {gm['loss']:.12g}, RMS gradient {gm['rms_grad']:.1e}")
+    for r in info["runs"]:
+        st = r.get("stats") or {}
+        print(f"run {r['id']:>3}  {r['kind']:<8} {r['status']:<9} seed {r['seed']}  "
+              f"{st.get('quenches', 0)} quenches, {st.get('new_minima', 0)} new minima, "
+              f"{(r.get('elapsed') or 0):.1f} s")
+    return 0
+
+
+def cmd_export(a: argparse.Namespace) -> int:
+    from ..interchange.json_export import export_json
+    out = Path(a.out)
+    if not out.parent.exists():
+        raise UsageError(f"output folder {out.parent} does not exist")
+    with Project.open(a.project, readonly=True) as project:
+        counts = export_json(project.file, project.dataset, project.model, out, a.with_data)
+    print(f"wrote {out}: {counts['minima']} minima")
+    return 0
+
+
+def cmd_bench(a: argparse.Namespace) -> int:
+    from ..bench import run_benchmarks
+    return run_benchmarks(as_json=a.json, quick=a.quick)
+
+
+COMMANDS = {"explore": cmd_explore, "info": cmd_info, "export": cmd_export, "bench": cmd_bench}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``lmapp`` console script."""
+    parser = build_parser()
+    try:
+        a = parser.parse_args(argv)
+        if a.command is None:
+            parser.print_help()
+            return 0
+        return COMMANDS[a.command](a)
+    except (UsageError, DatasetError, ModelError, ProjectError, ValueError, OSError) as exc:
+        print(f"lmapp: error: {exc}", file=sys.stderr)
+        return USAGE_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

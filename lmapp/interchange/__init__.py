@@ -1,0 +1,1 @@
+"""Interchange formats: JSON export (and, later, PATHSAMPLE files)."""
