@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 from numba import njit
 
-from lmapp.engines.lbfgs import lbfgs, rms
+from lmapp.engines.kit import make_kit
+from lmapp.engines.lbfgs import NO_ABORT, rms
 
 
 @njit(cache=True)
@@ -27,10 +28,13 @@ def quadratic(x, args):
     return 0.5 * d @ (A @ d), A @ d
 
 
+QUAD_LBFGS = make_kit(quadratic, None, "quadratic", False).lbfgs
+
+
 @pytest.mark.parametrize("n", [2, 5, 10])
 def test_rosenbrock_converges_to_ones(n):
     x0 = np.full(n, -1.2)
-    x, f, r, it, ok = lbfgs(rosenbrock, x0, (), 1e-10, 100000, 4, 0.5, 1e-4)
+    x, f, r, it, ok = make_kit(rosenbrock, None, 'rosen', False).lbfgs(x0, (), 1e-10, 100000, 4, 0.5, 1e-4, NO_ABORT)
     assert ok and r < 1e-10 and it > 10
     assert np.allclose(x, 1.0, atol=1e-8)
     assert f < 1e-18
@@ -41,7 +45,7 @@ def test_ill_conditioned_quadratic_to_1e_minus_10():
     Q, _ = np.linalg.qr(rng.normal(size=(20, 20)))
     A = Q @ np.diag(np.logspace(-3, 3, 20)) @ Q.T
     c = rng.normal(size=20)
-    x, f, r, it, ok = lbfgs(quadratic, np.zeros(20), (A, c), 1e-10, 100000, 6, 1.0, 1e-4)
+    x, f, r, it, ok = QUAD_LBFGS(np.zeros(20), (A, c), 1e-10, 100000, 6, 1.0, 1e-4, NO_ABORT)
     assert ok and r == pytest.approx(rms(quadratic(x, (A, c))[1]))
     assert np.allclose(x, c, atol=1e-6)
 
@@ -51,6 +55,6 @@ def test_step_is_capped():
     A = np.eye(3)
     c = np.zeros(3)
     x0 = np.full(3, 100.0)
-    x, f, r, it, ok = lbfgs(quadratic, x0, (A, c), 1e-8, 5, 4, 0.5, 1e-4)
+    x, f, r, it, ok = QUAD_LBFGS(x0, (A, c), 1e-8, 5, 4, 0.5, 1e-4, NO_ABORT)
     assert np.linalg.norm(x - x0) <= 5 * 0.5 + 1e-12
     assert not ok and it == 5

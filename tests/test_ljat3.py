@@ -99,7 +99,7 @@ def test_generated_dataset_shapes_spec_and_determinism():
     info = d.spec["ljat3"]
     assert info["cube_side"] == pytest.approx(2 * math.sqrt(3)) and info["Z"] == 2.0
     assert info["minimiser"] == {
-        "name": "lmapp.engines.lbfgs.lbfgs",
+        "name": "lmapp.engines.lbfgs (GMIN-style L-BFGS)",
         "gtol": 1e-10, "max_iter": 10000, "m": 4, "max_step": 0.1, "max_rise": 1e-4,
     }
     assert info["starts"] == 300 + sum(info["discarded"].values())

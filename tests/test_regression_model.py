@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from lmapp.engines.lbfgs import lbfgs
+from lmapp.engines.lbfgs import NO_ABORT
 from lmapp.landscape.model import ModelSpec, build_model
 from lmapp.landscape.verify import verify_minimum
 from tests.helpers import fd_gradient, fd_jacobian
@@ -26,7 +26,7 @@ def test_regression_derivatives():
 
 def test_regression_minimum_near_true_parameters():
     m = _model()
-    x, f, r, _, ok = lbfgs(m.fg_kernel, Q_TRUE + 0.01, m.args, 1e-10, 10000, 4, 0.1, 1e-4)
+    x, f, r, _, ok = m.kit.lbfgs(Q_TRUE + 0.01, m.args, 1e-10, 10000, 4, 0.1, 1e-4, NO_ABORT)
     assert ok and r < 1e-10
     assert np.allclose(x, Q_TRUE, atol=0.05)
     assert f == pytest.approx(100 * 0.02**2, rel=0.3)  # residual ≈ N σ²

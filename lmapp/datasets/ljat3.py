@@ -12,7 +12,8 @@ import math
 import numpy as np
 from numba import njit
 
-from lmapp.engines.lbfgs import lbfgs
+from lmapp.engines.kit import make_kit
+from lmapp.engines.lbfgs import NO_ABORT
 
 from .build import RawData
 from .errors import DatasetError
@@ -25,12 +26,13 @@ CLASS_NAMES = ("equilateral", "linear-1", "linear-2", "linear-3")
 MATCH_TOL = 1e-3
 UNMATCHED = -1  # outcome: converged, but to no reference minimum (as classify_minimum returns)
 UNCONVERGED = -2  # outcome: the quench did not reach gtol within max_iter
+#: The project's L-BFGS compiled for the LJAT3 potential (cached on disk).
+_lbfgs = make_kit(fg, None, "ljat3", cache=True).lbfgs
 #: Give up (DatasetError) after this many starts per wanted item, e.g. when max_iter is too small.
 MAX_TRIES_PER_ITEM = 20
 
 
-# Not cache=True: numba cannot cache a function that passes a jitted function (fg) to another.
-@njit(nogil=True)
+@njit(cache=True, nogil=True)
 def quench_outcomes(starts, z, gtol, max_iter, m, max_step, max_rise):
     """Minimise every start (rows of 9 coordinates); return outcome labels and final energies.
 
@@ -40,7 +42,7 @@ def quench_outcomes(starts, z, gtol, max_iter, m, max_step, max_rise):
     labels = np.empty(n, dtype=np.int64)
     energies = np.empty(n)
     for i in range(n):
-        x, f, _, _, converged = lbfgs(fg, starts[i].copy(), (z,), gtol, max_iter, m, max_step, max_rise)
+        x, f, _, _, converged = _lbfgs(starts[i].copy(), (z,), gtol, max_iter, m, max_step, max_rise, NO_ABORT)
         energies[i] = f
         if converged:
             r12, r13, r23 = distances(x)
@@ -81,7 +83,7 @@ def generate(
     n_train, n_test: accepted items (train first, then test, from one stream of starts).
     cube: "D1" (L = 2√3), "D2" (L = 1.385), "D3" (L = 2√2) or a side length.
     inputs: 2 for (r12, r13) of the start geometry (seed 003), 3 to add r23.
-    gtol, max_iter, m, max_step, max_rise: settings of ``lmapp.engines.lbfgs.lbfgs``.
+    gtol, max_iter, m, max_step, max_rise: settings of ``lmapp.engines.lbfgs (GMIN-style L-BFGS)``.
     Starts that do not converge, or converge to no reference minimum within MATCH_TOL, are
     discarded and counted in the spec (``discarded``); no start is discarded for closeness,
     because the capped step keeps even near-coincident atoms finite.
@@ -119,7 +121,7 @@ def generate(
         "Z": Z_DEFAULT,
         "match_tol": MATCH_TOL,
         "minimiser": {
-            "name": "lmapp.engines.lbfgs.lbfgs",
+            "name": "lmapp.engines.lbfgs (GMIN-style L-BFGS)",
             "gtol": gtol,
             "max_iter": max_iter,
             "m": m,

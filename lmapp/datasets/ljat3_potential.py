@@ -63,7 +63,7 @@ def _axilrod_teller(a: float, b: float, c: float, z: float) -> tuple[float, floa
 def fg(x: np.ndarray, args: tuple) -> tuple[float, np.ndarray]:
     """Energy and analytic Cartesian gradient for 9 coordinates; ``args = (Z,)``.
 
-    Signature ``fg(x, args) -> (f, g)`` as required by ``lmapp.engines.lbfgs.lbfgs``.
+    Signature ``fg(x, args) -> (f, g)`` as required by ``lmapp.engines.lbfgs (GMIN-style L-BFGS)``.
     """
     r12, r13, r23 = distances(x)
     e12, d12 = _lj(r12)

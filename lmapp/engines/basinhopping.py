@@ -1,35 +1,38 @@
 """Jitted basin-hopping walker (SPEC §2.2): perturb, quench with L-BFGS, Metropolis accept,
-adapt the step size. One call runs a chunk of steps without the GIL; the caller checks its
-abort flag and stores results between chunks."""
+adapt the step size. One call runs a chunk of steps without the GIL; an abort flag set by
+another thread stops it within one L-BFGS iteration, and the caller stores results between
+chunks."""
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
-from .lbfgs import lbfgs
+from .rng import uniform
+
 
 #: Default walker settings (shown by the CLI/GUI parameter editors).
-BH_DEFAULTS = {"temperature": 1.0, "step": 1.0, "target_acceptance": 0.5, "adapt_every": 10,
-               "adapt_factor": 1.1, "chunk": 25}
+BH_DEFAULTS = {"temperature": 0.1, "step": 1.0, "target_acceptance": 0.5, "adapt_every": 10,
+               "adapt_factor": 1.1, "step_min": 0.01, "step_max": 5.0}
 
 
-@njit(cache=True, nogil=True)
-def quench_start(fg, args, x0, gtol, max_iter, m, max_step, max_rise):
-    """Quench a starting point: the walker's first minimum."""
-    return lbfgs(fg, x0, args, gtol, max_iter, m, max_step, max_rise)
+def LBFGS(x0, args, gtol, max_iter, m, max_step, max_rise, abort):  # placeholder: bound by the kit
+    raise NotImplementedError
 
 
-@njit(cache=True, nogil=True)
-def bh_chunk(fg, args, x, f, step, temperature, n_steps, seed, gtol, max_iter, m, max_step,
-             max_rise, target_acc, adapt_every, adapt_factor, window_acc, window_n):
+def bh_chunk_template(args, x, f, step, temperature, n_steps, rng, gtol, max_iter, m, max_step,
+                      max_rise, target_acc, adapt_every, adapt_factor, step_min, step_max,
+                      window_acc, window_n, abort):
     """Run ``n_steps`` basin-hopping steps from minimum ``x`` (loss ``f``).
 
-    Returns the walker's new (x, f, step, window_acc, window_n) and per-step arrays of the
-    quenched coordinates, losses, RMS gradients, convergence flags, acceptance flags and
-    L-BFGS iteration counts. The RNG is reseeded with ``seed`` so a chunk is reproducible.
+    The step size adapts towards ``target_acc`` within [step_min, step_max]. Returns the
+    walker's new (x, f, step, window_acc, window_n) and per-step arrays of the quenched
+    coordinates, losses, RMS gradients, convergence flags, acceptance flags and
+    L-BFGS iteration counts, for the ``n_done`` ≤ ``n_steps`` steps completed before the
+    ``abort`` flag was raised. ``rng`` (xoshiro256** state) advances in place exactly as far as
+    the completed steps, so a walker resumes the same trajectory however its run was chunked.
     """
-    np.random.seed(seed)
     P = x.shape[0]
+    saved = rng.copy()
+    n_done = 0
     xs = np.empty((n_steps, P))
     fs = np.empty(n_steps)
     rs = np.empty(n_steps)
@@ -37,14 +40,21 @@ def bh_chunk(fg, args, x, f, step, temperature, n_steps, seed, gtol, max_iter, m
     acc = np.zeros(n_steps, np.bool_)
     iters = np.empty(n_steps, np.int64)
     for s in range(n_steps):
-        xt = x + step * (2.0 * np.random.random(P) - 1.0)
-        xq, fq, rq, it, ok = lbfgs(fg, xt, args, gtol, max_iter, m, max_step, max_rise)
+        saved[:] = rng
+        xt = np.empty(P)
+        for i in range(P):
+            xt[i] = x[i] + step * (2.0 * uniform(rng) - 1.0)
+        xq, fq, rq, it, ok = LBFGS(xt, args, gtol, max_iter, m, max_step, max_rise, abort)
+        if abort[0] != 0:
+            rng[:] = saved  # the interrupted step is redone on resume
+            break
+        n_done += 1
         xs[s] = xq
         fs[s] = fq
         rs[s] = rq
         conv[s] = ok
         iters[s] = it
-        u = np.random.random()
+        u = uniform(rng)
         if ok:
             if fq <= f:
                 acc[s] = True
@@ -57,9 +67,10 @@ def bh_chunk(fg, args, x, f, step, temperature, n_steps, seed, gtol, max_iter, m
         window_n += 1
         if window_n >= adapt_every:
             if window_acc / window_n > target_acc:
-                step *= adapt_factor
+                step = min(step * adapt_factor, step_max)
             else:
-                step /= adapt_factor
+                step = max(step / adapt_factor, step_min)
             window_acc = 0
             window_n = 0
-    return x, f, step, window_acc, window_n, xs, fs, rs, conv, acc, iters
+    return (x, f, step, window_acc, window_n, xs[:n_done], fs[:n_done], rs[:n_done],
+            conv[:n_done], acc[:n_done], iters[:n_done])

@@ -88,3 +88,17 @@ def canonicalize(wf, sizes, permute=True, tol=1e-7):
             for i in range(n_next):
                 w[woff[l + 1] + i * n_h + jn] = src[woff[l + 1] + i * n_h + jo]
     return w
+
+
+@njit(cache=True, nogil=True)
+def canonicalize_free_rows(W, free, n_full, sizes, permute=True, tol=1e-7):
+    """Canonical forms of many free-parameter vectors (rows of W) in one call."""
+    out = np.empty_like(W)
+    full = np.zeros(n_full)
+    for i in range(W.shape[0]):
+        for p in range(free.shape[0]):
+            full[free[p]] = W[i, p]
+        c = canonicalize(full, sizes, permute, tol)
+        for p in range(free.shape[0]):
+            out[i, p] = c[free[p]]
+    return out

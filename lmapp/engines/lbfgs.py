@@ -9,8 +9,11 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+#: An abort flag that is never raised, for callers that do not cancel.
+NO_ABORT = np.zeros(1, np.uint8)
+
 #: Default settings, exposed so that CLI/GUI parameter editors show the engine's own values.
-LBFGS_DEFAULTS = {"gtol": 1e-8, "max_iter": 20000, "m": 4, "max_step": 0.2, "max_rise": 1e-4}
+LBFGS_DEFAULTS = {"gtol": 1e-8, "max_iter": 20000, "m": 10, "max_step": 1.0, "max_rise": 1e-4}
 
 
 @njit(cache=True, nogil=True)
@@ -22,9 +25,15 @@ def rms(g: np.ndarray) -> float:
     return np.sqrt(s / max(g.shape[0], 1))
 
 
-@njit(cache=True, nogil=True)
-def lbfgs(fg, x0, args, gtol=1e-8, max_iter=20000, m=4, max_step=0.2, max_rise=1e-4):
-    """Minimise ``fg(x, args) -> (f, g)`` from ``x0``.
+def FG(x, args):  # placeholder: rebound per objective by lmapp.engines.kit
+    raise NotImplementedError
+
+
+def lbfgs_template(x0, args, gtol, max_iter, m, max_step, max_rise, abort):
+    """Minimise ``FG(x, args) -> (f, g)`` from ``x0`` (compiled per objective by the kit).
+
+    ``abort`` is a uint8[1] flag another thread may set: the minimiser then stops at once
+    (unconverged), so cancelling never waits for a long quench.
 
     Returns ``(x, f, rms_grad, n_iter, converged)``; converged means RMS gradient < ``gtol``.
     A step is scaled down to at most ``max_step`` in norm; a step that raises f by more than
@@ -32,7 +41,7 @@ def lbfgs(fg, x0, args, gtol=1e-8, max_iter=20000, m=4, max_step=0.2, max_rise=1
     """
     n = x0.shape[0]
     x = x0.copy()
-    f, g = fg(x, args)
+    f, g = FG(x, args)
     S = np.zeros((m, n))
     Y = np.zeros((m, n))
     rho = np.zeros(m)
@@ -43,7 +52,7 @@ def lbfgs(fg, x0, args, gtol=1e-8, max_iter=20000, m=4, max_step=0.2, max_rise=1
     diag = 0.1  # initial inverse-Hessian scaling (GMIN's DGUESS)
     it = 0
     r = rms(g)
-    while r >= gtol and it < max_iter:
+    while r >= gtol and it < max_iter and abort[0] == 0:
         it += 1
         # two-loop recursion: d = -H g
         for i in range(n):
@@ -84,7 +93,7 @@ def lbfgs(fg, x0, args, gtol=1e-8, max_iter=20000, m=4, max_step=0.2, max_rise=1
         accepted = False
         for _ in range(10):
             xn = x + scale * d
-            fn, gn = fg(xn, args)
+            fn, gn = FG(xn, args)
             if fn - f <= max_rise and np.isfinite(fn):
                 accepted = True
                 break

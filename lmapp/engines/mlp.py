@@ -10,19 +10,29 @@ X (N, K) inputs, y (N,) int labels, sizes = [K, H1, ..., C], free = indices of t
 entries of the full vector, reg = 1/0 per full entry (which entries λ‖·‖² penalises),
 lam = λ, loss_kind = 0 (cross-entropy) or 1 (appAUC), beta = appAUC sigmoid steepness.
 The Hessian-vector product is exact (Pearlmutter's R-operator), not finite differences.
+
+Internally activations are stored unit-major, ``A[(K + Σ hidden), N]`` with the inputs in the
+first K rows, so every inner loop runs over data points contiguously and vectorises.
 """
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
 
+from . import fastmath
+
 CROSS_ENTROPY = 0
 APPAUC = 1
+
+# error_model="numpy": no zero-division checks, so loops vectorise. Only contraction (FMA) is
+# allowed: fastmath.exp's range reduction relies on exact rounding, so no reassociation.
+_PLAIN = dict(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 
 
 @njit(cache=True, nogil=True)
 def layer_offsets(sizes):
-    """Start of each layer's W and b in the full vector, and of its units in the activation rows."""
+    """Start of each layer's W and b in the full vector, and of its hidden units in the
+    activation rows (after the K input rows); also the full length and the hidden total."""
     nl = sizes.shape[0] - 1
     woff = np.empty(nl, np.int64)
     boff = np.empty(nl, np.int64)
@@ -50,106 +60,110 @@ def expand(w, free, n_full):
 
 
 @njit(cache=True, nogil=True)
-def _input(X, acts, d, l, aoff, k):
-    """Activation k of the layer feeding layer l, for data point d."""
-    if l == 0:
-        return X[d, k]
-    return acts[d, aoff[l - 1] + k]
+def _rows(sizes, l, aoff):
+    """First activation row of layer l's inputs and of its (hidden) outputs."""
+    K = sizes[0]
+    return (0 if l == 0 else K + aoff[l - 1]), K + aoff[l]
 
 
-@njit(cache=True, nogil=True)
-def forward(wf, X, sizes):
-    """Hidden activations (N, Σ hidden) and output probabilities (N, C) for full weights ``wf``."""
+@njit(**_PLAIN)
+def _forward(wf, X, sizes):
+    """Activations A (inputs + hidden, N) and logits Z (C, N)."""
     woff, boff, aoff, _, ntot = layer_offsets(sizes)
     nl = sizes.shape[0] - 1
-    N = X.shape[0]
-    C = sizes[nl]
-    acts = np.empty((N, max(ntot, 1)))
-    probs = np.empty((N, C))
-    for d in range(N):
-        for l in range(nl):
-            n_in = sizes[l]
-            n_out = sizes[l + 1]
-            for j in range(n_out):
-                z = wf[boff[l] + j]
-                base = woff[l] + j * n_in
-                for k in range(n_in):
-                    z += wf[base + k] * _input(X, acts, d, l, aoff, k)
-                if l < nl - 1:
-                    acts[d, aoff[l] + j] = np.tanh(z)
-                else:
-                    probs[d, j] = z
-        # log-sum-exp softmax in place
-        zmax = probs[d, 0]
-        for c in range(1, C):
-            zmax = max(zmax, probs[d, c])
-        s = 0.0
-        for c in range(C):
-            probs[d, c] = np.exp(probs[d, c] - zmax)
-            s += probs[d, c]
-        for c in range(C):
-            probs[d, c] /= s
-    return acts, probs
+    N, K = X.shape
+    A = np.empty((K + ntot, N))
+    A[:K] = X.T
+    Z = np.empty((sizes[nl], N))
+    for l in range(nl):
+        n_in = sizes[l]
+        in_row, out_row = _rows(sizes, l, aoff)
+        for j in range(sizes[l + 1]):
+            row = Z[j] if l == nl - 1 else A[out_row + j]
+            b = wf[boff[l] + j]
+            for n in range(N):
+                row[n] = b
+            for k in range(n_in):
+                w = wf[woff[l] + j * n_in + k]
+                src = A[in_row + k]
+                for n in range(N):
+                    row[n] += w * src[n]
+            if l < nl - 1:
+                for n in range(N):
+                    row[n] = fastmath.tanh(row[n])
+    return A, Z
 
 
-@njit(cache=True, nogil=True)
-def _rforward(wf, vf, X, sizes, acts, probs):
-    """R-operator forward pass: directional derivatives of activations and logits along ``vf``."""
-    woff, boff, aoff, _, ntot = layer_offsets(sizes)
-    nl = sizes.shape[0] - 1
-    N = X.shape[0]
-    C = sizes[nl]
-    racts = np.zeros((N, max(ntot, 1)))
-    rlog = np.empty((N, C))
-    for d in range(N):
-        for l in range(nl):
-            n_in = sizes[l]
-            n_out = sizes[l + 1]
-            for j in range(n_out):
-                rz = vf[boff[l] + j]
-                base = woff[l] + j * n_in
-                for k in range(n_in):
-                    rz += vf[base + k] * _input(X, acts, d, l, aoff, k)
-                    if l > 0:
-                        rz += wf[base + k] * racts[d, aoff[l - 1] + k]
-                if l < nl - 1:
-                    a = acts[d, aoff[l] + j]
-                    racts[d, aoff[l] + j] = (1.0 - a * a) * rz
-                else:
-                    rlog[d, j] = rz
-    return racts, rlog
+@njit(inline="always", **_PLAIN)
+def _sum(a, N):
+    """Σ a[n] with four independent accumulators."""
+    s0 = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    s3 = 0.0
+    n4 = N - N % 4
+    for n in range(0, n4, 4):
+        s0 += a[n]
+        s1 += a[n + 1]
+        s2 += a[n + 2]
+        s3 += a[n + 3]
+    for n in range(n4, N):
+        s0 += a[n]
+    return (s0 + s1) + (s2 + s3)
 
 
-@njit(cache=True, nogil=True)
-def _ce_out(probs, y):
-    """Cross-entropy loss and dL/dlogits (N, C) for mean −ln p_correct."""
-    N, C = probs.shape
-    loss = 0.0
-    dout = np.empty((N, C))
+@njit(**_PLAIN)
+def _softmax(Z):
+    """Probabilities P (C, N) and log-normaliser lse (N,) of logits Z, overflow-free."""
+    C, N = Z.shape
+    m = Z[0].copy()
+    for c in range(1, C):
+        for n in range(N):
+            m[n] = max(m[n], Z[c, n])
+    P = np.empty((C, N))
+    s = np.zeros(N)
+    for c in range(C):
+        for n in range(N):
+            P[c, n] = fastmath.exp(Z[c, n] - m[n])
+            s[n] += P[c, n]
+    for c in range(C):
+        for n in range(N):
+            P[c, n] /= s[n]
+    lse = np.empty(N)
+    for n in range(N):
+        lse[n] = m[n] + np.log(s[n])
+    return P, lse
+
+
+@njit(**_PLAIN)
+def _ce_out(Z, P, lse, y):
+    """Mean cross-entropy and dL/dlogits D (C, N)."""
+    C, N = P.shape
     inv = 1.0 / N
-    for d in range(N):
-        loss -= np.log(max(probs[d, y[d]], 1e-300))
-        for c in range(C):
-            dout[d, c] = probs[d, c] * inv
-        dout[d, y[d]] -= inv
-    return loss * inv, dout
+    loss = 0.0
+    D = np.empty((C, N))
+    for c in range(C):
+        for n in range(N):
+            D[c, n] = P[c, n] * inv
+    for n in range(N):
+        loss += lse[n] - Z[y[n], n]
+        D[y[n], n] -= inv
+    return loss * inv, D
 
 
-@njit(cache=True, nogil=True)
+@njit(**_PLAIN)
 def _sigmoid(z):
-    if z >= 0.0:
-        return 1.0 / (1.0 + np.exp(-z))
-    e = np.exp(z)
-    return e / (1.0 + e)
+    e = fastmath.exp(-abs(z))
+    return 1.0 / (1.0 + e) if z >= 0.0 else e / (1.0 + e)
 
 
-@njit(cache=True, nogil=True)
-def _auc_pairs(probs, y, beta):
-    """appAUC value A and dA/dq_d for q_d = p_1(x_d) (positive class 1)."""
-    N = probs.shape[0]
+@njit(**_PLAIN)
+def _auc_pairs(P, y, beta):
+    """appAUC value A and dA/dq_n for q_n = p_1(x_n) (positive class 1)."""
+    N = P.shape[1]
     npos = 0
-    for d in range(N):
-        if y[d] == 1:
+    for n in range(N):
+        if y[n] == 1:
             npos += 1
     nneg = N - npos
     dq = np.zeros(N)
@@ -163,7 +177,7 @@ def _auc_pairs(probs, y, beta):
         for n in range(N):
             if y[n] == 1:
                 continue
-            s = _sigmoid(beta * (probs[p, 1] - probs[n, 1]))
+            s = _sigmoid(beta * (P[1, p] - P[1, n]))
             A += s
             ds = beta * s * (1.0 - s) * norm
             dq[p] += ds
@@ -171,47 +185,40 @@ def _auc_pairs(probs, y, beta):
     return A * norm, dq, npos, nneg
 
 
-@njit(cache=True, nogil=True)
-def _auc_out(probs, y, beta):
-    """appAUC loss −A and dL/dlogits."""
-    N, C = probs.shape
-    A, dq, _, _ = _auc_pairs(probs, y, beta)
-    dout = np.empty((N, C))
-    for d in range(N):
-        q = probs[d, 1]
-        for c in range(C):
-            e = 1.0 if c == 1 else 0.0
-            dout[d, c] = -dq[d] * q * (e - probs[d, c])
-    return -A, dout
+@njit(**_PLAIN)
+def _auc_out(P, y, beta):
+    """appAUC loss −A and dL/dlogits D (C, N)."""
+    C, N = P.shape
+    A, dq, _, _ = _auc_pairs(P, y, beta)
+    D = np.empty((C, N))
+    for c in range(C):
+        e = 1.0 if c == 1 else 0.0
+        for n in range(N):
+            D[c, n] = -dq[n] * P[1, n] * (e - P[c, n])
+    return -A, D
 
 
-@njit(cache=True, nogil=True)
-def _rprobs(probs, rlog):
+@njit(**_PLAIN)
+def _rprobs(P, RZ):
     """R-derivative of the softmax probabilities."""
-    N, C = probs.shape
-    rp = np.empty((N, C))
-    for d in range(N):
-        m = 0.0
-        for c in range(C):
-            m += probs[d, c] * rlog[d, c]
-        for c in range(C):
-            rp[d, c] = probs[d, c] * (rlog[d, c] - m)
-    return rp
+    C, N = P.shape
+    mean = np.zeros(N)
+    for c in range(C):
+        for n in range(N):
+            mean[n] += P[c, n] * RZ[c, n]
+    RP = np.empty((C, N))
+    for c in range(C):
+        for n in range(N):
+            RP[c, n] = P[c, n] * (RZ[c, n] - mean[n])
+    return RP
 
 
-@njit(cache=True, nogil=True)
-def _ce_rout(probs, rlog):
-    """R-derivative of the cross-entropy dL/dlogits."""
-    rp = _rprobs(probs, rlog)
-    return rp / probs.shape[0]
-
-
-@njit(cache=True, nogil=True)
-def _auc_rout(probs, rlog, y, beta):
+@njit(**_PLAIN)
+def _auc_rout(P, RZ, y, beta):
     """R-derivative of the appAUC dL/dlogits."""
-    N, C = probs.shape
-    rp = _rprobs(probs, rlog)
-    A, dq, npos, nneg = _auc_pairs(probs, y, beta)
+    C, N = P.shape
+    RP = _rprobs(P, RZ)
+    _, dq, npos, nneg = _auc_pairs(P, y, beta)
     rdq = np.zeros(N)
     if npos > 0 and nneg > 0:
         norm = beta * beta / (npos * nneg)
@@ -221,95 +228,180 @@ def _auc_rout(probs, rlog, y, beta):
             for n in range(N):
                 if y[n] == 1:
                     continue
-                s = _sigmoid(beta * (probs[p, 1] - probs[n, 1]))
-                s2 = s * (1.0 - s) * (1.0 - 2.0 * s) * norm * (rp[p, 1] - rp[n, 1])
+                s = _sigmoid(beta * (P[1, p] - P[1, n]))
+                s2 = s * (1.0 - s) * (1.0 - 2.0 * s) * norm * (RP[1, p] - RP[1, n])
                 rdq[p] += s2
                 rdq[n] -= s2
-    rdout = np.empty((N, C))
-    for d in range(N):
-        q = probs[d, 1]
-        rq = rp[d, 1]
-        for c in range(C):
-            e = 1.0 if c == 1 else 0.0
-            rdout[d, c] = -(rdq[d] * q * (e - probs[d, c]) + dq[d] * rq * (e - probs[d, c])
-                            - dq[d] * q * rp[d, c])
-    return rdout
+    RD = np.empty((C, N))
+    for c in range(C):
+        e = 1.0 if c == 1 else 0.0
+        for n in range(N):
+            q = P[1, n]
+            RD[c, n] = -(rdq[n] * q * (e - P[c, n]) + dq[n] * RP[1, n] * (e - P[c, n])
+                         - dq[n] * q * RP[c, n])
+    return RD
 
 
-@njit(cache=True, nogil=True)
-def _backward(wf, vf, X, sizes, acts, racts, dout, rdout, with_r):
-    """Backpropagate dL/dlogits into the full gradient; with ``with_r`` the R-pass instead,
-    returning the full Hessian-vector product (the R-derivative of the gradient)."""
-    woff, boff, aoff, nfull, ntot = layer_offsets(sizes)
+@njit(**_PLAIN)
+def _rforward(wf, vf, A, sizes):
+    """R-operator forward pass: directional derivatives RA of the activations (input rows 0)
+    and RZ of the logits along ``vf``."""
+    woff, boff, aoff, _, _ = layer_offsets(sizes)
     nl = sizes.shape[0] - 1
-    N = X.shape[0]
-    wmax = 0
-    for l in range(nl + 1):
-        wmax = max(wmax, sizes[l])
-    out = np.zeros(nfull)
-    delta = np.empty(wmax)
-    rdelta = np.empty(wmax)
-    e = np.empty(wmax)
-    re = np.empty(wmax)
-    C = sizes[nl]
-    for d in range(N):
-        for c in range(C):
-            delta[c] = dout[d, c]
-            rdelta[c] = rdout[d, c] if with_r else 0.0
-        for l in range(nl - 1, -1, -1):
-            n_in = sizes[l]
-            n_out = sizes[l + 1]
-            for j in range(n_out):
-                base = woff[l] + j * n_in
-                dj = delta[j]
-                if with_r:
-                    rdj = rdelta[j]
-                    for k in range(n_in):
-                        a = _input(X, acts, d, l, aoff, k)
-                        ra = racts[d, aoff[l - 1] + k] if l > 0 else 0.0
-                        out[base + k] += rdj * a + dj * ra
-                    out[boff[l] + j] += rdj
+    N = A.shape[1]
+    RA = np.zeros(A.shape)
+    RZ = np.empty((sizes[nl], N))
+    for l in range(nl):
+        n_in = sizes[l]
+        in_row, out_row = _rows(sizes, l, aoff)
+        for j in range(sizes[l + 1]):
+            row = RZ[j] if l == nl - 1 else RA[out_row + j]
+            vb = vf[boff[l] + j]
+            for n in range(N):
+                row[n] = vb
+            for k in range(n_in):
+                v = vf[woff[l] + j * n_in + k]
+                w = wf[woff[l] + j * n_in + k]
+                src = A[in_row + k]
+                rsrc = RA[in_row + k]
+                if l == 0:
+                    for n in range(N):
+                        row[n] += v * src[n]
                 else:
-                    for k in range(n_in):
-                        out[base + k] += dj * _input(X, acts, d, l, aoff, k)
-                    out[boff[l] + j] += dj
-            if l == 0:
-                break
+                    for n in range(N):
+                        row[n] += v * src[n] + w * rsrc[n]
+            if l < nl - 1:
+                a = A[out_row + j]
+                for n in range(N):
+                    row[n] *= 1.0 - a[n] * a[n]
+    return RA, RZ
+
+
+@njit(**_PLAIN)
+def _accumulate(out, wstart, bstart, D, A):
+    """Add Σ_n D[j, n] A[k, n] to the layer's weights at ``out[wstart:]`` (row-major j, k) and
+    Σ_n D[j, n] to its biases at ``out[bstart:]`` (skipped if bstart < 0). BLAS for many data
+    points, plain loops (no call or allocation overhead) for few."""
+    n_out, N = D.shape
+    n_in = A.shape[0]
+    if N >= 64:
+        G = D @ A.T
+        for j in range(n_out):
+            for k in range(n_in):
+                out[wstart + j * n_in + k] += G[j, k]
+    else:
+        for j in range(n_out):
             for k in range(n_in):
                 s = 0.0
-                rs = 0.0
-                for j in range(n_out):
-                    wjk = wf[woff[l] + j * n_in + k]
-                    s += wjk * delta[j]
-                    if with_r:
-                        rs += vf[woff[l] + j * n_in + k] * delta[j] + wjk * rdelta[j]
-                e[k] = s
-                re[k] = rs
-            for k in range(n_in):
-                a = acts[d, aoff[l - 1] + k]
-                delta[k] = e[k] * (1.0 - a * a)
-                if with_r:
-                    ra = racts[d, aoff[l - 1] + k]
-                    rdelta[k] = re[k] * (1.0 - a * a) - 2.0 * e[k] * a * ra
+                for n in range(N):
+                    s += D[j, n] * A[k, n]
+                out[wstart + j * n_in + k] += s
+    if bstart >= 0:
+        for j in range(n_out):
+            out[bstart + j] += _sum(D[j], N)
+
+
+@njit(**_PLAIN)
+def _propagate(W, D, A):
+    """Deltas of the layer below: (Wᵀ D) ⊙ (1 − A²) for activations A of that layer."""
+    n_out, n_in = W.shape
+    N = A.shape[1]
+    Dn = np.zeros((n_in, N))
+    for k in range(n_in):
+        dn = Dn[k]
+        for j in range(n_out):
+            w = W[j, k]
+            d = D[j]
+            for n in range(N):
+                dn[n] += w * d[n]
+        a = A[k]
+        for n in range(N):
+            dn[n] *= 1.0 - a[n] * a[n]
+    return Dn
+
+
+@njit(**_PLAIN)
+def _rpropagate(W, V, D, RD, A, RA):
+    """R-derivative of :func:`_propagate` along (V, RA)."""
+    n_out, n_in = W.shape
+    N = A.shape[1]
+    RDn = np.empty((n_in, N))
+    e = np.empty(N)
+    for k in range(n_in):
+        rdn = RDn[k]
+        for n in range(N):
+            e[n] = 0.0
+            rdn[n] = 0.0
+        for j in range(n_out):
+            w = W[j, k]
+            v = V[j, k]
+            d = D[j]
+            rd = RD[j]
+            for n in range(N):
+                e[n] += w * d[n]
+                rdn[n] += v * d[n] + w * rd[n]
+        a = A[k]
+        ra = RA[k]
+        for n in range(N):
+            rdn[n] = rdn[n] * (1.0 - a[n] * a[n]) - 2.0 * e[n] * a[n] * ra[n]
+    return RDn
+
+
+@njit(**_PLAIN)
+def _backward(wf, vf, A, RA, D, RD, sizes, with_r):
+    """Backpropagate dL/dlogits D into the full gradient; with ``with_r`` propagate the
+    R-derivatives too and return the full Hessian-vector product instead."""
+    woff, boff, aoff, nfull, _ = layer_offsets(sizes)
+    nl = sizes.shape[0] - 1
+    N = A.shape[1]
+    out = np.zeros(nfull)
+    for l in range(nl - 1, -1, -1):
+        n_in = sizes[l]
+        n_out = sizes[l + 1]
+        in_row, _ = _rows(sizes, l, aoff)
+        Ain = A[in_row:in_row + n_in]
+        if with_r:
+            _accumulate(out, woff[l], boff[l], RD[:n_out], Ain)
+            if l > 0:
+                _accumulate(out, woff[l], -1, D[:n_out], RA[in_row:in_row + n_in])
+        else:
+            _accumulate(out, woff[l], boff[l], D[:n_out], Ain)
+        if l == 0:
+            break
+        W = wf[woff[l]:woff[l] + n_out * n_in].reshape(n_out, n_in)
+        Dn = _propagate(W, D, Ain)
+        if with_r:
+            V = vf[woff[l]:woff[l] + n_out * n_in].reshape(n_out, n_in)
+            RD = _rpropagate(W, V, D, RD, Ain, RA[in_row:in_row + n_in])
+        D = Dn
     return out
 
 
 @njit(cache=True, nogil=True)
-def _outputs(probs, y, loss_kind, beta):
+def _outputs(Z, P, lse, y, loss_kind, beta):
+    """Loss value and dL/dlogits for the chosen loss."""
     if loss_kind == APPAUC:
-        return _auc_out(probs, y, beta)
-    return _ce_out(probs, y)
+        return _auc_out(P, y, beta)
+    return _ce_out(Z, P, lse, y)
+
+
+@njit(cache=True, nogil=True)
+def _prepare(w, args):
+    """Forward pass shared by gradient, HVP and Hessian."""
+    X, y, sizes, free, reg, lam, loss_kind, beta = args
+    wf = expand(w, free, reg.shape[0])
+    A, Z = _forward(wf, X, sizes)
+    P, lse = _softmax(Z)
+    loss, D = _outputs(Z, P, lse, y, loss_kind, beta)
+    return wf, A, P, loss, D
 
 
 @njit(cache=True, nogil=True)
 def fg(w, args):
     """Loss and gradient with respect to the free parameters ``w``."""
     X, y, sizes, free, reg, lam, loss_kind, beta = args
-    nfull = reg.shape[0]
-    wf = expand(w, free, nfull)
-    acts, probs = forward(wf, X, sizes)
-    loss, dout = _outputs(probs, y, loss_kind, beta)
-    gfull = _backward(wf, wf, X, sizes, acts, acts, dout, dout, False)
+    wf, A, P, loss, D = _prepare(w, args)
+    gfull = _backward(wf, wf, A, A, D, D, sizes, False)
     g = np.empty(free.shape[0])
     for i in range(free.shape[0]):
         fi = free[i]
@@ -319,16 +411,15 @@ def fg(w, args):
 
 
 @njit(cache=True, nogil=True)
-def _hvp_prepared(wf, v, args, acts, probs, dout):
+def _hvp_prepared(wf, v, args, A, P, D):
     X, y, sizes, free, reg, lam, loss_kind, beta = args
-    nfull = reg.shape[0]
-    vf = expand(v, free, nfull)
-    racts, rlog = _rforward(wf, vf, X, sizes, acts, probs)
+    vf = expand(v, free, reg.shape[0])
+    RA, RZ = _rforward(wf, vf, A, sizes)
     if loss_kind == APPAUC:
-        rdout = _auc_rout(probs, rlog, y, beta)
+        RD = _auc_rout(P, RZ, y, beta)
     else:
-        rdout = _ce_rout(probs, rlog)
-    hfull = _backward(wf, vf, X, sizes, acts, racts, dout, rdout, True)
+        RD = _rprobs(P, RZ) / P.shape[1]
+    hfull = _backward(wf, vf, A, RA, D, RD, sizes, True)
     hv = np.empty(free.shape[0])
     for i in range(free.shape[0]):
         fi = free[i]
@@ -339,26 +430,20 @@ def _hvp_prepared(wf, v, args, acts, probs, dout):
 @njit(cache=True, nogil=True)
 def hvp(w, v, args):
     """Exact Hessian-vector product H(w)·v."""
-    X, y, sizes, free, reg, lam, loss_kind, beta = args
-    wf = expand(w, free, reg.shape[0])
-    acts, probs = forward(wf, X, sizes)
-    _, dout = _outputs(probs, y, loss_kind, beta)
-    return _hvp_prepared(wf, v, args, acts, probs, dout)
+    wf, A, P, _, D = _prepare(w, args)
+    return _hvp_prepared(wf, v, args, A, P, D)
 
 
 @njit(cache=True, nogil=True)
 def hessian(w, args):
     """Exact Hessian, assembled column by column from R-operator products and symmetrised."""
-    X, y, sizes, free, reg, lam, loss_kind, beta = args
-    wf = expand(w, free, reg.shape[0])
-    acts, probs = forward(wf, X, sizes)
-    _, dout = _outputs(probs, y, loss_kind, beta)
-    P = free.shape[0]
-    H = np.empty((P, P))
-    e = np.zeros(P)
-    for i in range(P):
+    wf, A, P, _, D = _prepare(w, args)
+    n = w.shape[0]
+    H = np.empty((n, n))
+    e = np.zeros(n)
+    for i in range(n):
         e[i] = 1.0
-        H[:, i] = _hvp_prepared(wf, e, args, acts, probs, dout)
+        H[:, i] = _hvp_prepared(wf, e, args, A, P, D)
         e[i] = 0.0
     return 0.5 * (H + H.T)
 
@@ -367,5 +452,6 @@ def hessian(w, args):
 def predict_proba(w, X, sizes, free, n_full):
     """Class probabilities (N, C) of the network with free parameters ``w`` on inputs ``X``."""
     wf = expand(w, free, n_full)
-    _, probs = forward(wf, X, sizes)
-    return probs
+    _, Z = _forward(wf, X, sizes)
+    P, _ = _softmax(Z)
+    return np.ascontiguousarray(P.T)

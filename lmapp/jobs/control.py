@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import threading
 
+import numpy as np
+
 
 class Cancelled(Exception):
     """Raised inside a job when its control was cancelled."""
@@ -15,15 +17,21 @@ class JobControl:
         self._cancel = threading.Event()
         self._running = threading.Event()
         self._running.set()
+        #: Raised (1) while cancelled or paused; jitted kernels poll it and stop early.
+        self.abort_flag = np.zeros(1, np.uint8)
 
     def cancel(self) -> None:
         self._cancel.set()
+        self.abort_flag[0] = 1
         self._running.set()  # wake a paused job so it can stop
 
     def pause(self) -> None:
         self._running.clear()
+        self.abort_flag[0] = 1
 
     def resume(self) -> None:
+        if not self._cancel.is_set():
+            self.abort_flag[0] = 0
         self._running.set()
 
     @property

@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from ..engines.basinhopping import BH_DEFAULTS, bh_chunk, quench_start
+from ..engines.basinhopping import BH_DEFAULTS
+from ..engines.rng import seed_state
 from ..engines.lbfgs import LBFGS_DEFAULTS
 from ..landscape.minima import EDIFF, GEOMDIFF, MinimaRegistry
 from ..landscape.model import Model
@@ -32,12 +33,14 @@ class ExploreParams:
     steps: int = 500
     walkers: int = 2
     seed: int = 0
-    temperature: float = 0.1
+    temperature: float = BH_DEFAULTS["temperature"]
     step: float = BH_DEFAULTS["step"]
     target_acceptance: float = BH_DEFAULTS["target_acceptance"]
     adapt_every: int = BH_DEFAULTS["adapt_every"]
     adapt_factor: float = BH_DEFAULTS["adapt_factor"]
-    chunk: int = BH_DEFAULTS["chunk"]
+    step_min: float = BH_DEFAULTS["step_min"]
+    step_max: float = BH_DEFAULTS["step_max"]
+    chunk: int | None = None  # quenches per walker between commits (None: from the model size)
     init_scale: float = 1.0
     gtol: float = LBFGS_DEFAULTS["gtol"]
     max_iter: int = LBFGS_DEFAULTS["max_iter"]
@@ -52,7 +55,8 @@ class ExploreParams:
         """Raise ValueError with a user-facing message for impossible settings."""
         checks = [(self.steps >= 0, "steps must be ≥ 0"), (self.walkers >= 1, "walkers must be ≥ 1"),
                   (self.temperature >= 0, "temperature must be ≥ 0"), (self.step > 0, "step must be > 0"),
-                  (self.chunk >= 1, "chunk must be ≥ 1"), (self.gtol > 0, "gtol must be > 0"),
+                  (0 < self.step_min <= self.step_max, "need 0 < step_min ≤ step_max"),
+                  (self.chunk is None or self.chunk >= 1, "chunk must be ≥ 1"), (self.gtol > 0, "gtol must be > 0"),
                   (self.m >= 1, "m must be ≥ 1"), (self.max_step > 0, "max_step must be > 0"),
                   (0 <= self.seed < 2**63, "seed must be a non-negative integer")]
         for ok, msg in checks:
@@ -62,25 +66,28 @@ class ExploreParams:
 
 @dataclass
 class Walker:
-    """Resumable state of one basin-hopping walker."""
+    """Resumable state of one basin-hopping walker (its RNG state included)."""
 
     index: int
     x: np.ndarray
     f: float
     step: float
-    chunk: int = 0
+    rng: np.ndarray
     steps_done: int = 0
     window_acc: int = 0
     window_n: int = 0
     accepted: int = 0
 
     def to_saved(self) -> tuple[dict, np.ndarray]:
-        d = {k: v for k, v in asdict(self).items() if k != "x"}
+        d = {k: v for k, v in asdict(self).items() if k not in ("x", "rng")}
+        d["rng"] = [int(u) for u in self.rng]
         return d, self.x
 
     @classmethod
     def from_saved(cls, state: dict, x: np.ndarray) -> "Walker":
-        return cls(x=np.asarray(x, float), **state)
+        state = dict(state)
+        rng = np.array([int(u) for u in state.pop("rng")], np.uint64)
+        return cls(x=np.asarray(x, float), rng=rng, **state)
 
 
 @dataclass
@@ -115,9 +122,16 @@ class ExploreSummary:
         return self.quenches / self.elapsed if self.elapsed > 0 else 0.0
 
 
-def _chunk_seed(seed: int, walker: int, chunk: int) -> int:
-    """Deterministic 32-bit seed of one chunk of one walker."""
-    return int(np.random.SeedSequence([seed, walker, chunk]).generate_state(1)[0])
+#: Work (data points × parameters × quenches) per chunk when ``chunk`` is automatic: about a
+#: second of quenching between commits and progress reports.
+CHUNK_WORK = 3e5
+MAX_CHUNK = 500
+
+
+def auto_chunk(n_data: int, n_params: int) -> int:
+    """Quenches per walker between commits, from the model size (deterministic, so runs with
+    the same seed store the same minima under the same ids)."""
+    return int(min(max(CHUNK_WORK // max(n_data * n_params, 1), 1), MAX_CHUNK))
 
 
 class ExploreJob:
@@ -130,34 +144,35 @@ class ExploreJob:
         self._lock = threading.Lock()
 
     # -- walker work (runs in pool threads; the kernels release the GIL) ------------------
-    def _start_walker(self, model: Model, index: int) -> Walker:
+    def _start_walker(self, model: Model, index: int, abort: np.ndarray) -> Walker:
         p = self.params
         rng = np.random.default_rng([p.seed, index])
         x0 = model.random_start(rng, p.init_scale)
-        x, f, _, _, _ = quench_start(model.fg_kernel, model.args, x0, p.gtol, p.max_iter, p.m,
-                                     p.max_step, p.max_rise)
-        return Walker(index, x, float(f), p.step)
+        x, f, _, _, _ = model.kit.lbfgs(x0, model.args, p.gtol, p.max_iter, p.m, p.max_step,
+                                        p.max_rise, abort)
+        return Walker(index, x, float(f), p.step, seed_state(p.seed, index))
 
-    def _advance(self, model: Model, registry: MinimaRegistry, wk: Walker, n: int) -> list[Candidate]:
+    def _advance(self, model: Model, registry: MinimaRegistry, wk: Walker, n: int,
+                 abort: np.ndarray) -> list[Candidate]:
         p = self.params
-        out = bh_chunk(model.fg_kernel, model.args, wk.x, wk.f, wk.step, p.temperature, n,
-                       _chunk_seed(p.seed, wk.index, wk.chunk), p.gtol, p.max_iter, p.m,
-                       p.max_step, p.max_rise, p.target_acceptance, p.adapt_every,
-                       p.adapt_factor, wk.window_acc, wk.window_n)
+        out = model.kit.bh_chunk(model.args, wk.x, wk.f, wk.step, p.temperature, n, wk.rng,
+                                 p.gtol, p.max_iter, p.m, p.max_step, p.max_rise,
+                                 p.target_acceptance, p.adapt_every, p.adapt_factor, p.step_min,
+                                 p.step_max, wk.window_acc, wk.window_n, abort)
         x, f, step, wacc, wn, xs, fs, _, conv, acc, _ = out
+        n = len(fs)
+        canon = model.canonical_rows(xs)
         cands = []
         for s in range(n):
             if not conv[s]:
                 cands.append(Candidate(wk.index, wk.steps_done + s, float(fs[s]), xs[s], False, None))
                 continue
-            wc = model.canonical(xs[s])
             with self._lock:
-                known = registry.match(float(fs[s]), wc) is not None
-            check = None if known else verify_minimum(model, wc, p.gtol, p.zero_tol)
-            cands.append(Candidate(wk.index, wk.steps_done + s, float(fs[s]), wc, True, check))
+                known = registry.match(float(fs[s]), canon[s]) is not None
+            check = None if known else verify_minimum(model, canon[s], p.gtol, p.zero_tol)
+            cands.append(Candidate(wk.index, wk.steps_done + s, float(fs[s]), canon[s], True, check))
         wk.x, wk.f, wk.step, wk.window_acc, wk.window_n = x, float(f), float(step), int(wacc), int(wn)
         wk.accepted += int(acc.sum())
-        wk.chunk += 1
         wk.steps_done += n
         return cands
 
@@ -175,33 +190,40 @@ class ExploreJob:
             walkers = [Walker.from_saved(s, x) for s, x in saved[:p.walkers]]
             if walkers and walkers[0].x.shape[0] != model.n_params:
                 raise ValueError("saved walker states do not match this model")
-            walkers += [self._start_walker(model, i) for i in range(len(walkers), p.walkers)]
+            walkers += [self._start_walker(model, i, control.abort_flag)
+                        for i in range(len(walkers), p.walkers)]
             return self._loop(pf, model, registry, walkers, run_id, control, progress)
 
     def _loop(self, pf: ProjectFile, model: Model, registry: MinimaRegistry,
               walkers: list[Walker], run_id: int, control: JobControl,
               progress: Progress) -> ExploreSummary:
         p = self.params
+        chunk = p.chunk or auto_chunk(model.args[1].shape[0] if model.is_network else 1, model.n_params)
         t0 = time.perf_counter()
+        paused = 0.0  # seconds spent paused, left out of rates
         target = {w.index: w.steps_done + p.steps for w in walkers}
         failures = {"unconverged": 0, "not a minimum": 0}
         quenches = new = 0
         accepted0 = sum(w.accepted for w in walkers)
         status = "finished"
         pool = ThreadPoolExecutor(max_workers=len(walkers), thread_name_prefix="bh-walker")
+
+        def submit_all() -> dict:
+            return {w.index: pool.submit(self._advance, model, registry, w,
+                                         min(chunk, target[w.index] - w.steps_done),
+                                         control.abort_flag)
+                    for w in walkers if w.steps_done < target[w.index]}
+
         try:
-            pending = {w.index: pool.submit(self._advance, model, registry, w,
-                                            min(p.chunk, target[w.index] - w.steps_done))
-                       for w in walkers if w.steps_done < target[w.index]}
+            pending = {} if control.cancelled else submit_all()
             while pending:
-                rows = []
+                rows: list[dict] = []
                 batch = MinimaRegistry(p.ediff, p.geomdiff)
                 for wk in walkers:  # fixed order: ids do not depend on thread timing
-                    if wk.index not in pending:
-                        continue
-                    for c in pending.pop(wk.index).result():
-                        quenches += 1
-                        self._collect(c, registry, batch, rows, failures)
+                    if wk.index in pending:
+                        for c in pending.pop(wk.index).result():
+                            quenches += 1
+                            self._collect(c, registry, batch, rows, failures)
                 ids = pf.commit_batch(minima=rows, run_id=run_id, walker_kind=WALKER_KIND,
                                       walker_states=[w.to_saved() for w in walkers],
                                       run_stats={"quenches": quenches, "new_minima": new + len(rows),
@@ -210,7 +232,7 @@ class ExploreJob:
                     for i, r in zip(ids, rows):
                         registry.add(i, r["loss"], r["weights"])
                 new += len(rows)
-                elapsed = time.perf_counter() - t0
+                elapsed = time.perf_counter() - t0 - paused
                 done = sum(w.steps_done - (target[w.index] - p.steps) for w in walkers)
                 total = p.steps * len(walkers)
                 rate = quenches / elapsed if elapsed > 0 else 0.0
@@ -219,22 +241,20 @@ class ExploreJob:
                           "n_minima": len(registry), "global_min": registry.lowest(),
                           "failures": dict(failures), "elapsed": elapsed,
                           "eta": (total - done) / rate if rate > 0 else None})
+                t_wait = time.perf_counter()
                 try:
                     control.checkpoint()
                 except Cancelled:
                     status = "cancelled"
                     break
-                for wk in walkers:
-                    left = target[wk.index] - wk.steps_done
-                    if left > 0:
-                        pending[wk.index] = pool.submit(self._advance, model, registry, wk,
-                                                        min(p.chunk, left))
+                paused += time.perf_counter() - t_wait
+                pending = submit_all()
         except BaseException:
             status = "failed"
             raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
-            elapsed = time.perf_counter() - t0
+            elapsed = time.perf_counter() - t0 - paused
             pf.update_run(run_id, status=status, elapsed=elapsed,
                           stats={"quenches": quenches, "new_minima": new, "failures": failures})
         acc = sum(w.accepted for w in walkers) - accepted0

@@ -6,6 +6,7 @@ any of them without the GIL.
 """
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
@@ -13,11 +14,14 @@ from typing import Any, Callable
 import numpy as np
 import numba
 
-from ..engines import mlp, regression
-from ..engines.canonical import canonicalize
+from ..engines import builtin, mlp, regression
+from ..engines.canonical import canonicalize, canonicalize_free_rows
+from ..engines.kit import EngineKit, make_kit
+from ..engines.lbfgs import LBFGS_DEFAULTS, NO_ABORT
 from .locality import locality_mask
 
 LOSSES = ("ce", "appauc")
+_USER_IDS = itertools.count()
 
 
 class ModelError(ValueError):
@@ -28,7 +32,7 @@ class ModelError(ValueError):
 class ModelSpec:
     """What to explore: network architecture and loss (SPEC §1.1), or the regression model."""
 
-    kind: str = "mlp"  # "mlp" or "regression"
+    kind: str = "mlp"  # "mlp", "regression" or "user" (a user-supplied loss, API only)
     hidden: tuple[int, ...] = (3,)
     lam: float = 1e-2
     loss: str = "ce"  # "ce" (cross-entropy) or "appauc"
@@ -38,7 +42,7 @@ class ModelSpec:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
-        if self.kind not in ("mlp", "regression"):
+        if self.kind not in ("mlp", "regression", "user"):
             raise ModelError(f"unknown model kind {self.kind!r} (use 'mlp' or 'regression')")
         if self.kind == "mlp":
             if not 1 <= len(self.hidden) <= 3 or min(self.hidden) < 1:
@@ -69,6 +73,7 @@ class Model:
     fg_kernel: Callable
     hvp_kernel: Callable
     hessian_kernel: Callable
+    kit: EngineKit
     args: tuple
     n_params: int
     sizes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
@@ -94,6 +99,18 @@ class Model:
     def hessian(self, w: np.ndarray) -> np.ndarray:
         return self.hessian_kernel(np.ascontiguousarray(w, float), self.args)
 
+    def minimize(self, w0: np.ndarray, **settings: float) -> tuple[np.ndarray, float, float, int, bool]:
+        """Quench ``w0`` with the project's L-BFGS; ``settings`` override LBFGS_DEFAULTS
+        (gtol, max_iter, m, max_step, max_rise). Returns (w, loss, rms_grad, n_iter, converged)."""
+        unknown = set(settings) - set(LBFGS_DEFAULTS)
+        if unknown:
+            raise ModelError(f"unknown L-BFGS settings: {', '.join(sorted(unknown))}")
+        s = {**LBFGS_DEFAULTS, **settings}
+        x, f, r, it, ok = self.kit.lbfgs(np.ascontiguousarray(w0, float), self.args, float(s["gtol"]),
+                                         int(s["max_iter"]), int(s["m"]), float(s["max_step"]),
+                                         float(s["max_rise"]), NO_ABORT)
+        return x, float(f), float(r), int(it), bool(ok)
+
     # -- structure ------------------------------------------------------------------------
     @property
     def is_network(self) -> bool:
@@ -115,6 +132,13 @@ class Model:
             return np.array(w, float)
         wf = canonicalize(self.full(w), self.sizes, self.spec.locality is None)
         return wf[self.free]
+
+    def canonical_rows(self, W: np.ndarray) -> np.ndarray:
+        """Canonical representatives of the rows of ``W`` (one jitted call for a batch)."""
+        if not self.is_network:
+            return np.array(W, float)
+        return canonicalize_free_rows(np.ascontiguousarray(W, float), self.free, self.n_full,
+                                      self.sizes, self.spec.locality is None)
 
     def layers(self, w: np.ndarray) -> list[dict[str, np.ndarray]]:
         """Per-layer weights ``[{"W": (out, in), "b": (out,)}, ...]`` from the input side."""
@@ -156,9 +180,9 @@ def build_model(spec: ModelSpec, X: np.ndarray, y: np.ndarray, n_classes: int) -
     if spec.kind == "regression":
         if X.ndim != 2 or X.shape[1] != 1:
             raise ModelError("the regression model needs one input column")
-        args = (np.ascontiguousarray(X[:, 0]), np.ascontiguousarray(y, float))
-        return Model(spec, regression.fg, regression.hvp, regression.hessian, args,
-                     regression.N_PARAMS)
+        args = _builtin_args(builtin.REGRESSION, X, np.zeros(len(y), np.int64), np.asarray(y, float),
+                             np.zeros(2, np.int64), np.zeros(0, np.int64), np.zeros(0), 0.0, 0, 0.0)
+        return _builtin_model(spec, args, regression.N_PARAMS)
     if n_classes < 2:
         raise ModelError("a classifier needs at least two classes")
     if spec.loss == "appauc" and n_classes != 2:
@@ -175,10 +199,22 @@ def build_model(spec: ModelSpec, X: np.ndarray, y: np.ndarray, n_classes: int) -
             reg[boff[l]:boff[l] + sizes[l + 1]] = 0.0
     free = np.flatnonzero(keep).astype(np.int64)
     loss_kind = mlp.APPAUC if spec.loss == "appauc" else mlp.CROSS_ENTROPY
-    args = (X, np.ascontiguousarray(y, np.int64), sizes, free, reg, float(spec.lam), loss_kind,
-            float(spec.beta))
-    return Model(spec, mlp.fg, mlp.hvp, mlp.hessian, args, int(free.size), sizes, free,
-                 int(n_full), n_classes)
+    args = _builtin_args(builtin.MLP, X, np.asarray(y, np.int64), np.zeros(len(y)), sizes, free,
+                         reg, spec.lam, loss_kind, spec.beta)
+    return _builtin_model(spec, args, int(free.size), sizes, free, int(n_full), n_classes)
+
+
+def _builtin_args(kind: int, X: np.ndarray, y: np.ndarray, t: np.ndarray, sizes: np.ndarray,
+                  free: np.ndarray, reg: np.ndarray, lam: float, loss_kind: int, beta: float) -> tuple:
+    """The one argument tuple type of :mod:`lmapp.engines.builtin` (contiguous arrays)."""
+    c = np.ascontiguousarray
+    return (int(kind), c(X, np.float64), c(y, np.int64), c(t, np.float64), c(sizes, np.int64),
+            c(free, np.int64), c(reg, np.float64), float(lam), int(loss_kind), float(beta))
+
+
+def _builtin_model(spec: ModelSpec, args: tuple, n_params: int, *layout: Any) -> Model:
+    return Model(spec, builtin.fg, builtin.hvp, builtin.hessian, builtin.KIT, args, n_params,
+                 *layout)
 
 
 def user_model(fg: Callable, n_params: int, *, hessian: Callable | None = None,
@@ -198,8 +234,9 @@ def user_model(fg: Callable, n_params: int, *, hessian: Callable | None = None,
         hess_j = _fd_hessian(fg_j)
     else:
         hess_j = _compiled(hessian, probe, args) or _objmode_hessian(hessian)
-    return Model(ModelSpec(kind="mlp", hidden=(1,)), fg_j, _hvp_from_hessian(hess_j), hess_j,
-                 args, int(n_params))
+    kit = make_kit(fg_j, hess_j, f"user{next(_USER_IDS)}", cache=False)
+    return Model(ModelSpec(kind="user"), fg_j, _hvp_from_hessian(hess_j), hess_j, kit, args,
+                 int(n_params))
 
 
 def _compiled(func: Callable, probe: np.ndarray, args: tuple) -> Callable | None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engines.lbfgs import rms
-from ..engines.spectrum import classify_spectrum, hessian_eigenvalues
+from ..engines.spectrum import classify_spectrum
 from .model import Model
 
 #: Eigenvalues with |h| ≤ ZERO_TOL are treated as zero modes (reported, excluded from LPPHE).
@@ -31,7 +31,7 @@ def verify_minimum(model: Model, w: np.ndarray, gtol: float, zero_tol: float = Z
     """Check RMS gradient < ``gtol`` and no negative exact-Hessian eigenvalue at ``w``."""
     w = np.ascontiguousarray(w, float)
     r = float(rms(model.grad(w)))
-    eigs = hessian_eigenvalues(model.hessian_kernel, w, model.args)
+    eigs = model.kit.hessian_eigenvalues(w, model.args)
     index, nzero, lpphe = classify_spectrum(eigs, zero_tol)
     reason = ""
     if not np.all(np.isfinite(eigs)):

@@ -1,0 +1,28 @@
+# The two commands of the README: `make run` (install, then explore a demo landscape) and
+# `make test` (install, then run the whole test suite). .ci/run calls `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: run test bench clean-cache
+
+$(BIN)/lmapp: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+run: $(BIN)/lmapp
+	$(BIN)/lmapp explore demo.lmapp --dataset xor --hidden 3 --lam 1e-2 --steps 500 --walkers 2 --seed 0
+	$(BIN)/lmapp info demo.lmapp
+
+test: $(BIN)/lmapp
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+
+bench: $(BIN)/lmapp
+	$(BIN)/lmapp bench
+
+# numba caches compiled kernels beside the sources; a caller's cache does not notice a changed
+# callee, so clear it after editing lmapp/engines during development.
+clean-cache:
+	find lmapp -name '*.nbi' -delete -o -name '*.nbc' -delete

@@ -1,0 +1,46 @@
+"""Engine kits: the minimiser, basin-hopping and spectrum kernels compiled for one objective.
+
+Numba cannot cache a function that receives another jitted function as an argument, so each
+engine is written once against module-level names (``FG``, ``HESS``, ``LBFGS``) and compiled
+per objective by rebinding those names. Kits made at import time (the built-in models, LJAT3)
+are cached on disk; kits for user functions are compiled on first use.
+"""
+from __future__ import annotations
+
+import types
+from dataclasses import dataclass
+from typing import Callable
+
+from numba import njit
+
+
+def rebind(func: Callable, tag: str, cache: bool, **names: Callable) -> Callable:
+    """Jit a copy of plain function ``func`` whose globals ``names`` point elsewhere.
+
+    ``tag`` makes the copy's qualified name (and so its cache file) unique.
+    """
+    glb = dict(func.__globals__)
+    glb.update(names)
+    copy = types.FunctionType(func.__code__, glb, func.__name__, func.__defaults__, func.__closure__)
+    copy.__qualname__ = f"{func.__qualname__}__{tag}"
+    copy.__module__ = func.__module__
+    return njit(cache=cache, nogil=True)(copy)
+
+
+@dataclass(frozen=True)
+class EngineKit:
+    """Jitted engines bound to one objective ``fg(w, args)`` (and its Hessian)."""
+
+    lbfgs: Callable
+    bh_chunk: Callable
+    hessian_eigenvalues: Callable | None
+
+
+def make_kit(fg: Callable, hessian: Callable | None, tag: str, cache: bool) -> EngineKit:
+    """Compile (lazily) the engines for objective ``fg`` and Hessian ``hessian``."""
+    from . import basinhopping, lbfgs, spectrum
+
+    lb = rebind(lbfgs.lbfgs_template, tag, cache, FG=fg)
+    bh = rebind(basinhopping.bh_chunk_template, tag, cache, LBFGS=lb)
+    eig = None if hessian is None else rebind(spectrum.eigenvalues_template, tag, cache, HESS=hessian)
+    return EngineKit(lb, bh, eig)
