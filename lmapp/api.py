@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .datasets import Dataset, make_dataset
+from .datasets import Dataset, DatasetError, make_dataset
 from .jobs.control import JobControl
 from .jobs.executor import InlineExecutor, JobHandle, ThreadExecutor
 from .jobs.explore import ExploreJob, ExploreParams, ExploreSummary
@@ -33,6 +33,9 @@ class Project:
 
         The dataset and model are validated before anything is written.
         """
+        if isinstance(dataset, Dataset) and dataset_options:
+            raise DatasetError(f"dataset options ({', '.join(sorted(dataset_options))}) apply to a "
+                               "dataset name, not to a Dataset object")
         data = dataset if isinstance(dataset, Dataset) else make_dataset(dataset, **dataset_options)
         spec = model if isinstance(model, ModelSpec) else ModelSpec.from_dict(model or {})
         build_model(spec, data.X_train, data.y_train, data.n_classes)  # validate first
@@ -61,6 +64,8 @@ class Project:
     # -- exploration -----------------------------------------------------------------------
     def explore_job(self, **params: Any) -> ExploreJob:
         """An exploration job on this project (continues earlier walkers if there are any)."""
+        if self.file.readonly:
+            raise ProjectError(f"{self.path}: project is open read-only; cannot explore")
         return ExploreJob(self.path, ExploreParams(**params))
 
     def explore(self, progress: Callable[[dict], None] | None = None, **params: Any) -> ExploreSummary:
@@ -99,6 +104,8 @@ class Project:
         Returns predictions and, for classifiers, probabilities, accuracy and mean loss
         (cross-entropy without the λ term) when labels are known.
         """
+        if part not in ("test", "train"):
+            raise ValueError(f"part must be 'test' or 'train', got {part!r}")
         if X is None:
             X = self.dataset.X_test if part == "test" else self.dataset.X_train
             y = self.dataset.y_test if part == "test" else self.dataset.y_train

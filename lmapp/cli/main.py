@@ -96,8 +96,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _dataset(a: argparse.Namespace) -> Dataset:
     common = {"seed": a.seed, "mislabel": a.mislabel or 0.0}
-    if a.csv and a.npz:
-        raise UsageError("use --csv or --npz, not both")
+    if sum(s is not None for s in (a.dataset, a.csv, a.npz)) > 1:
+        raise UsageError("use one of --dataset, --csv and --npz")
+    params = {k: getattr(a, k) for k in ("n_train", "n_test", "cube", "inputs") if getattr(a, k) is not None}
+    if (a.csv or a.npz) and params:
+        opts = ", ".join("--" + k.replace("_", "-") for k in params)
+        raise UsageError(f"{opts} only apply to generated datasets, not to --csv or --npz")
     if a.csv:
         if a.label is None:
             raise UsageError("--csv needs --label COLUMN")
@@ -109,20 +113,25 @@ def _dataset(a: argparse.Namespace) -> Dataset:
     if a.npz:
         extra = {k: v for k, v in (("standardize", a.standardize), ("test_fraction", a.test_fraction)) if v is not None}
         return load_npz(a.npz, **common, **extra)
-    params = {k: getattr(a, k) for k in ("n_train", "n_test", "cube", "inputs") if getattr(a, k) is not None}
     return make_dataset(a.dataset or "xor", standardize=a.standardize,
                         test_fraction=a.test_fraction, **common, **params)
 
 
 def _model_spec(a: argparse.Namespace) -> ModelSpec:
     kw: dict[str, Any] = {"kind": "regression" if a.dataset == "regression" else "mlp"}
+    if kw["kind"] == "regression":  # the fixed five-parameter model has no network options
+        given = [o for o in ("hidden", "lam", "loss", "beta", "locality", "no_bias_reg")
+                 if getattr(a, o) is not None]
+        if given:
+            opts = ", ".join("--" + o.replace("_", "-") for o in given)
+            raise UsageError(f"{opts} do not apply to the regression model")
     for name, key in (("hidden", "hidden"), ("lam", "lam"), ("loss", "loss"), ("beta", "beta"),
                       ("locality", "locality")):
         if getattr(a, name) is not None:
             kw[key] = getattr(a, name)
     if a.no_bias_reg:
         kw["reg_bias"] = False
-    if kw["kind"] == "regression" and "lam" not in kw:
+    if kw["kind"] == "regression":
         kw["lam"] = 0.0
     return ModelSpec(**kw)
 
@@ -204,6 +213,9 @@ def cmd_export(a: argparse.Namespace) -> int:
     out = Path(a.out)
     if not out.parent.exists():
         raise UsageError(f"output folder {out.parent} does not exist")
+    project_path = Path(a.project).resolve()
+    if out.resolve() in [project_path.with_name(project_path.name + s) for s in ("", "-wal", "-shm")]:
+        raise UsageError(f"--out {out} would overwrite the project file {a.project}")
     with Project.open(a.project, readonly=True) as project:
         counts = export_json(project.file, project.dataset, project.model, out, a.with_data)
     print(f"wrote {out}: {counts['minima']} minima")

@@ -16,11 +16,11 @@ def _eta(seconds: float | None) -> str:
 class ProgressBar:
     """Callable progress sink for :class:`~lmapp.jobs.explore.ExploreJob` reports."""
 
-    def __init__(self, stream: TextIO = sys.stderr, width: int = 30, every: float = 2.0) -> None:
-        self.stream = stream
+    def __init__(self, stream: TextIO | None = None, width: int = 30, every: float = 2.0) -> None:
+        self.stream = sys.stderr if stream is None else stream  # the current stderr, not import-time
         self.width = width
         self.every = every
-        self.tty = stream.isatty()
+        self.tty = self.stream.isatty()
         self._last = 0.0
 
     def __call__(self, p: dict) -> None:

@@ -54,9 +54,13 @@ class ExploreParams:
     def validate(self) -> None:
         """Raise ValueError with a user-facing message for impossible settings."""
         checks = [(self.steps >= 0, "steps must be ≥ 0"), (self.walkers >= 1, "walkers must be ≥ 1"),
-                  (self.temperature >= 0, "temperature must be ≥ 0"), (self.step > 0, "step must be > 0"),
+                  (self.temperature >= 0, "temperature must be ≥ 0"),
+                  (0 < self.step < np.inf, "step must be a finite number > 0"),
                   (0 < self.step_min <= self.step_max, "need 0 < step_min ≤ step_max"),
-                  (self.chunk is None or self.chunk >= 1, "chunk must be ≥ 1"), (self.gtol > 0, "gtol must be > 0"),
+                  (self.step_min <= self.step <= self.step_max,
+                   f"step must lie in [step_min, step_max] = [{self.step_min:g}, {self.step_max:g}]"),
+                  (self.chunk is None or self.chunk >= 1, "chunk must be ≥ 1"),
+                  (0 < self.gtol < np.inf, "gtol must be a finite number > 0"),
                   (self.m >= 1, "m must be ≥ 1"), (self.max_step > 0, "max_step must be > 0"),
                   (0 <= self.seed < 2**63, "seed must be a non-negative integer")]
         for ok, msg in checks:
@@ -144,12 +148,19 @@ class ExploreJob:
         self._lock = threading.Lock()
 
     # -- walker work (runs in pool threads; the kernels release the GIL) ------------------
-    def _start_walker(self, model: Model, index: int, abort: np.ndarray) -> Walker:
+    def _start_walker(self, model: Model, index: int, control: JobControl) -> Walker:
         p = self.params
         rng = np.random.default_rng([p.seed, index])
         x0 = model.random_start(rng, p.init_scale)
-        x, f, _, _, _ = model.kit.lbfgs(x0, model.args, p.gtol, p.max_iter, p.m, p.max_step,
-                                        p.max_rise, abort)
+        while True:  # a pause aborts the start quench: wait, then quench the same start again
+            x, f, _, _, _ = model.kit.lbfgs(x0, model.args, p.gtol, p.max_iter, p.m, p.max_step,
+                                            p.max_rise, control.abort_flag)
+            if control.abort_flag[0] == 0:
+                break
+            try:
+                control.checkpoint()
+            except Cancelled:
+                break  # never stored: a cancelled run commits no further batch
         return Walker(index, x, float(f), p.step, seed_state(p.seed, index))
 
     def _advance(self, model: Model, registry: MinimaRegistry, wk: Walker, n: int,
@@ -190,13 +201,14 @@ class ExploreJob:
             walkers = [Walker.from_saved(s, x) for s, x in saved[:p.walkers]]
             if walkers and walkers[0].x.shape[0] != model.n_params:
                 raise ValueError("saved walker states do not match this model")
-            walkers += [self._start_walker(model, i, control.abort_flag)
-                        for i in range(len(walkers), p.walkers)]
-            return self._loop(pf, model, registry, walkers, run_id, control, progress)
+            walkers += [self._start_walker(model, i, control) for i in range(len(walkers), p.walkers)]
+            # walkers this run does not use keep their saved states for a later run
+            return self._loop(pf, model, registry, walkers, saved[p.walkers:], run_id, control,
+                              progress)
 
     def _loop(self, pf: ProjectFile, model: Model, registry: MinimaRegistry,
-              walkers: list[Walker], run_id: int, control: JobControl,
-              progress: Progress) -> ExploreSummary:
+              walkers: list[Walker], idle: list[tuple[dict, np.ndarray]], run_id: int,
+              control: JobControl, progress: Progress) -> ExploreSummary:
         p = self.params
         chunk = p.chunk or auto_chunk(model.args[1].shape[0] if model.is_network else 1, model.n_params)
         t0 = time.perf_counter()
@@ -225,7 +237,7 @@ class ExploreJob:
                             quenches += 1
                             self._collect(c, registry, batch, rows, failures)
                 ids = pf.commit_batch(minima=rows, run_id=run_id, walker_kind=WALKER_KIND,
-                                      walker_states=[w.to_saved() for w in walkers],
+                                      walker_states=[w.to_saved() for w in walkers] + idle,
                                       run_stats={"quenches": quenches, "new_minima": new + len(rows),
                                                  "failures": failures})
                 with self._lock:
@@ -242,11 +254,15 @@ class ExploreJob:
                           "failures": dict(failures), "elapsed": elapsed,
                           "eta": (total - done) / rate if rate > 0 else None})
                 t_wait = time.perf_counter()
+                if control.paused:
+                    pf.update_run(run_id, status="paused")
                 try:
                     control.checkpoint()
                 except Cancelled:
                     status = "cancelled"
                     break
+                if time.perf_counter() - t_wait > 0.01:
+                    pf.update_run(run_id, status="running")
                 paused += time.perf_counter() - t_wait
                 pending = submit_all()
         except BaseException:

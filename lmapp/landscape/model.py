@@ -34,7 +34,7 @@ class ModelSpec:
 
     kind: str = "mlp"  # "mlp", "regression" or "user" (a user-supplied loss, API only)
     hidden: tuple[int, ...] = (3,)
-    lam: float = 1e-2
+    lam: float | None = None  # default: 1e-2 for networks, 0 for the regression model
     loss: str = "ce"  # "ce" (cross-entropy) or "appauc"
     beta: float = 50.0  # appAUC sigmoid steepness
     reg_bias: bool = True  # λ‖V‖² over all weights (True) or non-bias weights only (False)
@@ -42,6 +42,8 @@ class ModelSpec:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
+        if self.lam is None:
+            object.__setattr__(self, "lam", 0.0 if self.kind == "regression" else 1e-2)
         if self.kind not in ("mlp", "regression", "user"):
             raise ModelError(f"unknown model kind {self.kind!r} (use 'mlp' or 'regression')")
         if self.kind == "mlp":
@@ -53,6 +55,8 @@ class ModelSpec:
                 raise ModelError(f"locality must be ≥ 1, got {self.locality}")
         if not (math.isfinite(self.lam) and self.lam >= 0):
             raise ModelError(f"λ must be a finite number ≥ 0, got {self.lam}")
+        if self.kind == "regression" and self.lam != 0:
+            raise ModelError("the regression model is plain least squares: λ must be 0")
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -61,8 +65,11 @@ class ModelSpec:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "ModelSpec":
-        known = {k: d[k] for k in cls.__dataclass_fields__ if k in d}
-        return cls(**known)
+        unknown = sorted(set(d) - set(cls.__dataclass_fields__))
+        if unknown:
+            raise ModelError(f"unknown model option(s): {', '.join(unknown)} "
+                             f"(known: {', '.join(cls.__dataclass_fields__)})")
+        return cls(**d)
 
 
 @dataclass
