@@ -13,8 +13,8 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from ..engines.basinhopping import BH_DEFAULTS
-from ..engines.rng import seed_state
 from ..engines.lbfgs import LBFGS_DEFAULTS
+from ..engines.rng import seed_state
 from ..landscape.minima import EDIFF, GEOMDIFF, MinimaRegistry
 from ..landscape.model import Model
 from ..landscape.verify import ZERO_TOL, Verification, verify_minimum
@@ -22,6 +22,7 @@ from ..store import ProjectFile
 from ..store.binding import load_landscape
 from .control import Cancelled, JobControl
 from .executor import Progress
+from .ownership import owner, settle_stale_runs
 
 WALKER_KIND = "basin-hopping"
 
@@ -196,7 +197,8 @@ class ExploreJob:
             known = pf.minima(with_weights=True)
             for i, f, w in zip(known["id"], known["loss"], known["weights"]):
                 registry.add(int(i), float(f), w)
-            run_id = pf.start_run("explore", asdict(p), p.seed)
+            settle_stale_runs(pf)
+            run_id = pf.start_run("explore", {**asdict(p), "owner": owner()}, p.seed)
             saved = pf.walker_states(WALKER_KIND)
             walkers = [Walker.from_saved(s, x) for s, x in saved[:p.walkers]]
             if walkers and walkers[0].x.shape[0] != model.n_params:
