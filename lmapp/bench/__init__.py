@@ -38,7 +38,7 @@ class Case:
 
 CASES = (
     Case("xor-h3", "xor", {}, 3, 1e-2, 4000, 300),
-    Case("spiral3200-h10", "spiral", {"n_train": 3200, "n_test": 800}, 10, 1e-5, 8, 4),
+    Case("spiral3200-h10", "spiral", {"n_train": 3200, "n_test": 800}, 10, 1e-5, 16, 4),
 )
 
 
