@@ -10,10 +10,12 @@ from typing import Any, Callable
 import numpy as np
 
 from .datasets import Dataset, DatasetError, make_dataset
+from .jobs.connect import ConnectJob, ConnectParams, ConnectSummary
 from .jobs.control import JobControl
 from .jobs.executor import InlineExecutor, JobHandle, ThreadExecutor
 from .jobs.explore import ExploreJob, ExploreParams, ExploreSummary
 from .landscape.model import Model, ModelSpec, build_model
+from .landscape.network import network_stats
 from .store import ProjectError, ProjectFile
 from .store.binding import load_landscape
 
@@ -62,16 +64,35 @@ class Project:
         self.close()
 
     # -- exploration -----------------------------------------------------------------------
+    def _writable(self) -> None:
+        if self.file.readonly:
+            raise ProjectError(f"{self.path}: project is open read-only; cannot run jobs on it")
+
     def explore_job(self, **params: Any) -> ExploreJob:
         """An exploration job on this project (continues earlier walkers if there are any)."""
-        if self.file.readonly:
-            raise ProjectError(f"{self.path}: project is open read-only; cannot explore")
+        self._writable()
         return ExploreJob(self.path, ExploreParams(**params))
+
+    def connect_job(self, **params: Any) -> ConnectJob:
+        """A transition-state (connect) job on this project."""
+        self._writable()
+        return ConnectJob(self.path, ConnectParams(**params))
 
     def explore(self, progress: Callable[[dict], None] | None = None, **params: Any) -> ExploreSummary:
         """Run basin-hopping now (``steps`` per walker, ``walkers``, ``seed``, ``temperature``…)."""
         handle = InlineExecutor().submit(self.explore_job(**params), progress or (lambda p: None))
         return handle.wait()
+
+    def connect(self, progress: Callable[[dict], None] | None = None, **params: Any) -> ConnectSummary:
+        """Run transition-state searches now: ``mode`` ('pair' with ``pair=(id1, id2)``, 'all',
+        'refine'), ``budget`` attempts, ``workers`` in parallel, ``transition`` settings."""
+        return InlineExecutor().submit(self.connect_job(**params), progress or (lambda p: None)).wait()
+
+    def connect_async(self, progress: Callable[[dict], None] | None = None,
+                      control: JobControl | None = None, **params: Any) -> JobHandle:
+        """Start transition-state searches in the background (pause/resume/cancel via handle)."""
+        return ThreadExecutor().submit(self.connect_job(**params), progress or (lambda p: None),
+                                       control)
 
     def explore_async(self, progress: Callable[[dict], None] | None = None,
                       control: JobControl | None = None, **params: Any) -> JobHandle:
@@ -111,6 +132,22 @@ class Project:
             y = self.dataset.y_test if part == "test" else self.dataset.y_train
         return evaluate(self.model, self.weights(min_id), np.asarray(X, float), y)
 
+    def landscape_arrays(self) -> dict[str, np.ndarray]:
+        """Minima and transition states as the plain arrays the landscape algorithms take:
+        ``ids`` and ``energies`` of the minima (by id), ``ts_ids``, ``ts_energy`` and the
+        0-based positions ``ts_min1``/``ts_min2`` of each transition state's minima."""
+        m = self.file.minima(with_weights=False, order="id")
+        t = self.file.transition_states()
+        pos = {int(i): k for k, i in enumerate(m["id"])}
+        return {"ids": m["id"], "energies": m["loss"], "ts_ids": t["id"], "ts_energy": t["loss"],
+                "ts_min1": np.array([pos[int(a)] for a in t["min1"]], np.int64),
+                "ts_min2": np.array([pos[int(b)] for b in t["min2"]], np.int64)}
+
+    def network(self) -> dict[str, Any]:
+        """Network-of-minima statistics (SPEC §3.2)."""
+        a = self.landscape_arrays()
+        return network_stats(a["ids"].size, a["ts_min1"], a["ts_min2"])
+
     def info(self) -> dict[str, Any]:
         """Summary of the project: dataset, model, counts, global minimum and runs."""
         d = self.dataset
@@ -124,6 +161,7 @@ class Project:
                       "sizes": [int(s) for s in self.model.sizes]},
             "n_minima": self.file.n_minima(),
             "n_transition_states": self.file.n_transition_states(),
+            "network": self.network(),
             "global_minimum": None if gm is None else
             {"id": gm["id"], "loss": gm["loss"], "rms_grad": gm["rms_grad"]},
             "runs": self.file.runs(),

@@ -18,6 +18,8 @@ from ..jobs.control import JobControl
 from ..jobs.explore import ExploreParams
 from ..landscape.model import ModelError, ModelSpec
 from ..store import ProjectError
+from . import landscape_commands
+from .errors import UsageError
 from .progress import ProgressBar
 
 USAGE_ERROR = 2
@@ -26,10 +28,6 @@ USAGE_ERROR = 2
 CREATION_OPTIONS = ("dataset", "csv", "npz", "label", "hidden", "lam", "loss", "beta", "locality",
                     "mislabel", "no_bias_reg", "test_fraction", "standardize", "n_train",
                     "n_test", "cube", "inputs")
-
-
-class UsageError(Exception):
-    """A user mistake: reported as one line, exit code 2."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -85,9 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p = sub.add_parser("export", help="export model, dataset and minima")
     p.add_argument("project")
-    p.add_argument("--format", choices=("json",), default="json")
-    p.add_argument("--out", required=True, metavar="FILE")
-    p.add_argument("--with-data", action="store_true", help="include train/test arrays")
+    p.add_argument("--format", choices=("json", "pathsample"), default="json")
+    p.add_argument("--out", required=True, metavar="FILE|DIR",
+                   help="JSON file, or folder for min.data/ts.data/points.min/points.ts")
+    p.add_argument("--with-data", action="store_true", help="include train/test arrays (json)")
+    landscape_commands.add_parsers(sub)
     p = sub.add_parser("bench", help="benchmarks against scipy.optimize.basinhopping")
     p.add_argument("--json", action="store_true")
     p.add_argument("--quick", action="store_true", help="fewer quenches (smoke run)")
@@ -197,19 +197,27 @@ def cmd_info(a: argparse.Namespace) -> int:
     else:
         print(f"model     nonlinear regression, {m['n_params']} parameters")
     print(f"minima    {info['n_minima']}    transition states {info['n_transition_states']}")
+    net = info["network"]
+    if info["n_transition_states"]:
+        print(f"network   {net['components']} connected components (largest {net['largest_component']}), "
+              f"mean degree {net['mean_degree']:.2f}, mean shortest path "
+              f"{net['mean_shortest_path']:.2f}, diameter {net['diameter']}, clustering "
+              f"{net['clustering']:.3f}")
     gm = info["global_minimum"]
     if gm:
         print(f"global    id {gm['id']}, loss {gm['loss']:.12g}, RMS gradient {gm['rms_grad']:.1e}")
     for r in info["runs"]:
         st = r.get("stats") or {}
-        print(f"run {r['id']:>3}  {r['kind']:<8} {r['status']:<9} seed {r['seed']}  "
-              f"{st.get('quenches', 0)} quenches, {st.get('new_minima', 0)} new minima, "
-              f"{(r.get('elapsed') or 0):.1f} s")
+        did = (f"{st.get('attempts', 0)} attempts, {st.get('new_ts', 0)} new TS"
+               if r["kind"] == "connect" else f"{st.get('quenches', 0)} quenches")
+        print(f"run {r['id']:>3}  {r['kind']:<8} {r['status']:<9} seed {r['seed']}  {did}, "
+              f"{st.get('new_minima', 0)} new minima, {(r.get('elapsed') or 0):.1f} s")
     return 0
 
 
 def cmd_export(a: argparse.Namespace) -> int:
     from ..interchange.json_export import export_json
+    from ..interchange.pathsample_project import export_pathsample
     out = Path(a.out)
     if not out.parent.exists():
         raise UsageError(f"output folder {out.parent} does not exist")
@@ -217,8 +225,13 @@ def cmd_export(a: argparse.Namespace) -> int:
     if out.resolve() in [project_path.with_name(project_path.name + s) for s in ("", "-wal", "-shm")]:
         raise UsageError(f"--out {out} would overwrite the project file {a.project}")
     with Project.open(a.project, readonly=True) as project:
-        counts = export_json(project.file, project.dataset, project.model, out, a.with_data)
-    print(f"wrote {out}: {counts['minima']} minima")
+        if a.format == "pathsample":
+            if a.with_data:
+                raise UsageError("--with-data applies to --format json only")
+            counts = export_pathsample(project.file, out)
+        else:
+            counts = export_json(project.file, project.dataset, project.model, out, a.with_data)
+    print(f"wrote {out}: {counts['minima']} minima, {counts['transition_states']} transition states")
     return 0
 
 
@@ -227,7 +240,8 @@ def cmd_bench(a: argparse.Namespace) -> int:
     return run_benchmarks(as_json=a.json, quick=a.quick)
 
 
-COMMANDS = {"explore": cmd_explore, "info": cmd_info, "export": cmd_export, "bench": cmd_bench}
+COMMANDS = {"explore": cmd_explore, "info": cmd_info, "export": cmd_export, "bench": cmd_bench,
+            **landscape_commands.COMMANDS}
 
 
 def main(argv: list[str] | None = None) -> int:

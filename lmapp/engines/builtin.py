@@ -42,4 +42,4 @@ def hessian(w, args):
     return mlp.hessian(w, (X, y, sizes, free, reg, lam, loss_kind, beta))
 
 
-KIT = make_kit(fg, hessian, "builtin", cache=True)
+KIT = make_kit(fg, hessian, "builtin", cache=True, hvp=hvp)

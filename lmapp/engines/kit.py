@@ -1,4 +1,5 @@
-"""Engine kits: the minimiser, basin-hopping and spectrum kernels compiled for one objective.
+"""Engine kits: the minimiser, basin-hopping, spectrum and transition-state kernels compiled
+for one objective.
 
 Numba cannot cache a function that receives another jitted function as an argument, so each
 engine is written once against module-level names (``FG``, ``HESS``, ``LBFGS``) and compiled
@@ -29,18 +30,36 @@ def rebind(func: Callable, tag: str, cache: bool, **names: Callable) -> Callable
 
 @dataclass(frozen=True)
 class EngineKit:
-    """Jitted engines bound to one objective ``fg(w, args)`` (and its Hessian)."""
+    """Jitted engines bound to one objective ``fg(w, args)`` (and its Hessian).
+
+    ``dneb`` relaxes a band (:mod:`.dneb`); ``lowest_mode`` and ``hef`` need the Hessian
+    (:mod:`.hef`) and are None without one.
+    """
 
     lbfgs: Callable
     bh_chunk: Callable
     hessian_eigenvalues: Callable | None
+    dneb: Callable | None = None
+    lowest_mode: Callable | None = None
+    hef: Callable | None = None
 
 
-def make_kit(fg: Callable, hessian: Callable | None, tag: str, cache: bool) -> EngineKit:
-    """Compile (lazily) the engines for objective ``fg`` and Hessian ``hessian``."""
-    from . import basinhopping, lbfgs, spectrum
+def make_kit(fg: Callable, hessian: Callable | None, tag: str, cache: bool,
+             hvp: Callable | None = None) -> EngineKit:
+    """Compile (lazily) the engines for objective ``fg``, Hessian ``hessian`` and
+    Hessian-vector product ``hvp(w, v, args)`` (None: the Hessian times v)."""
+    from . import basinhopping, dneb, hef, lbfgs, spectrum
 
     lb = rebind(lbfgs.lbfgs_template, tag, cache, FG=fg)
     bh = rebind(basinhopping.bh_chunk_template, tag, cache, LBFGS=lb)
-    eig = None if hessian is None else rebind(spectrum.eigenvalues_template, tag, cache, HESS=hessian)
-    return EngineKit(lb, bh, eig)
+    ev = rebind(dneb.evaluate_template, tag, cache, FG=fg)
+    band = rebind(dneb.dneb_template, tag, cache, FG=fg, EVALUATE=ev)
+    if hessian is None:
+        return EngineKit(lb, bh, None, band)
+    eig = rebind(spectrum.eigenvalues_template, tag, cache, HESS=hessian)
+    if hvp is None:
+        hvp = rebind(hef.hvp_from_hessian_template, tag, cache, HESS=hessian)
+    mode = rebind(hef.lowest_mode_template, tag, cache, HESS=hessian, HVP=hvp)
+    tan = rebind(hef.tangent_min_template, tag, cache, FG=fg)
+    ef = rebind(hef.hef_template, tag, cache, FG=fg, MODE=mode, TANGENT=tan)
+    return EngineKit(lb, bh, eig, band, mode, ef)

@@ -1,5 +1,5 @@
-"""JSON export of a project: model spec, dataset spec and every minimum as per-layer arrays,
-so any tool can rebuild the network and its loss (format documented in the README)."""
+"""JSON export of a project: model spec, dataset spec, every minimum and transition state as
+per-layer arrays, so any tool can rebuild the network and its loss (format in the README)."""
 from __future__ import annotations
 
 import json
@@ -52,9 +52,14 @@ def export_json(pf: ProjectFile, data: Dataset, model: Model, out: str | Path,
                        "rms_grad": _num(m["rms_grad"][i]),
                        "hessian_index": int(m["hessian_index"][i]),
                        "lpphe": _num(m["lpphe"][i]), **_params_block(model, m["weights"][i])})
+    t = pf.transition_states(with_weights=True)
+    states = [{"id": int(t["id"][i]), "loss": _num(t["loss"][i]), "rms_grad": _num(t["rms_grad"][i]),
+               "eigenvalue": _num(t["eigenvalue"][i]), "min1": int(t["min1"][i]),
+               "min2": int(t["min2"][i]), **_params_block(model, t["weights"][i])}
+              for i in range(t["id"].size)]
     doc: dict[str, Any] = {"format": FORMAT, "version": FORMAT_VERSION, "model": _model_block(model),
-                           "dataset": data.spec, "minima": minima}
+                           "dataset": data.spec, "minima": minima, "transition_states": states}
     if with_data:
         doc["data"] = {k: v.tolist() for k, v in data.arrays().items()}
     Path(out).write_text(json.dumps(doc, indent=1, sort_keys=False))
-    return {"minima": len(minima)}
+    return {"minima": len(minima), "transition_states": len(states)}

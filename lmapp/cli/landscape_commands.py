@@ -1,0 +1,77 @@
+"""CLI commands that build the connected landscape: ``connect`` and ``import-pathsample``."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any
+
+from ..api import Project
+from ..jobs.connect import MODES
+from ..jobs.control import JobControl
+from .errors import UsageError
+
+
+def add_parsers(sub: Any) -> None:
+    """Register the subcommands on the main parser's subparsers."""
+    p = sub.add_parser("connect", help="transition-state searches between minima")
+    p.add_argument("project")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--all", action="store_true", help="connect every minimum to the global minimum")
+    what.add_argument("--pair", nargs=2, type=int, metavar=("I", "J"), help="connect minima I and J (ids)")
+    what.add_argument("--refine", action="store_true", help="join nearest unconnected neighbours")
+    p.add_argument("--budget", type=int, default=50, help="DNEB/HEF attempts in all (default 50)")
+    p.add_argument("--workers", type=int, default=2, help="parallel searches (default 2)")
+    p = sub.add_parser("import-pathsample", help="add PATHSAMPLE min.data/ts.data/points.* to a project")
+    p.add_argument("folder")
+    p.add_argument("project")
+    p.add_argument("--gtol", type=float, default=1e-6, help="RMS gradient accepted for imported points")
+
+
+def cmd_connect(a: argparse.Namespace) -> int:
+    mode = "pair" if a.pair else ("all" if a.all else "refine")
+    assert mode in MODES
+    params = {"mode": mode, "budget": a.budget, "workers": a.workers,
+              "pair": tuple(a.pair) if a.pair else None}
+    with Project.open(a.project) as project:
+        control = JobControl()
+        last: dict = {}
+
+        def report(p: dict) -> None:
+            last.update(p)
+            print(f"\r{p['attempts']}/{p['budget']} attempts  {p['new_ts']} new TS  "
+                  f"{p['new_minima']} new minima  {p['components']} components", end="",
+                  file=sys.stderr, flush=True)
+
+        handle = project.connect_async(progress=report, control=control, **params)
+        try:
+            while not handle.done():
+                time.sleep(0.1)
+        except KeyboardInterrupt:
+            control.cancel()
+            print("\ncancelling…", file=sys.stderr)
+        s = handle.wait()
+        print(file=sys.stderr)
+        state = "" if s.connected is None else (" — connected" if s.connected else " — not connected yet")
+        print(f"{s.status}: {s.attempts} attempts in {s.elapsed:.1f} s ({s.rate:.2f}/s), "
+              f"{s.new_ts} new transition states, {s.new_minima} new minima, "
+              f"{s.failed_pairs} failed pairs, {s.components} components{state}")
+        net = project.network()
+        print(f"network: {net['nodes']} minima, {net['edges']} connected pairs, "
+              f"largest component {net['largest_component']}")
+    return 0 if s.status in ("finished", "cancelled") else 1
+
+
+def cmd_import_pathsample(a: argparse.Namespace) -> int:
+    from ..interchange.pathsample_project import import_pathsample
+    with Project.open(a.project) as project:
+        if a.gtol <= 0:
+            raise UsageError("--gtol must be > 0")
+        counts = import_pathsample(project.file, project.model, a.folder, a.gtol)
+    print(f"imported {counts['minima']} new minima ({counts['reused_minima']} already known), "
+          f"{counts['transition_states']} transition states "
+          f"({counts['reused_transition_states']} already known)")
+    return 0
+
+
+COMMANDS = {"connect": cmd_connect, "import-pathsample": cmd_import_pathsample}

@@ -1,0 +1,104 @@
+"""Move a project's minima and transition states to and from PATHSAMPLE files, so
+disconnectionDPS/PATHSAMPLE users can work on lmapp landscapes and back."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..landscape.minima import MinimaRegistry
+from ..landscape.model import Model
+from ..landscape.transition import verify_transition_state
+from ..landscape.verify import verify_minimum
+from ..store import ProjectFile
+from .pathsample import PathsampleData, PathsampleError, read_pathsample, write_pathsample
+
+#: Loss agreement required between min.data/ts.data energies and the project's own loss.
+ENERGY_TOL = 1e-8
+
+
+def export_pathsample(pf: ProjectFile, folder: str | Path) -> dict[str, int]:
+    """Write every minimum (min.data line k = k-th minimum by id) and transition state."""
+    m = pf.minima(with_weights=True, order="id")
+    t = pf.transition_states(with_weights=True)
+    line = {int(i): k for k, i in enumerate(m["id"])}
+    P = m["weights"].shape[1] if m["id"].size else (t["weights"].shape[1] if t["id"].size else 0)
+    data = PathsampleData(m["loss"], m["lpphe"], m["weights"].reshape(-1, P),
+                          t["loss"], t["lpphe"],
+                          np.array([line[int(a)] for a in t["min1"]], np.int64),
+                          np.array([line[int(b)] for b in t["min2"]], np.int64),
+                          t["weights"].reshape(-1, P))
+    write_pathsample(folder, data)
+    return {"minima": int(m["id"].size), "transition_states": int(t["id"].size)}
+
+
+def import_pathsample(pf: ProjectFile, model: Model, folder: str | Path,
+                      gtol: float = 1e-6) -> dict[str, int]:
+    """Add the folder's minima and transition states to the project.
+
+    Everything is checked before anything is written: each energy must equal the project's
+    loss at the given coordinates, each minimum must verify (RMS gradient < ``gtol``, no
+    negative Hessian eigenvalue) and each transition state must have index 1. Energies and
+    ln Π ω² are stored as given and coordinates in canonical form, so a round trip of lmapp's
+    own files is lossless. Minima already
+    in the project (same loss and canonical form) are reused, not duplicated.
+    """
+    data = read_pathsample(folder, model.n_params)
+    registry = MinimaRegistry()
+    known = pf.minima(with_weights=True)
+    for i, f, w in zip(known["id"], known["loss"], known["weights"]):
+        registry.add(int(i), float(f), w)
+    rows, target = [], []  # new minimum rows; per input line: existing id or -(row index + 1)
+    for k, (e, lp, x) in enumerate(zip(data.min_energy, data.min_lpphe, data.min_coords)):
+        _check_energy(model, "min.data", k, e, x)
+        v = verify_minimum(model, x, gtol)
+        if not v.is_minimum:
+            raise PathsampleError(f"min.data line {k + 1}: not a minimum of this model ({v.reason})")
+        wc = model.canonical(x)
+        mid = registry.match(float(e), wc)
+        if mid is None:
+            registry.add(-(len(rows) + 1), float(e), wc)
+            rows.append({"loss": float(e), "rms_grad": v.rms_grad, "hessian_index": v.hessian_index,
+                         "min_eig": v.min_eig, "lpphe": float(lp), "n_zero_modes": v.n_zero_modes,
+                         "weights": wc})
+            mid = -len(rows)
+        target.append(mid)
+    ts_known = MinimaRegistry()
+    t = pf.transition_states(with_weights=True)
+    for i, f, w in zip(t["id"], t["loss"], t["weights"]):
+        ts_known.add(int(i), float(f), w)
+    ts_rows = []
+    for k, (e, lp, x) in enumerate(zip(data.ts_energy, data.ts_lpphe, data.ts_coords)):
+        _check_energy(model, "ts.data", k, e, x)
+        v = verify_transition_state(model, x, gtol)
+        if not v.is_ts:
+            raise PathsampleError(f"ts.data line {k + 1}: not a transition state of this model ({v.reason})")
+        if ts_known.match(float(e), model.canonical(x)) is not None:
+            continue
+        ts_known.add(-1, float(e), model.canonical(x))
+        ts_rows.append({"loss": float(e), "rms_grad": v.rms_grad, "eigenvalue": v.eigenvalue,
+                        "lpphe": float(lp), "weights": model.canonical(x),
+                        "min1": int(data.ts_min1[k]), "min2": int(data.ts_min2[k])})
+    run_id = pf.start_run("import-pathsample", {"folder": str(folder), "gtol": gtol}, None)
+    new_ids = pf.add_minima(rows, run_id) if rows else []
+
+    def resolve(line: int) -> int:
+        t = target[line]
+        return t if t > 0 else new_ids[-t - 1]
+
+    for r in ts_rows:
+        r["min1"], r["min2"] = resolve(r["min1"]), resolve(r["min2"])
+    if ts_rows:
+        pf.add_transition_states(ts_rows, run_id)
+    counts = {"minima": len(rows), "reused_minima": len(target) - len(rows),
+              "transition_states": len(ts_rows),
+              "reused_transition_states": int(data.ts_energy.size) - len(ts_rows)}
+    pf.update_run(run_id, status="finished", stats=counts)
+    return counts
+
+
+def _check_energy(model: Model, name: str, k: int, e: float, x: np.ndarray) -> None:
+    loss = model.loss(x)
+    if abs(loss - e) > ENERGY_TOL * max(1.0, abs(loss)):
+        raise PathsampleError(f"{name} line {k + 1}: energy {e:.12g} differs from this project's "
+                              f"loss {loss:.12g} at its coordinates (different data or model?)")

@@ -1,0 +1,208 @@
+"""DNEB and hybrid eigenvector-following on analytic surfaces (Müller–Brown, a double well) and
+the Lanczos lowest mode against exact diagonalisation on an XOR net."""
+import dataclasses
+
+import numpy as np
+import pytest
+from numba import njit
+
+from lmapp.datasets import make_dataset
+from lmapp.engines.kit import make_kit
+from lmapp.landscape.model import Model, ModelSpec, build_model
+from lmapp.landscape.transition import (TransitionParams, find_transition_states, refine_ts,
+                                        run_dneb, verify_transition_state)
+
+# Müller–Brown: E = Σ_k A_k exp(a_k dx² + b_k dx dy + c_k dy²), dx = x − x0_k, dy = y − y0_k.
+MB_A = np.array([-200.0, -100.0, -170.0, 15.0])
+MB_a = np.array([-1.0, -1.0, -6.5, 0.7])
+MB_b = np.array([0.0, 0.0, 11.0, 0.6])
+MB_c = np.array([-10.0, -10.0, -6.5, 0.7])
+MB_X0 = np.array([1.0, 0.0, -0.5, -1.0])
+MB_Y0 = np.array([0.0, 0.5, 1.5, 1.0])
+MULLER_BROWN = (0,)
+# Double well with coupling: E = (x² − 1)² + 2(y − 0.3x)², saddle at the origin.
+DOUBLE_WELL = (1,)
+
+
+@njit(cache=True)
+def surface_fg(w, args):
+    """Energy and gradient of the surface selected by ``args[0]``."""
+    g = np.zeros(2)
+    if args[0] == 1:
+        x, y = w[0], w[1]
+        u = y - 0.3 * x
+        g[0] = 4.0 * x * (x * x - 1.0) - 1.2 * u
+        g[1] = 4.0 * u
+        return (x * x - 1.0) ** 2 + 2.0 * u * u, g
+    f = 0.0
+    for k in range(4):
+        dx = w[0] - MB_X0[k]
+        dy = w[1] - MB_Y0[k]
+        e = MB_A[k] * np.exp(MB_a[k] * dx * dx + MB_b[k] * dx * dy + MB_c[k] * dy * dy)
+        f += e
+        g[0] += e * (2.0 * MB_a[k] * dx + MB_b[k] * dy)
+        g[1] += e * (MB_b[k] * dx + 2.0 * MB_c[k] * dy)
+    return f, g
+
+
+@njit(cache=True)
+def surface_hessian(w, args):
+    """Exact Hessian of the surface selected by ``args[0]``."""
+    H = np.zeros((2, 2))
+    if args[0] == 1:
+        H[0, 0] = 12.0 * w[0] * w[0] - 4.0 + 0.36
+        H[0, 1] = -1.2
+        H[1, 0] = -1.2
+        H[1, 1] = 4.0
+        return H
+    for k in range(4):
+        dx = w[0] - MB_X0[k]
+        dy = w[1] - MB_Y0[k]
+        e = MB_A[k] * np.exp(MB_a[k] * dx * dx + MB_b[k] * dx * dy + MB_c[k] * dy * dy)
+        px = 2.0 * MB_a[k] * dx + MB_b[k] * dy
+        py = MB_b[k] * dx + 2.0 * MB_c[k] * dy
+        H[0, 0] += e * (px * px + 2.0 * MB_a[k])
+        H[1, 1] += e * (py * py + 2.0 * MB_c[k])
+        H[0, 1] += e * (px * py + MB_b[k])
+    H[1, 0] = H[0, 1]
+    return H
+
+
+@njit(cache=True)
+def surface_hvp(w, v, args):
+    return surface_hessian(w, args) @ v
+
+
+# A disk-cached kit (user_model compiles afresh every session, ~30 s for all engines).
+KIT = make_kit(surface_fg, surface_hessian, "test_surfaces_v1", cache=True, hvp=surface_hvp)
+
+
+def surface(args: tuple) -> Model:
+    return Model(ModelSpec(kind="user"), surface_fg, surface_hvp, surface_hessian, KIT, args, 2)
+
+
+@pytest.fixture(scope="module")
+def mb():
+    """The Müller–Brown model and its three minima A, B, C, quenched from literature values."""
+    m = surface(MULLER_BROWN)
+    lit = [(-0.558, 1.442), (0.623, 0.028), (-0.050, 0.467)]
+    return m, [m.minimize(np.array(p), gtol=1e-12)[0] for p in lit]
+
+
+SADDLE_1 = (np.array([-0.822, 0.624]), -40.665)
+SADDLE_2 = (np.array([0.212, 0.293]), -72.249)
+TIGHT = TransitionParams(ts_tol=1e-10, quench_gtol=1e-10)
+
+
+def assert_saddle(model, hef, saddle):
+    x, e = saddle
+    assert hef.converged and hef.rms_grad < 1e-10
+    assert np.allclose(hef.x, x, atol=1.5e-3) and abs(hef.energy - e) < 1e-2
+    ver = verify_transition_state(model, hef.x, 1e-10)
+    assert ver.is_ts and ver.hessian_index == 1 and ver.eigenvalue < 0
+    assert abs(ver.eigenvalue - hef.eigenvalue) < 1e-8 * abs(ver.eigenvalue)
+
+
+def test_mb_minima_energies(mb):
+    m, (a, b, c) = mb
+    assert [round(m.loss(x), 3) for x in (a, b, c)] == [-146.700, -108.167, -80.768]
+
+
+def test_mb_band_a_to_b_finds_both_saddles(mb):
+    m, (a, b, _) = mb
+    band = run_dneb(m, a, b, TIGHT)
+    assert band.images.shape == (20, 2)  # 18 interior images for |a − b| = 1.84
+    assert len(band.candidates) == 2
+    hefs = [refine_ts(m, band.images[i], TIGHT, band.images[i + 1] - band.images[i - 1])
+            for i in band.candidates]
+    assert_saddle(m, hefs[0], SADDLE_1)  # highest image first
+    assert_saddle(m, hefs[1], SADDLE_2)
+
+
+def test_mb_band_c_to_a_finds_saddle_1(mb):
+    m, (a, _, c) = mb
+    band = run_dneb(m, c, a, TIGHT)
+    i = band.candidates[0]
+    assert_saddle(m, refine_ts(m, band.images[i], TIGHT, band.images[i + 1] - band.images[i - 1]),
+                  SADDLE_1)
+
+
+def test_mb_connected_minima(mb):
+    """Each saddle's push-offs quench to the two minima it separates."""
+    m, (a, b, c) = mb
+    res = find_transition_states(m, a, b, TIGHT)
+    assert len(res) == 2
+    for ts, saddle, ends in zip(res, (SADDLE_1, SADDLE_2), ((a, c), (c, b))):
+        assert np.allclose(ts.x, saddle[0], atol=1.5e-3) and abs(ts.energy - saddle[1]) < 1e-2
+        assert ts.connected and not ts.self_connected
+        got = sorted([ts.minus.x, ts.plus.x], key=lambda x: m.loss(x))
+        want = sorted(ends, key=lambda x: m.loss(x))
+        for g, w in zip(got, want):
+            assert np.allclose(g, w, atol=1e-6)
+
+
+def test_band_chunks_continue_exactly(mb):
+    """Running the band in chunks of 7 iterations gives the same band as one run."""
+    m, (a, b, _) = mb
+    p = TransitionParams(dneb_iter=60, band_tol=1e-12)
+    one = run_dneb(m, a, b, dataclasses.replace(p, dneb_chunk=60))
+    seen = []
+    chunked = run_dneb(m, a, b, dataclasses.replace(p, dneb_chunk=7), on_band=seen.append)
+    assert len(seen) == 9 and len(chunked.rms_history) == 60
+    assert np.array_equal(one.images, chunked.images)
+    assert np.array_equal(one.rms_history, chunked.rms_history)
+
+
+def test_abort_stops_at_once(mb):
+    m, (a, b, _) = mb
+    flag = np.ones(1, np.uint8)
+    band = run_dneb(m, a, b, TIGHT, abort=flag)
+    assert len(band.rms_history) == 0 and not band.converged
+    hef = refine_ts(m, band.images[5], TIGHT, abort=flag)
+    assert hef.n_steps == 0 and not hef.converged
+
+
+@pytest.mark.parametrize("exact_limit", [200, 0])
+def test_hef_double_well_from_perturbed_start(exact_limit):
+    m = surface(DOUBLE_WELL)
+    p = dataclasses.replace(TIGHT, exact_limit=exact_limit)
+    hef = refine_ts(m, np.array([0.3, -0.2]), p)
+    assert hef.converged and np.allclose(hef.x, 0.0, atol=1e-10) and abs(hef.energy - 1.0) < 1e-15
+    lam = np.linalg.eigvalsh(np.array([[-3.64, -1.2], [-1.2, 4.0]]))[0]
+    assert abs(hef.eigenvalue - lam) < 1e-9
+    assert verify_transition_state(m, hef.x, 1e-10).is_ts
+
+
+@pytest.fixture(scope="module")
+def xor3():
+    d = make_dataset("xor")
+    return build_model(ModelSpec(hidden=(3,), lam=1e-3), d.X_train, d.y_train, 2)
+
+
+@pytest.mark.parametrize("dim", [30, 5])
+def test_lanczos_lowest_mode_matches_exact(xor3, dim):
+    """Restarted Lanczos (Krylov dimension 5 forces restarts) gives the exact lowest mode."""
+    rng = np.random.default_rng(3)
+    for _ in range(5):
+        w = rng.normal(size=xor3.n_params)
+        lam, v = xor3.kit.lowest_mode(w, np.zeros(xor3.n_params), xor3.args, 0, 1e-10, dim)
+        exact = np.linalg.eigvalsh(xor3.hessian(w))
+        assert abs(lam - exact[0]) < 1e-6
+        assert np.linalg.norm(xor3.hvp(w, v) - lam * v) < 1e-6
+
+
+def test_hef_lanczos_path_equals_exact_path(xor3):
+    """From the same band candidate, HEF with exact_limit=0 (Lanczos) reaches the same TS."""
+    rng = np.random.default_rng(0)
+    mins = [xor3.minimize(xor3.random_start(rng, 2.0))[0] for _ in range(2)]
+    band = run_dneb(xor3, mins[0], mins[1])
+    i = band.candidates[0]
+    tau = band.images[i + 1] - band.images[i - 1]
+    exact = refine_ts(xor3, band.images[i], TransitionParams(), tau)
+    lanczos = refine_ts(xor3, band.images[i], TransitionParams(exact_limit=0), tau)
+    assert exact.converged and lanczos.converged
+    assert abs(exact.eigenvalue - lanczos.eigenvalue) < 1e-6
+    assert abs(exact.energy - lanczos.energy) < 1e-9
+    assert np.allclose(exact.x, lanczos.x, atol=1e-5)
+    for h in (exact, lanczos):
+        assert abs(h.eigenvalue - np.linalg.eigvalsh(xor3.hessian(h.x))[0]) < 1e-6
