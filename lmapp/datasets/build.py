@@ -38,6 +38,16 @@ class RawData:
         return len(self.class_names)
 
 
+def plane_draws(draw, rng: np.random.Generator, n_train: int, n_test: int) -> RawData:
+    """Binary 2-D classification data with independent train and test draws of
+    ``draw(rng, n) -> (X, y)`` (the spiral and checkerboard generators)."""
+    X_train, y_train = draw(rng, n_train)
+    X_test, y_test = draw(rng, n_test)
+    return RawData(task="classification", X_train=X_train, y_train=y_train, X_test=X_test,
+                   y_test=y_test, feature_names=("x", "y"), class_names=("0", "1"),
+                   info={"split": "independent train and test draws"})
+
+
 def check_seed(seed: int) -> int:
     """Validate a seed: a non-negative integer."""
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .build import RawData
+from .build import RawData, plane_draws
 from .errors import DatasetError
 
 
@@ -21,18 +21,7 @@ def generate(
         raise DatasetError(f"checkerboard needs n_train >= 2 and n_test >= 0, got {n_train} and {n_test}")
     if cells < 2 or noise < 0:
         raise DatasetError(f"checkerboard needs cells >= 2 and noise >= 0, got {cells} and {noise}")
-    X_train, y_train = _draw(rng, n_train, cells, noise)
-    X_test, y_test = _draw(rng, n_test, cells, noise)
-    return RawData(
-        task="classification",
-        X_train=X_train,
-        y_train=y_train,
-        X_test=X_test,
-        y_test=y_test,
-        feature_names=("x", "y"),
-        class_names=("0", "1"),
-        info={"split": "independent train and test draws"},
-    )
+    return plane_draws(lambda g, n: _draw(g, n, cells, noise), rng, n_train, n_test)
 
 
 def _draw(rng: np.random.Generator, n: int, cells: int, noise: float) -> tuple[np.ndarray, np.ndarray]:

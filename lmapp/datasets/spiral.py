@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from .build import RawData
+from .build import RawData, plane_draws
 from .errors import DatasetError
 
 
@@ -30,18 +30,7 @@ def generate(
         raise DatasetError(f"spiral needs n_train >= 2 and n_test >= 0, got {n_train} and {n_test}")
     if not (turns > 0 and noise >= 0 and 0 <= r_min < 1):
         raise DatasetError(f"spiral needs turns > 0, noise >= 0 and 0 <= r_min < 1 (got {turns}, {noise}, {r_min})")
-    X_train, y_train = _draw(rng, n_train, turns, noise, r_min)
-    X_test, y_test = _draw(rng, n_test, turns, noise, r_min)
-    return RawData(
-        task="classification",
-        X_train=X_train,
-        y_train=y_train,
-        X_test=X_test,
-        y_test=y_test,
-        feature_names=("x", "y"),
-        class_names=("0", "1"),
-        info={"split": "independent train and test draws"},
-    )
+    return plane_draws(lambda g, n: _draw(g, n, turns, noise, r_min), rng, n_train, n_test)
 
 
 def _draw(rng: np.random.Generator, n: int, turns: float, noise: float, r_min: float) -> tuple[np.ndarray, np.ndarray]:

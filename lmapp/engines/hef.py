@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .lbfgs import rms
+from .lbfgs import rms, two_loop
 
 #: Default HEF settings (OPTIM-style names), shown by CLI/GUI parameter editors.
 HEF_DEFAULTS = {"exact_limit": 200, "ts_tol": 1e-7, "max_steps": 200, "trust": 0.1,
@@ -147,17 +147,8 @@ def tangent_min_template(x, f, g, v, args, n_steps, S, Y, rho, mem, max_step, ma
     for _ in range(n_steps):
         if rms(g) < tol or abort[0] != 0:
             break
-        d = -gp
-        for j in range(kk):
-            idx = (head - 1 - j) % m
-            a = rho[idx] * (S[idx] @ d)
-            alpha[idx] = a
-            d -= a * Y[idx]
-        d *= diag
-        for j in range(kk - 1, -1, -1):
-            idx = (head - 1 - j) % m
-            b = rho[idx] * (Y[idx] @ d)
-            d += (alpha[idx] - b) * S[idx]
+        d = np.empty_like(gp)
+        two_loop(gp, S, Y, rho, alpha, kk, head, diag, d)
         d -= (d @ v) * v
         if d @ gp >= 0.0:
             kk = 0

@@ -25,6 +25,36 @@ def rms(g: np.ndarray) -> float:
     return np.sqrt(s / max(g.shape[0], 1))
 
 
+@njit(cache=True, nogil=True)
+def two_loop(g, S, Y, rho, alpha, k, head, diag, d):
+    """Nocedal's two-loop recursion: d = −H·g from the k newest (s, y) pairs in the ring
+    buffers S, Y (next slot ``head``) and the initial scaling ``diag``; alpha is workspace."""
+    m = S.shape[0]
+    n = g.shape[0]
+    for i in range(n):
+        d[i] = -g[i]
+    for j in range(k):
+        idx = (head - 1 - j) % m
+        a = 0.0
+        for i in range(n):
+            a += S[idx, i] * d[i]
+        a *= rho[idx]
+        alpha[idx] = a
+        for i in range(n):
+            d[i] -= a * Y[idx, i]
+    for i in range(n):
+        d[i] *= diag
+    for j in range(k - 1, -1, -1):
+        idx = (head - 1 - j) % m
+        b = 0.0
+        for i in range(n):
+            b += Y[idx, i] * d[i]
+        b *= rho[idx]
+        c = alpha[idx] - b
+        for i in range(n):
+            d[i] += c * S[idx, i]
+
+
 def FG(x, args):  # placeholder: rebound per objective by lmapp.engines.kit
     raise NotImplementedError
 
@@ -54,29 +84,7 @@ def lbfgs_template(x0, args, gtol, max_iter, m, max_step, max_rise, abort):
     r = rms(g)
     while r >= gtol and it < max_iter and abort[0] == 0:
         it += 1
-        # two-loop recursion: d = -H g
-        for i in range(n):
-            d[i] = -g[i]
-        for j in range(k):
-            idx = (head - 1 - j) % m
-            a = 0.0
-            for i in range(n):
-                a += S[idx, i] * d[i]
-            a *= rho[idx]
-            alpha[idx] = a
-            for i in range(n):
-                d[i] -= a * Y[idx, i]
-        for i in range(n):
-            d[i] *= diag
-        for j in range(k - 1, -1, -1):
-            idx = (head - 1 - j) % m
-            b = 0.0
-            for i in range(n):
-                b += Y[idx, i] * d[i]
-            b *= rho[idx]
-            c = alpha[idx] - b
-            for i in range(n):
-                d[i] += c * S[idx, i]
+        two_loop(g, S, Y, rho, alpha, k, head, diag, d)
         slope = 0.0
         dn = 0.0
         for i in range(n):

@@ -16,11 +16,10 @@ import numpy as np
 from ..engines import dneb
 from ..engines.dneb import DNEB_DEFAULTS as _D
 from ..engines.hef import HEF_DEFAULTS as _H
-from ..engines.lbfgs import LBFGS_DEFAULTS, NO_ABORT, rms
-from ..engines.spectrum import classify_spectrum
+from ..engines.lbfgs import LBFGS_DEFAULTS, NO_ABORT
 from .minima import EDIFF, GEOMDIFF
 from .model import Model, ModelError
-from .verify import ZERO_TOL, Verification, verify_minimum
+from .verify import ZERO_TOL, Verification, check_stationary, verify_minimum
 
 
 @dataclass(frozen=True)
@@ -186,19 +185,7 @@ def refine_ts(model: Model, x0: np.ndarray, params: TransitionParams = Transitio
 def verify_transition_state(model: Model, x: np.ndarray, tol: float,
                             zero_tol: float = ZERO_TOL) -> TSVerification:
     """Check RMS gradient < ``tol`` and exactly one negative exact-Hessian eigenvalue."""
-    x = np.ascontiguousarray(x, float)
-    r = float(rms(model.grad(x)))
-    eigs = model.kit.hessian_eigenvalues(x, model.args)
-    index, nzero, lpphe = classify_spectrum(eigs, zero_tol)
-    reason = ""
-    if not np.all(np.isfinite(eigs)):
-        reason = "non-finite Hessian"
-    elif r >= tol:
-        reason = f"RMS gradient {r:.2e} ≥ {tol:.0e}"
-    elif index != 1:
-        reason = f"Hessian index {index} (smallest eigenvalue {eigs[0]:.3e})"
-    return TSVerification(reason == "", r, int(index), float(eigs[0]), float(lpphe), int(nzero),
-                          reason)
+    return TSVerification(*check_stationary(model, x, tol, 1, zero_tol))
 
 
 def connected_minima(model: Model, x_ts: np.ndarray, v: np.ndarray,

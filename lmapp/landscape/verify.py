@@ -27,17 +27,24 @@ class Verification:
     reason: str  # "" when is_minimum, else why it was rejected
 
 
-def verify_minimum(model: Model, w: np.ndarray, gtol: float, zero_tol: float = ZERO_TOL) -> Verification:
-    """Check RMS gradient < ``gtol`` and no negative exact-Hessian eigenvalue at ``w``."""
-    w = np.ascontiguousarray(w, float)
-    r = float(rms(model.grad(w)))
-    eigs = model.kit.hessian_eigenvalues(w, model.args)
+def check_stationary(model: Model, x: np.ndarray, tol: float, index_wanted: int,
+                     zero_tol: float = ZERO_TOL) -> tuple[bool, float, int, float, float, int, str]:
+    """(ok, rms_grad, index, smallest eigenvalue, lpphe, zero modes, reason): RMS gradient
+    < ``tol`` and exactly ``index_wanted`` negative exact-Hessian eigenvalues at ``x``."""
+    x = np.ascontiguousarray(x, float)
+    r = float(rms(model.grad(x)))
+    eigs = model.kit.hessian_eigenvalues(x, model.args)
     index, nzero, lpphe = classify_spectrum(eigs, zero_tol)
     reason = ""
     if not np.all(np.isfinite(eigs)):
         reason = "non-finite Hessian"
-    elif r >= gtol:
-        reason = f"RMS gradient {r:.2e} ≥ {gtol:.0e}"
-    elif index > 0:
+    elif r >= tol:
+        reason = f"RMS gradient {r:.2e} ≥ {tol:.0e}"
+    elif index != index_wanted:
         reason = f"Hessian index {index} (smallest eigenvalue {eigs[0]:.3e})"
-    return Verification(reason == "", r, int(index), float(eigs[0]), float(lpphe), int(nzero), reason)
+    return reason == "", r, int(index), float(eigs[0]), float(lpphe), int(nzero), reason
+
+
+def verify_minimum(model: Model, w: np.ndarray, gtol: float, zero_tol: float = ZERO_TOL) -> Verification:
+    """Check RMS gradient < ``gtol`` and no negative exact-Hessian eigenvalue at ``w``."""
+    return Verification(*check_stationary(model, w, gtol, 0, zero_tol))
