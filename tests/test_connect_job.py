@@ -94,3 +94,23 @@ def test_cli_connect_export_import(connected, tmp_path, capsys):
     assert main(["connect", str(connected), "--pair", "1", "1"]) == 2
     assert main(["export", str(connected), "--format", "pathsample", "--with-data",
                  "--out", str(tmp_path / "e")]) == 2
+
+
+def test_pushoffs_of_stored_ts_quench_to_its_recorded_minima(connected):
+    """Independent check: from the stored (canonical) TS, the exact Hessian's unstable mode
+    leads down to the two minima the database records for it."""
+    from lmapp.landscape.minima import MinimaRegistry
+    from lmapp.landscape.transition import connected_minima
+
+    with Project.open(connected, readonly=True) as p:
+        m = p.minima(order="id")
+        reg = MinimaRegistry()
+        for i, f, w in zip(m["id"], m["loss"], m["weights"]):
+            reg.add(int(i), float(f), w)
+        t = p.file.transition_states(with_weights=True)
+        for w, a, b in zip(t["weights"], t["min1"], t["min2"]):
+            vals, vecs = np.linalg.eigh(p.model.hessian(w))
+            assert vals[0] < 0 < vals[1]
+            minus, plus = connected_minima(p.model, w, vecs[:, 0])
+            found = {reg.match(minus.energy, minus.x), reg.match(plus.energy, plus.x)}
+            assert found == {int(a), int(b)}
