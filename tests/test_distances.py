@@ -1,0 +1,102 @@
+"""Distances between minima against brute-force loops, scipy, and permutation isomers."""
+import itertools
+
+import numpy as np
+import pytest
+from scipy.stats import pearsonr
+
+from lmapp.landscape.distances import (bench_misclassification, distance_to, euclidean_matrix,
+                                       misclassification_matrix, order_by_clustering,
+                                       order_by_leaves, pearson, predicted_classes)
+from lmapp.landscape.model import ModelSpec, build_model
+from tests.test_canonical import XOR_X, XOR_Y, _flat, _isomer
+
+
+def _brute(pred, y, kind):
+    n = len(pred)
+    D = np.zeros((n, n))
+    for i in range(n):
+        for j in range(n):
+            if kind == "differ":
+                D[i, j] = np.mean(pred[i] != pred[j])
+            else:
+                D[i, j] = np.mean((pred[i] != y) != (pred[j] != y))
+    return D
+
+
+@pytest.mark.parametrize("n_classes", [2, 4])
+def test_misclassification_matches_loops(n_classes):
+    rng = np.random.default_rng(n_classes)
+    pred = rng.integers(0, n_classes, (30, 57)).astype(np.int8)
+    y = rng.integers(0, n_classes, 57)
+    D = {}
+    for kind in ("differ", "exactly_one"):
+        D[kind] = misclassification_matrix(pred, y, kind)
+        assert D[kind].dtype == np.float32
+        assert np.allclose(D[kind], _brute(pred, y, kind), atol=1e-6)
+        assert np.all(np.diag(D[kind]) == 0) and np.array_equal(D[kind], D[kind].T)
+        for r in (0, 17):
+            assert np.allclose(distance_to(pred, y, r, kind), D[kind][r], atol=1e-6)
+    if n_classes == 2:
+        assert np.array_equal(D["differ"], D["exactly_one"])
+    else:
+        assert not np.allclose(D["differ"], D["exactly_one"])
+
+
+def test_bad_input_is_refused():
+    with pytest.raises(ValueError):
+        misclassification_matrix(np.zeros((3, 4)), np.zeros(5))
+    with pytest.raises(ValueError):
+        misclassification_matrix(np.zeros((3, 4)), np.zeros(4), kind="hamming")
+
+
+def test_isomers_have_zero_misclassification_distance():
+    model = build_model(ModelSpec(hidden=(3,), lam=1e-2), XOR_X, XOR_Y, 2)
+    w, *_ = model.minimize(np.random.default_rng(5).uniform(-1, 1, model.n_params))
+    layers = model.layers(w)
+    W = np.array([_flat(_isomer(layers, 0, perm, signs))
+                  for perm in itertools.permutations(range(3))
+                  for signs in itertools.product((1, -1), repeat=3)])
+    grid = np.stack(np.meshgrid(np.linspace(-0.5, 1.5, 21), np.linspace(-0.5, 1.5, 21)), -1).reshape(-1, 2)
+    pred = predicted_classes(model, W, grid)
+    assert pred.shape == (48, grid.shape[0]) and pred.dtype == np.int8
+    assert np.array_equal(pred[5], model.predict(W[5], grid))
+    y = (np.abs(grid[:, 0] - grid[:, 1]) > 0.5).astype(int)
+    for kind in ("differ", "exactly_one"):
+        assert np.all(misclassification_matrix(pred, y, kind) == 0)
+    assert euclidean_matrix(W).max() > 0.1
+    assert np.allclose(euclidean_matrix(model.canonical_rows(W)), 0, atol=1e-12)
+
+
+def test_euclidean_and_pearson_against_loops_and_scipy():
+    rng = np.random.default_rng(7)
+    W = rng.normal(size=(25, 9))
+    E = euclidean_matrix(W)
+    brute = np.array([[np.linalg.norm(a - b) for b in W] for a in W])
+    assert np.allclose(E, brute, atol=1e-12) and np.all(np.diag(E) == 0) and np.all(E >= 0)
+    pred = rng.integers(0, 2, (25, 40))
+    M = misclassification_matrix(pred, np.zeros(40, int))
+    i, j = np.triu_indices(25, 1)
+    assert pearson(E, M) == pytest.approx(pearsonr(E[i, j], M[i, j])[0], abs=1e-6)
+    assert np.isnan(pearson(E, np.ones((25, 25)))) and np.isnan(pearson(E[:2, :2], E[:2, :2]))
+    assert euclidean_matrix(W[:1]).shape == (1, 1)
+
+
+def test_orders():
+    assert order_by_leaves([3, 1], 5).tolist() == [3, 1, 0, 2, 4]
+    with pytest.raises(ValueError):
+        order_by_leaves([3, 3], 5)
+    with pytest.raises(ValueError):
+        order_by_leaves([5], 5)
+    # two tight groups, interleaved in index order: clustering puts each group together
+    x = np.array([0.0, 10.0, 0.1, 10.1, 0.2, 10.2])
+    perm = order_by_clustering(np.abs(x[:, None] - x[None, :]))
+    assert sorted(perm.tolist()) == list(range(6))
+    groups = (x[perm] > 5).astype(int)
+    assert np.count_nonzero(np.diff(groups)) == 1
+    assert order_by_clustering(np.zeros((1, 1))).tolist() == [0]
+    assert sorted(order_by_clustering(np.abs(x[:, None] - x[None, :]), optimal=True)) == list(range(6))
+
+
+def test_bench_misclassification_large_is_fast():
+    assert bench_misclassification(5000, 800) < 4.0  # target 2 s; slack for a loaded machine
