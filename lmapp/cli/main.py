@@ -18,7 +18,7 @@ from ..jobs.control import JobControl
 from ..jobs.explore import ExploreParams
 from ..landscape.model import ModelError, ModelSpec
 from ..store import ProjectError
-from . import landscape_commands
+from . import analysis_commands, landscape_commands, ml_commands
 from .errors import UsageError
 from .progress import ProgressBar
 
@@ -88,10 +88,38 @@ def build_parser() -> argparse.ArgumentParser:
                    help="JSON file, or folder for min.data/ts.data/points.min/points.ts")
     p.add_argument("--with-data", action="store_true", help="include train/test arrays (json)")
     landscape_commands.add_parsers(sub)
+    analysis_commands.add_parsers(sub)
+    ml_commands.add_parsers(sub)
     p = sub.add_parser("bench", help="benchmarks against scipy.optimize.basinhopping")
     p.add_argument("--json", action="store_true")
     p.add_argument("--quick", action="store_true", help="fewer quenches (smoke run)")
+    _add_render(sub)
+    parser.add_argument("--demo", action="store_true",
+                        help="open the desktop app on the bundled demo project")
     return parser
+
+
+def _add_render(sub: Any) -> None:
+    p = sub.add_parser("render", help="render a view of PROJECT to PNG/SVG/PDF (no display needed)")
+    p.add_argument("project")
+    p.add_argument("--view", choices=("dgraph", "weights", "decision"), default="dgraph")
+    p.add_argument("--minimum", type=int, metavar="ID",
+                   help="minimum to show (weights, decision; default the global minimum) or "
+                        "highlight (dgraph)")
+    _add_image_options(p)
+    p = sub.add_parser("dgraph", help="render the disconnectivity graph of PROJECT")
+    p.add_argument("project")
+    _add_image_options(p)
+
+
+def _add_image_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", required=True, metavar="FILE", help="image file: .png, .svg or .pdf")
+    p.add_argument("--width", type=int, default=1200, help="pixels (default 1200)")
+    p.add_argument("--height", type=int, default=800, help="pixels (default 800)")
+    p.add_argument("--dpi", type=int, default=96, help="resolution; 192 doubles text size (default 96)")
+    p.add_argument("--levels", type=int, default=20, help="dgraph energy levels (default 20)")
+    p.add_argument("--color", default="none",
+                   help="dgraph branch colour: none, loss, lpphe, min_eig, train_accuracy, …")
 
 
 def _dataset(a: argparse.Namespace) -> Dataset:
@@ -235,13 +263,43 @@ def cmd_export(a: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_render(a: argparse.Namespace) -> int:
+    import os
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt starts: no display needed
+    from ..gui.dgraph_view import COLOR_CHOICES, GraphSettings
+    from ..gui.export import IMAGE_FORMATS
+    from ..gui.render import render_project
+    out = Path(a.out)
+    if out.suffix.lower() not in IMAGE_FORMATS:
+        raise UsageError(f"--out must end in {', '.join(IMAGE_FORMATS)}, got {out.name!r}")
+    if not out.parent.exists():
+        raise UsageError(f"output folder {out.parent} does not exist")
+    if a.color not in COLOR_CHOICES:
+        raise UsageError(f"--color must be one of {', '.join(COLOR_CHOICES)}, got {a.color!r}")
+    if min(a.width, a.height) < 16 or a.dpi < 10 or a.levels < 2:
+        raise UsageError("--width/--height must be ≥ 16, --dpi ≥ 10 and --levels ≥ 2")
+    if not Path(a.project).is_file():
+        raise UsageError(f"{a.project}: no such project file")
+    settings = GraphSettings(n_levels=a.levels, color_by=a.color)
+    render_project(a.project, getattr(a, "view", "dgraph"), out, width=a.width, height=a.height,
+                   dpi=a.dpi, minimum=getattr(a, "minimum", None), settings=settings)
+    print(f"wrote {out}")
+    return 0
+
+
+def cmd_gui(a: argparse.Namespace) -> int:
+    from ..gui.app import main as gui_main
+    return gui_main(["--demo"] if a.demo else [])
+
+
 def cmd_bench(a: argparse.Namespace) -> int:
     from ..bench import run_benchmarks
     return run_benchmarks(as_json=a.json, quick=a.quick)
 
 
 COMMANDS = {"explore": cmd_explore, "info": cmd_info, "export": cmd_export, "bench": cmd_bench,
-            **landscape_commands.COMMANDS}
+            "render": cmd_render, "dgraph": cmd_render, **landscape_commands.COMMANDS, **analysis_commands.COMMANDS,
+            **ml_commands.COMMANDS}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -250,8 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         a = parser.parse_args(argv)
         if a.command is None:
-            parser.print_help()
-            return 0
+            return cmd_gui(a)
         return COMMANDS[a.command](a)
     except (UsageError, DatasetError, ModelError, ProjectError, ValueError, OSError) as exc:
         print(f"lmapp: error: {exc}", file=sys.stderr)

@@ -1,0 +1,85 @@
+"""Work off the GUI thread: a callable runs on a plain Python thread and the GUI thread picks
+its outcome up on a short timer, then emits it as a signal. Worker threads never call Qt
+(no QThreadPool, no cross-thread emit), so every Qt object is only touched on the GUI thread.
+"""
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QApplication
+
+#: How often the GUI thread looks for a finished task.
+POLL_MS = 15
+
+
+class Background(QObject):
+    """Runs one task at a time; a task submitted while one runs waits, replacing any older
+    waiting task (only the newest request matters for views that redraw)."""
+
+    finished = Signal(object, object)  #: (tag, result)
+    failed = Signal(object, str)  #: (tag, message with traceback)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._done: threading.Event | None = None  # set by the worker when its task ended
+        self._outcome: tuple[Any, Any, str | None] | None = None  # (tag, result, error)
+        self._pending: tuple[Callable[[], Any], Any] | None = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(POLL_MS)
+        self._timer.timeout.connect(self._collect)
+
+    @property
+    def busy(self) -> bool:
+        return self._done is not None or self._pending is not None
+
+    def submit(self, fn: Callable[[], Any], tag: Any = None) -> None:
+        """Run ``fn()`` on a worker thread now, or after the running task (dropping older
+        waiting tasks)."""
+        if self._done is not None:
+            self._pending = (fn, tag)
+            return
+        self._start(fn, tag)
+
+    def _start(self, fn: Callable[[], Any], tag: Any) -> None:
+        done = self._done = threading.Event()
+
+        def work() -> None:
+            try:
+                outcome = (tag, fn(), None)
+            except Exception as exc:  # noqa: BLE001 - reported to the GUI as a message
+                outcome = (tag, None, "".join(traceback.format_exception(exc)))
+            self._outcome = outcome
+            done.set()
+
+        threading.Thread(target=work, name="lmapp-background", daemon=True).start()
+        self._timer.start()
+
+    def _collect(self) -> None:
+        """On the GUI thread: deliver a finished task's outcome and start the waiting one."""
+        if self._done is None or not self._done.is_set():
+            return
+        tag, result, error = self._outcome
+        self._done, self._outcome = None, None
+        self._timer.stop()
+        if self._pending is not None:
+            fn, next_tag = self._pending
+            self._pending = None
+            self._start(fn, next_tag)
+        if error is None:
+            self.finished.emit(tag, result)
+        else:
+            self.failed.emit(tag, error)
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Process events until no task runs or waits (for closing and tests)."""
+        end = time.monotonic() + timeout
+        while self.busy and time.monotonic() < end:
+            QApplication.processEvents()
+            if self._done is not None:
+                self._done.wait(0.005)
+            self._collect()
+        return not self.busy

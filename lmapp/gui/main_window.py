@@ -1,0 +1,439 @@
+"""The main window: one open project, its views in rearrangeable docks, menus, toolbar and a
+status bar with job progress; window layout and recent projects persist in QSettings."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtCore import QCoreApplication, QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
+                               QProgressBar, QScrollArea, QWidget)
+
+from ..api import Project
+from ..datasets import DatasetError
+from ..landscape.model import ModelError
+from ..store import ProjectError
+from .demo import demo_project
+from .dgraph_view import DGraphView
+from .explore_panel import ExplorePanel
+from .export import DATA_FORMATS, ExportViewDialog, export_minima
+from .inspector import InspectorView
+from .job_queue import JobQueue, QueuedJob
+from .minima_table import MinimaTable
+from .new_project_dialog import NewProjectDialog
+from .project_files import copy_project, recent_projects, remember_project
+from .analysis_docks import analysis_views, install_analysis_docks, update_analysis_docks
+from .ml_docks import install_ml_docks, update_ml_docks
+from .selection import SelectionModel
+from .snapshots import Landscape, LandscapePoller, empty_landscape
+
+ORGANISATION = APPLICATION = "lmapp"
+OPEN_ERRORS = (ProjectError, DatasetError, ModelError, OSError, ValueError)
+
+
+def ensure_identity() -> None:
+    """Organisation and application names, which QSettings and QStandardPaths use."""
+    QCoreApplication.setOrganizationName(ORGANISATION)
+    QCoreApplication.setApplicationName(APPLICATION)
+
+
+def _scrolling(widget: QWidget) -> QScrollArea:
+    """A tall panel in a scroll area, so that it never forces the window taller."""
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    return area
+
+
+class MainWindow(QMainWindow):
+    """lmapp's window: the graph, the minima table, the inspector and the exploration panel
+    share one selection and one snapshot of the open project."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        ensure_identity()
+        self.setWindowTitle("lmapp")
+        self.project: Project | None = None
+        self.poller: LandscapePoller | None = None
+        self.landscape: Landscape = empty_landscape()
+        self.selection = SelectionModel(self)
+        self.jobs = JobQueue(self)
+        self._dialogs: list[QMessageBox] = []
+
+        self.graph_view = DGraphView(self.selection)
+        self.table = MinimaTable(self.selection)
+        self.inspector = InspectorView(self.selection)
+        self.explore_panel = ExplorePanel(self.jobs)
+        self.explore_panel.errorMessage.connect(self.show_error)
+        self.docks = {
+            "graph": self._dock("Disconnectivity graph", self.graph_view),
+            "table": self._dock("Minima", self.table),
+            "inspector": self._dock("Minimum inspector", self.inspector),
+            "explore": self._dock("Exploration", _scrolling(self.explore_panel)),
+        }
+        self.setDockNestingEnabled(True)
+        self._default_layout()
+        self.analysis_docks = install_analysis_docks(self)
+        self.ml_docks = install_ml_docks(self)
+
+        self.status_label = QLabel("Open or create a project (File menu)")
+        self.job_label = QLabel()
+        self.job_progress = QProgressBar()
+        self.job_progress.setRange(0, 1000)
+        self.job_progress.setMaximumWidth(220)
+        self.job_progress.setVisible(False)
+        self.statusBar().addWidget(self.status_label, 1)
+        self.statusBar().addPermanentWidget(self.job_label)
+        self.statusBar().addPermanentWidget(self.job_progress)
+
+        self._make_actions()
+        self._make_menus()
+        self.jobs.jobStarted.connect(self._job_started)
+        self.jobs.jobProgress.connect(self._job_progress)
+        self.jobs.jobFinished.connect(self._job_finished)
+        self.jobs.queueChanged.connect(self._update_actions)
+        self.selection.changed.connect(self._update_actions)
+        self._restore_settings()
+        self._update_actions()
+
+    # -- construction --------------------------------------------------------------------------
+    def _dock(self, title: str, widget: QWidget) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(title.lower().replace(" ", "_"))
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        return dock
+
+    def _default_layout(self) -> None:
+        """Graph top left, table below it; inspector and exploration on the right."""
+        d = self.docks
+        for dock in d.values():
+            dock.setFloating(False)
+            dock.show()
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, d["graph"])
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, d["inspector"])
+        self.splitDockWidget(d["graph"], d["table"], Qt.Orientation.Vertical)
+        self.splitDockWidget(d["inspector"], d["explore"], Qt.Orientation.Vertical)
+        self.resizeDocks([d["graph"], d["inspector"]], [900, 520], Qt.Orientation.Horizontal)
+        self.resizeDocks([d["graph"], d["table"]], [600, 280], Qt.Orientation.Vertical)
+        self.resizeDocks([d["inspector"], d["explore"]], [380, 520], Qt.Orientation.Vertical)
+
+    def _action(self, text: str, slot: Callable[[], object], shortcut: object = None,
+                tip: str = "") -> QAction:
+        action = QAction(text, self)
+        action.triggered.connect(lambda _checked=False: slot())  # never pass `checked` on
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setStatusTip(tip)
+        action.setToolTip(tip or text.replace("…", ""))
+        return action
+
+    def _make_actions(self) -> None:
+        K = QKeySequence.StandardKey
+        self.new_action = self._action("&New…", self.new_project, K.New, "create a project")
+        self.open_action = self._action("&Open…", self.choose_project, K.Open, "open a project")
+        self.demo_action = self._action("Open &Demo", self.open_demo, None,
+                                        "open the bundled XOR demo project")
+        self.save_as_action = self._action("Save &As…", self.save_as, K.SaveAs,
+                                           "copy the project to a new file and continue there")
+        self.export_action = self._action("&Export view…", self.export_view, "Ctrl+E",
+                                          "save a view as PNG, SVG or PDF")
+        self.export_minima_action = self._action("Export selected &minima…", self.export_selected,
+                                                 None, "save the selected minima as CSV or JSON")
+        self.quit_action = self._action("&Quit", self.close, K.Quit)
+        self.start_action = self._action("&Explore", self.explore_panel.start, "F5",
+                                         "run basin-hopping with the panel's parameters")
+        self.pause_action = self._action("&Pause / resume", self.explore_panel.toggle_pause, "F6")
+        self.stop_action = self._action("S&top", self.jobs.cancel_all, "Shift+F5",
+                                        "stop the running job and drop queued ones")
+        self.connect_action = self._action("&Connect", self.explore_panel.start_connect,
+                                           None, "search transition states (panel settings)")
+        self.connect_pair_action = self._action(
+            "Connect the two &selected minima", self.connect_selected_pair, None,
+            "search transition states between the two selected minima")
+        self.reset_layout_action = self._action("&Reset layout", self._default_layout)
+        self.about_action = self._action("&About lmapp", self.about)
+
+    def _make_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        for a in (self.new_action, self.open_action, self.demo_action):
+            file_menu.addAction(a)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        file_menu.addAction(self.save_as_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.export_action)
+        file_menu.addAction(self.export_minima_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        run_menu = bar.addMenu("E&xploration")
+        for a in (self.start_action, self.connect_action, self.connect_pair_action,
+                  self.pause_action, self.stop_action):
+            run_menu.addAction(a)
+        view_menu = bar.addMenu("&View")
+        for dock in self.docks.values():
+            view_menu.addAction(dock.toggleViewAction())
+        view_menu.addSeparator()
+        view_menu.addAction(self.reset_layout_action)
+        bar.addMenu("&Help").addAction(self.about_action)
+
+        tools = self.addToolBar("Main")
+        tools.setObjectName("main_toolbar")
+        for a in (self.new_action, self.open_action, self.demo_action):
+            tools.addAction(a)
+        tools.addSeparator()
+        for a in (self.start_action, self.connect_action, self.pause_action, self.stop_action):
+            tools.addAction(a)
+        tools.addSeparator()
+        tools.addAction(self.export_action)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        paths = recent_projects()
+        for path in paths:
+            self.recent_menu.addAction(Path(path).name, lambda p=path: self.open_project(p)) \
+                .setStatusTip(path)
+        if not paths:
+            self.recent_menu.addAction("(none)").setEnabled(False)
+
+    def _update_actions(self) -> None:
+        has = self.project is not None
+        busy = self.jobs.busy
+        self.save_as_action.setEnabled(has and not busy)
+        self.export_action.setEnabled(has)
+        self.export_minima_action.setEnabled(has)
+        self.start_action.setEnabled(has)
+        self.connect_action.setEnabled(has)
+        self.connect_pair_action.setEnabled(has and len(self.selection) == 2)
+        self.pause_action.setEnabled(self.jobs.current is not None)
+        self.stop_action.setEnabled(busy)
+        for a in (self.new_action, self.open_action, self.demo_action):
+            a.setEnabled(not busy)
+
+    # -- projects ------------------------------------------------------------------------------
+    def open_project(self, path: str | Path) -> bool:
+        """Open a project file (the current one is closed); errors become a dialog."""
+        if self.jobs.busy:
+            self.show_error("Cannot open", "Stop the running exploration first.")
+            return False
+        try:
+            project = Project.open(path)
+        except OPEN_ERRORS as exc:
+            self.show_error("Cannot open project", str(exc))
+            return False
+        self._set_project(project)
+        return True
+
+    def _set_project(self, project: Project) -> None:
+        self.close_project()
+        self.project = project
+        self.jobs.set_project(project)
+        self.poller = LandscapePoller(project.path, project.model, project.dataset, parent=self)
+        self.poller.changed.connect(self._landscape_changed)
+        self.poller.failed.connect(lambda msg: self.show_error("Cannot read project", msg))
+        self.inspector.set_project(project.model, project.dataset)
+        d, m = project.dataset, project.model
+        arch = ("regression model" if not m.is_network else
+                "-".join(str(int(s)) for s in m.sizes) + f" network, loss {m.spec.loss}")
+        text = (f"<b>{project.path.name}</b><br>{d.name}: {d.n_train} train / "
+                f"{d.X_test.shape[0]} test points<br>{arch}, λ={m.spec.lam:g}, "
+                f"{m.n_params} parameters")
+        self.explore_panel.set_project_text(text, True)
+        self.setWindowTitle(f"{project.path.name} — lmapp")
+        self.status_label.setText(f"{project.path}")
+        remember_project(project.path)
+        self.poller.start()
+        self._update_actions()
+
+    def close_project(self) -> None:
+        """Close the open project (jobs must have ended)."""
+        if self.poller is not None:
+            self.poller.stop()
+            self.poller.deleteLater()
+            self.poller = None
+        if self.project is not None:
+            self.project.close()
+            self.project = None
+        self.jobs.set_project(None)
+        self.selection.clear()
+        self._landscape_changed(empty_landscape())
+        self.explore_panel.set_project_text("no project open", False)
+        self.setWindowTitle("lmapp")
+        self._update_actions()
+
+    def new_project(self) -> NewProjectDialog | None:
+        """Show the new-project dialog (non-blocking); its project opens when it is accepted."""
+        if self.jobs.busy:
+            self.show_error("Cannot create", "Stop the running exploration first.")
+            return None
+        folder = self.project.path.parent if self.project is not None else Path.cwd()
+        dialog = NewProjectDialog(folder, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._set_project(dialog.project))
+        dialog.open()
+        return dialog
+
+    def choose_project(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, "Open project", "",
+                                              "lmapp projects (*.lmapp);;All files (*)")
+        if name:
+            self.open_project(name)
+
+    def open_demo(self) -> bool:
+        """Open (creating on first use) the demo project in the user's data folder."""
+        try:
+            path = demo_project()
+        except OPEN_ERRORS as exc:
+            self.show_error("Cannot create the demo project", str(exc))
+            return False
+        return self.open_project(path)
+
+    def save_as(self, path: str | Path | None = None) -> bool:
+        """Copy the project to a new file (SQLite backup) and continue working there."""
+        if self.project is None or self.jobs.busy:
+            self.show_error("Cannot save", "Open a project and stop its exploration first.")
+            return False
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, "Save project as",
+                                                  str(self.project.path), "lmapp projects (*.lmapp)")
+            if not path:
+                return False
+        try:
+            copy_project(self.project.path, path)
+        except (OSError, ValueError) as exc:
+            self.show_error("Cannot save project", str(exc))
+            return False
+        return self.open_project(path)
+
+    # -- snapshots -----------------------------------------------------------------------------
+    def _landscape_changed(self, land: Landscape) -> None:
+        self.landscape = land
+        self.selection.retain(land.ids.tolist())
+        self.graph_view.set_landscape(land)
+        self.table.set_landscape(land)
+        self.inspector.set_landscape(land)
+        update_analysis_docks(self.analysis_docks, land, self.project)
+        update_ml_docks(self.ml_docks, land, self.project)
+
+    # -- jobs ----------------------------------------------------------------------------------
+    def _job_started(self, job: QueuedJob) -> None:
+        self.job_label.setText(f"job {job.number} running")
+        self.job_progress.setValue(0)
+        self.job_progress.setVisible(True)
+        self._update_actions()
+
+    def _job_progress(self, job: QueuedJob) -> None:
+        self.job_progress.setValue(int(1000 * job.fraction()))
+        self.job_label.setText(f"job {job.number} ({job.kind}): {job.progress_text()}"
+                               + (" (paused)" if job.status == "paused" else ""))
+
+    def _job_finished(self, job: QueuedJob) -> None:
+        self.job_label.setText(f"job {job.number} {job.status}")
+        self.job_progress.setVisible(self.jobs.busy)
+        if self.poller is not None:
+            self.poller.refresh()
+        self._update_actions()
+
+    def connect_selected_pair(self) -> None:
+        ids = self.selection.ids()
+        if len(ids) == 2:
+            self.explore_panel.start_connect((ids[0], ids[1]))
+
+    def confirm_stop_jobs(self) -> bool:
+        """Ask whether to stop running jobs (closing the window)."""
+        answer = QMessageBox.question(self, "Exploration running",
+                                      "An exploration is running. Stop it and close?\n"
+                                      "Its last batch is saved; the project stays valid.")
+        return answer == QMessageBox.StandardButton.Yes
+
+    # -- export --------------------------------------------------------------------------------
+    def exportable_views(self) -> dict[str, object]:
+        views: dict[str, object] = {"Disconnectivity graph": self.graph_view,
+                                    "Minimum inspector": self.inspector, "Minima table": self.table}
+        for key, view in analysis_views(self.analysis_docks).items():
+            views[self.analysis_docks[key].windowTitle()] = view
+        for dock in self.ml_docks.values():
+            views[dock.windowTitle()] = dock.panel
+        return views
+
+    def export_view(self) -> None:
+        if self.project is None:
+            return
+        stem = self.project.path.with_suffix("")
+        dialog = ExportViewDialog(self.exportable_views(), f"{stem}-dgraph.png", self)
+        dialog.view.currentTextChanged.connect(lambda name: dialog.path.setText(
+            f"{stem}-{name.split()[-1].lower()}{Path(dialog.path.text()).suffix or '.png'}"))
+        if not dialog.exec():
+            return
+        try:
+            out = dialog.run_export()
+        except (OSError, ValueError) as exc:
+            self.show_error("Export failed", str(exc))
+            return
+        self.statusBar().showMessage(f"wrote {out}", 5000)
+
+    def export_selected(self, path: str | Path | None = None) -> bool:
+        if not len(self.selection):
+            self.show_error("Nothing selected", "Select minima in the graph or the table first.")
+            return False
+        if path is None:
+            filters = ";;".join(f"{d} (*{e})" for e, d in DATA_FORMATS.items())
+            path, _ = QFileDialog.getSaveFileName(self, "Export selected minima", "", filters)
+            if not path:
+                return False
+        try:
+            n = export_minima(self.landscape, self.selection.ids(), path,
+                              self.project.model if self.project else None)
+        except (OSError, ValueError) as exc:
+            self.show_error("Export failed", str(exc))
+            return False
+        self.statusBar().showMessage(f"wrote {n} minima to {path}", 5000)
+        return True
+
+    # -- messages ------------------------------------------------------------------------------
+    def show_error(self, title: str, text: str, details: str = "") -> QMessageBox:
+        """A non-blocking error dialog (the event loop, and running jobs, carry on)."""
+        box = QMessageBox(QMessageBox.Icon.Critical, title, text, QMessageBox.StandardButton.Ok,
+                          self)
+        if details:
+            box.setDetailedText(details)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.finished.connect(lambda _r, b=box: self._dialogs.remove(b) if b in self._dialogs else None)
+        self._dialogs.append(box)
+        box.open()
+        return box
+
+    def about(self) -> None:
+        QMessageBox.about(self, "About lmapp",
+                          "<b>lmapp</b> explores the loss landscapes of small neural networks with "
+                          "the energy-landscape methods of chemical physics: basin-hopping, "
+                          "transition states and disconnectivity graphs.")
+
+    # -- settings and closing ------------------------------------------------------------------
+    def _restore_settings(self) -> None:
+        s = QSettings()
+        geometry, state = s.value("window/geometry"), s.value("window/state")
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1500, 950)
+        if state is not None:
+            self.restoreState(state)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Ask before stopping jobs, then cancel and wait so the project file stays valid."""
+        if self.jobs.busy:
+            if not self.confirm_stop_jobs():
+                event.ignore()
+                return
+            self.jobs.cancel_all()
+            self.jobs.wait(30.0)
+        s = QSettings()
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        self.close_project()
+        self.graph_view.wait_layout()  # no worker may deliver into a closed window
+        event.accept()

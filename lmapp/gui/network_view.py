@@ -1,0 +1,253 @@
+"""Network of minima (SPEC §3.2): minima as nodes joined where a transition state connects
+them, laid out off the GUI thread (spring or Kamada–Kawai), node size by degree and colour by
+a per-minimum value, with the network statistics beside it; a click selects a minimum."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QCursor
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPushButton, QToolTip, QVBoxLayout,
+                               QWidget)
+
+from ..landscape.network import minima_graph, network_stats
+from . import theme
+from .cv_view import PICK_PIXELS, LazyView, on_scene_click, picking_plot
+from .selection import SelectionModel
+from .snapshots import VALUE_LABELS, Landscape, describe_minimum
+
+#: Kamada–Kawai is O(n²) in memory and time: above this many minima spring is used.
+MAX_KAMADA = 1500
+#: Node sizes (pixels): isolated minima, and growth with √degree.
+BASE_SIZE, SIZE_PER_SQRT_DEGREE, MAX_SIZE = 6.0, 3.0, 30.0
+COLOR_CHOICES = ("loss",) + tuple(k for k in VALUE_LABELS if k not in ("loss", "id"))
+
+
+@dataclass(frozen=True)
+class NetworkResult:
+    land: Landscape
+    pos: np.ndarray  #: (n, 2) node positions
+    edges: np.ndarray  #: (m, 2) rows
+    degree: np.ndarray
+    stats: dict
+    layout: str
+
+
+def compute_network(land: Landscape, layout: str = "spring") -> NetworkResult:
+    """Graph, layout and statistics of a snapshot (pure; any thread). Minima without any
+    transition state are put on a grid below the connected part, lowest loss first."""
+    n = land.n_minima
+    g = minima_graph(n, land.ts_a, land.ts_b)
+    stats = network_stats(n, land.ts_a, land.ts_b)
+    degree = np.array([d for _, d in sorted(g.degree())], np.int64) if n else np.zeros(0, np.int64)
+    edges = np.array(list(g.edges()), np.int64).reshape(-1, 2)
+    pos = np.zeros((n, 2))
+    linked = np.flatnonzero(degree > 0)
+    used = layout
+    if linked.size:
+        sub = g.subgraph(linked.tolist())
+        if layout == "kamada-kawai" and linked.size > MAX_KAMADA:
+            used = "spring"
+        if used == "kamada-kawai":
+            p = nx.kamada_kawai_layout(sub, scale=1.0)
+        else:
+            p = nx.spring_layout(sub, seed=0, scale=1.0,
+                                 k=None if linked.size < 50 else 2.0 / np.sqrt(linked.size))
+        xy = np.array([p[i] for i in linked.tolist()], float)
+        if xy.shape[0] > 1:
+            xy -= xy.mean(axis=0)
+            xy /= max(np.abs(xy).max(), 1e-12)
+        pos[linked] = xy
+    lonely = np.flatnonzero(degree == 0)
+    if lonely.size:
+        lonely = lonely[np.argsort(land.values("loss")[lonely], kind="stable")]
+        cols = int(np.ceil(np.sqrt(lonely.size * 2)))
+        step = 2.0 / max(cols - 1, 1)
+        k = np.arange(lonely.size)
+        top = -1.3 if linked.size else 1.0
+        pos[lonely, 0] = -1.0 + (k % cols) * step if cols > 1 else 0.0
+        pos[lonely, 1] = top - (k // cols) * step
+    return NetworkResult(land, pos, edges, degree, stats, used)
+
+
+class NetworkView(LazyView):
+    """The drawn network with colour/layout controls and a statistics panel."""
+
+    def __init__(self, selection: SelectionModel, parent: QWidget | None = None) -> None:
+        super().__init__(selection, parent)
+        self.result: NetworkResult | None = None
+        self.layout_choice = QComboBox()
+        self.layout_choice.addItems(["spring", "kamada-kawai"])
+        self.layout_choice.setToolTip(f"force-directed layout (Kamada–Kawai up to {MAX_KAMADA} "
+                                      "connected minima)")
+        self.color = QComboBox()
+        for key in COLOR_CHOICES:
+            self.color.addItem(VALUE_LABELS[key], key)
+        fit = QPushButton("Fit")
+        fit.clicked.connect(lambda: self.plot.getPlotItem().autoRange())
+
+        self.plot, self._vb = picking_plot("", "")
+        pi = self.plot.getPlotItem()
+        pi.hideAxis("bottom")
+        pi.hideAxis("left")
+        pi.showGrid(x=False, y=False)
+        self._vb.setAspectLocked(True)
+        self.edges = pg.PlotCurveItem(pen=pg.mkPen((150, 150, 150, 160), width=1), connect="pairs")
+        self.nodes = pg.ScatterPlotItem(pen=pg.mkPen((40, 40, 40), width=0.6))
+        self.selected = pg.ScatterPlotItem(pen=pg.mkPen(theme.SELECTION_COLOR, width=3),
+                                           brush=None)
+        for z, item in enumerate((self.edges, self.nodes, self.selected)):
+            item.setZValue(z)
+            pi.addItem(item, ignoreBounds=item is self.selected)
+        self._bar = pg.ColorBarItem(values=(0, 1), colorMap=theme.value_colormap(),
+                                    interactive=False, width=14)
+        self._bar.axis.enableAutoSIPrefix(False)
+        pi.layout.addItem(self._bar, 2, 5)
+        pi.layout.setColumnFixedWidth(4, 8)
+        on_scene_click(self.plot, self._vb, self._on_click)
+        self.plot.scene().sigMouseMoved.connect(self._on_move)
+
+        self.stats = QLabel()
+        self.stats.setTextFormat(Qt.TextFormat.RichText)
+        self.stats.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.stats.setMinimumWidth(170)
+        self.info = QLabel()
+        self.info.setWordWrap(True)
+        bar = QHBoxLayout()
+        for text, w in (("Layout", self.layout_choice), ("colour", self.color)):
+            bar.addWidget(QLabel(text))
+            bar.addWidget(w)
+        bar.addStretch(1)
+        bar.addWidget(fit)
+        mid = QHBoxLayout()
+        mid.addWidget(self.plot, 1)
+        mid.addWidget(self.stats)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addLayout(bar)
+        lay.addLayout(mid, 1)
+        lay.addWidget(self.info)
+        self.layout_choice.currentIndexChanged.connect(self.schedule)
+        self.color.currentIndexChanged.connect(self._draw_nodes)
+        self.message("no minima yet")
+
+    def make_job(self):
+        land, how = self.landscape, self.layout_choice.currentText()
+        self.message(f"laying out {land.n_minima} minima…")
+        return (lambda: compute_network(land, how)), None
+
+    def draw(self, _tag: Any, r: NetworkResult) -> None:
+        self.result = r
+        e = r.edges
+        if e.size:
+            xy = r.pos[e.ravel()]
+            self.edges.setData(xy[:, 0], xy[:, 1])
+        else:
+            self.edges.setData([], [])
+        self._draw_nodes()
+        s = r.stats
+        rows = [("minima (nodes)", f"{s['nodes']}"), ("edges", f"{s['edges']}"),
+                ("mean degree", f"{s['mean_degree']:.3g}"),
+                ("components", f"{s['components']}"),
+                ("largest component", f"{s['largest_component']}"),
+                ("mean shortest path", f"{s['mean_shortest_path']:.3g}"),
+                ("diameter", f"{s['diameter']}"),
+                ("clustering coefficient", f"{s['clustering']:.3g}")]
+        self.stats.setText("<b>Network</b><table cellspacing=3>" + "".join(
+            f"<tr><td>{k}</td><td align=right>{v}</td></tr>" for k, v in rows) + "</table>"
+            "<br><small>paths and diameter<br>within the largest component</small>")
+        self.plot.getPlotItem().autoRange()
+        note = "" if r.land.n_ts else " · no transition states yet: every minimum is isolated"
+        if r.layout != self.layout_choice.currentText():
+            note += f" · too many minima for Kamada–Kawai: {r.layout} layout"
+        self.message(f"{r.land.n_minima} minima, {s['edges']} edges{note} · node size: degree · "
+                     "click a node to select it")
+
+    def _node_sizes(self) -> np.ndarray:
+        d = self.result.degree.astype(float)
+        return np.minimum(BASE_SIZE + SIZE_PER_SQRT_DEGREE * np.sqrt(d), MAX_SIZE)
+
+    def _draw_nodes(self) -> None:
+        r = self.result
+        if r is None:
+            return
+        n = r.land.n_minima
+        if n == 0:
+            self.nodes.setData([], [])
+            self._bar.hide()
+            self.show_selection()
+            return
+        key = self.color.currentData()
+        v = r.land.values(key)
+        ok = np.isfinite(v)
+        lo, hi = (float(v[ok].min()), float(v[ok].max())) if ok.any() else (0.0, 1.0)
+        if hi <= lo:
+            lo, hi = lo - 0.5, hi + 0.5
+        cmap = theme.value_colormap()
+        t = np.clip((np.where(ok, v, lo) - lo) / (hi - lo), 0, 1)
+        rgba = cmap.map(t, mode="byte")
+        brushes = [pg.mkBrush(*c) if good else pg.mkBrush(theme.MISSING_COLOR)
+                   for c, good in zip(rgba.tolist(), ok.tolist())]
+        order = np.argsort(-v if key == "loss" else v, kind="stable")  # lowest loss on top
+        self.nodes.setData(r.pos[order, 0], r.pos[order, 1], size=self._node_sizes()[order],
+                           brush=[brushes[i] for i in order], data=order)
+        self._bar.setLevels((lo, hi))
+        self._bar.axis.setLabel(VALUE_LABELS[key])
+        self._bar.show()
+        self.show_selection()
+
+    def show_selection(self) -> None:
+        r = self.result
+        if r is None:
+            return
+        rows = r.land.rows_of(self.selection.ids())
+        if rows.size == 0:
+            self.selected.setData([], [])
+            return
+        self.selected.setData(r.pos[rows, 0], r.pos[rows, 1], size=self._node_sizes()[rows] + 6)
+
+    # -- picking ---------------------------------------------------------------------------------
+    def node_point(self, row: int) -> QPointF:
+        return QPointF(float(self.result.pos[row, 0]), float(self.result.pos[row, 1]))
+
+    def node_at(self, point: QPointF) -> int | None:
+        """Row of the node under a view point (within its radius + PICK_PIXELS)."""
+        r = self.result
+        if r is None or r.land.n_minima == 0:
+            return None
+        px, py = self._vb.viewPixelSize()
+        d = np.hypot((r.pos[:, 0] - point.x()) / px, (r.pos[:, 1] - point.y()) / py)
+        k = int(np.argmin(d))
+        return k if d[k] <= self._node_sizes()[k] / 2 + PICK_PIXELS else None
+
+    def _on_click(self, point: QPointF, modifiers: Any = None) -> None:
+        row = self.node_at(point)
+        mods = modifiers if modifiers is not None else Qt.KeyboardModifier.NoModifier
+        if row is None:
+            if not mods & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier):
+                self.selection.clear()
+            return
+        min_id = int(self.result.land.ids[row])
+        if mods & Qt.KeyboardModifier.ControlModifier:
+            self.selection.toggle(min_id)
+        elif mods & Qt.KeyboardModifier.ShiftModifier:
+            self.selection.add([min_id])
+        else:
+            self.selection.set([min_id])
+
+    def _on_move(self, scene_pos: QPointF) -> None:
+        if self.result is None or not self._vb.sceneBoundingRect().contains(scene_pos):
+            return
+        row = self.node_at(self._vb.mapSceneToView(scene_pos))
+        if row is None:
+            QToolTip.hideText()
+            return
+        text = describe_minimum(self.result.land, row) + f"\ndegree {self.result.degree[row]}"
+        QToolTip.showText(QCursor.pos(), text, self)
+
+    def export_widget(self, width: int, height: int) -> QWidget:
+        return self

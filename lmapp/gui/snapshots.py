@@ -1,0 +1,207 @@
+"""Snapshots the GUI draws from: the project's minima and transition states read off the GUI
+thread (``Landscape``), the poller that refreshes them when the counts change, and the
+lock-protected mailbox through which worker threads hand over their latest progress."""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from ..api import evaluate
+from ..datasets import Dataset
+from ..landscape.model import Model
+from ..store import ProjectFile
+from .background import Background
+
+#: |w| below this counts as a zero weight (sparsity).
+ZERO_WEIGHT = 1e-10
+
+#: Per-minimum values a view can show or colour by: key → human label.
+VALUE_LABELS: dict[str, str] = {
+    "id": "id",
+    "loss": "loss",
+    "rms_grad": "RMS gradient",
+    "hessian_index": "Hessian index",
+    "min_eig": "smallest eigenvalue",
+    "lpphe": "LPPHE",
+    "n_zero_modes": "zero modes",
+    "sparsity": "zero weights",
+    "train_accuracy": "train accuracy",
+    "test_accuracy": "test accuracy",
+    "run_id": "run",
+    "walker": "walker",
+    "step": "step",
+}
+_DB_COLUMNS = ("id", "loss", "rms_grad", "hessian_index", "min_eig", "lpphe", "n_zero_modes",
+               "run_id", "walker", "step")
+
+
+@dataclass(frozen=True, eq=False)
+class Landscape:
+    """Everything stored about the minima, as column arrays in id order (row = index), plus
+    the transition states as (loss, row of min1, row of min2)."""
+
+    columns: dict[str, np.ndarray]
+    weights: np.ndarray  #: (n, P) canonical weights
+    ts_loss: np.ndarray
+    ts_a: np.ndarray
+    ts_b: np.ndarray
+    is_network: bool = True
+    feature_names: tuple[str, ...] = ()
+    class_names: tuple[str, ...] = ()
+    _row: dict[int, int] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self._row.update({int(i): r for r, i in enumerate(self.columns["id"].tolist())})
+
+    @property
+    def ids(self) -> np.ndarray:
+        return self.columns["id"]
+
+    @property
+    def n_minima(self) -> int:
+        return int(self.ids.size)
+
+    @property
+    def n_ts(self) -> int:
+        return int(self.ts_loss.size)
+
+    def values(self, key: str) -> np.ndarray:
+        """One per-minimum value column (see VALUE_LABELS) as float."""
+        return np.asarray(self.columns[key], float)
+
+    def row_of(self, min_id: int) -> int | None:
+        return self._row.get(int(min_id))
+
+    def rows_of(self, ids: list[int] | np.ndarray) -> np.ndarray:
+        """Rows of the given ids that exist in this snapshot."""
+        rows = [self._row.get(int(i)) for i in ids]
+        return np.array([r for r in rows if r is not None], np.int64)
+
+    def record(self, row: int) -> dict[str, Any]:
+        """One minimum's values as plain Python numbers."""
+        return {k: v[row].item() for k, v in self.columns.items()}
+
+
+def describe_minimum(land: Landscape, row: int, position: int | None = None) -> str:
+    """A few cheap facts about one minimum, for tooltips."""
+    r = land.record(row)
+    lines = [f"minimum {r['id']}" + ("" if position is None else f"  (leaf {position})"),
+             f"loss {r['loss']:.8g}"]
+    if np.isfinite(r["train_accuracy"]):
+        lines.append(f"accuracy: train {r['train_accuracy']:.1%}, test {r['test_accuracy']:.1%}")
+    lines.append(f"Hessian index {r['hessian_index']}, LPPHE {r['lpphe']:.4g}")
+    lines.append(f"zero weights {r['sparsity']}, run {r['run_id']}, walker {r['walker']}")
+    return "\n".join(lines)
+
+
+def empty_landscape() -> Landscape:
+    """The snapshot of a project without minima."""
+    cols = {k: np.empty(0) for k in VALUE_LABELS}
+    cols["id"] = np.empty(0, np.int64)
+    return Landscape(cols, np.zeros((0, 0)), np.empty(0), np.empty(0, np.int64),
+                     np.empty(0, np.int64))
+
+
+def read_landscape(pf: ProjectFile, model: Model, dataset: Dataset,
+                   accuracy_cache: dict[int, tuple[float, float]] | None = None) -> Landscape:
+    """Read minima and TSs from ``pf`` and add the derived columns (sparsity, train/test
+    accuracy — each minimum evaluated once, remembered in ``accuracy_cache``)."""
+    cache = {} if accuracy_cache is None else accuracy_cache
+    m = pf.minima(with_weights=True, order="id")
+    ts = pf.transition_states()
+    cols = {k: m[k] for k in _DB_COLUMNS}
+    W = m["weights"]
+    cols["sparsity"] = (np.abs(W) < ZERO_WEIGHT).sum(axis=1).astype(np.int64) if W.size else \
+        np.zeros(len(m["id"]), np.int64)
+    acc = np.full((len(m["id"]), 2), np.nan)
+    for r, min_id in enumerate(m["id"].tolist()):
+        if model.is_network and min_id not in cache:
+            train = evaluate(model, W[r], dataset.X_train, dataset.y_train).get("accuracy", np.nan)
+            test = evaluate(model, W[r], dataset.X_test, dataset.y_test).get("accuracy", np.nan)
+            cache[min_id] = (train, test)
+        acc[r] = cache.get(min_id, (np.nan, np.nan))
+    cols["train_accuracy"], cols["test_accuracy"] = acc[:, 0], acc[:, 1]
+    ids = m["id"]
+    return Landscape(cols, W, ts["loss"], np.searchsorted(ids, ts["min1"]),
+                     np.searchsorted(ids, ts["min2"]), model.is_network,
+                     tuple(dataset.feature_names), tuple(dataset.class_names))
+
+
+class LandscapePoller(QObject):
+    """Re-reads the project off the GUI thread about once a second, and emits a new
+    ``Landscape`` only when the numbers of minima or transition states changed (so a job in
+    this process, or another process exploring the same file, shows up live)."""
+
+    changed = Signal(object)  #: Landscape
+    failed = Signal(str)
+
+    def __init__(self, path: str | Path, model: Model, dataset: Dataset,
+                 interval_ms: int = 1000, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.path = Path(path)
+        self._model, self._dataset = model, dataset
+        self._counts: tuple[int, int] | None = None
+        self._cache: dict[int, tuple[float, float]] = {}  # used by one task at a time
+        self._bg = Background(self)
+        self._bg.finished.connect(self._on_result)
+        self._bg.failed.connect(lambda _tag, msg: self.failed.emit(msg))
+        self._timer = QTimer(self)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(lambda: self.refresh(force=False))
+
+    def start(self) -> None:
+        """Load now and keep polling."""
+        self.refresh(force=True)
+        self._timer.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop polling and wait for a running read."""
+        self._timer.stop()
+        self._bg.wait_idle(timeout)
+
+    def refresh(self, force: bool = True) -> None:
+        """Read the project now (if ``force``) or only if its counts changed."""
+        if self._bg.busy and not force:
+            return
+        known = None if force else self._counts
+        self._bg.submit(lambda: self._read(known))
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        return self._bg.wait_idle(timeout)
+
+    def _read(self, known: tuple[int, int] | None) -> tuple[tuple[int, int], Landscape] | None:
+        with ProjectFile.open(self.path, readonly=True) as pf:
+            counts = (pf.n_minima(), pf.n_transition_states())
+            if counts == known:
+                return None
+            return counts, read_landscape(pf, self._model, self._dataset, self._cache)
+
+    def _on_result(self, _tag: object, result: tuple[tuple[int, int], Landscape] | None) -> None:
+        if result is None:
+            return
+        self._counts, landscape = result
+        self.changed.emit(landscape)
+
+
+class Mailbox:
+    """The latest value a worker thread posted, taken by the GUI thread on its timer (the
+    worker never touches widgets; older values are simply overwritten)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._value: Any = None
+
+    def put(self, value: Any) -> None:
+        with self._lock:
+            self._value = value
+
+    def take(self) -> Any:
+        """The latest value, or None if nothing new was posted since the last take."""
+        with self._lock:
+            value, self._value = self._value, None
+        return value

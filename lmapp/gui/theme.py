@@ -1,0 +1,32 @@
+"""Colours, pens and pyqtgraph settings shared by every view, so exports look alike."""
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtGui import QColor
+
+#: Selected branches and leaf markers.
+SELECTION_COLOR = QColor(230, 120, 0)
+#: Hovered leaf or branch.
+HOVER_COLOR = QColor(0, 150, 200)
+#: Branch lines when not coloured by a value.
+LINE_COLOR = QColor(30, 30, 30)
+#: Values that are not defined (NaN), e.g. accuracy of a regression model.
+MISSING_COLOR = QColor(170, 170, 170)
+#: Network edges: positive weights red, negative blue.
+POSITIVE_COLOR = QColor(200, 40, 40)
+NEGATIVE_COLOR = QColor(40, 80, 200)
+#: Colour map of per-minimum values: viridis without its palest yellow (unreadable on white).
+COLORMAP = "viridis"
+COLORMAP_SPAN = 0.85
+#: Inline validation messages.
+ERROR_STYLE = "color: #c00000;"
+
+
+def value_colormap() -> pg.ColorMap:
+    """The colour map of per-minimum values, readable on a white background."""
+    return pg.colormap.get(COLORMAP).getSubset(0.0, COLORMAP_SPAN)
+
+
+def configure_pyqtgraph() -> None:
+    """White plots with black axes and antialiased lines (readable on screen and in reports)."""
+    pg.setConfigOptions(background="w", foreground="k", antialias=True)
