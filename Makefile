@@ -1,5 +1,5 @@
-# The two commands of the README: `make run` (install, then explore a demo landscape) and
-# `make test` (install, then run the whole test suite). .ci/run calls `make test`.
+# The two commands of the README: `make run` (install, then open the app on the bundled demo
+# project) and `make test` (install, then run the whole test suite). .ci/run calls `make test`.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -13,8 +13,7 @@ $(BIN)/lmapp: pyproject.toml
 	touch $@
 
 run: $(BIN)/lmapp
-	$(BIN)/lmapp explore demo.lmapp --dataset xor --hidden 3 --lam 1e-2 --steps 500 --walkers 2 --seed 0
-	$(BIN)/lmapp info demo.lmapp
+	$(BIN)/lmapp --demo
 
 test: $(BIN)/lmapp
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
