@@ -314,3 +314,30 @@ def test_a_live_explorer_blocks_a_second_one(tmp_path):
         with pytest.raises(lmapp.api.ProjectError, match="being explored by process"):
             p.explore(steps=1, walkers=1)
         assert p.file.n_minima() == 0
+
+
+def test_sigterm_cancels_the_cli_cooperatively(tmp_path):
+    """SIGTERM to `lmapp explore` cancels the job: the run is recorded as cancelled, not lost."""
+    path = tmp_path / "term.lmapp"
+    cmd = [sys.executable, "-m", "lmapp", "explore", str(path), "--dataset", "spiral",
+           "--n-train", "200", "--n-test", "50", "--steps", "100000", "--walkers", "1"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if path.exists():
+                try:
+                    with Project.open(path, readonly=True) as ro:
+                        if ro.file.n_minima() > 0:
+                            break
+                except lmapp.api.ProjectError:
+                    pass
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0 and out.startswith("cancelled:")
+    with Project.open(path, readonly=True) as p:
+        assert p.info()["runs"][0]["status"] == "cancelled"

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from typing import Any
 
 from ..api import Project
 from ..jobs.connect import MODES
 from ..jobs.control import JobControl
 from .errors import UsageError
+from .waiting import wait_for
 
 
 def add_parsers(sub: Any) -> None:
@@ -44,12 +44,7 @@ def cmd_connect(a: argparse.Namespace) -> int:
                   file=sys.stderr, flush=True)
 
         handle = project.connect_async(progress=report, control=control, **params)
-        try:
-            while not handle.done():
-                time.sleep(0.1)
-        except KeyboardInterrupt:
-            control.cancel()
-            print("\ncancelling…", file=sys.stderr)
+        wait_for(handle, control)
         s = handle.wait()
         print(file=sys.stderr)
         state = "" if s.connected is None else (" — connected" if s.connected else " — not connected yet")

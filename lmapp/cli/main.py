@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -21,6 +20,7 @@ from ..store import ProjectError
 from . import analysis_commands, landscape_commands, ml_commands
 from .errors import UsageError
 from .progress import ProgressBar
+from .waiting import wait_for
 
 USAGE_ERROR = 2
 
@@ -190,13 +190,7 @@ def cmd_explore(a: argparse.Namespace) -> int:
         bar = ProgressBar()
         control = JobControl()
         handle = project.explore_async(progress=bar, control=control, **vars(params))
-        try:
-            while not handle.done():
-                time.sleep(0.1)
-        except KeyboardInterrupt:
-            control.cancel()
-            bar.close()
-            print("cancelling: finishing the current chunk…", file=sys.stderr)
+        wait_for(handle, control, bar.close)
         s = handle.wait()
         gm = s.global_min
         print(f"{s.status}: {s.quenches} quenches in {s.elapsed:.2f} s ({s.rate:.1f}/s), "

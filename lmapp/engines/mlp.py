@@ -353,7 +353,6 @@ def _backward(wf, vf, A, RA, D, RD, sizes, with_r):
     R-derivatives too and return the full Hessian-vector product instead."""
     woff, boff, aoff, nfull, _ = layer_offsets(sizes)
     nl = sizes.shape[0] - 1
-    N = A.shape[1]
     out = np.zeros(nfull)
     for l in range(nl - 1, -1, -1):
         n_in = sizes[l]
