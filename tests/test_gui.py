@@ -204,7 +204,7 @@ def test_connect_job_adds_transition_states_to_the_graph(window, qtbot, tmp_path
     n_ts = window.landscape.n_ts
     window.explore_panel.connect_budget.setValue(10)
     qtbot.mouseClick(window.explore_panel.connect_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not window.jobs.busy, timeout=30000)
+    qtbot.waitUntil(lambda: not window.jobs.busy, timeout=120000)  # longer only if compiling
     window.poller.refresh()
     qtbot.waitUntil(lambda: window.poller.wait_idle(0), timeout=5000)
     assert "connect" in window.explore_panel.log.toPlainText()

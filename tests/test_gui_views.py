@@ -236,12 +236,13 @@ def test_export_selected_minima_csv_and_json(tmp_path, demo):
         export_minima(land, ids, tmp_path / "m.txt")
 
 
-def test_pyside_calls_cannot_free_none_or_true(qapp):
-    """PySide6 6.12 on Python < 3.12 drops a reference to None per void call and to True per
-    emit (see lmapp.gui.qt_compat); thousands of them must leave the interpreter alive."""
+def test_pyside_calls_do_not_leak_references_to_none_or_true(qapp):
+    """PySide6 6.12.0 on Python < 3.12 dropped a reference to None per void call and to True
+    per emit, aborting the interpreter (hence the <6.12 pin): the counts must hold steady."""
     selection = SelectionModel()
+    before_none, before_true = sys.getrefcount(None), sys.getrefcount(True)
     for i in range(3000):
         selection.set([i])  # one emit each
         QApplication.processEvents()  # a void call
-    if sys.version_info < (3, 12):
-        assert sys.getrefcount(None) > 2**39 and sys.getrefcount(True) > 2**39
+    assert sys.getrefcount(None) > before_none - 100
+    assert sys.getrefcount(True) > before_true - 100

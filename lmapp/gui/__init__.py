@@ -3,6 +3,3 @@
 Views share one :class:`~lmapp.gui.selection.SelectionModel`; jobs run off the GUI thread and
 the GUI pulls their progress and the project's minima on timers (never from worker threads).
 """
-from .qt_compat import immortalize_singletons
-
-immortalize_singletons()  # before any PySide6 call (see qt_compat)

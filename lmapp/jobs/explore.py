@@ -229,6 +229,8 @@ class ExploreJob:
                     for w in walkers if w.steps_done < target[w.index]}
 
         try:
+            if control.cancelled:  # cancelled while the walkers were starting
+                status = "cancelled"
             pending = {} if control.cancelled else submit_all()
             while pending:
                 rows: list[dict] = []
