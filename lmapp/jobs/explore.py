@@ -233,15 +233,18 @@ class ExploreJob:
                 status = "cancelled"
             pending = {} if control.cancelled else submit_all()
             while pending:
+                results = {i: pending[i].result() for i in sorted(pending)}
+                states = [w.to_saved() for w in walkers]  # as of these results
+                # the walkers go on while this thread stores their results
+                pending = {} if control.cancelled or control.paused else submit_all()
                 rows: list[dict] = []
                 batch = MinimaRegistry(p.ediff, p.geomdiff)
                 for wk in walkers:  # fixed order: ids do not depend on thread timing
-                    if wk.index in pending:
-                        for c in pending.pop(wk.index).result():
-                            quenches += 1
-                            self._collect(c, registry, batch, rows, failures)
+                    for c in results.get(wk.index, []):
+                        quenches += 1
+                        self._collect(c, registry, batch, rows, failures)
                 ids = pf.commit_batch(minima=rows, run_id=run_id, walker_kind=WALKER_KIND,
-                                      walker_states=[w.to_saved() for w in walkers] + idle,
+                                      walker_states=states + idle,
                                       run_stats={"quenches": quenches, "new_minima": new + len(rows),
                                                  "failures": failures})
                 with self._lock:
@@ -268,7 +271,8 @@ class ExploreJob:
                 if time.perf_counter() - t_wait > 0.01:
                     pf.update_run(run_id, status="running")
                 paused += time.perf_counter() - t_wait
-                pending = submit_all()
+                if not pending:  # paused before resubmitting: continue the walkers now
+                    pending = submit_all()
         except BaseException:
             status = "failed"
             raise
