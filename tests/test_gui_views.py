@@ -246,3 +246,26 @@ def test_pyside_calls_do_not_leak_references_to_none_or_true(qapp):
         QApplication.processEvents()  # a void call
     assert sys.getrefcount(None) > before_none - 100
     assert sys.getrefcount(True) > before_true - 100
+
+
+def test_landscape_has_auc_and_msb_columns_for_colouring(tmp_path):
+    """Colour-by values: AUC as sklearn computes it, MSB as the landscape module does."""
+    from sklearn.metrics import roc_auc_score
+
+    from lmapp.api import Project
+    from lmapp.gui.dgraph_view import COLOR_CHOICES
+    from lmapp.gui.snapshots import read_landscape
+    from lmapp.landscape.model import ModelSpec
+    from lmapp.landscape.msb import monotonic_sequence_basins
+
+    with Project.create(tmp_path / "c.lmapp", "xor", ModelSpec(hidden=(3,), lam=1e-2)) as p:
+        p.explore(steps=60, walkers=1, seed=1)
+        p.connect(mode="all", budget=3, workers=1)
+        land = read_landscape(p.file, p.model, p.dataset)
+        a = p.landscape_arrays()
+        for r, w in enumerate(land.weights):
+            P = p.model.predict_proba(w, p.dataset.X_test)
+            assert land.values("test_auc")[r] == pytest.approx(roc_auc_score(p.dataset.y_test, P[:, 1]))
+        assert np.array_equal(land.values("msb"),
+                              monotonic_sequence_basins(a["energies"], a["ts_min1"], a["ts_min2"]))
+    assert {"test_auc", "train_auc", "msb"} <= set(COLOR_CHOICES)

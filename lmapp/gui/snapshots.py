@@ -11,7 +11,9 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from ..api import evaluate
+from ..landscape.metrics import auc
+from ..landscape.msb import monotonic_sequence_basins
+from ..store.derived_metrics import default_positive_class
 from ..datasets import Dataset
 from ..landscape.model import Model
 from ..store import ProjectFile
@@ -32,6 +34,9 @@ VALUE_LABELS: dict[str, str] = {
     "sparsity": "zero weights",
     "train_accuracy": "train accuracy",
     "test_accuracy": "test accuracy",
+    "train_auc": "train AUC",
+    "test_auc": "test AUC",
+    "msb": "monotonic sequence basin",
     "run_id": "run",
     "walker": "walker",
     "step": "step",
@@ -107,10 +112,20 @@ def empty_landscape() -> Landscape:
                      np.empty(0, np.int64))
 
 
+def _scores(model: Model, w: np.ndarray, X: np.ndarray, y: np.ndarray,
+            positive: int) -> tuple[float, float]:
+    """(accuracy, AUC of class ``positive``) of one minimum on one data set."""
+    if len(y) == 0:
+        return (np.nan, np.nan)
+    P = model.predict_proba(w, X)
+    return (float(np.mean(P.argmax(axis=1) == y)), auc(P[:, positive], y == positive))
+
+
 def read_landscape(pf: ProjectFile, model: Model, dataset: Dataset,
-                   accuracy_cache: dict[int, tuple[float, float]] | None = None) -> Landscape:
+                   accuracy_cache: dict[int, tuple[float, ...]] | None = None) -> Landscape:
     """Read minima and TSs from ``pf`` and add the derived columns (sparsity, train/test
-    accuracy — each minimum evaluated once, remembered in ``accuracy_cache``)."""
+    accuracy and AUC — each minimum evaluated once, remembered in ``accuracy_cache`` — and
+    the monotonic sequence basin, as the index of its bottom minimum)."""
     cache = {} if accuracy_cache is None else accuracy_cache
     m = pf.minima(with_weights=True, order="id")
     ts = pf.transition_states()
@@ -118,17 +133,19 @@ def read_landscape(pf: ProjectFile, model: Model, dataset: Dataset,
     W = m["weights"]
     cols["sparsity"] = (np.abs(W) < ZERO_WEIGHT).sum(axis=1).astype(np.int64) if W.size else \
         np.zeros(len(m["id"]), np.int64)
-    acc = np.full((len(m["id"]), 2), np.nan)
+    acc = np.full((len(m["id"]), 4), np.nan)  # train/test accuracy, train/test AUC
+    positive = default_positive_class(dataset)
     for r, min_id in enumerate(m["id"].tolist()):
         if model.is_network and min_id not in cache:
-            train = evaluate(model, W[r], dataset.X_train, dataset.y_train).get("accuracy", np.nan)
-            test = evaluate(model, W[r], dataset.X_test, dataset.y_test).get("accuracy", np.nan)
-            cache[min_id] = (train, test)
-        acc[r] = cache.get(min_id, (np.nan, np.nan))
-    cols["train_accuracy"], cols["test_accuracy"] = acc[:, 0], acc[:, 1]
-    ids = m["id"]
-    return Landscape(cols, W, ts["loss"], np.searchsorted(ids, ts["min1"]),
-                     np.searchsorted(ids, ts["min2"]), model.is_network,
+            cache[min_id] = tuple(_scores(model, W[r], dataset.X_train, dataset.y_train, positive)
+                                  + _scores(model, W[r], dataset.X_test, dataset.y_test, positive))
+        acc[r] = cache.get(min_id, (np.nan,) * 4)
+    cols["train_accuracy"], cols["test_accuracy"] = acc[:, 0], acc[:, 2]
+    cols["train_auc"], cols["test_auc"] = acc[:, 1], acc[:, 3]
+    a, b = np.searchsorted(m["id"], ts["min1"]), np.searchsorted(m["id"], ts["min2"])
+    cols["msb"] = (monotonic_sequence_basins(m["loss"], a, b).astype(float) if len(m["id"])
+                   else np.empty(0))
+    return Landscape(cols, W, ts["loss"], a, b, model.is_network,
                      tuple(dataset.feature_names), tuple(dataset.class_names))
 
 
