@@ -174,14 +174,15 @@ class ExploreJob:
         x, f, step, wacc, wn, xs, fs, _, conv, acc, _ = out
         n = len(fs)
         canon = model.canonical_rows(xs)
+        with self._lock:  # one lookup pass per chunk, not one lock per quench
+            known = [bool(conv[s]) and registry.match(float(fs[s]), canon[s]) is not None
+                     for s in range(n)]
         cands = []
         for s in range(n):
             if not conv[s]:
                 cands.append(Candidate(wk.index, wk.steps_done + s, float(fs[s]), xs[s], False, None))
                 continue
-            with self._lock:
-                known = registry.match(float(fs[s]), canon[s]) is not None
-            check = None if known else verify_minimum(model, canon[s], p.gtol, p.zero_tol)
+            check = None if known[s] else verify_minimum(model, canon[s], p.gtol, p.zero_tol)
             cands.append(Candidate(wk.index, wk.steps_done + s, float(fs[s]), canon[s], True, check))
         wk.x, wk.f, wk.step, wk.window_acc, wk.window_n = x, float(f), float(step), int(wacc), int(wn)
         wk.accepted += int(acc.sum())
