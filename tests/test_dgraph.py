@@ -143,7 +143,8 @@ def test_self_loops_duplicates_and_noisy_ts():
 
 def test_branch_values():
     vals = np.array([10.0, 20.0, 30.0, 40.0])
-    for mode, root, ac in (("min", 10, 10), ("max", 40, 30), ("mean", 25, 20)):
+    for mode, root, ac in (("min", 10, 10), ("max", 40, 30), ("mean", 25, 20),
+                           ("sum", 100, 40)):
         dg = disconnectivity_graph(E4, *TS4, n_levels=6, values=vals, branch_value=mode)
         assert dg.node_value[dg.node_index("5_0")] == root
         assert dg.node_value[dg.node_index("2_0")] == ac

@@ -16,11 +16,12 @@ from lmapp.gui.distance_scatter import DistanceScatterView, compute_scatter
 from lmapp.gui.heatmap_view import DistanceSource, HeatmapView
 from lmapp.gui.network_view import NetworkView, compute_network
 from lmapp.gui.selection import SelectionModel
-from lmapp.gui.snapshots import VALUE_LABELS, Landscape, empty_landscape, read_landscape
+from lmapp.gui.snapshots import empty_landscape, read_landscape
 from lmapp.landscape.distances import (euclidean_matrix, misclassification_matrix, pearson,
                                        predicted_classes)
 from lmapp.landscape.model import ModelSpec
 from lmapp.landscape.thermo import top_contributors
+from tests.gui_helpers import click, shown, synthetic
 
 
 @pytest.fixture(scope="module")
@@ -33,33 +34,6 @@ def project(tmp_path_factory):
     assert land.n_minima >= 3 and land.n_ts >= 1
     yield p, land
     p.close()
-
-
-def synthetic(energies, ts=(), n_params=6) -> Landscape:
-    e = np.asarray(energies, float)
-    n = e.size
-    cols = {k: np.zeros(n) for k in VALUE_LABELS}
-    cols.update(id=np.arange(1, n + 1) * 10, loss=e, lpphe=-np.arange(n) * 3.0,
-                n_zero_modes=np.zeros(n, np.int64), hessian_index=np.zeros(n, np.int64))
-    ts = np.asarray(ts, float).reshape(-1, 3)
-    return Landscape(cols, np.random.default_rng(0).normal(size=(n, n_params)), ts[:, 0],
-                     ts[:, 1].astype(np.int64), ts[:, 2].astype(np.int64))
-
-
-def shown(qtbot, view: QWidget, size=(800, 500)) -> QWidget:
-    qtbot.addWidget(view)
-    view.resize(*size)
-    view.show()
-    qtbot.waitExposed(view)
-    return view
-
-
-def click(qtbot, plot, vb, point: QPointF, modifier=Qt.KeyboardModifier.NoModifier) -> None:
-    """A real mouse click on the viewport pixel of a view point."""
-    QApplication.processEvents()
-    pos = plot.mapFromScene(vb.mapViewToScene(point))
-    qtbot.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton, modifier, pos)
-    QApplication.processEvents()
 
 
 # -- heat capacity ---------------------------------------------------------------------------------

@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
 from ..api import Project
 from ..datasets import DATASET_NAMES, Dataset, DatasetError, load_csv, load_npz, make_dataset
+from ..gui import render
 from ..jobs.control import JobControl
 from ..jobs.explore import ExploreParams
+from ..landscape.distances import KINDS
 from ..landscape.model import ModelError, ModelSpec
 from ..store import ProjectError
 from . import analysis_commands, landscape_commands, ml_commands
@@ -102,10 +105,24 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_render(sub: Any) -> None:
     p = sub.add_parser("render", help="render a view of PROJECT to PNG/SVG/PDF (no display needed)")
     p.add_argument("project")
-    p.add_argument("--view", choices=("dgraph", "weights", "decision"), default="dgraph")
+    p.add_argument("--view", choices=render.VIEWS, default="dgraph", help="default dgraph")
     p.add_argument("--minimum", type=int, metavar="ID",
                    help="minimum to show (weights, decision; default the global minimum) or "
-                        "highlight (dgraph)")
+                        "highlight (dgraph, heatmap, network); with --color misclass_distance "
+                        "the minimum distances are measured to")
+    g = p.add_argument_group("heat capacity (--view cv; or dgraph --color cv_contribution)")
+    g.add_argument("--tmin", type=float, help="lowest temperature (default automatic)")
+    g.add_argument("--tmax", type=float, help="highest temperature (default automatic)")
+    g.add_argument("--temperature", type=float, metavar="T",
+                   help="T cursor and its contributors, or the T of the graph's C_V "
+                        "contribution colours (default the highest C_V peak)")
+    g = p.add_argument_group("misclassification distances (--view heatmap, scatter; "
+                             "or dgraph --color misclass_distance)")
+    g.add_argument("--kind", choices=KINDS, help="fraction of items two minima classify "
+                   "differently (default) or that exactly one of them misclassifies")
+    g.add_argument("--part", choices=render.PARTS, help="data the minima classify (default test)")
+    g.add_argument("--order", choices=render.ORDERS,
+                   help="heatmap rows: like the graph's leaves (default), by clustering or by id")
     _add_image_options(p)
     p = sub.add_parser("dgraph", help="render the disconnectivity graph of PROJECT")
     p.add_argument("project")
@@ -119,7 +136,9 @@ def _add_image_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dpi", type=int, default=96, help="resolution; 192 doubles text size (default 96)")
     p.add_argument("--levels", type=int, default=20, help="dgraph energy levels (default 20)")
     p.add_argument("--color", default="none",
-                   help="dgraph branch colour: none, loss, lpphe, min_eig, train_accuracy, …")
+                   help="dgraph branch colour: none, loss, lpphe, min_eig, train_accuracy, "
+                        "test_auc, …, cv_contribution (g_α at --temperature: blue gaining, red "
+                        "losing), misclass_distance (to --minimum)")
 
 
 def _dataset(a: argparse.Namespace) -> Dataset:
@@ -257,26 +276,46 @@ def cmd_export(a: argparse.Namespace) -> int:
     return 0
 
 
+def _check_temperatures(a: argparse.Namespace) -> None:
+    """--tmin, --tmax and --temperature: finite and > 0, and the window not empty."""
+    for name in ("tmin", "tmax", "temperature"):
+        value = getattr(a, name, None)
+        if value is not None and not (math.isfinite(value) and value > 0):
+            raise UsageError(f"--{name} must be a finite temperature > 0, got {value:g}")
+    if getattr(a, "tmin", None) is not None and getattr(a, "tmax", None) is not None \
+            and not a.tmax > a.tmin:
+        raise UsageError(f"--tmin ({a.tmin:g}) must be below --tmax ({a.tmax:g})")
+
+
 def cmd_render(a: argparse.Namespace) -> int:
     import os
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt starts: no display needed
     from ..gui.dgraph_view import COLOR_CHOICES, GraphSettings
     from ..gui.export import IMAGE_FORMATS
-    from ..gui.render import render_project
+    from ..gui.graph_colors import MENU
     out = Path(a.out)
     if out.suffix.lower() not in IMAGE_FORMATS:
         raise UsageError(f"--out must end in {', '.join(IMAGE_FORMATS)}, got {out.name!r}")
     if not out.parent.exists():
         raise UsageError(f"output folder {out.parent} does not exist")
-    if a.color not in COLOR_CHOICES:
-        raise UsageError(f"--color must be one of {', '.join(COLOR_CHOICES)}, got {a.color!r}")
+    colors = COLOR_CHOICES + tuple(MENU)
+    if a.color not in colors:
+        raise UsageError(f"--color must be one of {', '.join(colors)}, got {a.color!r}")
     if min(a.width, a.height) < 16 or a.dpi < 10 or a.levels < 2:
         raise UsageError("--width/--height must be ≥ 16, --dpi ≥ 10 and --levels ≥ 2")
+    _check_temperatures(a)
     if not Path(a.project).is_file():
         raise UsageError(f"{a.project}: no such project file")
-    settings = GraphSettings(n_levels=a.levels, color_by=a.color)
-    render_project(a.project, getattr(a, "view", "dgraph"), out, width=a.width, height=a.height,
-                   dpi=a.dpi, minimum=getattr(a, "minimum", None), settings=settings)
+    view = getattr(a, "view", "dgraph")
+    options = render.RenderOptions(settings=GraphSettings(n_levels=a.levels, color_by=a.color),
+                                   **{name: getattr(a, name, None) for name in render.OPTION_VIEWS})
+    misplaced = render.misplaced_options(view, options)
+    if misplaced:
+        name = misplaced[0]
+        raise UsageError(f"--{name} does not apply to --view {view} (only to "
+                         f"{', '.join(render.OPTION_VIEWS[name])})")
+    render.render_project(a.project, view, out, width=a.width, height=a.height, dpi=a.dpi,
+                          options=options)
     print(f"wrote {out}")
     return 0
 

@@ -255,6 +255,8 @@ class CvView(LazyView):
 
     #: T, positive contributors [(id, g)], negative contributors [(id, g)]
     contributorsChanged = Signal(float, object, object)
+    #: the user picked a temperature (peak or plot click, cursor drag, select button)
+    temperaturePicked = Signal(float)
 
     def __init__(self, selection: SelectionModel, parent: QWidget | None = None) -> None:
         super().__init__(selection, parent)
@@ -283,11 +285,12 @@ class CvView(LazyView):
                                            log_x=True)
         pi = self.plot.getPlotItem()
         pi.setLogMode(x=True, y=False)
+        self._vb.setDefaultPadding(0.08)  # room for the peak labels above the highest peak
         self._legend = pi.addLegend(offset=(-10, 10), labelTextSize="9pt")
         self._lines: dict[str, pg.PlotDataItem] = {}
         styles = {"cv": ("C_V", pg.mkPen((20, 20, 20), width=2)),
-                  "plus": ("C⁺ (gaining occupation)", pg.mkPen(theme.POSITIVE_COLOR, width=1.5)),
-                  "minus": ("C⁻ (losing occupation)", pg.mkPen(theme.NEGATIVE_COLOR, width=1.5)),
+                  "plus": ("C⁺ (gaining occupation)", pg.mkPen(theme.GAINING_COLOR, width=1.5)),
+                  "minus": ("C⁻ (losing occupation)", pg.mkPen(theme.LOSING_COLOR, width=1.5)),
                   "base": ("κ/2", pg.mkPen((120, 120, 120), width=1, style=Qt.PenStyle.DashLine)),
                   "S": ("S(T)", pg.mkPen((20, 20, 20), width=2)),
                   "F": ("F(T), p̃ = p/(1 − p_gmin)", pg.mkPen((20, 20, 20), width=2)),
@@ -315,7 +318,7 @@ class CvView(LazyView):
         # scene-level clicks: a peak under the legend or the cursor line still picks
         on_scene_click(self.plot, self._vb, self._on_click)
         self._cursor_timer = QTimer(self, singleShot=True, interval=40)
-        self._cursor_timer.timeout.connect(self._update_contributors)
+        self._cursor_timer.timeout.connect(self._cursor_settled)
 
         self.contributors = QLabel()
         self.contributors.setWordWrap(True)
@@ -460,6 +463,10 @@ class CvView(LazyView):
         self._T_cursor = float(10 ** self.cursor.value())
         self._cursor_timer.start()  # throttle while dragging
 
+    def _cursor_settled(self) -> None:
+        self._update_contributors()
+        self.temperaturePicked.emit(self._T_cursor)
+
     def cv_contribution(self, T: float | None = None) -> np.ndarray:
         """g_α(T) = dp_α/dT of every minimum of the drawn snapshot (row order; NaN-free), at
         ``T`` or at the cursor; empty without minima. Views can colour minima by it."""
@@ -503,6 +510,7 @@ class CvView(LazyView):
         ids = [i for i, _ in pos] + [i for i, _ in neg]
         if ids:
             self.selection.set(ids, current=ids[0], label=f"C_V contributors at T={T:.3g}")
+        self.temperaturePicked.emit(T)
 
     # -- clicks --------------------------------------------------------------------------------
     def peak_point(self, k: int = 0) -> QPointF:
@@ -526,6 +534,7 @@ class CvView(LazyView):
                 return
         lo, hi = np.log10(th.T[0]), np.log10(th.T[-1])
         self.set_temperature(float(10 ** np.clip(point.x(), lo, hi)))
+        self.temperaturePicked.emit(self._T_cursor)
 
     def export_widget(self, width: int, height: int) -> QWidget:
         return self

@@ -389,8 +389,7 @@ class DecisionView(QWidget):
             self.canvas.addItem(plot, row=k // cols, col=k % cols)
             self.plots.append(plot)
         if self.plots:
-            self.colorbar = pg.ColorBarItem(values=levels, colorMap=cmap, interactive=False,
-                                            width=14, label=bar_label)
+            self.colorbar = theme.color_bar(cmap, levels, bar_label)
             if req.output == "member" and req.ensemble is not None:
                 m = req.ensemble.n_members
                 self.colorbar.axis.setTicks([[(k, str(i)) for k, i in

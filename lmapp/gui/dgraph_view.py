@@ -4,6 +4,7 @@ Shift-drag rubber band and branch selection feeding the shared selection."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import pyqtgraph as pg
@@ -24,6 +25,10 @@ N_COLORS = 64
 PICK_PIXELS = 6
 #: Branch line width in pixels: bold for small graphs, thin when leaves crowd.
 WIDE_LINES, THIN_LINES, CROWDED_LEAVES = 2.0, 1.0, 300
+#: Selected branches: a translucent halo drawn under the lines, so their colours stay readable.
+HALO_WIDTH, HALO_ALPHA = 9.0, 110
+#: Extra line width when branches are coloured (hue needs area to be read).
+COLORED_EXTRA = 1.0
 #: Most levels a spacing may ask for.
 MAX_LEVELS = 5000
 #: Values the branches can be coloured by ("none": plain black lines).
@@ -42,15 +47,37 @@ class GraphSettings:
     connected_only: bool = False
 
 
-def layout_graph(landscape: Landscape, settings: GraphSettings) -> DGraph:
-    """Lay out the graph of a snapshot (pure; safe on any thread).
+@dataclass(frozen=True, eq=False)
+class ColorValues:
+    """Per-minimum colour values that are not stored columns but computed from a snapshot by
+    another part of the app (e.g. g_α at the C_V cursor's T, distance to the selected minimum).
+    """
+
+    label: str  #: what the values are (status line, exports)
+    values: Callable[[Landscape], np.ndarray]  #: pure (any thread): snapshot → one per row
+    diverging: bool = False  #: signed values: red–grey–blue map symmetric about 0
+    branch_value: str = "min"  #: how a branch combines its minima (dgraph BRANCH_VALUES)
+
+    @property
+    def short_label(self) -> str:
+        """The colour-bar title: the label without its parenthesised explanation."""
+        return self.label.split("  (")[0]
+
+
+def layout_graph(landscape: Landscape, settings: GraphSettings,
+                 colors: ColorValues | None = None) -> DGraph:
+    """Lay out the graph of a snapshot (pure; safe on any thread); ``colors`` replaces the
+    stored column ``settings.color_by`` as the colour values.
 
     The automatic top level is the highest transition state, raised if needed a little above
     the highest minimum so that every minimum is drawn (without transition states each
     minimum is its own tree, side by side).
     """
     e = landscape.values("loss")
-    values = None if settings.color_by == "none" else landscape.values(settings.color_by)
+    if colors is not None:
+        values = np.asarray(colors.values(landscape), float)
+    else:
+        values = None if settings.color_by == "none" else landscape.values(settings.color_by)
     top = settings.top
     if top is None and e.size and e.max() > e.min():
         top = float(e.max() + 0.05 * (e.max() - e.min()))
@@ -65,7 +92,8 @@ def layout_graph(landscape: Landscape, settings: GraphSettings) -> DGraph:
     return disconnectivity_graph(e, landscape.ts_loss, landscape.ts_a, landscape.ts_b,
                                  n_levels=settings.n_levels, spacing=settings.spacing, top=top,
                                  order=settings.order, connected_only=settings.connected_only,
-                                 values=values, branch_value="min")
+                                 values=values,
+                                 branch_value="min" if colors is None else colors.branch_value)
 
 
 def fully_selected_nodes(dg: DGraph, rows: np.ndarray) -> np.ndarray:
@@ -80,9 +108,10 @@ def fully_selected_nodes(dg: DGraph, rows: np.ndarray) -> np.ndarray:
 class SegmentsItem(pg.GraphicsObject):
     """Many line segments as one graphics item: one painter path per colour."""
 
-    def __init__(self, width: float = WIDE_LINES) -> None:
+    def __init__(self, width: float = WIDE_LINES,
+                 cap: Qt.PenCapStyle = Qt.PenCapStyle.FlatCap) -> None:
         super().__init__()
-        self._width = width
+        self._width, self._cap = width, cap
         self._paths: list[tuple[QPen, QPainterPath]] = []
         self._bounds = np.array([[np.nan, np.nan], [np.nan, np.nan]])
 
@@ -97,7 +126,7 @@ class SegmentsItem(pg.GraphicsObject):
             s = segments[idx == c]
             path = pg.arrayToQPath(s[:, [0, 2]].ravel(), s[:, [1, 3]].ravel(), connect="pairs")
             pen = pg.mkPen(colors[int(c)], width=self._width)
-            pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+            pen.setCapStyle(self._cap)
             self._paths.append((pen, path))
         if len(segments):
             xs, ys = segments[:, [0, 2]], segments[:, [1, 3]]
@@ -176,6 +205,7 @@ class DGraphPlot(pg.PlotWidget):
         self.landscape: Landscape = empty_landscape()
         self.graph: DGraph | None = None
         self.settings = GraphSettings()
+        self.colors: ColorValues | None = None
         self._rows = np.empty(0, np.int64)
         self._label_text = ""
         self._label_node: int | None = None
@@ -190,18 +220,21 @@ class DGraphPlot(pg.PlotWidget):
         pi.setMenuEnabled(False)
         self._lines = SegmentsItem()
         self._hover = SegmentsItem(3.0)
-        self._selected = SegmentsItem(3.5)
+        self._selected = SegmentsItem(HALO_WIDTH, Qt.PenCapStyle.RoundCap)
+        self._halo = QColor(theme.SELECTION_COLOR)
+        self._halo.setAlpha(HALO_ALPHA)
         self._markers = pg.ScatterPlotItem(size=9, useCache=False, pen=pg.mkPen("k", width=0.8),
                                            brush=pg.mkBrush(theme.SELECTION_COLOR))
         self._label = pg.TextItem(color=theme.SELECTION_COLOR.darker(130), anchor=(0.5, 1.2),
                                   ensureInBounds=True)
         self._label.setZValue(10)
         pi.addItem(self._lines)
-        for z, item in enumerate((self._hover, self._selected, self._markers, self._label), 1):
+        self._selected.setZValue(-1)
+        pi.addItem(self._selected, ignoreBounds=True)
+        for z, item in enumerate((self._hover, self._markers, self._label), 1):
             item.setZValue(z)
             pi.addItem(item, ignoreBounds=True)
-        self._bar = pg.ColorBarItem(values=(0, 1), colorMap=theme.value_colormap(),
-                                    interactive=False, width=14)
+        self._bar = theme.color_bar(theme.value_colormap())
         pi.layout.addItem(self._bar, 2, 5)
         pi.layout.setColumnFixedWidth(4, 8)
         self._bar.hide()
@@ -210,10 +243,12 @@ class DGraphPlot(pg.PlotWidget):
         self.scene().sigMouseMoved.connect(self._on_move)
 
     # -- drawing -----------------------------------------------------------------------------
-    def show_graph(self, landscape: Landscape, graph: DGraph, settings: GraphSettings) -> None:
+    def show_graph(self, landscape: Landscape, graph: DGraph, settings: GraphSettings,
+                   colors: ColorValues | None = None) -> None:
         """Draw a laid-out graph of ``landscape`` (keeps the selection rows, remapped by the
-        caller via :meth:`show_selection`)."""
+        caller via :meth:`show_selection`); ``colors``: as given to :func:`layout_graph`."""
         self.landscape, self.graph, self.settings = landscape, graph, settings
+        self.colors = colors
         self._hover_node, self._hover_text = None, ""
         self._hover.set_segments(np.empty((0, 4)), [theme.HOVER_COLOR])
         width = THIN_LINES if graph.leaf_order.size > CROWDED_LEAVES else WIDE_LINES
@@ -221,10 +256,15 @@ class DGraphPlot(pg.PlotWidget):
             self._lines.set_segments(graph.segments, [theme.LINE_COLOR], width=width)
             self._bar.hide()
         else:
-            colors, index, lo, hi = _colorize(graph.segment_value)
-            self._lines.set_segments(graph.segments, colors, index, width)
+            diverging = colors is not None and colors.diverging
+            table, index, lo, hi = _colorize(graph.segment_value, diverging,
+                                             graph.node_value[graph.leaf_node])
+            self._lines.set_segments(graph.segments, table, index, width + COLORED_EXTRA)
+            self._bar.setColorMap(theme.diverging_colormap() if diverging
+                                  else theme.value_colormap())
             self._bar.setLevels((lo, hi))
-            self._bar.axis.setLabel(VALUE_LABELS.get(settings.color_by, settings.color_by))
+            self._bar.axis.setLabel(colors.short_label if colors is not None else
+                                    VALUE_LABELS.get(settings.color_by, settings.color_by))
             self._bar.show()
         self._draw_selection()
 
@@ -237,13 +277,13 @@ class DGraphPlot(pg.PlotWidget):
     def _draw_selection(self) -> None:
         dg, rows = self.graph, self._rows
         if dg is None or dg.leaf_x.size == 0:
-            self._selected.set_segments(np.empty((0, 4)), [theme.SELECTION_COLOR])
+            self._selected.set_segments(np.empty((0, 4)), [self._halo])
             self._markers.setData([], [])
             self._label.setText("")
             return
         rows = rows[rows < dg.leaf_x.size]
         full = fully_selected_nodes(dg, rows)
-        self._selected.set_segments(dg.segments[full[dg.segment_node]], [theme.SELECTION_COLOR])
+        self._selected.set_segments(dg.segments[full[dg.segment_node]], [self._halo])
         x = dg.leaf_x[rows]
         ok = np.isfinite(x)
         self._markers.setData(x[ok], self.landscape.values("loss")[rows][ok])
@@ -259,7 +299,7 @@ class DGraphPlot(pg.PlotWidget):
         plot = DGraphPlot()
         plot.resize(width, height)
         if self.graph is not None:
-            plot.show_graph(self.landscape, self.graph, self.settings)
+            plot.show_graph(self.landscape, self.graph, self.settings, self.colors)
             plot.show_selection(self._rows, self._label_text, self._label_node)
             if not any(self._vb.autoRangeEnabled()):
                 (x0, x1), (y0, y1) = self._vb.viewRange()
@@ -355,13 +395,25 @@ class DGraphPlot(pg.PlotWidget):
         self.hovered.emit(text)
 
 
-def _colorize(values: np.ndarray) -> tuple[list[QColor], np.ndarray, float, float]:
-    """Colour table (N_COLORS map colours + grey for NaN), index per value, and the range."""
+def _colorize(values: np.ndarray, diverging: bool = False,
+              leaf_values: np.ndarray | None = None) -> tuple[list[QColor], np.ndarray, float, float]:
+    """Colour table (N_COLORS map colours + grey for NaN), index per value, and the range.
+
+    ``diverging``: symmetric about 0 on the red–grey–blue map, spanning the largest |value|
+    among ``leaf_values`` (the minima; larger branch sums saturate) or else all values.
+    """
     finite = np.isfinite(values)
-    lo, hi = (float(values[finite].min()), float(values[finite].max())) if finite.any() else (0, 1)
+    if diverging:
+        span = values if leaf_values is None else leaf_values
+        span = np.abs(span[np.isfinite(span)])
+        m = float(span.max()) if span.size else 0.0
+        lo, hi = (-m, m) if m > 0 else (-1.0, 1.0)
+    else:
+        lo, hi = (float(values[finite].min()), float(values[finite].max())) if finite.any() \
+            else (0, 1)
     if hi <= lo:  # one value: put it at the top of a short range below it
         lo, hi = (hi - 0.1 * abs(hi), hi) if hi != 0 else (0.0, 1.0)
-    cmap = theme.value_colormap()
+    cmap = theme.diverging_colormap() if diverging else theme.value_colormap()
     colors = [cmap.map(t, mode="qcolor") for t in np.linspace(0, 1, N_COLORS)] + [theme.MISSING_COLOR]
     t = np.clip((np.where(finite, values, lo) - lo) / (hi - lo), 0, 1)
     index = np.where(finite, np.round(t * (N_COLORS - 1)).astype(np.int64), N_COLORS)
@@ -378,6 +430,7 @@ class DGraphView(QWidget):
         super().__init__(parent)
         self.selection = selection
         self.landscape: Landscape = empty_landscape()
+        self._computed: dict[str, ColorValues] = {}
         self.plot = DGraphPlot()
         self._bg = Background(self)
         self._bg.finished.connect(self._on_layout)
@@ -442,6 +495,25 @@ class DGraphView(QWidget):
         self.landscape = landscape
         self.relayout()
 
+    def set_color_values(self, key: str, menu_text: str, colors: ColorValues,
+                         relayout: bool = True) -> None:
+        """Offer (or update) computed colour values under ``key`` in the colour menu; the
+        graph is recoloured at once (if ``relayout``) when they are the current choice."""
+        if self.color.findData(key) < 0:
+            self.color.addItem(menu_text, key)
+        self._computed[key] = colors
+        if relayout and self.color.currentData() == key:
+            self.relayout()
+
+    def color_by(self, key: str) -> None:
+        """Colour by ``key`` (a stored column or computed values offered before)."""
+        index = self.color.findData(key)
+        if index < 0:
+            raise ValueError(f"no colour choice {key!r}")
+        if index == self.color.currentIndex():
+            self.relayout()
+        self.color.setCurrentIndex(index)
+
     def settings(self) -> GraphSettings:
         """The settings in the controls (ValueError with a message if one is invalid)."""
         return GraphSettings(n_levels=self.levels.value(),
@@ -471,16 +543,17 @@ class DGraphView(QWidget):
         except ValueError as exc:
             self._message(str(exc), error=True)
             return
-        land = self.landscape
-        self._bg.submit(lambda: layout_graph(land, settings), tag=(land, settings))
+        land, colors = self.landscape, self._computed.get(settings.color_by)
+        self._bg.submit(lambda: layout_graph(land, settings, colors), tag=(land, settings, colors))
 
     def wait_layout(self, timeout: float = 10.0) -> bool:
         """Wait until the newest layout is drawn (tests, export)."""
         return self._bg.wait_idle(timeout)
 
-    def _on_layout(self, tag: tuple[Landscape, GraphSettings], graph: DGraph) -> None:
-        land, settings = tag
-        self.plot.show_graph(land, graph, settings)
+    def _on_layout(self, tag: tuple[Landscape, GraphSettings, ColorValues | None],
+                   graph: DGraph) -> None:
+        land, settings, colors = tag
+        self.plot.show_graph(land, graph, settings, colors)
         self._show_selection()
         self._message(self._summary())
         self.layoutReady.emit()
@@ -541,6 +614,8 @@ class DGraphView(QWidget):
         if len(self.selection):
             what = self.selection.label or "selected"
             text += f" · {what}: {len(self.selection)} minima"
+        if self.plot.colors is not None and land.n_minima:
+            text += f" · colour: {self.plot.colors.label}"
         return text + ("" if not land.n_minima else
                        " · click a leaf or branch to select; Ctrl/Shift-click adds; "
                        "Shift-drag selects a box")

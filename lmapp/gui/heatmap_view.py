@@ -146,9 +146,7 @@ class HeatmapView(LazyView):
         self.image = pg.ImageItem(axisOrder="row-major", autoDownsample=True)
         self.image.setColorMap(pg.colormap.get("viridis"))
         pi.addItem(self.image)
-        self._bar = pg.ColorBarItem(values=(0, 1), colorMap=pg.colormap.get("viridis"),
-                                    interactive=False, width=14)
-        self._bar.axis.enableAutoSIPrefix(False)
+        self._bar = theme.color_bar(pg.colormap.get("viridis"))
         self._bar.setImageItem(self.image)
         pi.layout.addItem(self._bar, 2, 5)
         pi.layout.setColumnFixedWidth(4, 8)
@@ -220,7 +218,8 @@ class HeatmapView(LazyView):
         self.plot.getPlotItem().autoRange(padding=0)
         iu = np.triu_indices(n, 1)
         mean = float(r.D[iu].mean()) if n > 1 else 0.0
-        self.message(f"{n} minima · mean distance {mean:.3g}, max {hi:.3g} · hover a cell for "
+        top = float(M.max()) if M.size else 0.0
+        self.message(f"{n} minima · mean distance {mean:.3g}, max {top:.3g} · hover a cell for "
                      "its pair; click to select the pair")
 
     # -- picking ---------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from .new_project_dialog import NewProjectDialog
 from .project_files import copy_project, recent_projects, remember_project
 from .analysis_docks import analysis_views, install_analysis_docks, update_analysis_docks
 from .ml_docks import install_ml_docks, update_ml_docks
+from .graph_colors import GraphColorLinks
 from .selection import SelectionModel
 from .snapshots import Landscape, LandscapePoller, empty_landscape
 
@@ -76,6 +77,9 @@ class MainWindow(QMainWindow):
         self.setDockNestingEnabled(True)
         self._default_layout()
         self.analysis_docks = install_analysis_docks(self)
+        views = analysis_views(self.analysis_docks)
+        self.graph_links = GraphColorLinks(self.graph_view, views["cv"], views["heatmap"],
+                                           self.selection)
         self.ml_docks = install_ml_docks(self)
 
         self.status_label = QLabel("Open or create a project (File menu)")
@@ -314,10 +318,11 @@ class MainWindow(QMainWindow):
     def _landscape_changed(self, land: Landscape) -> None:
         self.landscape = land
         self.selection.retain(land.ids.tolist())
+        update_analysis_docks(self.analysis_docks, land, self.project)
+        self.graph_links.refresh(relayout=False)  # the graph lays out the new snapshot next
         self.graph_view.set_landscape(land)
         self.table.set_landscape(land)
         self.inspector.set_landscape(land)
-        update_analysis_docks(self.analysis_docks, land, self.project)
         update_ml_docks(self.ml_docks, land, self.project)
 
     # -- jobs ----------------------------------------------------------------------------------

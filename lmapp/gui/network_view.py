@@ -103,9 +103,7 @@ class NetworkView(LazyView):
         for z, item in enumerate((self.edges, self.nodes, self.selected)):
             item.setZValue(z)
             pi.addItem(item, ignoreBounds=item is self.selected)
-        self._bar = pg.ColorBarItem(values=(0, 1), colorMap=theme.value_colormap(),
-                                    interactive=False, width=14)
-        self._bar.axis.enableAutoSIPrefix(False)
+        self._bar = theme.color_bar(theme.value_colormap())
         pi.layout.addItem(self._bar, 2, 5)
         pi.layout.setColumnFixedWidth(4, 8)
         on_scene_click(self.plot, self._vb, self._on_click)

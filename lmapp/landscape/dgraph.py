@@ -15,7 +15,7 @@ import numpy as np
 from numba import njit
 
 ORDERS = ("size", "energy")
-BRANCH_VALUES = ("min", "max", "mean")
+BRANCH_VALUES = ("min", "max", "mean", "sum")
 
 
 @dataclass(frozen=True, eq=False)
@@ -263,7 +263,7 @@ def _place(ptr, children, minimum, roots):
 
 @njit(cache=True, nogil=True)
 def _branch_values(parent, minimum, values, mode):
-    """Per node, the min (mode 0), max (1) or mean (2) of ``values`` over its leaves."""
+    """Per node, the min (mode 0), max (1), mean (2) or sum (3) of ``values`` over its leaves."""
     nn = parent.size
     acc = np.full(nn, np.nan)
     cnt = np.zeros(nn, np.int64)
@@ -360,8 +360,8 @@ def disconnectivity_graph(energies: np.ndarray, ts_energy: np.ndarray, ts_min1: 
     given. ``order`` ("size" or "energy") sorts sibling branches outwards from the one holding
     their lowest minimum, which sits in the middle. Components not joined to the global
     minimum's are drawn to its right, or hidden if ``connected_only``. ``values`` (one per
-    minimum) colour the branches: each takes the ``branch_value`` (min, max, mean) over its
-    leaves.
+    minimum) colour the branches: each takes the ``branch_value`` (min, max, mean, sum) over
+    its leaves (sum: e.g. a superbasin's total occupation change).
     """
     if order not in ORDERS:
         raise ValueError(f"order must be one of {ORDERS}, got {order!r}")
