@@ -1,13 +1,17 @@
 """`lmapp bench` runs end to end and reports every section (tiny cases; speed is not asserted)."""
 import json
+
+import numpy as np
 from dataclasses import replace
 
-from lmapp.bench import basinhopping, run_benchmarks, transition
+from lmapp.bench import analysis, basinhopping, run_benchmarks, transition
 
 
 def test_bench_json_has_every_section(monkeypatch, capsys):
     monkeypatch.setattr(basinhopping, "CASES", (replace(basinhopping.CASES[0], lmapp_steps=40, scipy_steps=4),))
     monkeypatch.setattr(transition, "CASES", (("xor-h3", "xor", {}, 3, 1e-2, 2),))
+    monkeypatch.setattr(analysis, "CV_SIZES", {"quick": (500, 40)})
+    monkeypatch.setattr(analysis, "MISCLASS_SIZES", {"quick": (60, 50)})
     assert run_benchmarks(as_json=True, quick=True) == 0
     out = json.loads(capsys.readouterr().out)
     bh = out["basin_hopping"][0]
@@ -15,3 +19,21 @@ def test_bench_json_has_every_section(monkeypatch, capsys):
     assert bh["scipy"]["quenches"] == 2 and bh["ratio_vs_scipy"] > 0 and bh["speedup_2_walkers"] > 0
     assert out["transition_states"][0]["searches"] == 2
     assert out["dgraph_layout"][0]["minima"] == 10_000 and out["dgraph_layout"][0]["seconds"] > 0
+    cv, mis = out["analysis"]
+    assert cv["case"] == "C_V 500 minima x 40 T" and cv["max_rel_diff"] < 1e-10
+    assert mis["case"] == "misclassification 60 minima x 50 items" and mis["max_abs_diff"] < 1e-6
+    assert cv["lmapp_s"] > 0 and cv["numpy_s"] > 0 and mis["scipy_s"] > 0
+
+
+def test_numpy_heat_capacity_reference_is_a_plain_loop():
+    """The benchmark's reference itself agrees with a per-temperature loop (so the bench's
+    agreement check means something)."""
+    L, lpphe, _ = analysis.random_minima(50, seed=3)
+    T = np.logspace(-3, 0, 70)  # more than one block
+    want = []
+    for t in T:
+        a = -L / t - 0.5 * lpphe
+        p = np.exp(a - a.max())
+        p /= p.sum()
+        want.append(5 + (p * (L - p @ L) ** 2).sum() / t ** 2)
+    np.testing.assert_allclose(analysis.numpy_heat_capacity(L, lpphe, T, 10), want, rtol=1e-10)

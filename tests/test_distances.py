@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from scipy.stats import pearsonr
 
-from lmapp.landscape.distances import (bench_misclassification, distance_to, euclidean_matrix,
+from lmapp.landscape.distances import (distance_to, euclidean_matrix,
                                        misclassification_matrix, order_by_clustering,
                                        order_by_leaves, pearson, predicted_classes)
 from lmapp.landscape.model import ModelSpec, build_model
@@ -96,7 +96,3 @@ def test_orders():
     assert np.count_nonzero(np.diff(groups)) == 1
     assert order_by_clustering(np.zeros((1, 1))).tolist() == [0]
     assert sorted(order_by_clustering(np.abs(x[:, None] - x[None, :]), optimal=True)) == list(range(6))
-
-
-def test_bench_misclassification_large_is_fast():
-    assert bench_misclassification(5000, 800) < 4.0  # target 2 s; slack for a loaded machine

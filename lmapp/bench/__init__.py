@@ -9,14 +9,15 @@ from pathlib import Path
 from threadpoolctl import threadpool_limits
 
 from ..landscape.dgraph import bench_layout
-from . import basinhopping, transition
+from . import analysis, basinhopping, transition
 
 
 def run_benchmarks(as_json: bool = False, quick: bool = False) -> int:
     """Run every benchmark and print a table (or JSON); returns the exit code."""
     out: dict[str, list[dict]] = {}
     with threadpool_limits(1), tempfile.TemporaryDirectory() as tmp:
-        for name, module in (("basin_hopping", basinhopping), ("transition_states", transition)):
+        for name, module in (("basin_hopping", basinhopping), ("transition_states", transition),
+                             ("analysis", analysis)):
             out[name] = []
             for r in module.run(Path(tmp), quick):
                 out[name].append(r)

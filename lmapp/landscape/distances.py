@@ -2,12 +2,10 @@
 their Pearson correlation over all pairs, and row orders for drawing a matrix.
 
 Misclassification counts are exact: 0/1 indicator matrices multiplied in float32 BLAS
-(integers below 2²⁴ are exact); 5,000 minima × 800 items take about 0.5 s for two classes,
-and one such product per predicted class for multi-class "differ".
+(integers below 2²⁴ are exact): one product for two classes, one per predicted class for
+multi-class "differ" (timed against scipy's Hamming pdist by ``lmapp bench``).
 """
 from __future__ import annotations
-
-import time
 
 import numpy as np
 from scipy.cluster.hierarchy import leaves_list, linkage
@@ -131,14 +129,3 @@ def order_by_clustering(D: np.ndarray, method: str = "average", optimal: bool = 
         return np.arange(D.shape[0])
     Z = linkage(squareform(D, checks=False), method=method, optimal_ordering=optimal)
     return leaves_list(Z).astype(np.int64)
-
-
-def bench_misclassification(n_min: int = 5000, n_items: int = 800, n_classes: int = 2,
-                            seed: int = 0) -> float:
-    """Seconds for one "differ" misclassification matrix of random predictions."""
-    rng = np.random.default_rng(seed)
-    pred = rng.integers(0, n_classes, (n_min, n_items)).astype(np.int8)
-    y = rng.integers(0, n_classes, n_items)
-    t0 = time.perf_counter()
-    misclassification_matrix(pred, y)
-    return time.perf_counter() - t0

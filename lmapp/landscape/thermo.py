@@ -17,7 +17,6 @@ the n × m occupation matrix is never formed (1e5 minima × 1000 T in about 0.3 
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -244,17 +243,3 @@ def find_peaks(T: np.ndarray, Cv: np.ndarray, rel_prominence: float = 0.01,
         return np.zeros(0, np.int64)
     peaks, _ = scipy.signal.find_peaks(c, prominence=max(rel_prominence * span, min_prominence))
     return order[peaks[np.argsort(-c[peaks], kind="stable")]]
-
-
-def bench_cv(n_min: int = 100_000, n_T: int = 1000, seed: int = 0) -> float:
-    """Seconds for heat_capacity (with frustration) on random minima over T = 1e−4…10
-    (the kernel is compiled before timing)."""
-    rng = np.random.default_rng(seed)
-    L = 0.05 + rng.exponential(0.2, n_min)
-    lpphe = rng.normal(-60.0, 8.0, n_min)
-    barrier = L + rng.exponential(0.1, n_min)
-    T = np.logspace(-4, 1, n_T)
-    heat_capacity(L[:10], lpphe[:10], T[:3], 10, barrier[:10])
-    t0 = time.perf_counter()
-    heat_capacity(L, lpphe, T, 10, barrier)
-    return time.perf_counter() - t0
