@@ -1,6 +1,7 @@
-"""The analysis views as docks of the main window: heat capacity, misclassification heatmap,
-Euclidean-vs-misclassification scatter and the network of minima, tabbed behind the
-disconnectivity graph and sharing the window's selection.
+"""The analysis views as docks of the main window: heat capacity (tabbed with the inspector,
+beside the graph), misclassification heatmap, Euclidean-vs-misclassification scatter and the
+network of minima (tabbed behind the disconnectivity graph), all sharing the window's
+selection.
 
 The main window calls :func:`install_analysis_docks` once and
 :func:`update_analysis_docks` from its landscape-changed handler. Each view computes off the
@@ -31,25 +32,40 @@ def make_analysis_views(selection: Any) -> dict[str, Any]:
             "scatter": DistanceScatterView(selection, source), "network": NetworkView(selection)}
 
 
+#: Dock each view is tabbed with: the heat capacity beside the graph (with the inspector), so
+#: that picking a temperature visibly recolours the graph; the others behind the graph.
+TAB_WITH = {"cv": "inspector", "heatmap": "graph", "scatter": "graph", "network": "graph"}
+
+
 def install_analysis_docks(window: QMainWindow) -> dict[str, QDockWidget]:
     """Create the analysis views on ``window.selection``, wrap each with ``window._dock`` and
-    tabify them with the window's disconnectivity-graph dock (or put them in the right dock
-    area when it has none); the graph tab stays in front. Returns key → dock (keys: ``cv``,
+    place them (:func:`place_analysis_docks`). Returns key → dock (keys: ``cv``,
     ``heatmap``, ``scatter``, ``network``; each dock's ``widget()`` is the view)."""
     views = make_analysis_views(window.selection)
     docks = {key: window._dock(TITLES[key], view) for key, view in views.items()}
-    anchor = getattr(window, "docks", {}).get("graph")
-    for dock in docks.values():
-        if anchor is not None:
-            window.tabifyDockWidget(anchor, dock)
-        else:
-            window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-    if anchor is not None:
-        anchor.raise_()
+    place_analysis_docks(window, docks)
     if getattr(window, "project", None) is not None or getattr(window, "landscape", None) is not None:
         update_analysis_docks(docks, getattr(window, "landscape", None),
                               getattr(window, "project", None))
     return docks
+
+
+def place_analysis_docks(window: QMainWindow, docks: dict[str, QDockWidget]) -> None:
+    """Dock each view (floating or closed ones too) as a tab of the window's dock named in
+    TAB_WITH (else the graph's, else the right dock area); the existing tabs stay in front."""
+    existing = getattr(window, "docks", {})
+    anchors = []
+    for key, dock in docks.items():
+        dock.setFloating(False)
+        dock.show()
+        anchor = existing.get(TAB_WITH[key]) or existing.get("graph")
+        if anchor is not None:
+            window.tabifyDockWidget(anchor, dock)
+            anchors.append(anchor)
+        else:
+            window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    for anchor in anchors:
+        anchor.raise_()
 
 
 def update_analysis_docks(docks: dict[str, QDockWidget], land: Landscape | None,

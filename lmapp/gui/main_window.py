@@ -23,13 +23,16 @@ from .job_queue import JobQueue, QueuedJob
 from .minima_table import MinimaTable
 from .new_project_dialog import NewProjectDialog
 from .project_files import copy_project, recent_projects, remember_project
-from .analysis_docks import analysis_views, install_analysis_docks, update_analysis_docks
-from .ml_docks import install_ml_docks, update_ml_docks
+from .analysis_docks import (analysis_views, install_analysis_docks, place_analysis_docks,
+                             update_analysis_docks)
+from .ml_docks import install_ml_docks, place_ml_docks, update_ml_docks
 from .graph_colors import GraphColorLinks
 from .selection import SelectionModel
 from .snapshots import Landscape, LandscapePoller, empty_landscape
 
 ORGANISATION = APPLICATION = "lmapp"
+#: Version of the saved dock layout: a layout saved by an older arrangement is not restored.
+LAYOUT_VERSION = 2
 OPEN_ERRORS = (ProjectError, DatasetError, ModelError, OSError, ValueError)
 
 
@@ -112,6 +115,12 @@ class MainWindow(QMainWindow):
                          | QDockWidget.DockWidgetFeature.DockWidgetClosable)
         return dock
 
+    def reset_layout(self) -> None:
+        """Every dock back to its default place (View → Reset layout)."""
+        self._default_layout()
+        place_analysis_docks(self, self.analysis_docks)
+        place_ml_docks(self, self.ml_docks)
+
     def _default_layout(self) -> None:
         """Graph top left, table below it; inspector and exploration on the right."""
         d = self.docks
@@ -159,7 +168,7 @@ class MainWindow(QMainWindow):
         self.connect_pair_action = self._action(
             "Connect the two &selected minima", self.connect_selected_pair, None,
             "search transition states between the two selected minima")
-        self.reset_layout_action = self._action("&Reset layout", self._default_layout)
+        self.reset_layout_action = self._action("&Reset layout", self.reset_layout)
         self.about_action = self._action("&About lmapp", self.about)
 
     def _make_menus(self) -> None:
@@ -426,7 +435,7 @@ class MainWindow(QMainWindow):
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(1500, 950)
         if state is not None:
-            self.restoreState(state)
+            self.restoreState(state, LAYOUT_VERSION)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Ask before stopping jobs, then cancel and wait so the project file stays valid."""
@@ -438,7 +447,7 @@ class MainWindow(QMainWindow):
             self.jobs.wait(30.0)
         s = QSettings()
         s.setValue("window/geometry", self.saveGeometry())
-        s.setValue("window/state", self.saveState())
+        s.setValue("window/state", self.saveState(LAYOUT_VERSION))
         self.close_project()
         self.graph_view.wait_layout()  # no worker may deliver into a closed window
         event.accept()

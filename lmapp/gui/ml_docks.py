@@ -34,10 +34,21 @@ def install_ml_docks(window: Any) -> dict[str, QDockWidget]:
         dock = window._dock(title, _scrolling(panel) if key != "decision" else panel)
         dock.panel = panel  # type: ignore[attr-defined]
         docks[key] = dock
+    place_ml_docks(window, docks)
+    mlsup, decision = docks["mlsup"].panel, docks["decision"].panel
+    mlsup.ensemble_ready.connect(lambda name, ens: decision.set_ensemble(name, ens, show=False))
+    return docks
+
+
+def place_ml_docks(window: Any, docks: dict[str, QDockWidget]) -> None:
+    """Dock the ML panels (floating or closed ones too) as tabs of the inspector (or of each
+    other); the inspector stays in front."""
     existing = getattr(window, "docks", {}) or {}
     anchor = existing.get("inspector") or next(iter(existing.values()), None)
     first = anchor
     for dock in docks.values():
+        dock.setFloating(False)
+        dock.show()
         if first is None:
             window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
             first = dock
@@ -47,9 +58,6 @@ def install_ml_docks(window: Any) -> dict[str, QDockWidget]:
             window.tabifyDockWidget(first, dock)
     if anchor is not None:
         anchor.raise_()
-    mlsup, decision = docks["mlsup"].panel, docks["decision"].panel
-    mlsup.ensemble_ready.connect(lambda name, ens: decision.set_ensemble(name, ens, show=False))
-    return docks
 
 
 def update_ml_docks(docks: dict[str, QDockWidget], land: Any = None, project: Any = None,
