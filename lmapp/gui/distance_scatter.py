@@ -39,16 +39,29 @@ def points_polygon(x: np.ndarray, y: np.ndarray) -> QPolygonF:
     return poly
 
 
+def point_style(n_points: int) -> tuple[QColor, float]:
+    """Dot colour and size for ``n_points`` dots: few are large and solid, many small and
+    translucent so that overlaps read as density."""
+    alpha, size = (220, 8.0) if n_points <= 500 else (150, 5.0) if n_points <= 5000 else (90, 4.0)
+    return QColor(30, 60, 150, alpha), size
+
+
 class PointsItem(pg.GraphicsObject):
     """Many equal dots drawn with one ``drawPoints`` call: 200k pairs draw in a fraction of
     the time a ScatterPlotItem takes, and the polygon is built off the GUI thread."""
 
     def __init__(self, color: QColor, size: float = 3.0) -> None:
         super().__init__()
-        self._pen = pg.mkPen(color, width=size)
-        self._pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        self.set_style(color, size)
         self._poly = QPolygonF()
         self._bounds: tuple | None = None
+
+    def set_style(self, color: QColor, size: float) -> None:
+        """Dot colour (with alpha) and diameter in pixels."""
+        self.prepareGeometryChange()
+        self._pen = pg.mkPen(color, width=size)
+        self._pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        self.update()
 
     def set_points(self, x: np.ndarray, y: np.ndarray, poly: QPolygonF | None = None) -> None:
         self.prepareGeometryChange()
@@ -133,7 +146,7 @@ class DistanceScatterView(LazyView):
         self.plot, self._vb = picking_plot("Euclidean distance of canonical weights",
                                            "misclassification distance")
         pi = self.plot.getPlotItem()
-        self.points = PointsItem(QColor(30, 60, 150, 90), 4.0)
+        self.points = PointsItem(*point_style(0))
         self.selected = pg.ScatterPlotItem(size=8, pen=pg.mkPen("k", width=1),
                                            brush=pg.mkBrush(theme.SELECTION_COLOR))
         pi.addItem(self.points)
@@ -183,6 +196,7 @@ class DistanceScatterView(LazyView):
     def draw(self, _tag: Any, r: ScatterResult) -> None:
         self.result = r
         if r.density is None:
+            self.points.set_style(*point_style(r.i.size))
             self.points.set_points(r.euclid, r.mis, r.poly)
             self.density.clear()
             self.density.hide()

@@ -26,6 +26,8 @@ from .dgraph_view import GraphSettings, layout_graph
 from .selection import SelectionModel
 from .snapshots import Landscape
 
+#: Up to this many minima the axes name each cell's minimum id.
+ID_TICKS = 40
 KIND_LABELS = {"differ": "classified differently", "exactly_one": "misclassified by exactly one"}
 PART_LABELS = {"test": "test data", "train": "training data"}
 ORDER_LABELS = {"dgraph": "disconnectivity-graph leaves", "cluster": "clustering", "id": "id"}
@@ -212,9 +214,14 @@ class HeatmapView(LazyView):
         self._bar.setLevels((0.0, hi))
         kind, part, how = r.settings
         self._bar.axis.setLabel(f"misclassification distance ({part})")
-        label = f"minimum (ordered by {ORDER_LABELS[how]})"
-        self.plot.getPlotItem().setLabel("bottom", label)
-        self.plot.getPlotItem().setLabel("left", label)
+        # few minima: each cell labelled by its minimum's id; many: positions in the order
+        ids = n <= ID_TICKS
+        ticks = [[(k + 0.5, str(int(r.land.ids[row]))) for k, row in enumerate(r.order)]] \
+            if ids else None
+        label = f"minimum {'id' if ids else 'position'} (ordered by {ORDER_LABELS[how]})"
+        for side in ("bottom", "left"):
+            self.plot.getPlotItem().getAxis(side).setTicks(ticks)
+            self.plot.getPlotItem().setLabel(side, label)
         self.plot.getPlotItem().autoRange(padding=0)
         iu = np.triu_indices(n, 1)
         mean = float(r.D[iu].mean()) if n > 1 else 0.0
