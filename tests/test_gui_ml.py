@@ -58,13 +58,20 @@ def test_roc_curve_matches_auc():
     assert np.trapezoid(tpr, fpr) == pytest.approx(auc(s, pos))
 
 
-def test_mlsup_suggest_train_save(qtbot, spiral):
+def mlsup_panel(qtbot, spiral) -> tuple[MlsupPanel, SelectionModel]:
+    """An MLSUP panel on the spiral project, with its own selection."""
     p, land = spiral
     sel = SelectionModel()
     panel = MlsupPanel(sel)
     qtbot.addWidget(panel)
     panel.set_project(p)
     panel.set_landscape(land)
+    return panel, sel
+
+
+def test_mlsup_suggest_train_save(qtbot, spiral):
+    p, land = spiral
+    panel, sel = mlsup_panel(qtbot, spiral)
     # a selection made elsewhere (as a graph click would) is the member list
     ids = land.ids[:3].tolist()
     sel.set(ids)
@@ -108,6 +115,22 @@ def test_mlsup_suggest_train_save(qtbot, spiral):
     qtbot.waitUntil(lambda: len(panel.records) == 1, timeout=15000)
     assert panel.records[0].metrics["mlsup"] == pytest.approx(direct["mlsup"])
     panel.wait_idle()
+
+
+def test_mlsup_cancel_stops_the_training(qtbot, spiral):
+    land = spiral[1]
+    panel, sel = mlsup_panel(qtbot, spiral)
+    sel.set(land.ids[:3].tolist())
+    panel.starts_spin.setValue(100)  # a long training: 100 starts of a 20,20 gate
+    panel.hidden_edit.setText("20,20")
+    qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
+    assert panel.cancel_button.isEnabled()
+    qtbot.wait(200)
+    qtbot.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not panel._train_bg.busy, timeout=5000)  # the engine stopped
+    qtbot.wait(50)
+    assert panel.records == [] and "cancelled" in panel.status.text()
+    assert panel.train_button.isEnabled() and not panel.cancel_button.isEnabled()
 
 
 def test_decision_map_values_and_small_multiples(qtbot, spiral):

@@ -193,3 +193,22 @@ def test_ensemble_saved_and_reopened(spiral, tested, tmp_path):
     assert back.metrics == ens.metrics
     np.testing.assert_array_equal(back.predict_proba(spiral.model, d.X_test),
                                   ens.predict_proba(spiral.model, d.X_test))
+
+
+def test_gate_training_stops_when_aborted():
+    import threading
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 2))
+    b = (X[:, 0] * X[:, 1] > 0).astype(np.int64)
+    raised = np.ones(1, np.uint8)
+    gate = mlsup.gate_network(2, 2, (3,), mlsup.GATE_LAM, X, b)
+    w0 = gate.random_start(rng)
+    w, _, _, it, ok = gate.minimize(w0, raised)
+    assert it == 0 and not ok and np.array_equal(w, w0)
+    with pytest.raises(mlsup.Cancelled):
+        mlsup.train_gate(X, b, 2, abort=raised)
+    # raised by another thread while a long training runs (1000 starts): it stops
+    flag = np.zeros(1, np.uint8)
+    threading.Timer(0.2, lambda: flag.__setitem__(0, 1)).start()
+    with pytest.raises(mlsup.Cancelled):
+        mlsup.train_gate(X, b, 2, hidden=(8,), starts=1000, abort=flag)

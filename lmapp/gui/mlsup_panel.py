@@ -93,6 +93,7 @@ class MlsupPanel(QWidget):
         self._names = itertools.count(1)
         self._train_token = 0
         self._cancelled: set[int] = set()
+        self._abort = np.zeros(1, np.uint8)  #: raised by Cancel; a new one per training
         self._suggest_bg = Background(self)
         self._suggest_bg.finished.connect(self._on_suggested)
         self._suggest_bg.failed.connect(lambda _t, m: self._message(_last_line(m), True))
@@ -386,10 +387,12 @@ class MlsupPanel(QWidget):
         lam, starts, seed, c = (self.lam_spin.value(), self.starts_spin.value(),
                                 self.seed_spin.value(), self._positive_class())
 
+        abort = self._abort = np.zeros(1, np.uint8)
+
         def work() -> EnsembleRecord:
             ens = fit_mlsup(model, W, d.X_train, d.y_train, np.array(ids), gate_hidden=hidden,
                             gate_lam=lam, starts=starts, seed=seed, positive_class=c,
-                            selection=how)
+                            selection=how, abort=abort)
             return _evaluate_record(name, ens, model, d.X_test, d.y_test)
 
         self._train_token += 1
@@ -399,8 +402,9 @@ class MlsupPanel(QWidget):
         self._set_busy(True)
 
     def cancel(self) -> None:
-        """Forget the running training (the engine cannot be interrupted; its result is
-        dropped when it arrives)."""
+        """Stop the running training within one L-BFGS iteration (a result that arrives
+        anyway is dropped)."""
+        self._abort[0] = 1
         self._cancelled.add(self._train_token)
         self._message("training cancelled")
         self._set_busy(False)
@@ -430,7 +434,9 @@ class MlsupPanel(QWidget):
 
     def _on_train_failed(self, token: Any, msg: str) -> None:
         self._set_busy(self._train_bg.busy)
-        if token not in self._cancelled:
+        if token in self._cancelled:
+            self._cancelled.discard(token)  # cancelled: the engine stopped on request
+        else:
             self._message("training failed: " + _last_line(msg), True)
 
     def add_record(self, rec: EnsembleRecord) -> None:

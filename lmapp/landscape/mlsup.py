@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse.linalg
 
+from ..engines.lbfgs import NO_ABORT
 from .distances import distance_to
 from .metrics import auc
 from .model import Model, ModelSpec, build_model
@@ -207,17 +208,25 @@ def gate_network(n_features: int, n_members: int, hidden: tuple[int, ...] = GATE
     return build_model(ModelSpec(hidden=tuple(hidden), lam=lam), X, b, n_members)
 
 
+class Cancelled(Exception):
+    """Gate training stopped because its abort flag was raised."""
+
+
 def train_gate(X: np.ndarray, b: np.ndarray, n_members: int,
                hidden: tuple[int, ...] = GATE_HIDDEN, lam: float = GATE_LAM, starts: int = 5,
-               rng: np.random.Generator | None = None,
-               gtol: float = 1e-6) -> tuple[np.ndarray, float]:
+               rng: np.random.Generator | None = None, gtol: float = 1e-6,
+               abort: np.ndarray = NO_ABORT) -> tuple[np.ndarray, float]:
     """Fit the gate to targets ``b`` with lmapp's L-BFGS from ``starts`` random points
-    (uniform in [−1, 1]); returns the weights of the lowest loss found and that loss."""
+    (uniform in [−1, 1]); returns the weights of the lowest loss found and that loss.
+    Raising ``abort`` (uint8[1], any thread) stops it within one L-BFGS iteration
+    (:class:`Cancelled`)."""
     rng = np.random.default_rng(0) if rng is None else rng
     gate = gate_network(X.shape[1], n_members, hidden, lam, X, b)
     best_w, best_f = None, np.inf
     for _ in range(max(starts, 1)):
-        w, f, _, _, _ = gate.minimize(gate.random_start(rng), gtol=gtol)
+        w, f, _, _, _ = gate.minimize(gate.random_start(rng), abort, gtol=gtol)
+        if abort[0]:
+            raise Cancelled("gate training cancelled")
         if f < best_f:
             best_w, best_f = w, f
     return best_w, float(best_f)
@@ -263,15 +272,17 @@ class Ensemble:
 def fit_mlsup(model: Model, member_weights: np.ndarray, X: np.ndarray, y: np.ndarray,
               members: np.ndarray | None = None, *, gate_hidden: tuple[int, ...] = GATE_HIDDEN,
               gate_lam: float = GATE_LAM, starts: int = 5, seed: int = 0, gtol: float = 1e-6,
-              positive_class: int = 1, selection: str = "hand") -> Ensemble:
+              positive_class: int = 1, selection: str = "hand",
+              abort: np.ndarray = NO_ABORT) -> Ensemble:
     """Train the gate of an MLSUP on training data (X, y): each item's target is the member
-    most confident in its correct class. ``members`` are the ids recorded (default 0…m−1)."""
+    most confident in its correct class. ``members`` are the ids recorded (default 0…m−1);
+    ``abort`` as in :func:`train_gate`."""
     W = np.atleast_2d(np.asarray(member_weights, float))
     if W.shape[0] < 2:
         raise ValueError(f"MLSUP needs at least 2 members, got {W.shape[0]}")
     b = best_members(member_probabilities(model, W, X), y)
     w_gate, _ = train_gate(np.asarray(X, float), b, W.shape[0], gate_hidden, gate_lam, starts,
-                           np.random.default_rng(seed), gtol)
+                           np.random.default_rng(seed), gtol, abort)
     ids = np.arange(W.shape[0]) if members is None else members
     return Ensemble(ids, W, w_gate, gate_hidden, gate_lam, positive_class, selection)
 

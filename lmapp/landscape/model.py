@@ -106,16 +106,19 @@ class Model:
     def hessian(self, w: np.ndarray) -> np.ndarray:
         return self.hessian_kernel(np.ascontiguousarray(w, float), self.args)
 
-    def minimize(self, w0: np.ndarray, **settings: float) -> tuple[np.ndarray, float, float, int, bool]:
+    def minimize(self, w0: np.ndarray, abort: np.ndarray = NO_ABORT,
+                 **settings: float) -> tuple[np.ndarray, float, float, int, bool]:
         """Quench ``w0`` with the project's L-BFGS; ``settings`` override LBFGS_DEFAULTS
-        (gtol, max_iter, m, max_step, max_rise). Returns (w, loss, rms_grad, n_iter, converged)."""
+        (gtol, max_iter, m, max_step, max_rise); raising ``abort`` (uint8[1]) from another
+        thread stops it within one iteration, unconverged.
+        Returns (w, loss, rms_grad, n_iter, converged)."""
         unknown = set(settings) - set(LBFGS_DEFAULTS)
         if unknown:
             raise ModelError(f"unknown L-BFGS settings: {', '.join(sorted(unknown))}")
         s = {**LBFGS_DEFAULTS, **settings}
         x, f, r, it, ok = self.kit.lbfgs(np.ascontiguousarray(w0, float), self.args, float(s["gtol"]),
                                          int(s["max_iter"]), int(s["m"]), float(s["max_step"]),
-                                         float(s["max_rise"]), NO_ABORT)
+                                         float(s["max_rise"]), abort)
         return x, float(f), float(r), int(it), bool(ok)
 
     # -- structure ------------------------------------------------------------------------
