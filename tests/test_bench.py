@@ -12,6 +12,7 @@ def test_bench_json_has_every_section(monkeypatch, capsys):
     monkeypatch.setattr(transition, "CASES", (("xor-h3", "xor", {}, 3, 1e-2, 2),))
     monkeypatch.setattr(analysis, "CV_SIZES", {"quick": (500, 40)})
     monkeypatch.setattr(analysis, "MISCLASS_SIZES", {"quick": (60, 50)})
+    monkeypatch.setattr(analysis, "NETWORK_SIZES", {"quick": (80, 200)})
     assert run_benchmarks(as_json=True, quick=True) == 0
     out = json.loads(capsys.readouterr().out)
     bh = out["basin_hopping"][0]
@@ -19,7 +20,9 @@ def test_bench_json_has_every_section(monkeypatch, capsys):
     assert bh["scipy"]["quenches"] == 2 and bh["ratio_vs_scipy"] > 0 and bh["speedup_2_walkers"] > 0
     assert out["transition_states"][0]["searches"] == 2
     assert out["dgraph_layout"][0]["minima"] == 10_000 and out["dgraph_layout"][0]["seconds"] > 0
-    cv, mis = out["analysis"]
+    cv, mis, net = out["analysis"]
+    assert net["case"] == "network stats 80 minima" and net["max_abs_diff"] < 1e-9
+    assert net["large_minima"] == 200 and net["large_s"] > 0
     assert cv["case"] == "C_V 500 minima x 40 T" and cv["max_rel_diff"] < 1e-10
     assert mis["case"] == "misclassification 60 minima x 50 items" and mis["max_abs_diff"] < 1e-6
     assert cv["lmapp_s"] > 0 and cv["numpy_s"] > 0 and mis["scipy_s"] > 0

@@ -116,3 +116,39 @@ def test_minimax_hand_landscape():
     e = np.array([0.0, 1.0, 0.5, 2.0, 9.0])  # minimum 4 has no TS
     got = minimax_barrier_to(0, e, [1.5, 3.0, 2.5, 4.0], [0, 2, 1, 0], [2, 1, 3, 3])
     np.testing.assert_array_equal(got, [0.0, 3.0, 1.5, 3.0, np.inf])
+
+
+def _random_connected(n, extra, seed):
+    """A random tree on n nodes plus ``extra`` random edges (connected, with cycles)."""
+    rng = np.random.default_rng(seed)
+    a = np.r_[np.arange(1, n), rng.integers(0, n, extra)]
+    b = np.r_[rng.integers(0, np.arange(1, n)), rng.integers(0, n, extra)]
+    return a, b
+
+
+def test_network_stats_exact_on_a_larger_graph_match_networkx():
+    n = 400
+    a, b = _random_connected(n, 300, seed=4)
+    a, b = np.r_[a, 401 % n], np.r_[b, 401 % n]  # plus a self-loop
+    g = minima_graph(n, a, b)
+    s = network_stats(n, a, b)
+    assert s["paths_exact"] and s["path_sources"] == n
+    assert s["mean_shortest_path"] == pytest.approx(nx.average_shortest_path_length(g))
+    assert s["diameter"] == nx.diameter(g)
+    assert s["clustering"] == pytest.approx(nx.average_clustering(g))
+    assert s["edges"] == g.number_of_edges() and s["components"] == 1
+
+
+def test_network_stats_sampled_paths_estimate_the_exact_ones():
+    n = 600
+    a, b = _random_connected(n, 200, seed=5)
+    g = minima_graph(n, a, b)
+    exact_mean, exact_diam = nx.average_shortest_path_length(g), nx.diameter(g)
+    s = network_stats(n, a, b, exact_limit=100, sources=150, seed=1)
+    assert not s["paths_exact"] and s["path_sources"] == 151
+    assert s["mean_shortest_path"] == pytest.approx(exact_mean, rel=0.05)
+    assert exact_diam - 2 <= s["diameter"] <= exact_diam  # a lower bound, close
+    # on a tree the double sweep finds the diameter exactly
+    t = np.arange(1, n), np.random.default_rng(6).integers(0, np.arange(1, n))
+    tree = minima_graph(n, *t)
+    assert network_stats(n, *t, exact_limit=10, sources=5)["diameter"] == nx.diameter(tree)

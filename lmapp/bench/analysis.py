@@ -1,23 +1,28 @@
 """Analysis benchmarks against what a user would otherwise write: the harmonic-superposition
-heat capacity against numpy/scipy ``logsumexp`` over the same minima and temperatures, and the
+heat capacity against numpy/scipy ``logsumexp`` over the same minima and temperatures, the
 misclassification distance matrix against ``scipy.spatial.distance.pdist(…, "hamming")`` on
-the same predictions. Both pairs are checked to agree before their times are reported."""
+the same predictions, and the network-of-minima statistics against networkx. Each pair is
+checked to agree before their times are reported."""
 from __future__ import annotations
 
 import time
 from pathlib import Path
 
+import networkx as nx
 import numpy as np
 from scipy.spatial.distance import pdist, squareform
 from scipy.special import logsumexp
 
 from ..landscape.distances import misclassification_matrix
+from ..landscape.network import minima_graph, network_stats
 from ..landscape.thermo import heat_capacity
 
 #: (minima, temperatures) of the C_V case; the full size is the issue's target case.
 CV_SIZES = {"full": (100_000, 1000), "quick": (10_000, 300)}
 #: (minima, items) of the misclassification case.
 MISCLASS_SIZES = {"full": (5000, 800), "quick": (1000, 800)}
+#: Minima of the network case compared with networkx, and of the lmapp-only large case.
+NETWORK_SIZES = {"full": (1000, 100_000), "quick": (200, 10_000)}
 #: Target seconds of lmapp at the full sizes.
 TARGETS = {"cv": 0.5, "misclassification": 2.0}
 #: Temperatures per numpy block (bounds the reference's memory to block × minima doubles).
@@ -74,19 +79,54 @@ def misclassification_case(n_min: int, n_items: int, seed: int = 0) -> dict:
             "max_abs_diff": float(np.max(np.abs(D - ref)))}
 
 
+def random_network(n_min: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """TS end points of a connected random network: a random tree plus n_min/2 extra edges."""
+    rng = np.random.default_rng(seed)
+    a = np.r_[np.arange(1, n_min), rng.integers(0, n_min, n_min // 2)]
+    b = np.r_[rng.integers(0, np.arange(1, n_min)), rng.integers(0, n_min, n_min // 2)]
+    return a, b
+
+
+def network_case(n_min: int, n_large: int, seed: int = 0) -> dict:
+    """lmapp's network statistics against networkx (mean shortest path, diameter, clustering)
+    on n_min minima, and lmapp alone on n_large (paths estimated there)."""
+    a, b = random_network(n_min, seed)
+    network_stats(3, np.array([0]), np.array([1]))  # compile before timing
+    t0 = time.perf_counter()
+    s = network_stats(n_min, a, b)
+    t1 = time.perf_counter()
+    g = minima_graph(n_min, a, b)
+    ref = (nx.average_shortest_path_length(g), nx.diameter(g), nx.average_clustering(g))
+    t2 = time.perf_counter()
+    network_stats(n_large, *random_network(n_large, seed))
+    t3 = time.perf_counter()
+    got = (s["mean_shortest_path"], s["diameter"], s["clustering"])
+    return {"case": f"network stats {n_min} minima", "lmapp_s": t1 - t0, "networkx_s": t2 - t1,
+            "ratio": (t2 - t1) / (t1 - t0),
+            "max_abs_diff": float(max(abs(x - y) for x, y in zip(got, ref))),
+            "large_minima": n_large, "large_s": t3 - t2}
+
+
 def run(_folder: Path, quick: bool) -> list[dict]:
     """Both cases at the quick or full (target) sizes; the target is attached at full size."""
     size = "quick" if quick else "full"
-    out = [cv_case(*CV_SIZES[size]), misclassification_case(*MISCLASS_SIZES[size])]
+    out = [cv_case(*CV_SIZES[size]), misclassification_case(*MISCLASS_SIZES[size]),
+           network_case(*NETWORK_SIZES[size])]
     if not quick:
         for r, key in zip(out, ("cv", "misclassification")):
             r["target_s"] = TARGETS[key]
     return out
 
 
+#: Timing key of each reference → its name in the report.
+REFERENCES = {"numpy_s": "numpy logsumexp", "scipy_s": "scipy pdist", "networkx_s": "networkx"}
+
+
 def report(r: dict) -> str:
-    ref, name = ("numpy_s", "numpy logsumexp") if "numpy_s" in r else ("scipy_s", "scipy pdist")
+    ref = next(k for k in REFERENCES if k in r)
     diff = r.get("max_rel_diff", r.get("max_abs_diff"))
     target = f" (target ≤ {r['target_s']:g} s)" if "target_s" in r else ""
-    return (f"{r['case']:<42} lmapp {r['lmapp_s']:.3f} s{target}, {name} {r[ref]:.3f} s: "
-            f"{r['ratio']:.1f}x (results agree to {diff:.1e})")
+    large = (f"; {r['large_minima']} minima {r['large_s']:.2f} s (paths estimated)"
+             if "large_s" in r else "")
+    return (f"{r['case']:<42} lmapp {r['lmapp_s']:.3f} s{target}, {REFERENCES[ref]} "
+            f"{r[ref]:.3f} s: {r['ratio']:.1f}x (results agree to {diff:.1e}){large}")

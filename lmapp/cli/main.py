@@ -242,7 +242,8 @@ def cmd_info(a: argparse.Namespace) -> int:
     if info["n_transition_states"]:
         print(f"network   {net['components']} connected components (largest {net['largest_component']}), "
               f"mean degree {net['mean_degree']:.2f}, mean shortest path "
-              f"{net['mean_shortest_path']:.2f}, diameter {net['diameter']}, clustering "
+              f"{'' if net['paths_exact'] else '≈'}{net['mean_shortest_path']:.2f}, diameter "
+              f"{'' if net['paths_exact'] else '≥'}{net['diameter']}, clustering "
               f"{net['clustering']:.3f}")
     gm = info["global_minimum"]
     if gm:

@@ -152,12 +152,15 @@ class NetworkView(LazyView):
                 ("mean degree", f"{s['mean_degree']:.3g}"),
                 ("components", f"{s['components']}"),
                 ("largest component", f"{s['largest_component']}"),
-                ("mean shortest path", f"{s['mean_shortest_path']:.3g}"),
-                ("diameter", f"{s['diameter']}"),
+                ("mean shortest path", f"{'' if s['paths_exact'] else '≈ '}"
+                                       f"{s['mean_shortest_path']:.3g}"),
+                ("diameter", f"{'' if s['paths_exact'] else '≥ '}{s['diameter']}"),
                 ("clustering coefficient", f"{s['clustering']:.3g}")]
         self.stats.setText("<b>Network</b><table cellspacing=3>" + "".join(
             f"<tr><td>{k}</td><td align=right>{v}</td></tr>" for k, v in rows) + "</table>"
-            "<br><small>paths and diameter<br>within the largest component</small>")
+            "<br><small>paths and diameter<br>within the largest component"
+            + ("" if s["paths_exact"] else f"<br>estimated from {s['path_sources']}<br>"
+               "breadth-first searches") + "</small>")
         self.plot.getPlotItem().autoRange()
         note = "" if r.land.n_ts else " · no transition states yet: every minimum is isolated"
         if r.layout != self.layout_choice.currentText():
