@@ -131,6 +131,12 @@ def test_clicking_a_cv_peak_colours_the_graph_and_selects_contributors(qtbot):
     dg, g = graph.plot.graph, g_alpha(L, lp, T)
     np.testing.assert_allclose(dg.node_value[dg.leaf_node], g)
     assert f"T = {T:.3g}" in graph.plot.colors.label and f"T = {T:.3g}" in graph.info.text()
+    # strong colours are painted last, over crowded neutral lines
+    from lmapp.gui import theme
+    grey = theme.NEUTRAL_COLOR
+    vivid = [abs(p.color().red() - grey.red()) + abs(p.color().blue() - grey.blue())
+             for p, _ in graph.plot._lines._paths]
+    assert vivid == sorted(vivid) and len(vivid) > 2
     big = np.abs(g) > 0.5 * np.abs(g).max()
     assert (g[big] > 0).any() and (g[big] < 0).any()
     for row in np.flatnonzero(big):

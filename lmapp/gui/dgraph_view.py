@@ -116,13 +116,18 @@ class SegmentsItem(pg.GraphicsObject):
         self._bounds = np.array([[np.nan, np.nan], [np.nan, np.nan]])
 
     def set_segments(self, segments: np.ndarray, colors: list[QColor],
-                     color_index: np.ndarray | None = None, width: float | None = None) -> None:
-        """Draw ``segments`` (m, 4); segment i gets ``colors[color_index[i]]`` (or colors[0])."""
+                     color_index: np.ndarray | None = None, width: float | None = None,
+                     on_top: np.ndarray | None = None) -> None:
+        """Draw ``segments`` (m, 4); segment i gets ``colors[color_index[i]]`` (or colors[0]).
+        Colours with larger ``on_top[c]`` are painted later, over the others."""
         self.prepareGeometryChange()
         self._width = width or self._width
         self._paths = []
         idx = np.zeros(len(segments), np.int64) if color_index is None else color_index
-        for c in np.unique(idx):
+        used = np.unique(idx)
+        if on_top is not None:
+            used = used[np.argsort(on_top[used], kind="stable")]
+        for c in used:
             s = segments[idx == c]
             path = pg.arrayToQPath(s[:, [0, 2]].ravel(), s[:, [1, 3]].ravel(), connect="pairs")
             pen = pg.mkPen(colors[int(c)], width=self._width)
@@ -259,7 +264,11 @@ class DGraphPlot(pg.PlotWidget):
             diverging = colors is not None and colors.diverging
             table, index, lo, hi = _colorize(graph.segment_value, diverging,
                                              graph.node_value[graph.leaf_node])
-            self._lines.set_segments(graph.segments, table, index, width + COLORED_EXTRA)
+            # diverging: the strongest colours last, so crowded grey lines never hide them
+            on_top = None
+            if diverging:  # by distance from the neutral middle; missing values (grey) first
+                on_top = np.r_[np.abs(np.arange(N_COLORS) - (N_COLORS - 1) / 2), -1.0]
+            self._lines.set_segments(graph.segments, table, index, width + COLORED_EXTRA, on_top)
             self._bar.setColorMap(theme.diverging_colormap() if diverging
                                   else theme.value_colormap())
             self._bar.setLevels((lo, hi))
