@@ -150,7 +150,13 @@ def _csv(path: Path) -> Path:
      lambda p: p.model.spec.loss == "appauc" and p.global_minimum()["loss"] < 0),
     (["--dataset", "regression"],
      lambda p: p.model.spec.kind == "regression" and p.model.n_params == 5 and p.dataset.task == "regression"),
-], ids=["hidden-5,5", "csv", "mislabel", "locality", "appauc", "regression"])
+    (["--dataset", "spiral", "--turns", "3", "--noise", "0.1", "--n-train", "40", "--n-test", "10"],
+     lambda p: p.dataset.spec["params"]["turns"] == 3.0 and p.dataset.spec["params"]["noise"] == 0.1
+     and np.abs(p.dataset.X_train).max() > 0.9),
+    (["--dataset", "checkerboard", "--cells", "3", "--n-train", "40", "--n-test", "10"],
+     lambda p: p.dataset.spec["params"]["cells"] == 3),
+], ids=["hidden-5,5", "csv", "mislabel", "locality", "appauc", "regression", "spiral-turns",
+        "checkerboard-cells"])
 def test_explore_variants_create_valid_projects(options, check, tmp_path, capsys):
     path = tmp_path / "p.lmapp"
     options = [o.replace("{csv}", str(_csv(tmp_path / "table.csv"))) for o in options]
@@ -189,6 +195,10 @@ BAD_NEW = [
     ["--dataset", "regression", "--lam", "0.1"],
     ["--dataset", "xor", "--n-train", "10"],
     ["--mislabel", "1.5"],
+    ["--dataset", "xor", "--turns", "3"],
+    ["--dataset", "spiral", "--turns", "0"],
+    ["--dataset", "checkerboard", "--cells", "1"],
+    ["--dataset", "iris", "--noise", "0.1"],
 ]
 
 

@@ -30,7 +30,9 @@ USAGE_ERROR = 2
 # options that describe a new project; refused when the project already exists
 CREATION_OPTIONS = ("dataset", "csv", "npz", "label", "hidden", "lam", "loss", "beta", "locality",
                     "mislabel", "no_bias_reg", "test_fraction", "standardize", "n_train",
-                    "n_test", "cube", "inputs")
+                    "n_test", "cube", "inputs", "turns", "noise", "cells")
+#: generator options passed to the dataset (each dataset says which it accepts)
+GENERATOR_OPTIONS = ("n_train", "n_test", "cube", "inputs", "turns", "noise", "cells")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -68,6 +70,10 @@ def _add_explore(sub: Any) -> None:
     g.add_argument("--n-test", type=int, help="generated test points")
     g.add_argument("--cube", help="LJAT3 start cube: D1, D2, D3 or a side length")
     g.add_argument("--inputs", type=int, choices=(2, 3), help="LJAT3 inputs: 2 or 3 distances")
+    g.add_argument("--turns", type=float, help="spiral turns (default 1.75; Lang & Witbrock: 3)")
+    g.add_argument("--noise", type=float, help="spiral/checkerboard uniform coordinate noise "
+                   "(default 0.05 / 0)")
+    g.add_argument("--cells", type=int, help="checkerboard cells per side (default 4)")
     e = p.add_argument_group("exploration")
     e.add_argument("--steps", type=int, default=500, help="quenches per walker (default 500)")
     e.add_argument("--walkers", type=int, default=2, help="parallel walkers (default 2)")
@@ -145,7 +151,7 @@ def _dataset(a: argparse.Namespace) -> Dataset:
     common = {"seed": a.seed, "mislabel": a.mislabel or 0.0}
     if sum(s is not None for s in (a.dataset, a.csv, a.npz)) > 1:
         raise UsageError("use one of --dataset, --csv and --npz")
-    params = {k: getattr(a, k) for k in ("n_train", "n_test", "cube", "inputs") if getattr(a, k) is not None}
+    params = {k: getattr(a, k) for k in GENERATOR_OPTIONS if getattr(a, k) is not None}
     if (a.csv or a.npz) and params:
         opts = ", ".join("--" + k.replace("_", "-") for k in params)
         raise UsageError(f"{opts} only apply to generated datasets, not to --csv or --npz")
