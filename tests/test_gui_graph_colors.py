@@ -202,3 +202,63 @@ def test_main_window_links_its_cv_view_to_its_graph(qtbot, monkeypatch, tmp_path
                  table.view.selectionModel().selectedRows()}
     assert shown_ids == set(win.selection.ids())
     win.close()
+
+
+def test_links_lay_out_once_per_change_and_survive_an_empty_landscape(qtbot):
+    land = synthetic(ENERGIES, TS)
+    sel, graph, cv, _, _ = linked_views(qtbot, land)
+    submits = []
+    real = graph._bg.submit
+    graph._bg.submit = lambda fn, tag=None: (submits.append(tag), real(fn, tag))[1]
+    click(qtbot, cv.plot, cv._vb, cv.peak_point(0))  # switches the graph to C_V: one layout
+    assert graph.wait_layout() and len(submits) == 1
+    click(qtbot, cv.plot, cv._vb, cv.peak_point(0))  # the same T again: nothing to redo
+    assert len(submits) == 1
+    th = cv.result.thermo
+    cv.set_temperature(float(th.T[7]))  # a new T: one layout
+    cv.temperaturePicked.emit(float(th.T[7]))
+    assert graph.wait_layout() and len(submits) == 2
+    cv.top_k.setValue(cv.top_k.value() + 1)  # same T, more contributors listed: no layout
+    assert len(submits) == 2
+    # the project closes: an empty snapshot draws an empty graph, no error
+    from lmapp.gui.snapshots import empty_landscape
+    for view in (graph, cv):
+        view.set_landscape(empty_landscape())
+    assert graph.wait_layout() and cv.wait_ready()
+    assert graph.plot.landscape.n_minima == 0 and graph.plot.graph.leaf_x.size == 0
+    assert "Error" not in graph.info.text()
+
+
+def test_diverging_range_spans_the_drawn_minima_only(qtbot):
+    land = synthetic(ENERGIES, [(0.1, 0, 1), (0.6, 1, 2), (0.4, 2, 3)])  # 0–1 join below top
+    sel, graph, cv, _, _ = linked_views(qtbot, land)
+    L, lp = land.values("loss"), land.values("lpphe")
+    hidden = L > 0.2
+    # a T where the hidden minima gain more occupation than any drawn minimum changes by:
+    # the drawn superbasin's sum then exceeds every drawn leaf
+    Ts = cv.result.thermo.T
+    ratio = [abs(g_alpha(L, lp, t)[hidden].sum()) / np.abs(g_alpha(L, lp, t)[~hidden]).max()
+             for t in Ts]
+    T = float(Ts[int(np.argmax(ratio))])
+    assert max(ratio) > 1.2
+    graph.top.setText("0.2")  # minima at 0.3 and 0.31 are above the window
+    graph.top.editingFinished.emit()
+    cv.set_temperature(T)
+    cv.temperaturePicked.emit(T)
+    assert graph.wait_layout()
+    dg = graph.plot.graph
+    drawn = dg.leaf_node >= 0
+    assert (~drawn).sum() == 2
+    g = g_alpha(land.values("loss"), land.values("lpphe"), T)
+    lo, hi = graph.plot._bar.levels()
+    assert hi == pytest.approx(np.abs(g[drawn]).max()) and lo == pytest.approx(-hi)
+
+
+def test_cv_cursor_returns_to_the_peak_for_a_new_project(qtbot, spiral):
+    p, land = spiral
+    cv = shown(qtbot, CvView(SelectionModel()))
+    cv.set_landscape(land)
+    assert cv.wait_ready()
+    cv.set_temperature(float(cv.result.thermo.T[3]))
+    cv.set_project(p)
+    assert cv.T_cursor is None

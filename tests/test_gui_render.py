@@ -138,7 +138,7 @@ def test_render_dgraph_computed_colours(demo, tmp_path, monkeypatch):
         land = read_landscape(p.file, p.model, p.dataset)
         source = DistanceSource()
         source.set_project(p)
-        pred = source.predictions(land, "train")
+        pred, _ = source.predictions(land, "train")
         y = p.dataset.y_train
     out = tmp_path / "g.png"
     assert main(["render", str(demo), "--color", "cv_contribution", "--temperature", "2.7e-4",
@@ -174,6 +174,9 @@ def test_cli_choices_match_the_views():
 def test_render_refuses_a_project_without_minima_or_classifier(tmp_path, capsys):
     reg = tmp_path / "reg.lmapp"
     Project.create(reg, "regression", {"kind": "regression", "lam": 0.0}).close()
+    out = tmp_path / "g.png"
+    assert main(["render", str(reg), "--color", "misclass_distance", "--out", str(out)]) == 2
+    assert "need a classifier" in capsys.readouterr().err and not out.exists()
     for view, message in (("heatmap", "misclassification distances need a classifier"),
                           ("scatter", "misclassification distances need a classifier"),
                           ("cv", "no minima yet"), ("network", "no minima yet")):
@@ -219,9 +222,9 @@ def test_render_weights_svg_and_dgraph_alias(demo, tmp_path, capsys):
     (["--out", "g.png", "--view", "heatmap", "--tmin", "1"], "--tmin does not apply to --view"),
     (["--out", "g.png", "--view", "cv", "--minimum", "3"], "--minimum does not apply to --view cv"),
     (["--out", "g.png", "--color", "loss", "--temperature", "1e-3"],
-     "temperature applies to the graph only with colour cv_contribution"),
+     "temperature applies to the graph only with --color cv_contribution"),
     (["--out", "g.png", "--color", "cv_contribution", "--part", "train"],
-     "part applies to the graph only with colour misclass_distance"),
+     "part applies to the graph only with --color misclass_distance"),
     (["--out", "g.png", "--color", "cv_contribution", "--temperature", "0"],
      "--temperature must be a finite temperature > 0"),
 ])

@@ -152,3 +152,17 @@ def test_network_stats_sampled_paths_estimate_the_exact_ones():
     t = np.arange(1, n), np.random.default_rng(6).integers(0, np.arange(1, n))
     tree = minima_graph(n, *t)
     assert network_stats(n, *t, exact_limit=10, sources=5)["diameter"] == nx.diameter(tree)
+
+
+def test_clustering_with_a_hub_and_sources_beyond_the_graph():
+    rng = np.random.default_rng(7)
+    n = 300
+    a, b = _random_connected(n, 150, seed=7)
+    a = np.r_[a, np.zeros(120, np.int64)]  # minimum 0 becomes a hub
+    b = np.r_[b, rng.choice(np.arange(1, n), 120, replace=False)]
+    g = minima_graph(n, a, b)
+    s = network_stats(n, a, b, exact_limit=10, sources=n + 50)  # more sources than minima
+    assert s["paths_exact"] and s["mean_shortest_path"] == pytest.approx(
+        nx.average_shortest_path_length(g))
+    assert s["clustering"] == pytest.approx(nx.average_clustering(g))
+    assert network_stats(n, a, b, exact_limit=10, sources=0)["path_sources"] == 2

@@ -353,6 +353,12 @@ class CvView(LazyView):
         self._show_curves()
         self.message("no minima yet")
 
+    def set_project(self, project: Any) -> None:
+        """A new project: its own temperatures (the cursor returns to the highest peak)."""
+        if project is not self.project:
+            self._T_cursor = None
+        super().set_project(project)
+
     def _fix_cursor_label(self) -> None:
         # the label shows log10(T) in log mode: format T itself
         self.cursor.label.setFormat("")

@@ -257,13 +257,15 @@ class DGraphPlot(pg.PlotWidget):
         self._hover_node, self._hover_text = None, ""
         self._hover.set_segments(np.empty((0, 4)), [theme.HOVER_COLOR])
         width = THIN_LINES if graph.leaf_order.size > CROWDED_LEAVES else WIDE_LINES
-        if graph.segment_value is None:
-            self._lines.set_segments(graph.segments, [theme.LINE_COLOR], width=width)
-            self._bar.hide()
+        if graph.segment_value is None or not np.isfinite(graph.segment_value).any():
+            color = theme.LINE_COLOR if graph.segment_value is None else theme.MISSING_COLOR
+            self._lines.set_segments(graph.segments, [color], width=width)
+            self._bar.hide()  # nothing to read off a colour bar
         else:
             diverging = colors is not None and colors.diverging
+            drawn = graph.leaf_node[graph.leaf_node >= 0]  # minima above top are not drawn
             table, index, lo, hi = _colorize(graph.segment_value, diverging,
-                                             graph.node_value[graph.leaf_node])
+                                             graph.node_value[drawn])
             # diverging: the strongest colours last, so crowded grey lines never hide them
             on_top = None
             if diverging:  # by distance from the neutral middle; missing values (grey) first
@@ -459,7 +461,8 @@ class DGraphView(QWidget):
         self.color = QComboBox()
         for key in COLOR_CHOICES:
             self.color.addItem("plain" if key == "none" else VALUE_LABELS[key], key)
-        self.color.setToolTip("colour each branch by the lowest value among its minima")
+        self.color.setToolTip("colour each branch by the lowest value among its minima "
+                              "(C_V contribution: their sum, the superbasin's dp/dT)")
         self.connected = QCheckBox("connected only")
         self.connected.setToolTip("hide minima not joined to the global minimum")
         fit = QPushButton("Fit")

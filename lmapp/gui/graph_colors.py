@@ -37,7 +37,7 @@ def cv_contribution_colors(T: float | None = None) -> ColorValues:
 
     def values(land: Landscape) -> np.ndarray:
         at = main_peak_temperature(land) if T is None else T
-        if at is None:
+        if land.n_minima == 0 or at is None:
             return np.full(land.n_minima, np.nan)
         return g_alpha(land.values("loss"), land.values("lpphe"), float(at))
 
@@ -58,8 +58,8 @@ def distance_colors(source: DistanceSource, reference: int | None, kind: str = "
         row = None if reference is None else land.row_of(reference)
         if source.usable() or row is None:
             return np.full(land.n_minima, np.nan)
-        _, y = source.data(part)
-        return distance_to(source.predictions(land, part), y, row, kind)
+        pred, y = source.predictions(land, part)
+        return distance_to(pred, y, row, kind)
 
     if why:
         label = f"misclassification distance ({why})"
@@ -77,11 +77,15 @@ def computed_colors(key: str, project: object, land: Landscape, *,
     (None for a stored column): g_α at ``temperature`` (default: the highest C_V peak, named
     in the label), or distances to minimum ``reference``."""
     if key == CV_KEY:
-        return cv_contribution_colors(main_peak_temperature(land) if temperature is None
-                                      else temperature)
+        T = main_peak_temperature(land) if temperature is None else temperature
+        if T is None and land.n_minima:
+            raise ValueError("the landscape has no C_V peak; give a temperature")
+        return cv_contribution_colors(T)
     if key == DISTANCE_KEY:
         source = DistanceSource()
         source.set_project(project)
+        if source.usable():
+            raise ValueError(source.usable())
         return distance_colors(source, reference, kind, part)
     return None
 
@@ -89,13 +93,15 @@ def computed_colors(key: str, project: object, land: Landscape, *,
 class GraphColorLinks(QObject):
     """Keeps the graph's computed colourings in step with the C_V cursor, the selection and
     the heatmap's distance settings; a temperature picked in the C_V view (peak click,
-    cursor drag) switches the graph to C_V colouring."""
+    cursor drag) switches the graph to C_V colouring. Inputs that did not change lay nothing
+    out again."""
 
     def __init__(self, graph: DGraphView, cv: CvView, heatmap: HeatmapView,
                  selection: SelectionModel) -> None:
         super().__init__(graph)
         self.graph, self.cv, self.heatmap, self.selection = graph, cv, heatmap, selection
         self._reference: int | None = None
+        self._T: float | None = None
         cv.contributorsChanged.connect(lambda T, _pos, _neg: self.refresh_cv(T))
         cv.temperaturePicked.connect(self._temperature_picked)
         selection.changed.connect(self._selection_changed)
@@ -105,10 +111,14 @@ class GraphColorLinks(QObject):
 
     def refresh(self, relayout: bool = True) -> None:
         """Recompute both colourings' inputs (e.g. after the project changed)."""
-        self.refresh_cv(self.cv.T_cursor, relayout)
+        self.refresh_cv(self.cv.T_cursor, relayout, force=True)
         self.refresh_distance(relayout)
 
-    def refresh_cv(self, T: float | None, relayout: bool = True) -> None:
+    def refresh_cv(self, T: float | None, relayout: bool = True, force: bool = False) -> None:
+        """C_V colouring at T (None: the highest peak); nothing to do if T is unchanged."""
+        if T == self._T and not force:
+            return
+        self._T = T
         self.graph.set_color_values(CV_KEY, MENU[CV_KEY], cv_contribution_colors(T), relayout)
 
     def refresh_distance(self, relayout: bool = True) -> None:
@@ -122,5 +132,8 @@ class GraphColorLinks(QObject):
             self.refresh_distance()
 
     def _temperature_picked(self, T: float) -> None:
-        self.refresh_cv(T, relayout=False)
-        self.graph.color_by(CV_KEY)
+        if self.graph.color.currentData() != CV_KEY:
+            self.refresh_cv(T, relayout=False)
+            self.graph.color_by(CV_KEY)
+        else:
+            self.refresh_cv(T)  # already laid out if contributorsChanged brought this T

@@ -61,15 +61,12 @@ class DistanceSource:
             return "misclassification distances need a classifier"
         return ""
 
-    def data(self, part: str) -> tuple[np.ndarray, np.ndarray]:
-        d = self._project.dataset
-        return (d.X_test, d.y_test) if part == "test" else (d.X_train, d.y_train)
-
-    def predictions(self, land: Landscape, part: str) -> np.ndarray:
-        """(n_minima, n_items) predicted classes in the snapshot's row order."""
+    def predictions(self, land: Landscape, part: str) -> tuple[np.ndarray, np.ndarray]:
+        """(n_minima, n_items) predicted classes in the snapshot's row order, and the true
+        labels, both of one project even if another is set meanwhile."""
         with self._lock:
             project, cache = self._project, self._cache[part]
-        X, _ = self.data(part)
+        X, y = _part(project, part)
         ids = land.ids.tolist()
         todo = [r for r, i in enumerate(ids) if i not in cache]
         if todo:
@@ -78,12 +75,17 @@ class DistanceSource:
                 for r, row in zip(todo, new):
                     cache[ids[r]] = row
         if not ids:
-            return np.zeros((0, len(X)), np.int8)
-        return np.stack([cache[i] for i in ids])
+            return np.zeros((0, len(X)), np.int8), y
+        return np.stack([cache[i] for i in ids]), y
 
     def misclassification(self, land: Landscape, part: str, kind: str) -> np.ndarray:
-        _, y = self.data(part)
-        return misclassification_matrix(self.predictions(land, part), y, kind)
+        pred, y = self.predictions(land, part)
+        return misclassification_matrix(pred, y, kind)
+
+
+def _part(project: Any, part: str) -> tuple[np.ndarray, np.ndarray]:
+    d = project.dataset
+    return (d.X_test, d.y_test) if part == "test" else (d.X_train, d.y_train)
 
 
 def matrix_order(land: Landscape, D: np.ndarray, how: str) -> np.ndarray:

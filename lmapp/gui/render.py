@@ -78,9 +78,9 @@ def dgraph_widget(project: Project, land: Landscape, opts: RenderOptions) -> QWi
     key = settings.color_by
     for name, needs in (("temperature", CV_KEY), ("kind", DISTANCE_KEY), ("part", DISTANCE_KEY)):
         if getattr(opts, name) is not None and key != needs:
-            raise ValueError(f"{name} applies to the graph only with colour {needs}")
+            raise ValueError(f"{name} applies to the graph only with --color {needs}")
     reference = opts.minimum
-    if key == DISTANCE_KEY and reference is None:
+    if key == DISTANCE_KEY and reference is None and land.n_minima:
         reference = global_minimum(land)
     colors = computed_colors(key, project, land, temperature=opts.temperature, reference=reference,
                              kind=opts.kind or "differ", part=opts.part or "test")
@@ -117,7 +117,7 @@ def cv_widget(project: Project, land: Landscape, opts: RenderOptions) -> QWidget
         T = view.result.thermo.T
         if not T[0] <= opts.temperature <= T[-1]:
             raise ValueError(f"temperature {opts.temperature:g} lies outside the plotted range "
-                             f"{T[0]:.3g} to {T[-1]:.3g}")
+                             f"{T[0]:.3g} to {T[-1]:.3g} (set it with --tmin/--tmax)")
         view.set_temperature(opts.temperature)
     return view
 

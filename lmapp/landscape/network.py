@@ -46,13 +46,48 @@ def adjacency(n_min: int, edges: np.ndarray) -> scipy.sparse.csr_array:
 
 def average_clustering(A: scipy.sparse.csr_array) -> float:
     """Mean over all nodes of 2 T_i / (d_i (d_i − 1)) (T_i triangles through i; 0 when
-    d_i < 2), as networkx's ``average_clustering``."""
-    d = np.asarray(A.sum(axis=1)).ravel()
-    triangles = np.asarray((A @ A).multiply(A).sum(axis=1)).ravel() / 2.0
+    d_i < 2), as networkx's ``average_clustering``; memory O(edges) even with hubs."""
+    A = A.sorted_indices()
+    indptr, indices = A.indptr.astype(np.int64), A.indices.astype(np.int64)
+    d = np.diff(indptr).astype(float)
+    triangles = _triangles(indptr, indices)
     c = np.zeros(d.size)
     ok = d > 1
     c[ok] = 2.0 * triangles[ok] / (d[ok] * (d[ok] - 1))
     return float(c.mean()) if c.size else 0.0
+
+
+@njit(cache=True, nogil=True)
+def _triangles(indptr, indices):
+    """Triangles through each node of a simple graph (CSR, sorted neighbour lists): each
+    triangle u < v < w is found once, from edge (u, v), by looking the shorter neighbour list
+    up in the longer one (binary search), so a hub costs little per edge."""
+    n = indptr.size - 1
+    t = np.zeros(n, np.int64)
+    for u in range(n):
+        for e in range(indptr[u], indptr[u + 1]):
+            v = indices[e]
+            if v <= u:
+                continue
+            a0, a1, b0, b1 = indptr[u], indptr[u + 1], indptr[v], indptr[v + 1]
+            if a1 - a0 > b1 - b0:
+                a0, a1, b0, b1 = b0, b1, a0, a1
+            for k in range(a0, a1):
+                w = indices[k]
+                if w <= v:
+                    continue
+                lo, hi = b0, b1
+                while lo < hi:
+                    mid = (lo + hi) // 2
+                    if indices[mid] < w:
+                        lo = mid + 1
+                    else:
+                        hi = mid
+                if lo < b1 and indices[lo] == w:
+                    t[u] += 1
+                    t[v] += 1
+                    t[w] += 1
+    return t
 
 
 def network_stats(n_min: int, ts_min1: np.ndarray, ts_min2: np.ndarray,
@@ -134,8 +169,9 @@ def path_stats(A: scipy.sparse.csr_array, exact_limit: int = EXACT_PATHS,
     n = A.shape[0]
     if n < 2:
         return 0.0, 0, True, 0
-    exact = n <= exact_limit
-    src = np.arange(n) if exact else np.random.default_rng(seed).choice(n, sources, replace=False)
+    exact = n <= max(exact_limit, sources)  # as many sources as nodes: every node, exact
+    src = np.arange(n) if exact else np.random.default_rng(seed).choice(n, max(sources, 1),
+                                                                      replace=False)
     indptr, indices = A.indptr.astype(np.int64), A.indices.astype(np.int64)
     sweeps = _bfs_sweeps(indptr, indices, src.astype(np.int64))
     k = int(np.argmax(sweeps[:, 1]))
