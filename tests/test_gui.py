@@ -86,6 +86,29 @@ def test_new_project_dialog_validates_inline(qtbot, tmp_path):
     assert not dialog.wait_validated() and "already exists" in dialog.error.text()
 
 
+def test_new_project_dialog_generator_shape(qtbot, tmp_path):
+    dialog = NewProjectDialog(tmp_path)
+    qtbot.addWidget(dialog)
+    fill_dialog(dialog, tmp_path / "s.lmapp")
+    assert not any(w.isEnabled() for w in (dialog.turns, dialog.noise, dialog.cells))  # xor
+    dialog.preset.setCurrentText("spiral")
+    dialog.n_train.setValue(60)
+    dialog.n_test.setValue(20)
+    assert dialog.turns.isEnabled() and dialog.noise.isEnabled() and not dialog.cells.isEnabled()
+    dialog.turns.setValue(3.0)
+    dialog.noise.setValue(0.0)  # no noise (the box's minimum means "default")
+    assert dialog.wait_validated()
+    data, _ = dialog._valid
+    assert data.spec["params"]["turns"] == 3.0 and data.spec["params"]["noise"] == 0.0
+    dialog.preset.setCurrentText("checkerboard")
+    dialog.noise.setValue(dialog.noise.minimum())
+    dialog.cells.setValue(6)
+    assert dialog.wait_validated()
+    data, _ = dialog._valid
+    assert data.spec["params"]["cells"] == 6 and data.spec["params"]["noise"] == 0.0
+    dialog.grab().save(str(tmp_path / "dialog.png"))
+
+
 def test_new_project_from_csv_with_preview(qtbot, tmp_path):
     rows = ["a,b,kind"] + [f"{i % 7},{(i * 3) % 5},{'yes' if i % 2 else 'no'}" for i in range(40)]
     (tmp_path / "d.csv").write_text("\n".join(rows))

@@ -23,6 +23,10 @@ from .background import Background
 TABLES = ("iris", "digits", "breast_cancer", "wine")
 PREVIEW_ROWS = 8
 
+#: Generator-shape fields of the dialog → the built-in datasets that take them.
+GENERATOR_FIELDS = {"turns": ("spiral",), "noise": ("spiral", "checkerboard"),
+                    "cells": ("checkerboard",)}
+
 
 class NewProjectDialog(QDialog):
     """Collects dataset + model options; ``project`` holds the created Project after OK."""
@@ -83,6 +87,19 @@ class NewProjectDialog(QDialog):
         opts.addRow("test fraction", self.test_fraction)
         opts.addRow("training points", self.n_train)
         opts.addRow("test points", self.n_test)
+        # generator shape (the minimum of each box means "the generator's default")
+        self.turns = QDoubleSpinBox(minimum=0.0, maximum=20.0, singleStep=0.25, decimals=2,
+                                    specialValueText="default")
+        self.turns.setToolTip("spiral turns (default 1.75; Lang & Witbrock's spiral has 3)")
+        self.noise = QDoubleSpinBox(minimum=-0.001, maximum=1.0, singleStep=0.01, decimals=3,
+                                    specialValueText="default")
+        self.noise.setValue(self.noise.minimum())
+        self.noise.setToolTip("uniform coordinate noise (spiral default 0.05, checkerboard 0)")
+        self.cells = QSpinBox(minimum=1, maximum=100, specialValueText="default")
+        self.cells.setToolTip("checkerboard cells per side (default 4)")
+        opts.addRow("spiral turns", self.turns)
+        opts.addRow("noise", self.noise)
+        opts.addRow("checkerboard cells", self.cells)
 
         # -- model
         self.n_hidden = QSpinBox(minimum=1, maximum=3, value=1)
@@ -146,7 +163,7 @@ class NewProjectDialog(QDialog):
             w.currentIndexChanged.connect(self.revalidate)
         for w in (self.seed, self.n_train, self.n_test, self.n_hidden, self.locality, *self.hidden):
             w.valueChanged.connect(self.revalidate)
-        for w in (self.mislabel, self.test_fraction):
+        for w in (self.mislabel, self.test_fraction, self.turns, self.noise, self.cells):
             w.valueChanged.connect(self.revalidate)
         for w in (self.lam, self.path):
             w.textChanged.connect(self.revalidate)
@@ -179,6 +196,8 @@ class NewProjectDialog(QDialog):
         self.test_fraction.setEnabled(not generated)
         self.n_train.setEnabled(generated and name != "xor")
         self.n_test.setEnabled(generated and name != "xor")
+        for w, names in GENERATOR_FIELDS.items():
+            getattr(self, w).setEnabled(not csv_mode and name in names)
         self.model_box.setEnabled(csv_mode or name != "regression")
         for k, h in enumerate(self.hidden):
             h.setEnabled(k < self.n_hidden.value())
@@ -222,6 +241,10 @@ class NewProjectDialog(QDialog):
                 common["test_fraction"] = self.test_fraction.value()
             for key, w in (("n_train", self.n_train), ("n_test", self.n_test)):
                 if w.isEnabled() and w.value() > 0:
+                    common[key] = w.value()
+            for key in GENERATOR_FIELDS:
+                w = getattr(self, key)
+                if w.isEnabled() and w.value() > w.minimum():
                     common[key] = w.value()
             data = {"name": name, **common}
         if not csv_mode and name == "regression":
