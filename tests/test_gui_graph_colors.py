@@ -153,6 +153,14 @@ def test_clicking_a_cv_peak_colours_the_graph_and_selects_contributors(qtbot):
     np.testing.assert_allclose(graph.plot.graph.node_value[graph.plot.graph.leaf_node],
                                g_alpha(L, lp, cv.T_cursor))
     assert graph.plot.clone(400, 300).colors is graph.plot.colors  # exports keep the colours
+    # hovering names the colour value: a leaf its g_α, a branch its superbasin's sum
+    plot = graph.plot
+    dg = plot.graph
+    row = int(np.argmax(np.abs(dg.node_value[dg.leaf_node])))
+    assert f"g_α = dp_α/dT at T = {cv.T_cursor:.3g}: {dg.node_value[dg.leaf_node[row]]:.4g}" \
+        in plot.describe(("leaf", row))
+    root = int(np.argmax(dg.node_size))
+    assert plot.describe(("branch", root)).endswith(f": {dg.node_value[root]:.4g}")
 
 
 def test_distance_colouring_follows_the_selection_and_heatmap_settings(qtbot, spiral):

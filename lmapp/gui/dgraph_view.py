@@ -367,12 +367,21 @@ class DGraphPlot(pg.PlotWidget):
         kind, k = hit
         land, dg = self.landscape, self.graph
         if kind == "leaf":
-            return describe_minimum(land, k, position=int(dg.leaf_x[k]))
+            return describe_minimum(land, k, position=int(dg.leaf_x[k])) + \
+                self._color_line(int(dg.leaf_node[k]))
         members = dg.members(k)
         low = members[np.argmin(land.values("loss")[members])]
         return (f"superbasin {dg.label(k)}: {members.size} minima\n"
                 f"lowest loss {land.values('loss')[low]:.6g} (minimum {int(land.ids[low])})\n"
-                f"joins at loss {dg.node_energy[k]:.6g}")
+                f"joins at loss {dg.node_energy[k]:.6g}" + self._color_line(k))
+
+    def _color_line(self, node: int) -> str:
+        """The colour value of a drawn node, as a tooltip line ("" when not coloured)."""
+        dg, key = self.graph, self.settings.color_by
+        if dg.node_value is None or node < 0:
+            return ""
+        label = self.colors.short_label if self.colors is not None else VALUE_LABELS.get(key, key)
+        return f"\n{label}: {dg.node_value[node]:.4g}"
 
     def _on_click(self, point: QPointF, modifiers: object) -> None:
         hit = self.pick(point)
