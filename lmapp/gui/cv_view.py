@@ -30,6 +30,8 @@ from .snapshots import Landscape, empty_landscape
 PICK_PIXELS = 8
 #: Default number of temperatures.
 DEFAULT_POINTS = 300
+#: Most peaks labelled with their temperature.
+MAX_PEAK_LABELS = 6
 #: Default number of contributors of each sign.
 DEFAULT_TOP = 5
 
@@ -304,7 +306,12 @@ class CvView(LazyView):
                                       symbolBrush=theme.SELECTION_COLOR,
                                       symbolPen=pg.mkPen("k", width=0.8), name="peaks (click)")
         pi.addItem(self._peaks)
-        self._peak_labels: list[pg.TextItem] = []
+        self._peak_labels = [pg.TextItem(color=(90, 50, 0), anchor=(0.5, 1.3))
+                             for _ in range(MAX_PEAK_LABELS)]
+        for label in self._peak_labels:
+            label.hide()
+            pi.addItem(label, ignoreBounds=True)
+        self._legend_state: tuple | None = None  #: (curve, peaks shown) the legend lists
         self.cursor = pg.InfiniteLine(angle=90, movable=True,
                                       pen=pg.mkPen(theme.HOVER_COLOR, width=1.5),
                                       hoverPen=pg.mkPen(theme.HOVER_COLOR, width=3),
@@ -421,28 +428,32 @@ class CvView(LazyView):
         self._update_contributors()
 
     def _show_curves(self) -> None:
+        """Show the chosen curves, their legend and the peak labels. Runs on every redraw, so
+        the legend is rebuilt only when its entries change and peak labels are reused (both
+        are slow to create)."""
         key = self.curve.currentData()
         visible = {"cv": ("cv", "plus", "minus", "base"), "S": ("S",), "F": ("F", "F_raw")}[key]
         for k, item in self._lines.items():
             item.setVisible(k in visible)
-        self._legend.clear()
-        for k in visible:
-            self._legend.addItem(self._lines[k], self._lines[k].name())
         th = self.result.thermo if self.result else None
         show_peaks = key == "cv" and th is not None and self.result.peaks.size > 0
+        if self._legend_state != (key, show_peaks):
+            self._legend_state = (key, show_peaks)
+            self._legend.clear()
+            for k in visible:
+                self._legend.addItem(self._lines[k], self._lines[k].name())
+            if show_peaks:
+                self._legend.addItem(self._peaks, "peaks (click to select)")
         self._peaks.setVisible(show_peaks)
-        for label in self._peak_labels:
-            self.plot.getPlotItem().removeItem(label)
-        self._peak_labels = []
+        shown = self.result.peaks[:len(self._peak_labels)] if show_peaks else ()
+        for k, label in enumerate(self._peak_labels):
+            label.setVisible(k < len(shown))
         if show_peaks:
             p = self.result.peaks
             self._peaks.setData(th.T[p], th.Cv[p])
-            self._legend.addItem(self._peaks, "peaks (click to select)")
-            for i in p[:6]:
-                label = pg.TextItem(f"{th.T[i]:.3g}", color=(90, 50, 0), anchor=(0.5, 1.3))
+            for label, i in zip(self._peak_labels, shown):
+                label.setText(f"{th.T[i]:.3g}")
                 label.setPos(float(np.log10(th.T[i])), float(th.Cv[i]))
-                self.plot.getPlotItem().addItem(label, ignoreBounds=True)
-                self._peak_labels.append(label)
         ylabel = {"cv": "C_V (k_B = 1, dimensionless)", "S": "S = −Σ p ln p (nats)",
                   "F": "frustration F (relative to |L_gmin|)"}[key]
         self.plot.getPlotItem().setLabel("left", ylabel)
