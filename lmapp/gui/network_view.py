@@ -26,6 +26,9 @@ MAX_KAMADA = 1500
 BASE_SIZE, SIZE_PER_SQRT_DEGREE, MAX_SIZE = 6.0, 3.0, 30.0
 COLOR_CHOICES = ("loss",) + tuple(k for k in VALUE_LABELS if k not in ("loss", "id"))
 
+#: Node colours: the value range is split into this many (one cached symbol each).
+PALETTE = 64
+
 
 @dataclass(frozen=True)
 class NetworkResult:
@@ -98,6 +101,9 @@ class NetworkView(LazyView):
         self._vb.setAspectLocked(True)
         self.edges = pg.PlotCurveItem(pen=pg.mkPen((150, 150, 150, 160), width=1), connect="pairs")
         self.nodes = pg.ScatterPlotItem(pen=pg.mkPen((40, 40, 40), width=0.6))
+        self._palette = [pg.mkBrush(theme.value_colormap().map(x, mode="qcolor"))
+                         for x in np.linspace(0.0, 1.0, PALETTE)] + \
+            [pg.mkBrush(theme.MISSING_COLOR)]  #: PALETTE map colours, then "no value"
         self.selected = pg.ScatterPlotItem(pen=pg.mkPen(theme.SELECTION_COLOR, width=3),
                                            brush=None)
         for z, item in enumerate((self.edges, self.nodes, self.selected)):
@@ -188,14 +194,14 @@ class NetworkView(LazyView):
         lo, hi = (float(v[ok].min()), float(v[ok].max())) if ok.any() else (0.0, 1.0)
         if hi <= lo:
             lo, hi = lo - 0.5, hi + 0.5
-        cmap = theme.value_colormap()
         t = np.clip((np.where(ok, v, lo) - lo) / (hi - lo), 0, 1)
-        rgba = cmap.map(t, mode="byte")
-        brushes = [pg.mkBrush(*c) if good else pg.mkBrush(theme.MISSING_COLOR)
-                   for c, good in zip(rgba.tolist(), ok.tolist())]
+        # a fixed palette and half-pixel sizes: pyqtgraph renders each distinct (size, brush)
+        # symbol once and caches it, instead of one new symbol per node on every redraw
+        index = np.where(ok, np.round(t * (PALETTE - 1)).astype(np.int64), PALETTE)
+        sizes = np.round(2 * self._node_sizes()) / 2
         order = np.argsort(-v if key == "loss" else v, kind="stable")  # lowest loss on top
-        self.nodes.setData(r.pos[order, 0], r.pos[order, 1], size=self._node_sizes()[order],
-                           brush=[brushes[i] for i in order], data=order)
+        self.nodes.setData(r.pos[order, 0], r.pos[order, 1], size=sizes[order],
+                           brush=[self._palette[i] for i in index[order].tolist()], data=order)
         self._bar.setLevels((lo, hi))
         self._bar.axis.setLabel(VALUE_LABELS[key])
         self._bar.show()
