@@ -58,11 +58,11 @@ def test_roc_curve_matches_auc():
     assert np.trapezoid(tpr, fpr) == pytest.approx(auc(s, pos))
 
 
-def mlsup_panel(qtbot, spiral) -> tuple[MlsupPanel, SelectionModel]:
-    """An MLSUP panel on the spiral project, with its own selection."""
+def panel_on(cls, qtbot, spiral):
+    """A panel of class ``cls`` on the spiral project, with its own selection."""
     p, land = spiral
     sel = SelectionModel()
-    panel = MlsupPanel(sel)
+    panel = cls(sel)
     qtbot.addWidget(panel)
     panel.set_project(p)
     panel.set_landscape(land)
@@ -71,7 +71,7 @@ def mlsup_panel(qtbot, spiral) -> tuple[MlsupPanel, SelectionModel]:
 
 def test_mlsup_suggest_train_save(qtbot, spiral):
     p, land = spiral
-    panel, sel = mlsup_panel(qtbot, spiral)
+    panel, sel = panel_on(MlsupPanel, qtbot, spiral)
     # a selection made elsewhere (as a graph click would) is the member list
     ids = land.ids[:3].tolist()
     sel.set(ids)
@@ -119,7 +119,7 @@ def test_mlsup_suggest_train_save(qtbot, spiral):
 
 def test_mlsup_cancel_stops_the_training(qtbot, spiral):
     land = spiral[1]
-    panel, sel = mlsup_panel(qtbot, spiral)
+    panel, sel = panel_on(MlsupPanel, qtbot, spiral)
     sel.set(land.ids[:3].tolist())
     panel.starts_spin.setValue(100)  # a long training: 100 starts of a 20,20 gate
     panel.hidden_edit.setText("20,20")
@@ -135,11 +135,7 @@ def test_mlsup_cancel_stops_the_training(qtbot, spiral):
 
 def test_decision_map_values_and_small_multiples(qtbot, spiral):
     p, land = spiral
-    sel = SelectionModel()
-    view = DecisionView(sel)
-    qtbot.addWidget(view)
-    view.set_project(p)
-    view.set_landscape(land)
+    view, sel = panel_on(DecisionView, qtbot, spiral)
     lowest = int(land.ids[land.values("loss").argmin()])
     sel.set([lowest])
     qtbot.waitUntil(lambda: view.result is not None and view.result.request.ids == [lowest],
@@ -182,11 +178,7 @@ def test_decision_map_pca_plane_and_render(qtbot, spiral, tmp_path):
 
 def test_conserved_panel_lists_group_conserved(qtbot, spiral):
     p, land = spiral
-    sel = SelectionModel()
-    panel = ConservedPanel(sel)
-    qtbot.addWidget(panel)
-    panel.set_project(p)
-    panel.set_landscape(land)
+    panel, sel = panel_on(ConservedPanel, qtbot, spiral)
     D = np.linalg.norm(land.weights[:, None] - land.weights[None], axis=2)
     D[np.diag_indices_from(D)] = np.inf
     a, b = np.unravel_index(np.argmin(D), D.shape)  # the two closest minima

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 
 from ..api import Project
-from ..landscape.distances import (KINDS, euclidean_matrix, misclassification_matrix, pearson,
-                                   predicted_classes)
+from ..landscape.distances import (KINDS, PARTS, euclidean_matrix, misclassification_matrix,
+                                   pearson, predicted_classes)
 from ..landscape.msb import minimax_barrier_to
 from ..landscape.thermo import Thermo, find_peaks, g_alpha, heat_capacity, top_contributors
 from ..store import ProjectError
@@ -46,7 +46,7 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--definition", choices=KINDS, default="differ",
                    help="misclassification: items classified differently (default) or "
                         "misclassified by exactly one of the two")
-    p.add_argument("--data", choices=("test", "train"), default="test")
+    p.add_argument("--data", choices=PARTS, default="test")
     p.add_argument("--out", required=True, metavar="FILE.npy")
 
 

@@ -17,7 +17,7 @@ from ..datasets import DATASET_NAMES, Dataset, DatasetError, load_csv, load_npz,
 from ..gui import render
 from ..jobs.control import JobControl
 from ..jobs.explore import ExploreParams
-from ..landscape.distances import KINDS
+from ..landscape.distances import KINDS, ORDERS, PARTS
 from ..landscape.model import ModelError, ModelSpec
 from ..store import ProjectError
 from . import analysis_commands, landscape_commands, ml_commands
@@ -126,8 +126,8 @@ def _add_render(sub: Any) -> None:
                              "or dgraph --color misclass_distance)")
     g.add_argument("--kind", choices=KINDS, help="fraction of items two minima classify "
                    "differently (default) or that exactly one of them misclassifies")
-    g.add_argument("--part", choices=render.PARTS, help="data the minima classify (default test)")
-    g.add_argument("--order", choices=render.ORDERS,
+    g.add_argument("--part", choices=PARTS, help="data the minima classify (default test)")
+    g.add_argument("--order", choices=ORDERS,
                    help="heatmap rows: like the graph's leaves (default), by clustering or by id")
     _add_image_options(p)
     p = sub.add_parser("dgraph", help="render the disconnectivity graph of PROJECT")

@@ -83,3 +83,10 @@ class Background(QObject):
                 self._done.wait(0.005)
             self._collect()
         return not self.busy
+
+
+def last_line(message: str) -> str:
+    """The last non-blank line of a failure message (a traceback's "Error: why" line), for
+    one-line status texts."""
+    lines = [s for s in message.strip().splitlines() if s.strip()]
+    return lines[-1] if lines else message

@@ -20,7 +20,7 @@ from ..landscape.conserved import (aligned_group, dg_level_groups, perturbation_
 from ..landscape.dgraph import disconnectivity_graph
 from ..store.derived_metrics import default_positive_class
 from . import theme
-from .background import Background
+from .background import Background, last_line
 from .selection import SelectionModel
 from .snapshots import Landscape, empty_landscape
 
@@ -157,7 +157,7 @@ class ConservedPanel(QWidget):
         self._perturb_token = 0
         self._bg = Background(self)
         self._bg.finished.connect(self._on_groups)
-        self._bg.failed.connect(lambda _t, m: self._message(_last_line(m), True))
+        self._bg.failed.connect(lambda _t, m: self._message(last_line(m), True))
         self._pbg = Background(self)
         self._pbg.finished.connect(self._on_perturbed)
         self._pbg.failed.connect(self._on_perturb_failed)
@@ -536,7 +536,7 @@ class ConservedPanel(QWidget):
     def _on_perturb_failed(self, token: int, msg: str) -> None:
         if token == self._perturb_token:
             self._set_perturb_busy(False)
-            self.perturb_result.setText(_last_line(msg))
+            self.perturb_result.setText(last_line(msg))
 
     def _cancel_perturb(self) -> None:
         self._perturb_token += 1
@@ -550,8 +550,3 @@ class ConservedPanel(QWidget):
 
     def export_widget(self, width: int, height: int) -> QWidget:
         return self
-
-
-def _last_line(msg: str) -> str:
-    lines = [s for s in msg.strip().splitlines() if s.strip()]
-    return lines[-1] if lines else msg

@@ -16,12 +16,13 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox,
-                               QVBoxLayout, QWidget)
+                               QWidget)
 
 from ..landscape.msb import minimax_barrier_to
 from ..landscape.thermo import Thermo, find_peaks, g_alpha, heat_capacity, top_contributors
 from . import theme
-from .background import Background
+from .background import Background, last_line
+from .layouts import control_bar, note_label, view_column
 from .dgraph_view import _PickingViewBox
 from .selection import SelectionModel
 from .snapshots import Landscape, empty_landscape
@@ -102,7 +103,7 @@ class LazyView(QWidget):
         self.computed.emit()
 
     def _on_failed(self, _tag: Any, msg: str) -> None:
-        self.message(msg.strip().splitlines()[-1], error=True)
+        self.message(last_line(msg), error=True)
 
     # -- for subclasses ----------------------------------------------------------------------
     def make_job(self) -> tuple[Callable[[], Any], Any] | None:
@@ -327,30 +328,17 @@ class CvView(LazyView):
         self._cursor_timer = QTimer(self, singleShot=True, interval=40)
         self._cursor_timer.timeout.connect(self._cursor_settled)
 
-        self.contributors = QLabel()
-        self.contributors.setWordWrap(True)
+        self.contributors = note_label()
         self.contributors.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.info = QLabel()
-        self.info.setWordWrap(True)
-
-        bar = QHBoxLayout()
-        bar.addWidget(QLabel("Show"))
-        bar.addWidget(self.curve)
-        for text, w in (("T from", self.t_min), ("to", self.t_max), ("points", self.points)):
-            bar.addWidget(QLabel(text))
-            bar.addWidget(w)
-        bar.addStretch(1)
+        self.info = note_label()
+        bar = control_bar((("Show", self.curve), ("T from", self.t_min), ("to", self.t_max),
+                           ("points", self.points)))
         low = QHBoxLayout()
         low.addWidget(self.contributors, 1)
         low.addWidget(QLabel("top"))
         low.addWidget(self.top_k)
         low.addWidget(self.select_button)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(4, 4, 4, 4)
-        lay.addLayout(bar)
-        lay.addWidget(self.plot, 1)
-        lay.addLayout(low)
-        lay.addWidget(self.info)
+        view_column(self, bar, self.plot, low, self.info)
 
         self.curve.currentIndexChanged.connect(self._show_curves)
         self.t_min.editingFinished.connect(self.schedule)

@@ -23,7 +23,7 @@ from ..landscape.decision_map import (XOR_BOUNDS, XOR_STEP, Plane, decision_map,
 from ..landscape.mlsup import Ensemble, correct_class_probabilities, member_probabilities
 from ..store.derived_metrics import default_positive_class
 from . import theme
-from .background import Background
+from .background import Background, last_line
 from .selection import SelectionModel
 from .snapshots import Landscape, empty_landscape
 
@@ -158,7 +158,7 @@ class DecisionView(QWidget):
         self.result: MapResult | None = None
         self._bg = Background(self)
         self._bg.finished.connect(self._on_result)
-        self._bg.failed.connect(lambda _t, msg: self._status(msg.strip().splitlines()[-1], True))
+        self._bg.failed.connect(lambda _t, msg: self._status(last_line(msg), True))
 
         self.source = QComboBox()
         self.source.setToolTip("Draw the current minimum, all selected minima, or an ensemble")

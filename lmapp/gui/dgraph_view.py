@@ -10,12 +10,13 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QCursor, QPainter, QPainterPath, QPen
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit,
-                               QPushButton, QSpinBox, QToolTip, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QLineEdit, QPushButton, QSpinBox, QToolTip,
+                               QWidget)
 
 from ..landscape.dgraph import DGraph, disconnectivity_graph, leaf_at, node_at
 from . import theme
-from .background import Background
+from .background import Background, last_line
+from .layouts import control_bar, note_label, view_column
 from .selection import SelectionModel
 from .snapshots import VALUE_LABELS, Landscape, describe_minimum, empty_landscape
 
@@ -454,7 +455,7 @@ class DGraphView(QWidget):
         self.plot = DGraphPlot()
         self._bg = Background(self)
         self._bg.finished.connect(self._on_layout)
-        self._bg.failed.connect(lambda _t, msg: self._message(msg.strip().splitlines()[-1], True))
+        self._bg.failed.connect(lambda _t, msg: self._message(last_line(msg), True))
 
         self.levels = QSpinBox(minimum=2, maximum=MAX_LEVELS, value=GraphSettings.n_levels)
         self.levels.setToolTip("number of evenly spaced energy levels")
@@ -477,22 +478,11 @@ class DGraphView(QWidget):
         fit = QPushButton("Fit")
         fit.setToolTip("show the whole graph")
         fit.clicked.connect(lambda: self.plot.getPlotItem().enableAutoRange())
-        self.info = QLabel()
-        self.info.setWordWrap(True)
-
-        bar = QHBoxLayout()
-        for text, w in (("Levels", self.levels), ("spacing", self.spacing), ("top", self.top),
-                        ("order", self.order), ("colour", self.color)):
-            bar.addWidget(QLabel(text))
-            bar.addWidget(w)
-        bar.addWidget(self.connected)
-        bar.addStretch(1)
-        bar.addWidget(fit)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(4, 4, 4, 4)
-        lay.addLayout(bar)
-        lay.addWidget(self.plot, 1)
-        lay.addWidget(self.info)
+        self.info = note_label()
+        bar = control_bar((("Levels", self.levels), ("spacing", self.spacing), ("top", self.top),
+                           ("order", self.order), ("colour", self.color)), self.connected,
+                          right=(fit,))
+        view_column(self, bar, self.plot, self.info)
 
         self.levels.valueChanged.connect(self.relayout)
         self.spacing.editingFinished.connect(self.relayout)

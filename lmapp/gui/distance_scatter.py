@@ -12,11 +12,12 @@ import pyqtgraph as pg
 import pyqtgraph.functions as fn
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPolygonF
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QWidget
 
 from ..landscape.distances import euclidean_matrix, pearson
 from . import theme
 from .cv_view import PICK_PIXELS, LazyView, on_scene_click, picking_plot
+from .layouts import control_bar, note_label, view_column
 from .heatmap_view import KIND_LABELS, PART_LABELS, DistanceSource
 from .selection import SelectionModel
 from .snapshots import Landscape
@@ -159,18 +160,9 @@ class DistanceScatterView(LazyView):
         self.selected.setZValue(5)
         pi.addItem(self.selected, ignoreBounds=True)
         on_scene_click(self.plot, self._vb, self._on_click)
-        self.info = QLabel()
-        self.info.setWordWrap(True)
-        bar = QHBoxLayout()
-        for text, w in (("Distance", self.kind), ("on", self.part)):
-            bar.addWidget(QLabel(text))
-            bar.addWidget(w)
-        bar.addStretch(1)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(4, 4, 4, 4)
-        lay.addLayout(bar)
-        lay.addWidget(self.plot, 1)
-        lay.addWidget(self.info)
+        self.info = note_label()
+        view_column(self, control_bar((("Distance", self.kind), ("on", self.part))), self.plot,
+                    self.info)
         self.kind.currentIndexChanged.connect(self.schedule)
         self.part.currentIndexChanged.connect(self.schedule)
         self.message("no project open")

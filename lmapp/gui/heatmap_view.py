@@ -16,12 +16,13 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QCursor
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QPushButton, QToolTip, QWidget
 
 from ..landscape.distances import (misclassification_matrix, order_by_clustering, order_by_leaves,
                                    predicted_classes)
 from . import theme
 from .cv_view import LazyView, picking_plot
+from .layouts import control_bar, note_label, view_column
 from .dgraph_view import GraphSettings, layout_graph
 from .selection import SelectionModel
 from .snapshots import Landscape
@@ -164,19 +165,10 @@ class HeatmapView(LazyView):
         self._vb.pointClicked.connect(self._on_click)
         self.plot.scene().sigMouseMoved.connect(self._on_move)
 
-        self.info = QLabel()
-        self.info.setWordWrap(True)
-        bar = QHBoxLayout()
-        for text, w in (("Distance", self.kind), ("on", self.part), ("order", self.order)):
-            bar.addWidget(QLabel(text))
-            bar.addWidget(w)
-        bar.addStretch(1)
-        bar.addWidget(fit)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(4, 4, 4, 4)
-        lay.addLayout(bar)
-        lay.addWidget(self.plot, 1)
-        lay.addWidget(self.info)
+        self.info = note_label()
+        bar = control_bar((("Distance", self.kind), ("on", self.part), ("order", self.order)),
+                          right=(fit,))
+        view_column(self, bar, self.plot, self.info)
         for combo in (self.kind, self.part, self.order):
             combo.currentIndexChanged.connect(self.schedule)
         self.message("no project open")

@@ -8,7 +8,7 @@ from typing import Callable
 from PySide6.QtCore import QCoreApplication, QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
-                               QProgressBar, QScrollArea, QWidget)
+                               QProgressBar, QWidget)
 
 from ..api import Project
 from ..datasets import DatasetError
@@ -20,6 +20,7 @@ from .explore_panel import ExplorePanel
 from .export import DATA_FORMATS, ExportViewDialog, export_minima
 from .inspector import InspectorView
 from .job_queue import JobQueue, QueuedJob
+from .layouts import scrolling
 from .minima_table import MinimaTable
 from .new_project_dialog import NewProjectDialog
 from .project_files import copy_project, recent_projects, remember_project
@@ -40,15 +41,6 @@ def ensure_identity() -> None:
     """Organisation and application names, which QSettings and QStandardPaths use."""
     QCoreApplication.setOrganizationName(ORGANISATION)
     QCoreApplication.setApplicationName(APPLICATION)
-
-
-def _scrolling(widget: QWidget) -> QScrollArea:
-    """A tall panel in a scroll area, so that it never forces the window taller."""
-    area = QScrollArea()
-    area.setWidget(widget)
-    area.setWidgetResizable(True)
-    area.setFrameShape(QScrollArea.Shape.NoFrame)
-    return area
 
 
 class MainWindow(QMainWindow):
@@ -75,7 +67,7 @@ class MainWindow(QMainWindow):
             "graph": self._dock("Disconnectivity graph", self.graph_view),
             "table": self._dock("Minima", self.table),
             "inspector": self._dock("Minimum inspector", self.inspector),
-            "explore": self._dock("Exploration", _scrolling(self.explore_panel)),
+            "explore": self._dock("Exploration", scrolling(self.explore_panel)),
         }
         self.setDockNestingEnabled(True)
         self._default_layout()

@@ -4,24 +4,17 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDockWidget, QScrollArea, QWidget
+from PySide6.QtWidgets import QDockWidget
 
 from .conserved_panel import ConservedPanel
 from .decision_view import DecisionView
+from .layouts import scrolling
 from .mlsup_panel import MlsupPanel
 
 #: dock key → (title, widget class)
 ML_DOCKS = {"mlsup": ("MLSUP ensembles", MlsupPanel),
             "conserved": ("Conserved weights", ConservedPanel),
             "decision": ("Decision map", DecisionView)}
-
-
-def _scrolling(widget: QWidget) -> QScrollArea:
-    area = QScrollArea()
-    area.setWidgetResizable(True)
-    area.setWidget(widget)
-    area.setFrameShape(QScrollArea.Shape.NoFrame)
-    return area
 
 
 def install_ml_docks(window: Any) -> dict[str, QDockWidget]:
@@ -31,7 +24,7 @@ def install_ml_docks(window: Any) -> dict[str, QDockWidget]:
     docks: dict[str, QDockWidget] = {}
     for key, (title, cls) in ML_DOCKS.items():
         panel = cls(window.selection)
-        dock = window._dock(title, _scrolling(panel) if key != "decision" else panel)
+        dock = window._dock(title, scrolling(panel) if key != "decision" else panel)
         dock.panel = panel  # type: ignore[attr-defined]
         docks[key] = dock
     place_ml_docks(window, docks)

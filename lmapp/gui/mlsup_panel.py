@@ -24,7 +24,7 @@ from ..landscape.mlsup import (GATE_LAM, Ensemble, evaluate, fit_mlsup, member_p
 from ..store.derived_metrics import default_positive_class
 from ..store.ensembles import list_ensembles, load_ensemble, save_ensemble
 from . import theme
-from .background import Background
+from .background import Background, last_line
 from .decision_view import MEMBER_COLORS, DecisionView
 from .selection import SelectionModel
 from .snapshots import Landscape, empty_landscape
@@ -96,7 +96,7 @@ class MlsupPanel(QWidget):
         self._abort = np.zeros(1, np.uint8)  #: raised by Cancel; a new one per training
         self._suggest_bg = Background(self)
         self._suggest_bg.finished.connect(self._on_suggested)
-        self._suggest_bg.failed.connect(lambda _t, m: self._message(_last_line(m), True))
+        self._suggest_bg.failed.connect(lambda _t, m: self._message(last_line(m), True))
         self._train_bg = Background(self)
         self._train_bg.finished.connect(self._on_trained)
         self._train_bg.failed.connect(self._on_train_failed)
@@ -437,7 +437,7 @@ class MlsupPanel(QWidget):
         if token in self._cancelled:
             self._cancelled.discard(token)  # cancelled: the engine stopped on request
         else:
-            self._message("training failed: " + _last_line(msg), True)
+            self._message("training failed: " + last_line(msg), True)
 
     def add_record(self, rec: EnsembleRecord) -> None:
         """Add (or replace, by name) a row and show it."""
@@ -561,8 +561,3 @@ class MlsupPanel(QWidget):
 
     def export_widget(self, width: int, height: int) -> QWidget:
         return self
-
-
-def _last_line(msg: str) -> str:
-    lines = [s for s in msg.strip().splitlines() if s.strip()]
-    return lines[-1] if lines else msg

@@ -11,12 +11,12 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QCursor
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPushButton, QToolTip, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QToolTip, QWidget
 
 from ..landscape.network import minima_graph, network_stats
 from . import theme
 from .cv_view import PICK_PIXELS, LazyView, on_scene_click, picking_plot
+from .layouts import control_bar, note_label, view_column
 from .selection import SelectionModel
 from .snapshots import VALUE_LABELS, Landscape, describe_minimum
 
@@ -119,22 +119,12 @@ class NetworkView(LazyView):
         self.stats.setTextFormat(Qt.TextFormat.RichText)
         self.stats.setAlignment(Qt.AlignmentFlag.AlignTop)
         self.stats.setMinimumWidth(170)
-        self.info = QLabel()
-        self.info.setWordWrap(True)
-        bar = QHBoxLayout()
-        for text, w in (("Layout", self.layout_choice), ("colour", self.color)):
-            bar.addWidget(QLabel(text))
-            bar.addWidget(w)
-        bar.addStretch(1)
-        bar.addWidget(fit)
+        self.info = note_label()
+        bar = control_bar((("Layout", self.layout_choice), ("colour", self.color)), right=(fit,))
         mid = QHBoxLayout()
         mid.addWidget(self.plot, 1)
         mid.addWidget(self.stats)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(4, 4, 4, 4)
-        lay.addLayout(bar)
-        lay.addLayout(mid, 1)
-        lay.addWidget(self.info)
+        view_column(self, bar, mid, self.info)
         self.layout_choice.currentIndexChanged.connect(self.schedule)
         self.color.currentIndexChanged.connect(self._draw_nodes)
         self.message("no minima yet")

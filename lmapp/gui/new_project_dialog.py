@@ -17,7 +17,7 @@ from ..datasets import DATASET_NAMES, Dataset, DatasetError, load_csv, make_data
 from ..landscape.model import ModelError, ModelSpec, build_model
 from ..store import ProjectError
 from . import theme
-from .background import Background
+from .background import Background, last_line
 
 #: Datasets that are split from a table (test fraction applies) rather than generated.
 TABLES = ("iris", "digits", "breast_cancer", "wine")
@@ -40,7 +40,7 @@ class NewProjectDialog(QDialog):
         self._serial = 0
         self._bg = Background(self)
         self._bg.finished.connect(self._validated)
-        self._bg.failed.connect(lambda tag, msg: self._validated(tag, msg.strip().splitlines()[-1]))
+        self._bg.failed.connect(lambda tag, msg: self._validated(tag, last_line(msg)))
         self._timer = QTimer(self, singleShot=True, interval=200)
         self._timer.timeout.connect(self._validate_now)
 

@@ -22,10 +22,6 @@ if TYPE_CHECKING:
     from .dgraph_view import GraphSettings
     from .snapshots import Landscape
 
-#: Data parts of the distance views (``--part``) and row orders of the heatmap (``--order``),
-#: as the views' combo boxes hold them.
-PARTS = ("test", "train")
-ORDERS = ("dgraph", "cluster", "id")
 #: Longest wait for a view's computation, in seconds.
 COMPUTE_TIMEOUT = 300.0
 
@@ -40,8 +36,8 @@ class RenderOptions:
     tmax: float | None = None
     temperature: float | None = None  #: cv cursor
     kind: str | None = None  #: heatmap, scatter: one of landscape.distances.KINDS
-    part: str | None = None  #: heatmap, scatter: one of PARTS
-    order: str | None = None  #: heatmap: one of ORDERS
+    part: str | None = None  #: heatmap, scatter: one of landscape.distances.PARTS
+    order: str | None = None  #: heatmap: one of landscape.distances.ORDERS
 
 
 Builder = Callable[[Project, "Landscape", RenderOptions], "QWidget"]

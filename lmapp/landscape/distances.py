@@ -16,6 +16,10 @@ from .model import Model
 #: "differ": fraction of items two minima classify differently (seed 000 §4.2);
 #: "exactly_one": fraction misclassified by exactly one of the two (seed 001 §V).
 KINDS = ("differ", "exactly_one")
+#: Data the minima classify: the test or the training items.
+PARTS = ("test", "train")
+#: Row orders of a drawn matrix: the disconnectivity graph's leaves, clustering, or id.
+ORDERS = ("dgraph", "cluster", "id")
 
 
 def predicted_classes(model: Model, W: np.ndarray, X: np.ndarray) -> np.ndarray:
