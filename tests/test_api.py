@@ -11,7 +11,8 @@ import pytest
 from lmapp.api import Project, ProjectError
 from lmapp.datasets import Dataset, DatasetError, make_dataset
 from lmapp.datasets.regression import model as regression_model
-from lmapp.landscape.model import ModelError, ModelSpec, user_model
+from lmapp.landscape.model import ModelError, ModelSpec
+from lmapp.landscape.user_model import user_model
 
 
 def forward(layers: list[dict], X: np.ndarray) -> np.ndarray:

@@ -41,7 +41,10 @@ def test_connect_needs_minima_and_valid_ids(tmp_path):
     with Project.create(tmp_path / "empty.lmapp", "xor") as p:
         with pytest.raises(ProjectError, match="at least two minima"):
             p.connect(mode="all", budget=1)
-        p.explore(steps=30, walkers=1)
+        p.explore(steps=30, walkers=1)  # only the global minimum (once)
+        with pytest.raises(ProjectError, match="at least two minima"):
+            p.connect(mode="all", budget=1)
+        p.explore(steps=300, walkers=1)
         with pytest.raises(ProjectError, match="no minimum with id 999"):
             p.connect(mode="pair", pair=(1, 999), budget=1)
         with pytest.raises(ValueError, match="mode"):
@@ -99,12 +102,11 @@ def test_cli_connect_export_import(connected, tmp_path, capsys):
 def test_pushoffs_of_stored_ts_quench_to_its_recorded_minima(connected):
     """Independent check: from the stored (canonical) TS, the exact Hessian's unstable mode
     leads down to the two minima the database records for it."""
-    from lmapp.landscape.minima import MinimaRegistry
     from lmapp.landscape.transition import connected_minima
 
     with Project.open(connected, readonly=True) as p:
         m = p.minima(order="id")
-        reg = MinimaRegistry()
+        reg = p.model.registry()
         for i, f, w in zip(m["id"], m["loss"], m["weights"]):
             reg.add(int(i), float(f), w)
         t = p.file.transition_states(with_weights=True)

@@ -9,7 +9,10 @@ from lmapp.landscape.distances import (distance_to, euclidean_matrix,
                                        misclassification_matrix, order_by_clustering,
                                        order_by_leaves, pearson, predicted_classes)
 from lmapp.landscape.model import ModelSpec, build_model
-from tests.test_canonical import XOR_X, XOR_Y, _flat, _isomer
+from tests.helpers import group, symmetry_copy
+
+XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], float)
+XOR_Y = np.array([0, 1, 1, 0])
 
 
 def _brute(pred, y, kind):
@@ -53,10 +56,8 @@ def test_bad_input_is_refused():
 def test_isomers_have_zero_misclassification_distance():
     model = build_model(ModelSpec(hidden=(3,), lam=1e-2), XOR_X, XOR_Y, 2)
     w, *_ = model.minimize(np.random.default_rng(5).uniform(-1, 1, model.n_params))
-    layers = model.layers(w)
-    W = np.array([_flat(_isomer(layers, 0, perm, signs))
-                  for perm in itertools.permutations(range(3))
-                  for signs in itertools.product((1, -1), repeat=3)])
+    W = np.array([symmetry_copy(list(model.sizes), w, perms, signs)
+                  for perms, signs in group(list(model.sizes))])
     grid = np.stack(np.meshgrid(np.linspace(-0.5, 1.5, 21), np.linspace(-0.5, 1.5, 21)), -1).reshape(-1, 2)
     pred = predicted_classes(model, W, grid)
     assert pred.shape == (48, grid.shape[0]) and pred.dtype == np.int8

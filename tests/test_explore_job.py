@@ -20,6 +20,8 @@ from lmapp.api import Project
 from lmapp.bench.numpy_reference import NumpyMLP
 from lmapp.jobs.control import JobControl
 from lmapp.jobs.explore import WALKER_KIND, Candidate, ExploreJob, ExploreParams
+from lmapp.datasets import make_dataset
+from lmapp.landscape.model import ModelSpec, build_model
 from lmapp.landscape.verify import Verification
 
 ROOT = Path(lmapp.__file__).resolve().parent.parent
@@ -223,12 +225,13 @@ def test_unconverged_quenches_are_counted_not_stored(tmp_path):
 
 
 def test_rejected_candidate_counted_and_not_stored():
-    from lmapp.landscape.minima import MinimaRegistry
     saddle = Verification(False, 1e-10, 1, -0.5, 0.0, 0, "Hessian index 1")
     rows: list[dict] = []
     failures = {"unconverged": 0, "not a minimum": 0}
     c = Candidate(0, 3, 0.5, np.ones(4), True, saddle)
-    ExploreJob._collect(c, MinimaRegistry(), MinimaRegistry(), rows, failures)
+    d = make_dataset("xor")
+    model = build_model(ModelSpec(hidden=(2,)), d.X_train, d.y_train, 2)  # empty registries: any model
+    ExploreJob._collect(c, model.registry(), model.registry(), rows, failures)
     assert rows == [] and failures == {"unconverged": 0, "not a minimum": 1}
 
 

@@ -5,11 +5,11 @@ import pytest
 
 from lmapp.datasets import make_dataset
 from lmapp.engines.lbfgs import rms
-from lmapp.landscape.minima import MinimaRegistry
 from lmapp.landscape.model import ModelSpec, build_model
 from lmapp.landscape.transition import (TransitionParams, find_transition_states,
                                         verify_transition_state)
 from lmapp.landscape.verify import verify_minimum
+from tests.helpers import brute_force_distance
 
 
 def xor_net(hidden: int, lam: float):
@@ -20,7 +20,7 @@ def xor_net(hidden: int, lam: float):
 def distinct_minima(model, n_starts: int, seed: int = 0) -> list[tuple[float, np.ndarray]]:
     """Verified, distinct minima (canonical) from quenching random starts, lowest first."""
     rng = np.random.default_rng(seed)
-    reg = MinimaRegistry()
+    reg = model.registry()
     out = []
     for _ in range(n_starts):
         x, f, _, _, ok = model.minimize(model.random_start(rng, 2.0))
@@ -36,7 +36,7 @@ def distinct_minima(model, n_starts: int, seed: int = 0) -> list[tuple[float, np
 def test_xor_transition_states_are_verified_and_connect_minima(lam):
     model = xor_net(3, lam)
     p = TransitionParams()
-    mins = distinct_minima(model, 30)
+    mins = distinct_minima(model, 100)
     assert len(mins) >= 3
     found = []
     for j in range(1, min(len(mins), 5)):
@@ -55,7 +55,8 @@ def test_xor_transition_states_are_verified_and_connect_minima(lam):
             assert np.allclose(model.canonical(side.x), side.x)
         # a TS between two symmetry copies of one minimum is legitimate but flagged
         same = (abs(ts.minus.energy - ts.plus.energy) < p.ediff
-                and np.linalg.norm(ts.minus.x - ts.plus.x) < p.geomdiff)
+                and brute_force_distance(list(model.sizes), model.full(ts.minus.x),
+                                         model.full(ts.plus.x)) < p.geomdiff)
         assert ts.self_connected == same
     n_loops = sum(ts.self_connected for ts in found)
     print(f"λ={lam}: {len(mins)} minima, {len(found)} TSs, {n_loops} self-connected")

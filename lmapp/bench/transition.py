@@ -9,7 +9,6 @@ import numpy as np
 
 from ..api import Project
 from ..datasets import make_dataset
-from ..landscape.alignment import align
 from ..landscape.model import ModelSpec
 from ..landscape.transition import find_transition_states
 
@@ -30,7 +29,7 @@ def run_case(name: str, dataset: str, data_params: dict, hidden: int, lam: float
         t = time.perf_counter()
         for i, j in pairs:
             a, b = m["weights"][i], m["weights"][j]
-            found += len(find_transition_states(model, a, align(model, a, b)))
+            found += len(find_transition_states(model, a, model.align(a, b)))
         dt = time.perf_counter() - t
     return {"case": name, "searches": searches, "seconds": dt, "rate": searches / dt,
             "transition_states": found}

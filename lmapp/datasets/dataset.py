@@ -12,7 +12,8 @@ import numpy as np
 
 from .errors import DatasetError
 
-TASKS = ("classification", "regression")
+#: "none": a user model brings its own data, so the project stores no arrays
+TASKS = ("classification", "regression", "none")
 ARRAY_KEYS = ("X_train", "y_train", "X_test", "y_test")
 
 
@@ -50,13 +51,16 @@ class Dataset:
                 raise DatasetError(f"X_{part} has shape {X.shape}; expected (rows, {k}) for {k} feature names")
             if y.shape != (X.shape[0],):
                 raise DatasetError(f"y_{part} has shape {y.shape}; expected ({X.shape[0]},)")
-        if self.X_train.shape[0] == 0:
+        if self.task == "none":
+            if self.X_train.size or self.X_test.size:
+                raise DatasetError("a dataset of task 'none' holds no data")
+        elif self.X_train.shape[0] == 0:
             raise DatasetError("the training set has no rows")
 
     def _check_labels(self) -> None:
-        if self.task == "regression":
+        if self.task in ("regression", "none"):
             if self.n_classes != 0 or self.class_names:
-                raise DatasetError("a regression dataset must have n_classes = 0 and no class names")
+                raise DatasetError(f"a {self.task} dataset must have n_classes = 0 and no class names")
             return
         if self.n_classes < 2 or len(self.class_names) != self.n_classes:
             raise DatasetError(
@@ -66,6 +70,13 @@ class Dataset:
         for y, part in ((self.y_train, "train"), (self.y_test, "test")):
             if y.size and (y.min() < 0 or y.max() >= self.n_classes):
                 raise DatasetError(f"y_{part} holds labels outside 0..{self.n_classes - 1}")
+
+    @classmethod
+    def none(cls, name: str = "user model") -> Dataset:
+        """No data: the project of a user model, whose data live in the user's module."""
+        empty = np.zeros((0, 0))
+        return cls(name, "none", empty, np.zeros(0), empty, np.zeros(0), 0, (), (),
+                   {"generator": "none"})
 
     @property
     def n_features(self) -> int:

@@ -6,7 +6,11 @@ so that its bias is positive (ties within ``tol``: the first in-weight beyond ``
 first out-weight), then sort the units lexicographically by (bias, in-weights), comparing
 values that differ by less than ``tol`` as equal. Works on the full parameter layout of
 :mod:`lmapp.engines.mlp`. With node locality, units are not interchangeable, so only
-the sign flips apply (``permute=False``).
+the sign flips apply (``permute=False``). With unregularised biases the output biases can all
+shift together (a zero mode): ``center_outputs`` makes their mean zero.
+
+A sort like this can be broken by near ties under convergence noise, so it only picks the
+stored representative; identity is decided by :mod:`lmapp.engines.alignment`.
 """
 from __future__ import annotations
 
@@ -47,11 +51,18 @@ def _less(key, a, b, tol):
 
 
 @njit(cache=True, nogil=True)
-def canonicalize(wf, sizes, permute=True, tol=1e-7):
+def canonicalize(wf, sizes, permute=True, tol=1e-7, center_outputs=False):
     """Return the canonical representative of the full weight vector ``wf``."""
     woff, boff, _, _, _ = layer_offsets(sizes)
     nl = sizes.shape[0] - 1
     w = wf.copy()
+    if center_outputs:
+        C = sizes[nl]
+        mean = 0.0
+        for c in range(C):
+            mean += w[boff[nl - 1] + c]
+        for c in range(C):
+            w[boff[nl - 1] + c] -= mean / C
     for l in range(nl - 1):
         n_in = sizes[l]
         n_h = sizes[l + 1]
@@ -91,14 +102,14 @@ def canonicalize(wf, sizes, permute=True, tol=1e-7):
 
 
 @njit(cache=True, nogil=True)
-def canonicalize_free_rows(W, free, n_full, sizes, permute=True, tol=1e-7):
+def canonicalize_free_rows(W, free, n_full, sizes, permute=True, tol=1e-7, center_outputs=False):
     """Canonical forms of many free-parameter vectors (rows of W) in one call."""
     out = np.empty_like(W)
     full = np.zeros(n_full)
     for i in range(W.shape[0]):
         for p in range(free.shape[0]):
             full[free[p]] = W[i, p]
-        c = canonicalize(full, sizes, permute, tol)
+        c = canonicalize(full, sizes, permute, tol, center_outputs)
         for p in range(free.shape[0]):
             out[i, p] = c[free[p]]
     return out

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 
-from ..landscape.minima import MinimaRegistry
 from ..landscape.model import Model
 from ..landscape.transition import verify_transition_state
 from ..landscape.verify import verify_minimum
@@ -44,7 +43,7 @@ def import_pathsample(pf: ProjectFile, model: Model, folder: str | Path,
     in the project (same loss and canonical form) are reused, not duplicated.
     """
     data = read_pathsample(folder, model.n_params)
-    registry = MinimaRegistry()
+    registry = model.registry()
     known = pf.minima(with_weights=True)
     for i, f, w in zip(known["id"], known["loss"], known["weights"]):
         registry.add(int(i), float(f), w)
@@ -63,7 +62,7 @@ def import_pathsample(pf: ProjectFile, model: Model, folder: str | Path,
                          "weights": wc})
             mid = -len(rows)
         target.append(mid)
-    ts_known = MinimaRegistry()
+    ts_known = model.registry()
     t = pf.transition_states(with_weights=True)
     for i, f, w in zip(t["id"], t["loss"], t["weights"]):
         ts_known.add(int(i), float(f), w)

@@ -14,9 +14,7 @@ from typing import Any
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from ..landscape.alignment import align
 from ..landscape.connect_strategy import Components, missing_connections, nearest_unconnected
-from ..landscape.minima import MinimaRegistry
 from ..landscape.model import Model
 from ..landscape.transition import TransitionParams, TSResult, find_transition_states
 from ..store import ProjectError, ProjectFile
@@ -82,12 +80,12 @@ class _Landscape:
         self.index = {i: k for k, i in enumerate(self.ids)}
         self.loss = [float(f) for f in m["loss"]]
         self.coords = [w for w in m["weights"]] if len(self.ids) else []
-        self.minima = MinimaRegistry(tp.ediff, tp.geomdiff)
+        self.minima = model.registry(tp.rule)
         for i, f, w in zip(self.ids, self.loss, self.coords):
             self.minima.add(i, f, w)
         self.neighbours: list[set[int]] = [set() for _ in self.ids]
         self.components = Components(len(self.ids))
-        self.ts = MinimaRegistry(tp.ediff, tp.geomdiff)
+        self.ts = model.registry(tp.rule)
         t = pf.transition_states(with_weights=True)
         for i, f, a, b, w in zip(t["id"], t["loss"], t["min1"], t["min2"], t["weights"]):
             self.ts.add(int(i), float(f), w)
@@ -181,7 +179,7 @@ class ConnectJob:
 
     # -- one attempt (pool thread) ----------------------------------------------------------
     def _attempt(self, model: Model, xa: np.ndarray, xb: np.ndarray, abort: np.ndarray) -> list[TSResult]:
-        return find_transition_states(model, xa, align(model, xa, xb), self.tp, abort=abort)
+        return find_transition_states(model, xa, model.align(xa, xb), self.tp, abort=abort)
 
     # -- storing results (job thread) -------------------------------------------------------
     def _store(self, pf: ProjectFile, land: _Landscape, run_id: int, pair: tuple[int, int],

@@ -15,7 +15,7 @@ from threadpoolctl import threadpool_limits
 from ..engines.basinhopping import BH_DEFAULTS
 from ..engines.lbfgs import LBFGS_DEFAULTS
 from ..engines.rng import seed_state
-from ..landscape.minima import EDIFF, GEOMDIFF, MinimaRegistry
+from ..landscape.identity import EDIFF, GEOMDIFF, OUTPUT_TOL, IdentityRule, PointRegistry
 from ..landscape.model import Model
 from ..landscape.verify import ZERO_TOL, Verification, verify_minimum
 from ..store import ProjectFile
@@ -50,6 +50,7 @@ class ExploreParams:
     max_rise: float = LBFGS_DEFAULTS["max_rise"]
     ediff: float = EDIFF
     geomdiff: float = GEOMDIFF
+    output_tol: float = OUTPUT_TOL
     zero_tol: float = ZERO_TOL
 
     def validate(self) -> None:
@@ -67,6 +68,11 @@ class ExploreParams:
         for ok, msg in checks:
             if not ok:
                 raise ValueError(msg)
+
+    @property
+    def rule(self) -> IdentityRule:
+        """When two minima are the same (SPEC §2.3)."""
+        return IdentityRule(self.ediff, self.geomdiff, self.output_tol)
 
 
 @dataclass
@@ -164,7 +170,7 @@ class ExploreJob:
                 break  # never stored: a cancelled run commits no further batch
         return Walker(index, x, float(f), p.step, seed_state(p.seed, index))
 
-    def _advance(self, model: Model, registry: MinimaRegistry, wk: Walker, n: int,
+    def _advance(self, model: Model, registry: PointRegistry, wk: Walker, n: int,
                  abort: np.ndarray) -> list[Candidate]:
         p = self.params
         out = model.kit.bh_chunk(model.args, wk.x, wk.f, wk.step, p.temperature, n, wk.rng,
@@ -194,7 +200,7 @@ class ExploreJob:
         p = self.params
         with ProjectFile.open(self.project) as pf, threadpool_limits(1):
             _, model = load_landscape(pf)
-            registry = MinimaRegistry(p.ediff, p.geomdiff)
+            registry = model.registry(p.rule)
             known = pf.minima(with_weights=True)
             for i, f, w in zip(known["id"], known["loss"], known["weights"]):
                 registry.add(int(i), float(f), w)
@@ -209,7 +215,7 @@ class ExploreJob:
             return self._loop(pf, model, registry, walkers, saved[p.walkers:], run_id, control,
                               progress)
 
-    def _loop(self, pf: ProjectFile, model: Model, registry: MinimaRegistry,
+    def _loop(self, pf: ProjectFile, model: Model, registry: PointRegistry,
               walkers: list[Walker], idle: list[tuple[dict, np.ndarray]], run_id: int,
               control: JobControl, progress: Progress) -> ExploreSummary:
         p = self.params
@@ -239,7 +245,7 @@ class ExploreJob:
                 # the walkers go on while this thread stores their results
                 pending = {} if control.cancelled or control.paused else submit_all()
                 rows: list[dict] = []
-                batch = MinimaRegistry(p.ediff, p.geomdiff)
+                batch = model.registry(p.rule)
                 for wk in walkers:  # fixed order: ids do not depend on thread timing
                     for c in results.get(wk.index, []):
                         quenches += 1
@@ -287,7 +293,7 @@ class ExploreJob:
                               registry.lowest(), acc / quenches if quenches else 0.0)
 
     @staticmethod
-    def _collect(c: Candidate, registry: MinimaRegistry, batch: MinimaRegistry,
+    def _collect(c: Candidate, registry: PointRegistry, batch: PointRegistry,
                  rows: list[dict], failures: dict[str, int]) -> None:
         """Turn one candidate into a new-minimum row, a duplicate, or a counted failure."""
         if not c.converged:

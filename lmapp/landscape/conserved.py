@@ -5,7 +5,7 @@ perturbing them should hurt more than perturbing other weights.
 
 The stored minima are canonical (SPEC §2.3); canonical forms of nearby minima may still differ
 by a unit permutation or sign flip, so by default each group is first aligned to its lowest
-minimum (:func:`lmapp.landscape.alignment.align`).
+minimum (:meth:`lmapp.landscape.model.Model.align`).
 """
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engines.mlp import layer_offsets
-from .alignment import align
 from .dgraph import DGraph
 from .metrics import auc
 from .model import Model
@@ -35,7 +34,7 @@ def aligned_group(model: Model, W_group: np.ndarray) -> np.ndarray:
     minimum (by training loss)."""
     W_group = np.atleast_2d(np.asarray(W_group, float))
     ref = W_group[int(np.argmin([model.loss(w) for w in W_group]))]
-    return np.array([align(model, ref, w) for w in W_group])
+    return np.array([model.align(ref, w) for w in W_group])
 
 
 def group_conserved(model: Model, W_group: np.ndarray, eta: float,

@@ -6,22 +6,30 @@ any of them without the GIL.
 """
 from __future__ import annotations
 
-import itertools
+import json
 import math
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
 import numpy as np
-import numba
 
 from ..engines import builtin, mlp, regression
-from ..engines.canonical import canonicalize, canonicalize_free_rows
-from ..engines.kit import EngineKit, make_kit
+from ..engines.kit import EngineKit
 from ..engines.lbfgs import LBFGS_DEFAULTS, NO_ABORT
+from .identity import IdentityRule, PointRegistry
 from .locality import locality_mask
+from .symmetry import NetworkSymmetry, NoSymmetry, RegressionSymmetry, Symmetry, canonical
 
 LOSSES = ("ce", "appauc")
-_USER_IDS = itertools.count()
+#: ``package.module:attribute`` naming a user model
+REFERENCE = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
+#: probe inputs of a network's fingerprint: training inputs (evenly spaced subset) and points
+#: drawn uniformly from their bounding box widened by a quarter on each side (fixed seed)
+N_PROBE_DATA = 256
+N_PROBE_BOX = 64
+#: grid of a regression model's fingerprint
+N_PROBE_GRID = 200
 
 
 class ModelError(ValueError):
@@ -32,20 +40,26 @@ class ModelError(ValueError):
 class ModelSpec:
     """What to explore: network architecture and loss (SPEC §1.1), or the regression model."""
 
-    kind: str = "mlp"  # "mlp", "regression" or "user" (a user-supplied loss, API only)
+    kind: str = "mlp"  # "mlp", "regression" or "user" (a user-supplied loss)
     hidden: tuple[int, ...] = (3,)
     lam: float | None = None  # default: 1e-2 for networks, 0 for the regression model
     loss: str = "ce"  # "ce" (cross-entropy) or "appauc"
     beta: float = 50.0  # appAUC sigmoid steepness
     reg_bias: bool = True  # λ‖V‖² over all weights (True) or non-bias weights only (False)
     locality: int | None = None  # keep the k nearest neighbour links (None = fully connected)
+    # a user model (kind "user"): where its code is and the JSON parameters it takes
+    reference: str | None = None  # "package.module:attribute", imported only when trusted
+    n_params: int | None = None  # given: the attribute is fg(w, args); else a UserModel (factory)
+    params: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
         if self.lam is None:
-            object.__setattr__(self, "lam", 0.0 if self.kind == "regression" else 1e-2)
+            object.__setattr__(self, "lam", 0.0 if self.kind in ("regression", "user") else 1e-2)
         if self.kind not in ("mlp", "regression", "user"):
-            raise ModelError(f"unknown model kind {self.kind!r} (use 'mlp' or 'regression')")
+            raise ModelError(f"unknown model kind {self.kind!r} (use 'mlp', 'regression' or 'user')")
+        if self.kind == "user":
+            self._check_user()
         if self.kind == "mlp":
             if not 1 <= len(self.hidden) <= 3 or min(self.hidden) < 1:
                 raise ModelError(f"hidden layers must be 1 to 3 sizes ≥ 1, got {list(self.hidden)}")
@@ -57,6 +71,25 @@ class ModelSpec:
             raise ModelError(f"λ must be a finite number ≥ 0, got {self.lam}")
         if self.kind == "regression" and self.lam != 0:
             raise ModelError("the regression model is plain least squares: λ must be 0")
+
+    def _check_user(self) -> None:
+        if self.reference is not None and not REFERENCE.match(self.reference):
+            raise ModelError(f"a user model reference must look like package.module:function, "
+                             f"got {self.reference!r}")
+        if self.n_params is not None and (isinstance(self.n_params, bool)
+                                          or not isinstance(self.n_params, int) or self.n_params < 1):
+            raise ModelError(f"n_params must be an integer ≥ 1, got {self.n_params!r}")
+        if not isinstance(self.params, dict):
+            raise ModelError(f"user model params must be a JSON object, got {self.params!r}")
+        try:
+            json.dumps(self.params, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise ModelError(f"user model params must be plain JSON: {exc}") from exc
+
+    @property
+    def module(self) -> str | None:
+        """The module a user model's reference imports (None for built-in models)."""
+        return self.reference.split(":")[0] if self.reference else None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -87,6 +120,9 @@ class Model:
     free: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     n_full: int = 0
     n_classes: int = 0
+    symmetry: Symmetry = field(default_factory=NoSymmetry)
+    #: what the model computes at fixed probe inputs (identity's safety net); None: no net
+    fingerprint: Callable[[np.ndarray], np.ndarray] | None = None
 
     # -- energies -------------------------------------------------------------------------
     def loss(self, w: np.ndarray) -> float:
@@ -126,29 +162,32 @@ class Model:
     def is_network(self) -> bool:
         return self.n_full > 0
 
-    @property
-    def n_symmetry_zero_modes(self) -> int:
-        """Exact zero Hessian modes every stationary point has (softmax output-bias shift when
-        the biases are not regularised)."""
-        return 1 if self.is_network and not self.spec.reg_bias else 0
-
     def full(self, w: np.ndarray) -> np.ndarray:
         """Full parameter vector (frozen locality weights as zeros)."""
         return mlp.expand(np.ascontiguousarray(w, float), self.free, self.n_full)
 
     def canonical(self, w: np.ndarray) -> np.ndarray:
-        """Symmetry-canonical representative of ``w`` (identity for non-network models)."""
-        if not self.is_network:
-            return np.array(w, float)
-        wf = canonicalize(self.full(w), self.sizes, self.spec.locality is None)
-        return wf[self.free]
+        """Symmetry-canonical representative of ``w`` (the stored form; see :mod:`.symmetry`)."""
+        return canonical(self.symmetry, w)
 
     def canonical_rows(self, W: np.ndarray) -> np.ndarray:
         """Canonical representatives of the rows of ``W`` (one jitted call for a batch)."""
-        if not self.is_network:
-            return np.array(W, float)
-        return canonicalize_free_rows(np.ascontiguousarray(W, float), self.free, self.n_full,
-                                      self.sizes, self.spec.locality is None)
+        return self.symmetry.canonical_rows(W)
+
+    def align(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """The symmetry copy of ``b`` nearest to ``a`` (before a band is interpolated)."""
+        return self.symmetry.align(a, b)[0]
+
+    def registry(self, rule: IdentityRule = IdentityRule()) -> PointRegistry:
+        """An empty registry of stationary points that applies this model's identity rule."""
+        return PointRegistry(self.symmetry, self.fingerprint, rule)
+
+    def same_point(self, loss_a: float, wa: np.ndarray, loss_b: float, wb: np.ndarray,
+                   rule: IdentityRule = IdentityRule()) -> bool:
+        """Whether two stationary points (losses, canonical weights) are the same (SPEC §2.3)."""
+        known = self.registry(rule)
+        known.add(0, loss_a, wa)
+        return known.match(loss_b, wb) is not None
 
     def layers(self, w: np.ndarray) -> list[dict[str, np.ndarray]]:
         """Per-layer weights ``[{"W": (out, in), "b": (out,)}, ...]`` from the input side."""
@@ -187,12 +226,17 @@ class Model:
 def build_model(spec: ModelSpec, X: np.ndarray, y: np.ndarray, n_classes: int) -> Model:
     """Bind a model spec to training data (X, y) and return the landscape ``Model``."""
     X = np.ascontiguousarray(X, float)
+    if spec.kind == "user":
+        from .user_model import model_from_reference
+        return model_from_reference(spec)
     if spec.kind == "regression":
         if X.ndim != 2 or X.shape[1] != 1:
             raise ModelError("the regression model needs one input column")
         args = _builtin_args(builtin.REGRESSION, X, np.zeros(len(y), np.int64), np.asarray(y, float),
                              np.zeros(2, np.int64), np.zeros(0, np.int64), np.zeros(0), 0.0, 0, 0.0)
-        return _builtin_model(spec, args, regression.N_PARAMS)
+        grid = np.linspace(X[:, 0].min(), X[:, 0].max(), N_PROBE_GRID)
+        return _builtin_model(spec, args, regression.N_PARAMS, symmetry=RegressionSymmetry(),
+                              fingerprint=lambda q: regression.model(np.ascontiguousarray(q, float), grid))
     if n_classes < 2:
         raise ModelError("a classifier needs at least two classes")
     if spec.loss == "appauc" and n_classes != 2:
@@ -211,7 +255,23 @@ def build_model(spec: ModelSpec, X: np.ndarray, y: np.ndarray, n_classes: int) -
     loss_kind = mlp.APPAUC if spec.loss == "appauc" else mlp.CROSS_ENTROPY
     args = _builtin_args(builtin.MLP, X, np.asarray(y, np.int64), np.zeros(len(y)), sizes, free,
                          reg, spec.lam, loss_kind, spec.beta)
-    return _builtin_model(spec, args, int(free.size), sizes, free, int(n_full), n_classes)
+    symmetry = NetworkSymmetry(sizes, free, int(n_full), spec.locality is None, not spec.reg_bias)
+    probe = probe_inputs(X)
+
+    def fingerprint(w: np.ndarray) -> np.ndarray:
+        return mlp.predict_proba(np.ascontiguousarray(w, float), probe, sizes, free, n_full)
+
+    return _builtin_model(spec, args, int(free.size), sizes, free, int(n_full), n_classes,
+                          symmetry=symmetry, fingerprint=fingerprint)
+
+
+def probe_inputs(X: np.ndarray) -> np.ndarray:
+    """The inputs at which a network's fingerprint is taken (see N_PROBE_DATA, N_PROBE_BOX)."""
+    idx = np.unique(np.linspace(0, X.shape[0] - 1, min(X.shape[0], N_PROBE_DATA)).round().astype(int))
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    pad = 0.25 * (hi - lo) + 0.1
+    box = np.random.default_rng(20261201).uniform(lo - pad, hi + pad, (N_PROBE_BOX, X.shape[1]))
+    return np.ascontiguousarray(np.vstack([X[idx], box]))
 
 
 def _builtin_args(kind: int, X: np.ndarray, y: np.ndarray, t: np.ndarray, sizes: np.ndarray,
@@ -222,84 +282,7 @@ def _builtin_args(kind: int, X: np.ndarray, y: np.ndarray, t: np.ndarray, sizes:
             c(free, np.int64), c(reg, np.float64), float(lam), int(loss_kind), float(beta))
 
 
-def _builtin_model(spec: ModelSpec, args: tuple, n_params: int, *layout: Any) -> Model:
+def _builtin_model(spec: ModelSpec, args: tuple, n_params: int, *layout: Any,
+                   **identity: Any) -> Model:
     return Model(spec, builtin.fg, builtin.hvp, builtin.hessian, builtin.KIT, args, n_params,
-                 *layout)
-
-
-def user_model(fg: Callable, n_params: int, *, hessian: Callable | None = None,
-               args: tuple = ()) -> Model:
-    """Explore a user-supplied loss ``fg(w, args) -> (loss, grad)``.
-
-    A numba ``@njit`` function (or one numba can compile) runs without the GIL; any other
-    Python function is called through numba's object mode (slower, but the same engines
-    apply). Without ``hessian(w, args)`` the Hessian is the central finite difference of the
-    gradient.
-    """
-    probe = np.zeros(int(n_params))
-    fg_j = _compiled(fg, probe, args)
-    if fg_j is None:
-        fg_j = _objmode_fg(fg)
-    if hessian is None:
-        hess_j = _fd_hessian(fg_j)
-    else:
-        hess_j = _compiled(hessian, probe, args) or _objmode_hessian(hessian)
-    kit = make_kit(fg_j, hess_j, f"user{next(_USER_IDS)}", cache=False)
-    return Model(ModelSpec(kind="user"), fg_j, _hvp_from_hessian(hess_j), hess_j, kit, args,
-                 int(n_params))
-
-
-def _compiled(func: Callable, probe: np.ndarray, args: tuple) -> Callable | None:
-    """``func`` as a jitted function, or None when numba cannot compile it."""
-    if isinstance(func, numba.core.registry.CPUDispatcher):
-        return func
-    jitted = numba.njit(func)
-    try:
-        jitted(probe, args)
-    except (numba.core.errors.TypingError, numba.core.errors.UnsupportedError,
-            numba.core.errors.LoweringError):
-        return None
-    return jitted
-
-
-def _objmode_fg(func: Callable) -> Callable:
-    @numba.njit
-    def fg(w, args):
-        with numba.objmode(f="float64", g="float64[:]"):
-            f0, g0 = func(w, args)
-            f = float(f0)
-            g = np.ascontiguousarray(g0, dtype=np.float64)
-        return f, g
-    return fg
-
-
-def _objmode_hessian(func: Callable) -> Callable:
-    @numba.njit
-    def hessian(w, args):
-        with numba.objmode(H="float64[:,:]"):
-            H = np.ascontiguousarray(func(w, args), dtype=np.float64)
-        return H
-    return hessian
-
-
-def _fd_hessian(fg_j: Callable) -> Callable:
-    @numba.njit
-    def hessian(w, args):
-        P = w.shape[0]
-        H = np.empty((P, P))
-        for i in range(P):
-            h = 1e-5 * max(1.0, abs(w[i]))
-            wp = w.copy()
-            wp[i] += h
-            wm = w.copy()
-            wm[i] -= h
-            H[:, i] = (fg_j(wp, args)[1] - fg_j(wm, args)[1]) / (2.0 * h)
-        return 0.5 * (H + H.T)
-    return hessian
-
-
-def _hvp_from_hessian(hess_j: Callable) -> Callable:
-    @numba.njit
-    def hvp(w, v, args):
-        return hess_j(w, args) @ v
-    return hvp
+                 *layout, **identity)

@@ -17,7 +17,7 @@ from ..engines import dneb
 from ..engines.dneb import DNEB_DEFAULTS as _D
 from ..engines.hef import HEF_DEFAULTS as _H
 from ..engines.lbfgs import LBFGS_DEFAULTS, NO_ABORT
-from .minima import EDIFF, GEOMDIFF
+from .identity import EDIFF, GEOMDIFF, OUTPUT_TOL, IdentityRule
 from .model import Model, ModelError
 from .verify import ZERO_TOL, Verification, check_stationary, verify_minimum
 
@@ -58,6 +58,12 @@ class TransitionParams:
     zero_tol: float = ZERO_TOL  # |h| below this is a zero mode
     ediff: float = EDIFF  # identity of stationary points, as for minima (SPEC §2.3)
     geomdiff: float = GEOMDIFF
+    output_tol: float = OUTPUT_TOL
+
+    @property
+    def rule(self) -> IdentityRule:
+        """When two stationary points are the same (SPEC §2.3)."""
+        return IdentityRule(self.ediff, self.geomdiff, self.output_tol)
 
 
 @dataclass(frozen=True)
@@ -127,12 +133,6 @@ class TSResult:
     def connected(self) -> bool:
         """Both sides quenched to verified minima."""
         return self.minus.verification.is_minimum and self.plus.verification.is_minimum
-
-
-def same_point(e1: float, c1: np.ndarray, e2: float, c2: np.ndarray, ediff: float,
-               geomdiff: float) -> bool:
-    """Identity of two stationary points from energies and canonical coordinates (SPEC §2.3)."""
-    return abs(e1 - e2) < ediff and float(np.linalg.norm(c1 - c2)) < geomdiff
 
 
 def run_dneb(model: Model, x_a: np.ndarray, x_b: np.ndarray,
@@ -224,6 +224,7 @@ def find_transition_states(model: Model, x_a: np.ndarray, x_b: np.ndarray,
     abort = NO_ABORT if abort is None else abort
     band = run_dneb(model, x_a, x_b, p, on_band, abort)
     found: list[TSResult] = []
+    seen = model.registry(p.rule)
     for i in band.candidates[:p.max_candidates]:
         if abort[0]:
             break
@@ -235,14 +236,14 @@ def find_transition_states(model: Model, x_a: np.ndarray, x_b: np.ndarray,
         if not ver.is_ts:
             continue
         canon = model.canonical(hef.x)
-        if any(same_point(t.energy, t.canonical, hef.energy, canon, p.ediff, p.geomdiff)
-               for t in found):
+        if seen.match(hef.energy, canon) is not None:
             continue
+        seen.add(len(found), hef.energy, canon)
         minus, plus = connected_minima(model, hef.x, hef.eigenvector, p, abort)
         if not p.keep_unconnected and not (minus.verification.is_minimum
                                            and plus.verification.is_minimum):
             continue
-        loop = same_point(minus.energy, minus.x, plus.energy, plus.x, p.ediff, p.geomdiff)
+        loop = model.same_point(minus.energy, minus.x, plus.energy, plus.x, p.rule)
         found.append(TSResult(hef.x, canon, hef.energy, hef.eigenvalue, hef.eigenvector,
                               ver.rms_grad, ver.lpphe, ver.n_zero_modes, minus, plus,
                               hef.n_steps, loop))
