@@ -100,6 +100,41 @@ class Project:
         return ThreadExecutor().submit(self.explore_job(**params), progress or (lambda p: None),
                                        control)
 
+    def add_minima(self, W: np.ndarray, gtol: float = 1e-8) -> list[int]:
+        """Store given points (rows of ``W``, e.g. W = 0 or minima from elsewhere) as minima:
+        each must verify (RMS gradient < ``gtol``, no negative Hessian eigenvalue); each is
+        identified against the stored minima by the identity rule. Returns the id of each row
+        (an existing id when it is a known minimum). Nothing is stored if any row fails."""
+        self._writable()
+        from .landscape.verify import verify_minimum
+        W = np.atleast_2d(np.asarray(W, float))
+        if W.shape[1] != self.model.n_params:
+            raise ValueError(f"points need {self.model.n_params} parameters, got {W.shape[1]}")
+        known = self.model.registry()
+        m = self.file.minima(with_weights=True)
+        for i, f, w in zip(m["id"], m["loss"], m["weights"]):
+            known.add(int(i), float(f), w)
+        rows, refs = [], []
+        for k, w in enumerate(W):
+            v = verify_minimum(self.model, w, gtol)
+            if not v.is_minimum:
+                raise ValueError(f"row {k} is not a minimum: {v.reason}")
+            wc, f = self.model.canonical(w), self.model.loss(w)
+            hit = known.match(f, wc)
+            if hit is None:
+                hit = -(len(rows) + 1)
+                known.add(hit, f, wc)
+                rows.append({"loss": f, "rms_grad": v.rms_grad, "hessian_index": v.hessian_index,
+                             "min_eig": v.min_eig, "lpphe": v.lpphe,
+                             "n_zero_modes": v.n_zero_modes, "weights": wc})
+            refs.append(hit)
+        if not rows:
+            return refs
+        run_id = self.file.start_run("add-minima", {"rows": len(W), "gtol": gtol}, None)
+        ids = self.file.add_minima(rows, run_id)
+        self.file.update_run(run_id, status="finished", stats={"new_minima": len(ids)})
+        return [r if r > 0 else ids[-r - 1] for r in refs]
+
     # -- results ---------------------------------------------------------------------------
     def minima(self, with_weights: bool = True, order: str = "loss") -> dict[str, np.ndarray]:
         """Stored minima as column arrays (id, loss, rms_grad, hessian_index, lpphe, weights…)."""

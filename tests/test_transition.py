@@ -1,12 +1,15 @@
 """Transition states and connected minima on XOR nets, and the embedding of stationary points
 of a smaller net in a larger one (SPEC §2.4–2.5)."""
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from lmapp.datasets import make_dataset
 from lmapp.engines.lbfgs import rms
 from lmapp.landscape.model import ModelSpec, build_model
-from lmapp.landscape.transition import (TransitionParams, find_transition_states,
+from lmapp.landscape.transition import (TransitionParams, connected_minima, find_transition_states,
+                                        search_from_minimum,
                                         verify_transition_state)
 from lmapp.landscape.verify import verify_minimum
 from tests.helpers import brute_force_distance
@@ -64,19 +67,26 @@ def test_xor_transition_states_are_verified_and_connect_minima(lam):
         assert any(not ts.self_connected for ts in found)
 
 
-def test_unconnected_transition_states_are_dropped_unless_asked():
-    """XOR λ=1e-2 has a TS whose both sides descend (inside the zero-unit subspace) to an
-    index-1 saddle: it is kept only with keep_unconnected, and flagged."""
+def test_sides_stuck_on_saddles_are_pushed_off_to_minima():
+    """XOR λ=1e-2: the TS next to W = 0 (found uphill from it) has a side that descends inside
+    the subspace of one active unit to a saddle of the full net. Without further push-offs it
+    is unconnected (kept only with keep_unconnected); pushed off that saddle, the side reaches
+    a verified minimum below the TS."""
     model = xor_net(3, 1e-2)
-    mins = distinct_minima(model, 30)
-    kept = find_transition_states(model, mins[0][1], mins[1][1],
-                                  TransitionParams(keep_unconnected=True))
-    dropped = find_transition_states(model, mins[0][1], mins[1][1])
+    w0 = np.zeros(model.n_params)
+    stuck = TransitionParams(keep_unconnected=True, max_descents=0)
+    kept = search_from_minimum(model, w0, stuck, 0, 2).found
+    dropped = search_from_minimum(model, w0, replace(stuck, keep_unconnected=False), 0, 2).found
     loose = [ts for ts in kept if not ts.connected]
     assert loose and len(dropped) == len(kept) - len(loose)
     for ts in loose:
         bad = [s for s in (ts.minus, ts.plus) if not s.verification.is_minimum]
         assert all(s.verification.hessian_index >= 1 for s in bad)
+        minus, plus = connected_minima(model, ts.x, ts.eigenvector)  # default: push off saddles
+        for side in (minus, plus):
+            assert side.verification.is_minimum and side.energy < ts.energy
+            assert np.linalg.eigvalsh(model.hessian(side.x))[0] > 0
+        assert {round(minus.energy, 6), round(plus.energy, 6)} >= {round(np.log(2), 6)}
 
 
 def test_verify_transition_state_rejects_minimum_and_non_stationary_point():

@@ -136,3 +136,13 @@ def align_network_free(a, b, free, n_full, sizes, permute, center_outputs):
     for p in range(free.shape[0]):
         out[p] = wf[free[p]]
     return out, d
+
+
+@njit(cache=True, nogil=True)
+def aligned_distances_free(a, B, free, n_full, sizes, permute, center_outputs):
+    """Aligned distance from free vector ``a`` to every row of ``B``."""
+    out = np.empty(B.shape[0])
+    fa = expand(a, free, n_full)
+    for i in range(B.shape[0]):
+        _, out[i] = align_network(fa, expand(B[i], free, n_full), sizes, permute, center_outputs)
+    return out

@@ -14,6 +14,8 @@ NO_ABORT = np.zeros(1, np.uint8)
 
 #: Default settings, exposed so that CLI/GUI parameter editors show the engine's own values.
 LBFGS_DEFAULTS = {"gtol": 1e-8, "max_iter": 20000, "m": 10, "max_step": 1.0, "max_rise": 1e-4}
+#: Growth of the initial inverse-Hessian scaling after a step of negative curvature.
+NEGATIVE_CURVATURE_GROWTH = 10.0
 
 
 @njit(cache=True, nogil=True)
@@ -131,5 +133,9 @@ def lbfgs_template(x0, args, gtol, max_iter, m, max_step, max_rise, abort):
             if k < m:
                 k += 1
             diag = sy / yy
-        # a pair with sy <= 0 is skipped, keeping the inverse Hessian positive definite
+        elif k == 0:
+            # negative curvature along the step and no memory yet (e.g. just off a saddle):
+            # the pair is skipped, keeping the inverse Hessian positive definite, and the
+            # next steepest-descent step is made longer instead of creeping downhill
+            diag *= NEGATIVE_CURVATURE_GROWTH
     return x, f, r, it, r < gtol

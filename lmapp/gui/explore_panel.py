@@ -74,8 +74,10 @@ class ExplorePanel(QWidget):
         self.connect_mode.addItems(["all", "refine"])
         self.connect_mode.setToolTip("all: join every minimum to the global minimum; "
                                      "refine: join nearest unconnected neighbours")
-        self.connect_budget = QSpinBox(minimum=1, maximum=1_000_000, value=ConnectParams.budget)
-        self.connect_budget.setToolTip("DNEB/HEF attempts in all")
+        self.connect_budget = QSpinBox(minimum=0, maximum=1_000_000, value=0)
+        self.connect_budget.setSpecialValueText("auto")
+        self.connect_budget.setToolTip("attempts in all; auto: 20 + 10 per minimum still to "
+                                       "connect (room for escalating stubborn pairs)")
         self.connect_workers = QSpinBox(minimum=1, maximum=64, value=ConnectParams.workers)
         self.connect_workers.setToolTip("searches run at once")
         self.connect_button = QPushButton("Connect")
@@ -199,7 +201,8 @@ class ExplorePanel(QWidget):
     def start_connect(self, pair: tuple[int, int] | None = None) -> QueuedJob | None:
         """Queue a connect run: the chosen mode, or the given pair of minimum ids."""
         params = {"mode": "pair" if pair else self.connect_mode.currentText(), "pair": pair,
-                  "budget": self.connect_budget.value(), "workers": self.connect_workers.value()}
+                  "budget": self.connect_budget.value() or None,
+                  "workers": self.connect_workers.value()}
         try:
             ConnectParams(**params).validate()
             return self.jobs.submit(params, kind="connect")

@@ -41,7 +41,7 @@ class QueuedJob:
         p = self.params
         if self.kind == "connect":
             what = f"pair {p['pair'][0]}–{p['pair'][1]}" if p.get("pair") else p.get("mode", "all")
-            return f"job {self.number}: connect {what}, budget {p.get('budget')}"
+            return f"job {self.number}: connect {what}, budget {p.get('budget') or 'auto'}"
         return (f"job {self.number}: explore {p.get('steps')} steps × {p.get('walkers')} walkers, "
                 f"T={p.get('temperature', 0):g}, seed {p.get('seed')}")
 

@@ -1,22 +1,32 @@
 """Connect jobs (SPEC §2.4): transition-state searches between minima until a chosen pair is
 connected, every minimum is connected to the global minimum, or a refinement budget is spent.
-Attempts run in parallel threads (DNEB/HEF kernels release the GIL); each attempt's results
-(transition states, new minima, or a failed pair) are stored in one transaction."""
+
+A pair that failed is not retried blindly, as OPTIM does: the Dijkstra analysis penalises it, so
+the next route runs through intermediate known minima; when it is chosen again, the search
+escalates by tier (number of earlier failures of the pair): more images and iterations, then a
+stiffer band with more candidates, then single-ended searches from the stranded end minimum
+(uphill along its softest modes). Every attempt is recorded with its outcome. Attempts run in
+parallel threads (DNEB/HEF kernels release the GIL); each attempt's results (transition states,
+new minima, the attempt record and a failed pair) are stored in one transaction."""
 from __future__ import annotations
 
+import enum
 import threading
 import time
+from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from ..landscape.connect_strategy import Components, missing_connections, nearest_unconnected
+from ..landscape.connect_strategy import (Components, DistanceRows, missing_connections,
+                                          nearest_unconnected)
 from ..landscape.model import Model
-from ..landscape.transition import TransitionParams, TSResult, find_transition_states
+from ..landscape.transition import (Outcome, TransitionParams, TSSearch, search,
+                                    search_from_minimum)
 from ..store import ProjectError, ProjectFile
 from ..store.binding import load_landscape
 from .control import Cancelled, JobControl
@@ -24,17 +34,63 @@ from .executor import Progress
 from .ownership import owner, settle_stale_runs
 
 MODES = ("pair", "all", "refine")
+#: failures of a pair after which its attempts search from the stranded minimum itself
+SINGLE_ENDED_TIER = 3
+#: failed attempts of a minimum without any transition state after which it is stranded (and
+#: again after as many more for each single-ended search from it)
+STRANDED_FAILURES = 4
+#: single-ended searches from one minimum in one job at most
+MAX_SINGLE_ENDED = 4
+#: softest Hessian modes (each both ways) one single-ended attempt searches along
+SINGLE_ENDED_MODES = 8
+
+
+class AttemptOutcome(enum.Enum):
+    """What one connect attempt achieved (recorded per attempt, counted per run)."""
+
+    CONNECTED = "connected"
+    OTHER_MINIMA = "push-offs reached other minima"
+    KNOWN = "transition states already known"
+    DEGENERATE = "only degenerate transition states"
+    NO_MAXIMUM = Outcome.NO_MAXIMUM.value
+    HEF_FAILED = Outcome.HEF_FAILED.value
+    WRONG_INDEX = Outcome.WRONG_INDEX.value
+    NOT_MINIMUM = Outcome.NOT_MINIMUM.value
+
+    @property
+    def failed(self) -> bool:
+        return self is not AttemptOutcome.CONNECTED
+
+
+#: the attempt outcome of a search that stored nothing, by how far its best candidate got
+_FAILED_SEARCH = {Outcome.NO_MAXIMUM: AttemptOutcome.NO_MAXIMUM,
+                  Outcome.HEF_FAILED: AttemptOutcome.HEF_FAILED,
+                  Outcome.WRONG_INDEX: AttemptOutcome.WRONG_INDEX,
+                  Outcome.NOT_MINIMUM: AttemptOutcome.NOT_MINIMUM,
+                  Outcome.DUPLICATE: AttemptOutcome.KNOWN, Outcome.FOUND: AttemptOutcome.KNOWN}
+
+
+def tier_params(tp: TransitionParams, tier: int) -> TransitionParams:
+    """The band settings of an attempt at escalation ``tier`` (0: as given)."""
+    if tier <= 0:
+        return tp
+    if tier == 1:  # a finer, longer-relaxed band
+        return replace(tp, images_per_unit=2 * tp.images_per_unit, max_images=2 * tp.max_images,
+                       dneb_iter=2 * tp.dneb_iter)
+    return replace(tp, dneb_k=5 * tp.dneb_k, images_per_unit=3 * tp.images_per_unit,
+                   max_images=3 * tp.max_images, dneb_iter=4 * tp.dneb_iter,
+                   max_candidates=2 * tp.max_candidates)
 
 
 @dataclass
 class ConnectParams:
     """What to connect: a ``pair`` of minimum ids, ``all`` minima to the global minimum, or
     ``refine`` (nearest unconnected neighbours, lowest minima first); ``budget`` caps the
-    number of DNEB/HEF attempts, ``workers`` run at once."""
+    number of attempts (None: 20 + 10 per minimum still to connect), ``workers`` run at once."""
 
     mode: str = "all"
     pair: tuple[int, int] | None = None
-    budget: int = 50
+    budget: int | None = None
     workers: int = 2
     transition: dict[str, Any] = field(default_factory=dict)
 
@@ -44,12 +100,17 @@ class ConnectParams:
             raise ValueError(f"mode must be one of {', '.join(MODES)}")
         if self.mode == "pair" and (self.pair is None or len(self.pair) != 2 or self.pair[0] == self.pair[1]):
             raise ValueError("mode 'pair' needs two different minimum ids")
-        if self.budget < 1 or self.workers < 1:
+        if (self.budget is not None and self.budget < 1) or self.workers < 1:
             raise ValueError("budget and workers must be ≥ 1")
         unknown = set(self.transition) - set(TransitionParams.__dataclass_fields__)
         if unknown:
             raise ValueError(f"unknown transition-state settings: {', '.join(sorted(unknown))}")
         return TransitionParams(**self.transition)
+
+
+def auto_budget(n_unconnected: int) -> int:
+    """The default budget: room for escalations on every minimum still to connect."""
+    return 20 + 10 * n_unconnected
 
 
 @dataclass
@@ -65,14 +126,17 @@ class ConnectSummary:
     elapsed: float
     connected: bool | None  # pair mode: are the two minima connected now
     components: int  # connected components of the minima after the run
+    budget: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)  # AttemptOutcome value → count
+    note: str = ""  # why nothing was attempted, when nothing was
 
     @property
     def rate(self) -> float:
         return self.attempts / self.elapsed if self.elapsed > 0 else 0.0
 
 
-class _Landscape:
-    """The job's in-memory view of the project's minima and transition states."""
+class _KnownPoints:
+    """The job's in-memory copy of the project's minima, transition states and failures."""
 
     def __init__(self, pf: ProjectFile, model: Model, tp: TransitionParams) -> None:
         m = pf.minima(with_weights=True, order="id")
@@ -89,9 +153,22 @@ class _Landscape:
         t = pf.transition_states(with_weights=True)
         for i, f, a, b, w in zip(t["id"], t["loss"], t["min1"], t["min2"], t["weights"]):
             self.ts.add(int(i), float(f), w)
-            self.link(self.index[int(a)], self.index[int(b)])
-        self.failed = {(min(self.index[a], self.index[b]), max(self.index[a], self.index[b])): k
-                       for (a, b), k in pf.failed_pairs().items()}
+            if int(a) in self.index and int(b) in self.index:
+                self.link(self.index[int(a)], self.index[int(b)])
+        self.failed: dict[tuple[int, int], int] = {}
+        for (a, b), k in pf.failed_pairs().items():
+            if a in self.index and b in self.index:
+                self.failed[self.key(self.index[a], self.index[b])] = k
+        self.distances = DistanceRows(self.coords, model.symmetry.distances)
+        self.failures_of: Counter = Counter()  # failed attempts per minimum (index)
+        self.searched_from: Counter = Counter()  # single-ended searches per minimum (index)
+        for (i, j), k in self.failed.items():
+            self.failures_of[i] += k
+            self.failures_of[j] += k
+
+    @staticmethod
+    def key(i: int, j: int) -> tuple[int, int]:
+        return (min(i, j), max(i, j))
 
     def link(self, i: int, j: int) -> None:
         if i != j:
@@ -106,12 +183,36 @@ class _Landscape:
         self.coords.append(w)
         self.minima.add(min_id, loss, w)
         self.neighbours.append(set())
-        parent = np.append(self.components.parent, len(self.ids) - 1)
-        self.components.parent = parent
+        self.components.grow(len(self.ids))
         return self.index[min_id]
+
+    def fail(self, i: int, j: int) -> None:
+        k = self.key(i, j)
+        self.failed[k] = self.failed.get(k, 0) + 1
+        self.failures_of[i] += 1
+        self.failures_of[j] += 1
+
+    def stranded(self, i: int) -> bool:
+        """No transition state reaches minimum i, and attempts on it keep failing."""
+        return (not self.neighbours[i]
+                and self.failures_of[i] >= STRANDED_FAILURES * (self.searched_from[i] + 1))
 
     def n_components(self) -> int:
         return len({self.components.find(i) for i in range(len(self.ids))})
+
+    def lowest(self) -> int:
+        return int(np.argmin(self.loss))
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    """One piece of work: a pair (indices), its tier, and for single-ended searches the
+    minimum searched from."""
+
+    pair: tuple[int, int]
+    tier: int
+    origin: int | None = None  # single-ended: the stranded minimum's index
+    first_mode: int = 0  # single-ended: the softest mode searched along first
 
 
 class ConnectJob:
@@ -127,136 +228,221 @@ class ConnectJob:
         p = self.params
         with ProjectFile.open(self.project) as pf, threadpool_limits(1):
             _, model = load_landscape(pf)
-            land = _Landscape(pf, model, self.tp)
-            if len(land.ids) < 2:
+            known = _KnownPoints(pf, model, self.tp)
+            if len(known.ids) < 2:
                 raise ProjectError("connecting needs at least two minima; explore first")
             if p.mode == "pair":
-                missing = [i for i in p.pair if i not in land.index]
+                missing = [i for i in p.pair if i not in known.index]
                 if missing:
                     raise ProjectError(f"no minimum with id {missing[0]}")
             settle_stale_runs(pf)
-            run_id = pf.start_run("connect", {**asdict(p), "owner": owner()}, None)
-            return self._loop(pf, model, land, run_id, control, progress)
+            budget = p.budget if p.budget is not None else auto_budget(self._unconnected(known))
+            run_id = pf.start_run("connect", {**asdict(p), "budget": budget, "owner": owner()}, None)
+            return self._loop(pf, model, known, run_id, budget, control, progress)
 
     # -- choosing work ----------------------------------------------------------------------
-    def _next_pairs(self, land: _Landscape, busy: set[tuple[int, int]], n: int) -> list[tuple[int, int]]:
-        """Up to n pairs (landscape indices) to attempt next, none already in flight."""
+    def _unconnected(self, known: _KnownPoints) -> int:
+        """Minima the mode still has to connect (all: to the global minimum)."""
         p = self.params
-        coords = np.array(land.coords)
-        order = np.argsort(land.loss)
+        if p.mode == "pair":
+            return 0 if self._done(known) else 1
+        gm = known.lowest()
+        return sum(not known.components.connected(gm, i) for i in range(len(known.ids)))
+
+    def _next_attempts(self, known: _KnownPoints, busy: set[tuple[int, int]], n: int) -> list[_Attempt]:
+        """Up to n attempts to run next, none on a pair or minimum already in flight."""
+        p = self.params
+        order = np.argsort(known.loss)
         if p.mode == "refine":
-            cand = nearest_unconnected(coords, land.neighbours, land.failed, order)
+            cand = nearest_unconnected(known.distances, known.neighbours, known.failed, order)
         else:
             if p.mode == "pair":
-                targets = [(land.index[p.pair[0]], land.index[p.pair[1]])]
+                targets = [(known.index[p.pair[0]], known.index[p.pair[1]])]
             else:
                 gm = int(order[0])
-                targets = [(gm, int(i)) for i in order[1:] if not land.components.connected(gm, int(i))]
+                targets = [(gm, int(i)) for i in order[1:] if not known.components.connected(gm, int(i))]
             cand = []
             for a, b in targets:
-                if land.components.connected(a, b):
+                if known.components.connected(a, b):
                     continue
-                cand += missing_connections(coords, land.neighbours, land.failed, a, b)
+                cand += missing_connections(known.distances, known.components, known.failed, a, b)
                 if len(cand) >= n:
                     break
-        out = []
+        out: list[_Attempt] = []
+        taken = {i for pair in busy for i in pair}
         for i, j in cand:
-            key = (min(i, j), max(i, j))
-            if key not in busy and key not in out:
-                out.append(key)
+            key = known.key(i, j)
+            if key in busy or any(a.pair == key for a in out):
+                continue
+            tier = known.failed.get(key, 0)
+            origin = self._stranded_end(known, i, j, tier)
+            if origin is not None and origin in taken:
+                continue  # one single-ended search per minimum at a time
+            first_mode = 0
+            if origin is not None:
+                taken.add(origin)
+                first_mode = SINGLE_ENDED_MODES * known.searched_from[origin]
+                known.searched_from[origin] += 1
+            out.append(_Attempt(key, tier, origin, first_mode))
             if len(out) == n:
                 break
         return out
 
-    def _done(self, land: _Landscape) -> bool:
+    def _stranded_end(self, known: _KnownPoints, i: int, j: int, tier: int) -> int | None:
+        """The end to search from single-ended, when this pair's attempts should be that."""
+        if tier < SINGLE_ENDED_TIER and not (known.stranded(i) or known.stranded(j)):
+            return None
+        gm = known.lowest()
+        ends = [k for k in (i, j) if not known.components.connected(gm, k)] or [i, j]
+        ends = [k for k in ends if known.searched_from[k] < MAX_SINGLE_ENDED]
+        return max(ends, key=lambda k: known.loss[k]) if ends else None
+
+    def _done(self, known: _KnownPoints) -> bool:
         p = self.params
         if p.mode == "pair":
-            return land.components.connected(land.index[p.pair[0]], land.index[p.pair[1]])
+            return known.components.connected(known.index[p.pair[0]], known.index[p.pair[1]])
         if p.mode == "all":
-            gm = int(np.argmin(land.loss))
-            return all(land.components.connected(gm, i) for i in range(len(land.ids)))
+            gm = known.lowest()
+            return all(known.components.connected(gm, i) for i in range(len(known.ids)))
         return False
 
     # -- one attempt (pool thread) ----------------------------------------------------------
-    def _attempt(self, model: Model, xa: np.ndarray, xb: np.ndarray, abort: np.ndarray) -> list[TSResult]:
-        return find_transition_states(model, xa, model.align(xa, xb), self.tp, abort=abort)
+    def _attempt(self, model: Model, work: _Attempt, xa: np.ndarray, xb: np.ndarray,
+                 x_origin: np.ndarray | None, abort: np.ndarray) -> tuple[TSSearch, float]:
+        t0 = time.perf_counter()
+        if x_origin is not None:
+            found = search_from_minimum(model, x_origin, self.tp, work.first_mode,
+                                        SINGLE_ENDED_MODES, abort)
+        else:  # beyond the single-ended tier (those searches spent): the stiffest band again
+            found = search(model, xa, model.align(xa, xb),
+                           tier_params(self.tp, min(work.tier, SINGLE_ENDED_TIER - 1)), abort=abort)
+        return found, time.perf_counter() - t0
 
     # -- storing results (job thread) -------------------------------------------------------
-    def _store(self, pf: ProjectFile, land: _Landscape, run_id: int, pair: tuple[int, int],
-               results: list[TSResult]) -> tuple[int, int]:
-        """Store one attempt's transition states and new minima; record the pair as failed if
-        nothing joined anything. Returns (new TS, new minima)."""
-        new_ts = new_min = 0
-        joined = False
-        for r in results:
+    def _store(self, pf: ProjectFile, model: Model, known: _KnownPoints, run_id: int,
+               work: _Attempt, found: TSSearch, elapsed: float) -> tuple[AttemptOutcome, int, int]:
+        """Store one attempt in one transaction: new minima, new transition states, the attempt
+        and, unless the pair is connected now, a failed pair. Returns (outcome, new TS, new
+        minima)."""
+        min_rows: list[dict] = []
+        pending = model.registry(self.tp.rule)  # minima new in this attempt
+        ts_rows: list[dict] = []
+        ts_ends: list[tuple[int, int]] = []  # stored ids; new minima as −(k + 1)
+        degenerate = known_only = 0
+        for r in found.found:
             if not r.connected:
                 continue
             ends = []
             for side in (r.minus, r.plus):
-                w = side.x
-                mid = land.minima.match(side.energy, w)
-                if mid is None:
+                mid = known.minima.match(side.energy, side.x)
+                if mid is not None:
+                    ends.append(mid)
+                    continue
+                k = pending.match(side.energy, side.x)
+                if k is None:
+                    k = len(min_rows)
+                    pending.add(k, side.energy, side.x)
                     v = side.verification
-                    mid = pf.add_minima([{"loss": side.energy, "rms_grad": v.rms_grad,
-                                          "hessian_index": v.hessian_index, "min_eig": v.min_eig,
-                                          "lpphe": v.lpphe, "n_zero_modes": v.n_zero_modes,
-                                          "weights": w}], run_id)[0]
-                    land.add_minimum(mid, side.energy, w)
-                    new_min += 1
-                ends.append(mid)
-            joined = True
-            if land.ts.match(r.energy, r.canonical) is not None:
+                    min_rows.append({"loss": side.energy, "rms_grad": v.rms_grad,
+                                     "hessian_index": v.hessian_index, "min_eig": v.min_eig,
+                                     "lpphe": v.lpphe, "n_zero_modes": v.n_zero_modes,
+                                     "weights": side.x})
+                ends.append(-(k + 1))
+            if known.ts.match(r.energy, r.canonical) is not None:
+                known_only += 1
                 continue
-            tid = pf.add_transition_states([{"loss": r.energy, "rms_grad": r.rms_grad,
-                                             "eigenvalue": r.eigenvalue, "lpphe": r.lpphe,
-                                             "min1": ends[0], "min2": ends[1],
-                                             "weights": r.canonical}], run_id)[0]
-            land.ts.add(tid, r.energy, r.canonical)
-            land.link(land.index[ends[0]], land.index[ends[1]])
-            new_ts += 1
-        i, j = pair
-        if not joined or not land.components.connected(i, j):
-            pf.record_failed_pair(land.ids[i], land.ids[j], run_id)
-            key = (min(i, j), max(i, j))
-            land.failed[key] = land.failed.get(key, 0) + 1
-        return new_ts, new_min
+            degenerate += ends[0] == ends[1]
+            ts_rows.append({"loss": r.energy, "rms_grad": r.rms_grad, "eigenvalue": r.eigenvalue,
+                            "lpphe": r.lpphe, "min1": ends[0], "min2": ends[1],
+                            "weights": r.canonical})
+            ts_ends.append((ends[0], ends[1]))
+        i, j = work.pair
+        # what the pair's connectivity will be once this attempt is stored
+        trial = Components(len(known.ids) + len(min_rows))
+        trial.parent[:len(known.ids)] = known.components.parent
 
-    def _loop(self, pf: ProjectFile, model: Model, land: _Landscape, run_id: int,
-              control: JobControl, progress: Progress) -> ConnectSummary:
+        def pos(ref: int) -> int:
+            return known.index[ref] if ref > 0 else len(known.ids) - ref - 1
+
+        for a, b in ts_ends:
+            trial.union(pos(a), pos(b))
+        joined = trial.connected(i, j)
+        new_links = sum(pos(a) != pos(b) for a, b in ts_ends)
+        if joined:
+            outcome = AttemptOutcome.CONNECTED
+        elif new_links:
+            outcome = AttemptOutcome.OTHER_MINIMA
+        elif ts_rows:
+            outcome = AttemptOutcome.DEGENERATE
+        elif known_only:
+            outcome = AttemptOutcome.KNOWN
+        else:
+            outcome = _FAILED_SEARCH[found.outcome]
+        min_ids, ts_ids = pf.commit_connect_attempt(
+            minima=min_rows, transition_states=ts_rows, run_id=run_id,
+            attempt={"min1": known.ids[i], "min2": known.ids[j], "tier": work.tier,
+                     "outcome": outcome.value, "elapsed": elapsed},
+            failed_pair=None if joined else (known.ids[i], known.ids[j]))
+        for mid, row in zip(min_ids, min_rows):
+            known.add_minimum(mid, row["loss"], row["weights"])
+        for tid, row, (a, b) in zip(ts_ids, ts_rows, ts_ends):
+            ia = known.index[a if a > 0 else min_ids[-a - 1]]
+            ib = known.index[b if b > 0 else min_ids[-b - 1]]
+            known.ts.add(tid, row["loss"], row["weights"])
+            known.link(ia, ib)
+        if not joined:
+            known.fail(i, j)
+        return outcome, len(ts_ids), len(min_ids)
+
+    def _loop(self, pf: ProjectFile, model: Model, known: _KnownPoints, run_id: int,
+              budget: int, control: JobControl, progress: Progress) -> ConnectSummary:
         p = self.params
         t0 = time.perf_counter()
         attempts = new_ts = new_min = 0
-        failed0 = len(land.failed)
+        outcomes: Counter = Counter()
+        failed0 = len(known.failed)
         status = "finished"
-        running: dict[Future, tuple[int, int]] = {}
+        note = ""
+        if self._done(known):
+            note = ("the two minima are already connected" if p.mode == "pair"
+                    else "every minimum is already connected to the global minimum")
+        running: dict[Future, _Attempt] = {}
         pool = ThreadPoolExecutor(max_workers=p.workers, thread_name_prefix="connect")
         try:
             while True:
                 if control.cancelled:
                     status = "cancelled"
                     break
-                if not self._done(land) and attempts + len(running) < p.budget:
-                    room = min(p.workers - len(running), p.budget - attempts - len(running))
-                    for i, j in self._next_pairs(land, set(running.values()), room):
-                        xa, xb = land.coords[i], land.coords[j]
-                        fut = pool.submit(self._attempt, model, xa, xb, control.abort_flag)
-                        running[fut] = (i, j)
+                if not self._done(known) and attempts + len(running) < budget:
+                    room = min(p.workers - len(running), budget - attempts - len(running))
+                    busy = {a.pair for a in running.values()}
+                    for work in self._next_attempts(known, busy, room):
+                        i, j = work.pair
+                        origin = None if work.origin is None else known.coords[work.origin]
+                        fut = pool.submit(self._attempt, model, work, known.coords[i],
+                                          known.coords[j], origin, control.abort_flag)
+                        running[fut] = work
                 if not running:
+                    if not note and not self._done(known) and attempts < budget:
+                        note = "no pair left to try"
                     break
                 finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
                 for fut in finished:
-                    pair = running.pop(fut)
+                    work = running.pop(fut)
                     if control.abort_flag[0]:
                         continue  # an interrupted search proves nothing about the pair
-                    a, b = self._store(pf, land, run_id, pair, fut.result())
+                    found, elapsed = fut.result()
+                    outcome, a, b = self._store(pf, model, known, run_id, work, found, elapsed)
                     attempts += 1
+                    outcomes[outcome.value] += 1
                     new_ts += a
                     new_min += b
                 elapsed = time.perf_counter() - t0
-                progress({"run_id": run_id, "attempts": attempts, "budget": p.budget,
+                progress({"run_id": run_id, "attempts": attempts, "budget": budget,
                           "new_ts": new_ts, "new_minima": new_min, "running": len(running),
-                          "components": land.n_components(), "elapsed": elapsed,
-                          "connected": self._done(land) if p.mode != "refine" else None})
+                          "components": known.n_components(), "elapsed": elapsed,
+                          "outcomes": dict(outcomes),
+                          "connected": self._done(known) if p.mode != "refine" else None})
                 if control.paused and not running:
                     pf.update_run(run_id, status="paused")
                     try:
@@ -274,7 +460,9 @@ class ConnectJob:
             pool.shutdown(wait=True, cancel_futures=True)
             elapsed = time.perf_counter() - t0
             pf.update_run(run_id, status=status, elapsed=elapsed,
-                          stats={"attempts": attempts, "new_ts": new_ts, "new_minima": new_min})
-        connected = self._done(land) if p.mode == "pair" else None
+                          stats={"attempts": attempts, "new_ts": new_ts, "new_minima": new_min,
+                                 "outcomes": dict(outcomes), "note": note})
+        connected = self._done(known) if p.mode == "pair" else None
         return ConnectSummary(run_id, status, attempts, new_ts, new_min,
-                              len(land.failed) - failed0, elapsed, connected, land.n_components())
+                              len(known.failed) - failed0, elapsed, connected,
+                              known.n_components(), budget, dict(outcomes), note)

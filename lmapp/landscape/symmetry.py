@@ -15,7 +15,7 @@ from typing import Callable, Protocol
 import numpy as np
 from numba import njit
 
-from ..engines.alignment import align_network_free
+from ..engines.alignment import aligned_distances_free, align_network_free
 from ..engines.canonical import canonicalize_free_rows
 from ..engines.regression_symmetry import align_regression, canonical_regression
 
@@ -33,6 +33,15 @@ class Symmetry(Protocol):
     def align(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, float]:
         """(the symmetry copy of ``b`` nearest to ``a``, its Euclidean distance to ``a``)."""
         ...
+
+    def distances(self, a: np.ndarray, B: np.ndarray) -> np.ndarray:
+        """Aligned distance from ``a`` to every row of ``B``."""
+        ...
+
+
+def distances_by_rows(symmetry: Symmetry, a: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """Aligned distances one row at a time (for symmetries without a batch kernel)."""
+    return np.array([symmetry.align(a, b)[1] for b in B], float).reshape(len(B))
 
 
 def canonical(symmetry: Symmetry, w: np.ndarray) -> np.ndarray:
@@ -52,6 +61,9 @@ class NoSymmetry:
     def align(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, float]:
         b = np.array(b, float)
         return b, float(np.linalg.norm(np.asarray(a, float) - b))
+
+    def distances(self, a: np.ndarray, B: np.ndarray) -> np.ndarray:
+        return np.linalg.norm(np.asarray(B, float) - np.asarray(a, float), axis=1)
 
 
 @dataclass(frozen=True)
@@ -82,6 +94,11 @@ class NetworkSymmetry:
                                   self.center_outputs)
         return w, float(d)
 
+    def distances(self, a: np.ndarray, B: np.ndarray) -> np.ndarray:
+        return aligned_distances_free(np.ascontiguousarray(a, float), np.ascontiguousarray(B, float),
+                                      self.free, self.n_full, self.sizes, self.permute,
+                                      self.center_outputs)
+
 
 @njit(cache=True, nogil=True)
 def _canonical_regression_rows(W):
@@ -106,6 +123,9 @@ class RegressionSymmetry:
         w, d = align_regression(np.ascontiguousarray(a, float), np.ascontiguousarray(b, float))
         return w, float(d)
 
+    def distances(self, a: np.ndarray, B: np.ndarray) -> np.ndarray:
+        return distances_by_rows(self, a, B)
+
 
 @dataclass(frozen=True)
 class HookSymmetry:
@@ -129,3 +149,6 @@ class HookSymmetry:
         else:
             b = np.array(self.align_hook(a.copy(), np.array(b, float)), float)
         return b, float(np.linalg.norm(a - b))
+
+    def distances(self, a: np.ndarray, B: np.ndarray) -> np.ndarray:
+        return distances_by_rows(self, a, B)

@@ -8,7 +8,8 @@ cancel) and verifies every result on the exact Hessian.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import enum
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -17,9 +18,13 @@ from ..engines import dneb
 from ..engines.dneb import DNEB_DEFAULTS as _D
 from ..engines.hef import HEF_DEFAULTS as _H
 from ..engines.lbfgs import LBFGS_DEFAULTS, NO_ABORT
-from .identity import EDIFF, GEOMDIFF, OUTPUT_TOL, IdentityRule
+from .identity import EDIFF, GEOMDIFF, OUTPUT_TOL, IdentityRule, PointRegistry
 from .model import Model, ModelError
 from .verify import ZERO_TOL, Verification, check_stationary, verify_minimum
+
+
+#: how far from the minimum a single-ended search starts along the mode it follows
+SINGLE_ENDED_STEP = 0.05
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,7 @@ class TransitionParams:
     quench_gtol: float = 1e-8  # RMS gradient of the quenched (and verified) minima
     quench_max_iter: int = 20000
     quench_max_step: float = 0.1  # small steps keep the quench on the side it starts
+    max_descents: int = 3  # push-offs from saddles a side's quench stops on
     keep_unconnected: bool = False  # also return TSs a side of which is not a verified minimum
     zero_tol: float = ZERO_TOL  # |h| below this is a zero mode
     ediff: float = EDIFF  # identity of stationary points, as for minima (SPEC §2.3)
@@ -135,6 +141,31 @@ class TSResult:
         return self.minus.verification.is_minimum and self.plus.verification.is_minimum
 
 
+class Outcome(enum.Enum):
+    """How far a transition-state search (or one of its candidates) got, worst first."""
+
+    NO_MAXIMUM = "band found no maximum"
+    HEF_FAILED = "HEF did not converge"
+    WRONG_INDEX = "index ≠ 1"
+    NOT_MINIMUM = "push-off not a minimum"
+    DUPLICATE = "transition state already found"
+    FOUND = "transition state found"
+
+
+@dataclass
+class TSSearch:
+    """A search's verified transition states and, per candidate, how far it got."""
+
+    found: list[TSResult] = field(default_factory=list)
+    candidates: list[Outcome] = field(default_factory=list)
+
+    @property
+    def outcome(self) -> Outcome:
+        """The furthest stage any candidate reached (NO_MAXIMUM for a band without one)."""
+        order = list(Outcome)
+        return max(self.candidates, key=order.index, default=Outcome.NO_MAXIMUM)
+
+
 def run_dneb(model: Model, x_a: np.ndarray, x_b: np.ndarray,
              params: TransitionParams = TransitionParams(),
              on_band: Callable[[Band], None] | None = None,
@@ -192,28 +223,79 @@ def connected_minima(model: Model, x_ts: np.ndarray, v: np.ndarray,
                      params: TransitionParams = TransitionParams(),
                      abort: np.ndarray | None = None
                      ) -> tuple[ConnectedMinimum, ConnectedMinimum]:
-    """Quench from ``x_ts`` ∓ pushoff·v with the project's L-BFGS and verify both minima."""
+    """Quench from ``x_ts`` ∓ pushoff·v with the project's L-BFGS and verify both minima.
+
+    A quench that stops on a higher-index saddle (it descended inside an invariant subspace,
+    e.g. with a hidden unit switched off) is pushed off that saddle along its lowest mode and
+    quenched again, up to ``params.max_descents`` times: the saddle lies below the transition
+    state, so the minimum reached is joined to it by a downhill path and the barrier stays the
+    transition state's energy.
+    """
     p = params
-    lb = {**LBFGS_DEFAULTS, "gtol": p.quench_gtol, "max_iter": p.quench_max_iter,
-          "max_step": p.quench_max_step}
+    abort = NO_ABORT if abort is None else abort
     v = v / np.linalg.norm(v)
     sides = []
     for sign in (-1.0, 1.0):
-        x, f, _, _, _ = model.kit.lbfgs(
-            np.ascontiguousarray(x_ts + sign * p.pushoff * v), model.args, float(lb["gtol"]),
-            int(lb["max_iter"]), int(lb["m"]), float(lb["max_step"]), float(lb["max_rise"]),
-            NO_ABORT if abort is None else abort)
-        ver = verify_minimum(model, x, p.quench_gtol, p.zero_tol)
+        x = np.ascontiguousarray(x_ts + sign * p.pushoff * v)
+        for _ in range(p.max_descents + 1):
+            x, f, _, _, _ = model.kit.lbfgs(x, model.args, p.quench_gtol, p.quench_max_iter,
+                                            LBFGS_DEFAULTS["m"], p.quench_max_step,
+                                            LBFGS_DEFAULTS["max_rise"], abort)
+            ver = verify_minimum(model, x, p.quench_gtol, p.zero_tol)
+            if ver.is_minimum or ver.hessian_index < 1 or ver.rms_grad >= p.quench_gtol \
+                    or model.kit.lowest_mode is None or abort[0]:
+                break
+            _, mode = model.kit.lowest_mode(x, np.zeros_like(x), model.args, p.exact_limit,
+                                            p.eig_tol, p.lanczos_dim)
+            x = np.ascontiguousarray(x + p.pushoff * mode)
         sides.append(ConnectedMinimum(model.canonical(x), float(f), ver))
     return sides[0], sides[1]
+
+
+def search_from_minimum(model: Model, x_min: np.ndarray,
+                        params: TransitionParams = TransitionParams(), first_mode: int = 0,
+                        n_modes: int = 2, abort: np.ndarray | None = None) -> TSSearch:
+    """Single-ended search: hybrid eigenvector-following uphill from minimum ``x_min`` along
+    ± each of its softest Hessian modes ``first_mode … first_mode + n_modes − 1`` (exact
+    Hessian up to ``params.exact_limit`` parameters, else seeded random directions), for a
+    minimum no band reaches (e.g. XOR's W = 0, whose softest modes are degenerate)."""
+    p = params
+    abort = NO_ABORT if abort is None else abort
+    x_min = np.ascontiguousarray(x_min, float)
+    n = x_min.size
+    modes = range(first_mode, first_mode + n_modes)
+    if n <= p.exact_limit and first_mode + n_modes <= n:
+        _, V = np.linalg.eigh(model.hessian(x_min))
+        dirs = [V[:, k] for k in modes]
+    else:  # beyond the exact Hessian, or every mode tried already: seeded random directions
+        rng = np.random.default_rng(first_mode)
+        dirs = [d / np.linalg.norm(d) for d in rng.normal(size=(n_modes, n))]
+    result = TSSearch()
+    seen = model.registry(p.rule)
+    for d in dirs:
+        for sign in (1.0, -1.0):
+            if abort[0]:
+                return result
+            v = sign * d
+            result.candidates.append(_refine_candidate(model, x_min + SINGLE_ENDED_STEP * v, v, p,
+                                                       seen, result.found, abort))
+    return result
 
 
 def find_transition_states(model: Model, x_a: np.ndarray, x_b: np.ndarray,
                            params: TransitionParams = TransitionParams(),
                            on_band: Callable[[Band], None] | None = None,
                            abort: np.ndarray | None = None) -> list[TSResult]:
+    """Transition states on the DNEB path from ``x_a`` to ``x_b`` (see :func:`search`)."""
+    return search(model, x_a, x_b, params, on_band, abort).found
+
+
+def search(model: Model, x_a: np.ndarray, x_b: np.ndarray,
+           params: TransitionParams = TransitionParams(),
+           on_band: Callable[[Band], None] | None = None,
+           abort: np.ndarray | None = None) -> TSSearch:
     """Transition states on the DNEB path from ``x_a`` to ``x_b``, each verified (index 1) and
-    with its two connected minima; duplicates (same energy and canonical form) appear once.
+    with its two connected minima; duplicates (the same point by the identity rule) appear once.
 
     Candidates are the band's highest local maxima; those HEF cannot converge, or that are not
     of index 1, are dropped, and so (unless ``params.keep_unconnected``) are transition states
@@ -223,28 +305,36 @@ def find_transition_states(model: Model, x_a: np.ndarray, x_b: np.ndarray,
     p = params
     abort = NO_ABORT if abort is None else abort
     band = run_dneb(model, x_a, x_b, p, on_band, abort)
-    found: list[TSResult] = []
+    result = TSSearch()
     seen = model.registry(p.rule)
     for i in band.candidates[:p.max_candidates]:
         if abort[0]:
             break
         tau = band.images[i + 1] - band.images[i - 1]
-        hef = refine_ts(model, band.images[i], p, tau, abort)
-        if not hef.converged:
-            continue
-        ver = verify_transition_state(model, hef.x, p.ts_tol, p.zero_tol)
-        if not ver.is_ts:
-            continue
-        canon = model.canonical(hef.x)
-        if seen.match(hef.energy, canon) is not None:
-            continue
-        seen.add(len(found), hef.energy, canon)
-        minus, plus = connected_minima(model, hef.x, hef.eigenvector, p, abort)
-        if not p.keep_unconnected and not (minus.verification.is_minimum
-                                           and plus.verification.is_minimum):
-            continue
-        loop = model.same_point(minus.energy, minus.x, plus.energy, plus.x, p.rule)
-        found.append(TSResult(hef.x, canon, hef.energy, hef.eigenvalue, hef.eigenvector,
-                              ver.rms_grad, ver.lpphe, ver.n_zero_modes, minus, plus,
-                              hef.n_steps, loop))
-    return found
+        result.candidates.append(_refine_candidate(model, band.images[i], tau, p, seen,
+                                                   result.found, abort))
+    return result
+
+
+def _refine_candidate(model: Model, x0: np.ndarray, tau: np.ndarray, p: TransitionParams,
+                      seen: PointRegistry, found: list[TSResult], abort: np.ndarray) -> Outcome:
+    """Refine one band maximum; append a new connected transition state to ``found``."""
+    hef = refine_ts(model, x0, p, tau, abort)
+    if not hef.converged:
+        return Outcome.HEF_FAILED
+    ver = verify_transition_state(model, hef.x, p.ts_tol, p.zero_tol)
+    if not ver.is_ts:
+        return Outcome.WRONG_INDEX if ver.rms_grad < p.ts_tol else Outcome.HEF_FAILED
+    canon = model.canonical(hef.x)
+    if seen.match(hef.energy, canon) is not None:
+        return Outcome.DUPLICATE
+    seen.add(len(found), hef.energy, canon)
+    minus, plus = connected_minima(model, hef.x, hef.eigenvector, p, abort)
+    connected = minus.verification.is_minimum and plus.verification.is_minimum
+    if not (connected or p.keep_unconnected):
+        return Outcome.NOT_MINIMUM
+    loop = model.same_point(minus.energy, minus.x, plus.energy, plus.x, p.rule)
+    found.append(TSResult(hef.x, canon, hef.energy, hef.eigenvalue, hef.eigenvector,
+                          ver.rms_grad, ver.lpphe, ver.n_zero_modes, minus, plus,
+                          hef.n_steps, loop))
+    return Outcome.FOUND if connected else Outcome.NOT_MINIMUM

@@ -20,6 +20,7 @@ import numpy as np
 from . import schema
 from .codec import array_to_blob, blob_to_array, blobs_to_matrix, from_json, to_json
 from .errors import ProjectError
+from .merge import Merge
 from .rows import MINIMUM_FIELDS, TRANSITION_STATE_FIELDS, as_int, as_real, prepare_rows
 
 # (result key, SQL expression, dtype) of the columns returned as arrays; missing integers
@@ -39,6 +40,12 @@ _TRANSITION_STATE_COLUMNS = (
     ("run_id", "COALESCE(run_id, -1)", np.int64), ("found_at", "found_at", np.float64),
 )
 _RUN_KEYS = ("id", "kind", "params", "seed", "status", "started_at", "finished_at", "elapsed", "stats")
+_ATTEMPT_COLUMNS = (
+    ("id", "id", np.int64), ("run_id", "COALESCE(run_id, -1)", np.int64),
+    ("min1", "min1", np.int64), ("min2", "min2", np.int64), ("tier", "tier", np.int64),
+    ("outcome", "outcome", object), ("new_ts", "new_ts", np.int64),
+    ("new_minima", "new_minima", np.int64), ("elapsed", "elapsed", np.float64),
+)
 
 
 def _lmapp_version() -> str:
@@ -72,9 +79,12 @@ def _encode_walker_states(states: list[tuple[dict, np.ndarray]]) -> list[tuple[i
 class ProjectFile:
     """An open project file; create with ProjectFile.create, open with ProjectFile.open."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection, readonly: bool) -> None:
+    def __init__(self, path: Path, conn: sqlite3.Connection, readonly: bool,
+                 schema_version: int = schema.SCHEMA_VERSION) -> None:
         self.path = path
         self.readonly = readonly
+        #: the file's layout version (older ones are upgraded when opened for writing)
+        self.schema_version = schema_version
         self._conn: sqlite3.Connection | None = conn
         self._lock = threading.RLock()
 
@@ -127,8 +137,9 @@ class ProjectFile:
 
     @classmethod
     def open(cls, path: str | Path, *, readonly: bool = False) -> "ProjectFile":
-        """Open an existing project; a non-project file or another schema version is refused
-        without being changed."""
+        """Open an existing project; a non-project file or a newer schema version is refused
+        without being changed; an older schema version is upgraded in one transaction when
+        opened for writing (read-only, it is read as it is)."""
         path = Path(path).absolute()
         if not path.is_file():
             raise ProjectError(f"{path}: no such project file")
@@ -137,12 +148,24 @@ class ProjectFile:
         except sqlite3.Error as exc:
             raise ProjectError(f"{path}: cannot open: {exc}") from exc
         try:
-            schema.check_project(conn, path)
+            version = schema.check_project(conn, path)
             schema.configure(conn)
+            if version < schema.SCHEMA_VERSION and not readonly:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    schema.upgrade(conn, version)
+                    conn.execute("COMMIT")
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                version = schema.SCHEMA_VERSION
+        except sqlite3.Error as exc:
+            conn.close()
+            raise ProjectError(f"{path}: cannot upgrade the project file: {exc}") from exc
         except BaseException:
             conn.close()
             raise
-        return cls(path, conn, readonly=readonly)
+        return cls(path, conn, readonly=readonly, schema_version=version)
 
     def close(self) -> None:
         """Close the connection (idempotent); later calls raise ProjectError."""
@@ -235,8 +258,13 @@ class ProjectFile:
         return from_json(spec)
 
     def meta(self) -> dict[str, str]:
-        """File metadata: format, schema_version, created_at, lmapp_version, name."""
+        """File metadata: format, schema_version, identity, created_at, lmapp_version, name."""
         return dict(self._query("SELECT key, value FROM meta"))
+
+    @property
+    def needs_reidentification(self) -> bool:
+        """Whether the minima were identified under an older identity rule (``lmapp dedupe``)."""
+        return self.meta().get("identity") != schema.IDENTITY_VERSION
 
     # ------------------------------------------------------------------ runs
     def start_run(self, kind: str, params: dict, seed: int | None) -> int:
@@ -341,14 +369,130 @@ class ProjectFile:
             raise ProjectError(f"a failed pair needs two different minima, got {a} twice")
         run_id = as_int(run_id, "run_id")
         with self._transaction() as conn:
-            conn.execute(
-                "INSERT INTO failed_pairs (min1, min2, attempts, last_run) VALUES (?, ?, 1, ?) "
-                "ON CONFLICT (min1, min2) DO UPDATE SET attempts = attempts + 1, last_run = excluded.last_run",
-                (min(a, b), max(a, b), run_id))
+            self._count_failed(conn, a, b, run_id)
+
+    @staticmethod
+    def _count_failed(conn: sqlite3.Connection, a: int, b: int, run_id: int | None) -> None:
+        conn.execute(
+            "INSERT INTO failed_pairs (min1, min2, attempts, last_run) VALUES (?, ?, 1, ?) "
+            "ON CONFLICT (min1, min2) DO UPDATE SET attempts = attempts + 1, last_run = excluded.last_run",
+            (min(a, b), max(a, b), run_id))
 
     def failed_pairs(self) -> dict[tuple[int, int], int]:
         """{(smaller id, larger id): number of failed attempts}."""
         return {(a, b): n for a, b, n in self._query("SELECT min1, min2, attempts FROM failed_pairs")}
+
+    def commit_connect_attempt(self, *, minima: list[dict], transition_states: list[dict],
+                               attempt: dict, run_id: int | None,
+                               failed_pair: tuple[int, int] | None = None) -> tuple[list[int], list[int]]:
+        """One connect attempt in one transaction: its new minima, its transition states (whose
+        ``min1``/``min2`` are stored ids, or −(k + 1) for the k-th of ``minima``), the record of
+        the attempt (``min1``, ``min2``, ``tier``, ``outcome``, ``elapsed``) and, if it failed,
+        one more failed attempt for ``failed_pair``. Returns (minima ids, transition state ids)."""
+        prepared, n_params = prepare_rows(minima, MINIMUM_FIELDS, "minimum", time.time())
+        run_id = as_int(run_id, "run_id")
+        a, b = (as_int(attempt.get(k), f"attempt {k}", required=True) for k in ("min1", "min2"))
+        tier = as_int(attempt.get("tier", 0), "attempt tier", required=True)
+        outcome = attempt.get("outcome")
+        if not isinstance(outcome, str) or not outcome:
+            raise ProjectError(f"attempt outcome must be a non-empty string, got {outcome!r}")
+        elapsed = as_real(attempt.get("elapsed", 0.0), "attempt elapsed", finite=True)
+        if failed_pair is not None:
+            fa, fb = (as_int(v, "failed pair", required=True) for v in failed_pair)
+            if fa == fb:
+                raise ProjectError(f"a failed pair needs two different minima, got {fa} twice")
+        with self._transaction() as conn:
+            self._check_n_params(conn, n_params)
+            min_ids = self._insert(conn, "minima", MINIMUM_FIELDS, prepared, run_id)
+            resolved = []
+            for row in transition_states:
+                row = dict(row)
+                for end in ("min1", "min2"):
+                    ref = as_int(row.get(end), f"transition state {end}", required=True)
+                    if ref < 0:
+                        if -ref > len(min_ids):
+                            raise ProjectError(f"transition state {end} = {ref} names no new minimum")
+                        ref = min_ids[-ref - 1]
+                    row[end] = ref
+                resolved.append(row)
+            ts_prepared, ts_n = prepare_rows(resolved, TRANSITION_STATE_FIELDS, "transition state",
+                                             time.time())
+            self._check_n_params(conn, ts_n)
+            ts_ids = self._insert(conn, "transition_states", TRANSITION_STATE_FIELDS, ts_prepared,
+                                  run_id)
+            if failed_pair is not None:
+                self._count_failed(conn, fa, fb, run_id)
+            conn.execute("INSERT INTO connect_attempts (run_id, min1, min2, tier, outcome, new_ts, "
+                         "new_minima, elapsed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                         (run_id, a, b, tier, outcome, len(ts_ids), len(min_ids), elapsed))
+            return min_ids, ts_ids
+
+    def connect_attempts(self, run_id: int | None = None) -> dict[str, np.ndarray]:
+        """Every recorded connect attempt (of one run, or all) as column arrays in id order;
+        empty for a file of schema version 1 opened read-only."""
+        if self.schema_version < 2:
+            return {key: np.zeros(0, dtype) for key, _, dtype in _ATTEMPT_COLUMNS}
+        rows = self._arrays("connect_attempts", _ATTEMPT_COLUMNS, "id", False)
+        if run_id is None:
+            return rows
+        keep = rows["run_id"] == as_int(run_id, "run_id", required=True)
+        return {key: col[keep] for key, col in rows.items()}
+
+    def apply_merge(self, merge: Merge, run_id: int, stats: dict) -> None:
+        """Re-identification in one transaction: rewrite canonical weights, fold duplicate
+        minima into the ids they repeat (transition states, failed pairs and saved ensembles'
+        member lists re-pointed), drop duplicate transition states, drop cached metrics (they
+        are recomputed on next use), mark the file as identified by the current rule and
+        finish run ``run_id`` with ``stats``."""
+        for dup, keep in [*merge.minima.items(), *merge.transition_states.items()]:
+            if not keep < dup:
+                raise ProjectError(f"a duplicate ({dup}) must be merged into a lower id, not {keep}")
+        blobs = {k: {i: array_to_blob(w) for i, w in d.items()}
+                 for k, d in (("minima", merge.weights), ("transition_states", merge.ts_weights))}
+        with self._transaction() as conn:
+            for table, rows in blobs.items():
+                conn.executemany(f"UPDATE {table} SET weights = ? WHERE id = ?",
+                                 [(blob, i) for i, blob in rows.items()])
+            for dup, keep in merge.minima.items():
+                for end in ("min1", "min2"):
+                    conn.execute(f"UPDATE transition_states SET {end} = ? WHERE {end} = ?", (keep, dup))
+            if merge.minima:
+                self._repoint_failed_pairs(conn, merge.minima)
+                self._repoint_members(conn, merge.minima)
+            conn.executemany("DELETE FROM transition_states WHERE id = ?",
+                             [(i,) for i in merge.transition_states])
+            conn.executemany("DELETE FROM minima WHERE id = ?", [(i,) for i in merge.minima])
+            conn.execute("DELETE FROM derived WHERE key LIKE 'metrics:%'")
+            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('identity', ?)",
+                         (schema.IDENTITY_VERSION,))
+            self._update_run(conn, run_id, status="finished", stats=stats, elapsed=None)
+
+    @staticmethod
+    def _repoint_failed_pairs(conn: sqlite3.Connection, mapping: dict[int, int]) -> None:
+        rows = conn.execute("SELECT min1, min2, attempts, last_run FROM failed_pairs").fetchall()
+        merged: dict[tuple[int, int], list] = {}
+        for a, b, n, last in rows:
+            a, b = mapping.get(a, a), mapping.get(b, b)
+            if a == b:
+                continue  # both ends are one minimum now
+            key = (min(a, b), max(a, b))
+            if key in merged:
+                merged[key][0] += n
+                merged[key][1] = max(merged[key][1] or 0, last or 0) or None
+            else:
+                merged[key] = [n, last]
+        conn.execute("DELETE FROM failed_pairs")
+        conn.executemany("INSERT INTO failed_pairs (min1, min2, attempts, last_run) VALUES (?, ?, ?, ?)",
+                         [(a, b, n, last) for (a, b), (n, last) in merged.items()])
+
+    @staticmethod
+    def _repoint_members(conn: sqlite3.Connection, mapping: dict[int, int]) -> None:
+        """Derived entries listing minimum ids as ``members`` (saved ensembles) follow a merge."""
+        for key, meta_json in conn.execute("SELECT key, meta FROM derived").fetchall():
+            meta = from_json(meta_json)
+            if isinstance(meta, dict) and isinstance(meta.get("members"), list):
+                meta["members"] = [mapping.get(m, m) for m in meta["members"]]
+                conn.execute("UPDATE derived SET meta = ? WHERE key = ?", (to_json(meta), key))
 
     # ------------------------------------------------------------------ resume state
     def save_walker_states(self, run_kind: str, states: list[tuple[dict, np.ndarray]]) -> None:

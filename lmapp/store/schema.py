@@ -1,7 +1,13 @@
 """SQLite schema of a project file, connection settings and the format/version check.
 
-The file is marked as an lmapp project by `meta.format`; `meta.schema_version` must equal
-SCHEMA_VERSION, so an lmapp never misreads a file written under a different layout.
+The file is marked as an lmapp project by `meta.format`; `meta.schema_version` must be
+SCHEMA_VERSION or an older version that :func:`upgrade` brings up to date (in one transaction,
+when the file is opened for writing), so an lmapp never misreads a file written under a
+different layout. `meta.identity` records the identity rule the minima were last identified
+with (IDENTITY_VERSION); older files are re-identified (``lmapp dedupe``).
+
+History: 1 — first layout; 2 — ``connect_attempts`` (the outcome of every connect attempt)
+and ``meta.identity``.
 """
 from __future__ import annotations
 
@@ -10,13 +16,29 @@ from pathlib import Path
 
 from .errors import ProjectError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: the identity rule of SPEC §2.3 (alignment over the symmetry group; 1: sorted canonical form)
+IDENTITY_VERSION = "2"
 FORMAT = "lmapp-project"
 BUSY_TIMEOUT_S = 10.0
 
 RUN_STATUSES = ("running", "paused", "cancelled", "finished", "failed")
 FINAL_STATUSES = ("cancelled", "finished", "failed")
 DATASET_ARRAYS = ("X_train", "y_train", "X_test", "y_test")
+
+_CONNECT_ATTEMPTS = (
+    """CREATE TABLE connect_attempts (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER REFERENCES runs(id),
+        min1 INTEGER NOT NULL,
+        min2 INTEGER NOT NULL,
+        tier INTEGER NOT NULL,
+        outcome TEXT NOT NULL,
+        new_ts INTEGER NOT NULL,
+        new_minima INTEGER NOT NULL,
+        elapsed REAL NOT NULL)""",
+    "CREATE INDEX connect_attempts_run ON connect_attempts(run_id)",
+)
 
 # One statement per entry: executescript() would commit the surrounding transaction.
 DDL = (
@@ -82,7 +104,10 @@ DDL = (
         value BLOB NOT NULL,
         meta TEXT NOT NULL,
         updated_at REAL NOT NULL)""",
-)
+) + _CONNECT_ATTEMPTS
+
+#: statements that bring a file of schema version k − 1 to version k
+UPGRADES = {2: _CONNECT_ATTEMPTS}
 
 
 def connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
@@ -107,12 +132,14 @@ def create_schema(conn: sqlite3.Connection, meta: dict[str, str]) -> None:
     """Create all tables and the meta rows; call inside the transaction that creates the project."""
     for statement in DDL:
         conn.execute(statement)
-    rows = {**meta, "format": FORMAT, "schema_version": str(SCHEMA_VERSION)}
+    rows = {**meta, "format": FORMAT, "schema_version": str(SCHEMA_VERSION),
+            "identity": IDENTITY_VERSION}
     conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", rows.items())
 
 
-def check_project(conn: sqlite3.Connection, path: Path) -> None:
-    """Raise ProjectError unless the file is an lmapp project of this schema version; reads only."""
+def check_project(conn: sqlite3.Connection, path: Path) -> int:
+    """The file's schema version; ProjectError unless it is an lmapp project this version can
+    read (SCHEMA_VERSION, or an older one to upgrade). Reads only."""
     try:
         has_meta = conn.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
@@ -126,8 +153,17 @@ def check_project(conn: sqlite3.Connection, path: Path) -> None:
         version = int(info["schema_version"])
     except (KeyError, ValueError) as exc:
         raise ProjectError(f"{path}: lmapp project with a missing or unreadable schema version") from exc
-    if version != SCHEMA_VERSION:
-        writer = "a newer" if version > SCHEMA_VERSION else "an older"
+    if not 1 <= version <= SCHEMA_VERSION:
+        writer = "a newer" if version > SCHEMA_VERSION else "an unknown"
         raise ProjectError(
             f"{path}: project schema version {version} is not supported; this lmapp reads "
-            f"schema version {SCHEMA_VERSION} (the file was written by {writer} lmapp)")
+            f"schema versions 1 to {SCHEMA_VERSION} (the file was written by {writer} lmapp)")
+    return version
+
+
+def upgrade(conn: sqlite3.Connection, version: int) -> None:
+    """Bring a file of schema ``version`` to SCHEMA_VERSION; call inside one transaction."""
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        for statement in UPGRADES[target]:
+            conn.execute(statement)
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
