@@ -11,10 +11,12 @@ import numpy as np
 
 from .datasets import Dataset, DatasetError, make_dataset
 from .jobs.connect import ConnectJob, ConnectParams, ConnectSummary
+from .jobs.dedupe import DedupeJob, DedupeSummary
 from .jobs.control import JobControl
 from .jobs.executor import InlineExecutor, JobHandle, ThreadExecutor
 from .jobs.explore import ExploreJob, ExploreParams, ExploreSummary
 from .landscape.model import Model, ModelSpec, build_model
+from .landscape.user_model import trust_module
 from .landscape.network import network_stats
 from .store import ProjectError, ProjectFile
 from .store.binding import load_landscape
@@ -26,29 +28,73 @@ class Project:
     def __init__(self, pf: ProjectFile) -> None:
         self.file = pf
         self.dataset, self.model = load_landscape(pf)
+        #: what opening this project re-identified (files identified by an older rule)
+        self.reidentified: DedupeSummary | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
     @classmethod
-    def create(cls, path: str | Path, dataset: Dataset | str = "xor",
-               model: ModelSpec | dict | None = None, **dataset_options: Any) -> "Project":
+    def create(cls, path: str | Path, dataset: Dataset | str | None = "xor",
+               model: ModelSpec | dict | None = None, *, trust_user_model: bool = False,
+               **dataset_options: Any) -> "Project":
         """Create a new project file from a dataset (object or built-in name) and model spec.
 
-        The dataset and model are validated before anything is written.
+        A user model (``ModelSpec(kind="user", reference="pkg.mod:name", ...)``) brings its own
+        data: give ``dataset=None``, and ``trust_user_model=True`` to import its module. The
+        dataset and model are validated before anything is written.
         """
         if isinstance(dataset, Dataset) and dataset_options:
             raise DatasetError(f"dataset options ({', '.join(sorted(dataset_options))}) apply to a "
                                "dataset name, not to a Dataset object")
-        data = dataset if isinstance(dataset, Dataset) else make_dataset(dataset, **dataset_options)
         spec = model if isinstance(model, ModelSpec) else ModelSpec.from_dict(model or {})
+        if spec.kind == "user":
+            if dataset not in (None, "xor") or dataset_options:
+                raise DatasetError("a user model brings its own data; give dataset=None")
+            data = Dataset.none()
+            if trust_user_model and spec.module:
+                trust_module(spec.module)
+        elif dataset is None:
+            raise DatasetError("a built-in model needs a dataset")
+        else:
+            data = dataset if isinstance(dataset, Dataset) else make_dataset(dataset, **dataset_options)
         build_model(spec, data.X_train, data.y_train, data.n_classes)  # validate first
         pf = ProjectFile.create(path, dataset_spec=_dataset_spec(data),
                                 dataset_arrays=data.arrays(), model_spec=spec.to_dict())
         return cls(pf)
 
     @classmethod
-    def open(cls, path: str | Path, readonly: bool = False) -> "Project":
-        """Open an existing project (read-only opens may run beside a writing process)."""
-        return cls(ProjectFile.open(path, readonly=readonly))
+    def open(cls, path: str | Path, readonly: bool = False, *,
+             trust_user_model: bool = False) -> "Project":
+        """Open an existing project (read-only opens may run beside a writing process).
+
+        A project whose model is user code imports its module only with
+        ``trust_user_model=True`` (else :class:`UntrustedModelError`). A writable open of a
+        file identified by an older identity rule re-identifies it first (one transaction;
+        what changed is in ``reidentified``).
+        """
+        pf = ProjectFile.open(path, readonly=readonly)
+        try:
+            spec = ModelSpec.from_dict(pf.model_spec())
+            if trust_user_model and spec.module:
+                trust_module(spec.module)
+            project = cls(pf)
+        except BaseException:
+            pf.close()
+            raise
+        if not readonly and pf.needs_reidentification:
+            project.reidentified = project.dedupe()
+        return project
+
+    def dedupe(self, progress: Callable[[dict], None] | None = None) -> DedupeSummary:
+        """Re-identify the stored minima and transition states by the current identity rule:
+        duplicates are merged into the lowest id (transition states re-pointed), canonical
+        forms rewritten, derived data recomputed — in one transaction."""
+        self._writable()
+        return InlineExecutor().submit(DedupeJob(self.path), progress or (lambda p: None)).wait()
+
+    @property
+    def needs_reidentification(self) -> bool:
+        """Stored under an older identity rule and not re-identified yet (a read-only open)."""
+        return self.file.needs_reidentification
 
     @property
     def path(self) -> Path:
@@ -183,6 +229,12 @@ class Project:
         a = self.landscape_arrays()
         return network_stats(a["ids"].size, a["ts_min1"], a["ts_min2"])
 
+    def connect_outcomes(self) -> dict[str, int]:
+        """How every recorded connect attempt ended: outcome → count."""
+        outcomes, counts = np.unique(self.file.connect_attempts()["outcome"].astype(str),
+                                     return_counts=True)
+        return {str(o): int(c) for o, c in zip(outcomes, counts)}
+
     def info(self) -> dict[str, Any]:
         """Summary of the project: dataset, model, counts, global minimum and runs."""
         d = self.dataset
@@ -197,10 +249,24 @@ class Project:
             "n_minima": self.file.n_minima(),
             "n_transition_states": self.file.n_transition_states(),
             "network": self.network(),
+            "identity": {"symmetry": self.model.symmetry.description,
+                         "fingerprint": self.model.fingerprint is not None,
+                         "needs_reidentification": self.needs_reidentification},
+            "connect_outcomes": self.connect_outcomes(),
             "global_minimum": None if gm is None else
             {"id": gm["id"], "loss": gm["loss"], "rms_grad": gm["rms_grad"]},
             "runs": self.file.runs(),
         }
+
+
+def trust_project_model(path: str | Path) -> str | None:
+    """Trust (for this process) the user-model module the project at ``path`` names; returns
+    the module, or None for a built-in model. The file is only read."""
+    with ProjectFile.open(path, readonly=True) as pf:
+        module = ModelSpec.from_dict(pf.model_spec()).module
+    if module:
+        trust_module(module)
+    return module
 
 
 def evaluate(model: Model, w: np.ndarray, X: np.ndarray, y: np.ndarray | None = None) -> dict[str, Any]:
@@ -226,4 +292,4 @@ def _dataset_spec(data: Dataset) -> dict:
             "feature_names": list(data.feature_names), "class_names": list(data.class_names)}
 
 
-__all__ = ["Project", "ProjectError", "evaluate"]
+__all__ = ["Project", "ProjectError", "evaluate", "trust_project_model"]

@@ -6,7 +6,9 @@ import sys
 from typing import Any
 
 from ..api import Project
-from ..jobs.connect import MODES
+from ..jobs.connect import MODES, format_outcomes
+from ..landscape.network import describe_ts_count
+from ..words import plural
 from ..jobs.control import JobControl
 from .errors import UsageError
 from .waiting import wait_for
@@ -20,7 +22,8 @@ def add_parsers(sub: Any) -> None:
     what.add_argument("--all", action="store_true", help="connect every minimum to the global minimum")
     what.add_argument("--pair", nargs=2, type=int, metavar=("I", "J"), help="connect minima I and J (ids)")
     what.add_argument("--refine", action="store_true", help="join nearest unconnected neighbours")
-    p.add_argument("--budget", type=int, default=50, help="DNEB/HEF attempts in all (default 50)")
+    p.add_argument("--budget", type=int, default=None,
+                   help="attempts in all (default: 20 + 10 per minimum still to connect)")
     p.add_argument("--workers", type=int, default=2, help="parallel searches (default 2)")
     p = sub.add_parser("import-pathsample", help="add PATHSAMPLE min.data/ts.data/points.* to a project")
     p.add_argument("folder")
@@ -40,20 +43,27 @@ def cmd_connect(a: argparse.Namespace) -> int:
         def report(p: dict) -> None:
             last.update(p)
             print(f"\r{p['attempts']}/{p['budget']} attempts  {p['new_ts']} new TS  "
-                  f"{p['new_minima']} new minima  {p['components']} components", end="",
-                  file=sys.stderr, flush=True)
+                  f"{plural(p['new_minima'], 'new minimum', 'new minima')}  "
+                  f"{plural(p['components'], 'component')}", end="", file=sys.stderr, flush=True)
 
         handle = project.connect_async(progress=report, control=control, **params)
         wait_for(handle, control)
         s = handle.wait()
         print(file=sys.stderr)
         state = "" if s.connected is None else (" — connected" if s.connected else " — not connected yet")
-        print(f"{s.status}: {s.attempts} attempts in {s.elapsed:.1f} s ({s.rate:.2f}/s), "
-              f"{s.new_ts} new transition states, {s.new_minima} new minima, "
-              f"{s.failed_pairs} failed pairs, {s.components} components{state}")
+        print(f"{s.status}: {s.attempts} of {s.budget} attempts in {s.elapsed:.1f} s "
+              f"({s.rate:.2f}/s), {s.new_ts} new transition states, "
+              f"{plural(s.new_minima, 'new minimum', 'new minima')}, "
+              f"{plural(s.failed_pairs, 'failed pair')}, {plural(s.components, 'component')}{state}")
+        if s.note:
+            print(f"nothing attempted: {s.note}" if not s.attempts else f"note: {s.note}")
+        if s.outcomes:
+            print(f"attempts: {format_outcomes(s.outcomes)}")
         net = project.network()
-        print(f"network: {net['nodes']} minima, {net['edges']} connected pairs, "
-              f"largest component {net['largest_component']}")
+        why = describe_ts_count(net)
+        print(f"network: {plural(net['nodes'], 'minimum', 'minima')}, "
+              f"{plural(net['edges'], 'connected pair')}, largest component "
+              f"{net['largest_component']}" + (f"; {why}" if why else ""))
     return 0 if s.status in ("finished", "cancelled") else 1
 
 

@@ -12,13 +12,16 @@ import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
-from ..api import Project
+from ..api import Project, trust_project_model
 from ..datasets import DATASET_NAMES, Dataset, DatasetError, load_csv, load_npz, make_dataset
 from ..gui import render
+from ..jobs.connect import format_outcomes
 from ..jobs.control import JobControl
 from ..jobs.explore import ExploreParams
 from ..landscape.distances import KINDS, ORDERS, PARTS
 from ..landscape.model import ModelError, ModelSpec
+from ..landscape.network import describe_ts_count
+from ..words import plural
 from ..store import ProjectError
 from . import analysis_commands, landscape_commands, ml_commands
 from .errors import UsageError
@@ -30,7 +33,12 @@ USAGE_ERROR = 2
 # options that describe a new project; refused when the project already exists
 CREATION_OPTIONS = ("dataset", "csv", "npz", "label", "hidden", "lam", "loss", "beta", "locality",
                     "mislabel", "no_bias_reg", "test_fraction", "standardize", "n_train",
-                    "n_test", "cube", "inputs", "turns", "noise", "cells")
+                    "n_test", "cube", "inputs", "turns", "noise", "cells", "user_model",
+                    "n_params", "params")
+#: options that describe a network or a dataset, which a user model does not have
+NETWORK_OPTIONS = ("dataset", "csv", "npz", "label", "hidden", "lam", "loss", "beta", "locality",
+                   "mislabel", "no_bias_reg", "test_fraction", "standardize", "n_train",
+                   "n_test", "cube", "inputs", "turns", "noise", "cells")
 #: generator options passed to the dataset (each dataset says which it accepts)
 GENERATOR_OPTIONS = ("n_train", "n_test", "cube", "inputs", "turns", "noise", "cells")
 
@@ -74,6 +82,12 @@ def _add_explore(sub: Any) -> None:
     g.add_argument("--noise", type=float, help="spiral/checkerboard uniform coordinate noise "
                    "(default 0.05 / 0)")
     g.add_argument("--cells", type=int, help="checkerboard cells per side (default 4)")
+    g.add_argument("--user-model", metavar="MODULE:NAME",
+                   help="your own loss: a lmapp UserModel (or a factory returning one), or with "
+                        "--n-params a function fg(w, args) -> (loss, grad)")
+    g.add_argument("--n-params", type=int, metavar="N", help="parameters of --user-model fg")
+    g.add_argument("--params", metavar="JSON",
+                   help="JSON object of --user-model parameters (factory keywords, or fg's args)")
     e = p.add_argument_group("exploration")
     e.add_argument("--steps", type=int, default=500, help="quenches per walker (default 500)")
     e.add_argument("--walkers", type=int, default=2, help="parallel walkers (default 2)")
@@ -99,12 +113,20 @@ def build_parser() -> argparse.ArgumentParser:
     landscape_commands.add_parsers(sub)
     analysis_commands.add_parsers(sub)
     ml_commands.add_parsers(sub)
+    p = sub.add_parser("dedupe", help="re-identify minima and transition states by the current "
+                       "identity rule: merge duplicates into the lowest id")
+    p.add_argument("project")
     p = sub.add_parser("bench", help="benchmarks against scipy.optimize.basinhopping")
     p.add_argument("--json", action="store_true")
     p.add_argument("--quick", action="store_true", help="fewer quenches (smoke run)")
     _add_render(sub)
     parser.add_argument("--demo", action="store_true",
                         help="open the desktop app on the bundled demo project")
+    for name, command in sub.choices.items():
+        if "project" in {action.dest for action in command._actions}:
+            command.add_argument("--trust-user-model", action="store_true",
+                                 help="import the Python module a user-model project names "
+                                      "(project files are untrusted: never without this)")
     return parser
 
 
@@ -170,7 +192,25 @@ def _dataset(a: argparse.Namespace) -> Dataset:
                         test_fraction=a.test_fraction, **common, **params)
 
 
+def _user_model_spec(a: argparse.Namespace) -> ModelSpec:
+    given = [o for o in NETWORK_OPTIONS if getattr(a, o) is not None]
+    if given:
+        opts = ", ".join("--" + o.replace("_", "-") for o in given)
+        raise UsageError(f"{opts} do not apply to --user-model (it brings its own data)")
+    try:
+        params = json.loads(a.params) if a.params else {}
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"--params is not valid JSON: {exc}") from exc
+    if not isinstance(params, dict):
+        raise UsageError("--params must be a JSON object, e.g. '{\"a\": 1.0}'")
+    return ModelSpec(kind="user", reference=a.user_model, n_params=a.n_params, params=params)
+
+
 def _model_spec(a: argparse.Namespace) -> ModelSpec:
+    if a.user_model is not None:
+        return _user_model_spec(a)
+    if a.n_params is not None or a.params is not None:
+        raise UsageError("--n-params and --params apply to --user-model only")
     kw: dict[str, Any] = {"kind": "regression" if a.dataset == "regression" else "mlp"}
     if kw["kind"] == "regression":  # the fixed five-parameter model has no network options
         given = [o for o in ("hidden", "lam", "loss", "beta", "locality", "no_bias_reg")
@@ -205,12 +245,17 @@ def cmd_explore(a: argparse.Namespace) -> int:
             opts = ", ".join("--" + o.replace("_", "-") for o in given)
             raise UsageError(f"{path} exists; {opts} only apply when creating a new project")
         project = Project.open(path)
-        print(f"continuing {path}: {project.file.n_minima()} minima so far", file=sys.stderr)
+        _report_reidentified(project)
+        print(f"continuing {path}: {plural(project.file.n_minima(), 'minimum', 'minima')} so far",
+              file=sys.stderr)
     else:
         spec = _model_spec(a)
-        data = _dataset(a)
-        project = Project.create(path, data, spec)
-        print(f"created {path}: {data.name}, {project.model.n_params} parameters", file=sys.stderr)
+        if spec.kind == "user":  # the user named the module themselves: consent
+            project = Project.create(path, None, spec, trust_user_model=True)
+        else:
+            project = Project.create(path, _dataset(a), spec)
+        print(f"created {path}: {project.dataset.name}, {project.model.n_params} parameters",
+              file=sys.stderr)
     with project:
         bar = ProgressBar()
         control = JobControl()
@@ -228,6 +273,20 @@ def cmd_explore(a: argparse.Namespace) -> int:
     return 0 if s.status in ("finished", "cancelled") else 1
 
 
+def _report_reidentified(project: Project) -> None:
+    """Say what opening an older project's file re-identified."""
+    if project.reidentified is not None:
+        print(f"re-identified {project.path.name} by the current identity rule: "
+              f"{project.reidentified.describe()}", file=sys.stderr)
+
+
+def cmd_dedupe(a: argparse.Namespace) -> int:
+    with Project.open(a.project) as project:
+        s = project.reidentified or project.dedupe()
+    print(f"{a.project}: {s.describe()}")
+    return 0
+
+
 def cmd_info(a: argparse.Namespace) -> int:
     with Project.open(a.project, readonly=True) as project:
         info = project.info()
@@ -241,9 +300,16 @@ def cmd_info(a: argparse.Namespace) -> int:
     if m["kind"] == "mlp":
         print(f"model     {m['sizes']} tanh/softmax, loss {m['loss']}, λ={m['lam']:g}, "
               f"{m['n_params']} parameters" + (f", locality {m['locality']}" if m["locality"] else ""))
+    elif m["kind"] == "user":
+        print(f"model     user model {m['reference']}, {m['n_params']} parameters")
     else:
         print(f"model     nonlinear regression, {m['n_params']} parameters")
-    print(f"minima    {info['n_minima']}    transition states {info['n_transition_states']}")
+    ident = info["identity"]
+    print(f"identity  symmetries: {ident['symmetry']}; outputs compared: "
+          f"{'yes' if ident['fingerprint'] else 'no'}"
+          + ("; stored under an older rule: run lmapp dedupe" if ident["needs_reidentification"] else ""))
+    print(f"minima    {info['n_minima']}    transition states {info['n_transition_states']}"
+          + (f" ({describe_ts_count(info['network'])})" if describe_ts_count(info["network"]) else ""))
     net = info["network"]
     if info["n_transition_states"]:
         print(f"network   {net['components']} connected components (largest {net['largest_component']}), "
@@ -256,10 +322,17 @@ def cmd_info(a: argparse.Namespace) -> int:
         print(f"global    id {gm['id']}, loss {gm['loss']:.12g}, RMS gradient {gm['rms_grad']:.1e}")
     for r in info["runs"]:
         st = r.get("stats") or {}
-        did = (f"{st.get('attempts', 0)} attempts, {st.get('new_ts', 0)} new TS"
-               if r["kind"] == "connect" else f"{st.get('quenches', 0)} quenches")
+        if r["kind"] == "connect":
+            did = f"{st.get('attempts', 0)} attempts, {st.get('new_ts', 0)} new TS"
+        elif r["kind"] == "dedupe":
+            did = (f"{st.get('merged_minima', 0)} duplicate minima merged, "
+                   f"{st.get('merged_ts', 0)} duplicate TS dropped")
+        else:
+            did = f"{st.get('quenches', 0)} quenches"
         print(f"run {r['id']:>3}  {r['kind']:<8} {r['status']:<9} seed {r['seed']}  {did}, "
               f"{st.get('new_minima', 0)} new minima, {(r.get('elapsed') or 0):.1f} s")
+        if st.get("outcomes"):
+            print(f"          attempts: {format_outcomes(st['outcomes'])}")
     return 0
 
 
@@ -338,6 +411,7 @@ def cmd_bench(a: argparse.Namespace) -> int:
 
 
 COMMANDS = {"explore": cmd_explore, "info": cmd_info, "export": cmd_export, "bench": cmd_bench,
+            "dedupe": cmd_dedupe,
             "render": cmd_render, "dgraph": cmd_render, **landscape_commands.COMMANDS, **analysis_commands.COMMANDS,
             **ml_commands.COMMANDS}
 
@@ -349,6 +423,8 @@ def main(argv: list[str] | None = None) -> int:
         a = parser.parse_args(argv)
         if a.command is None:
             return cmd_gui(a)
+        if getattr(a, "trust_user_model", False) and Path(a.project).is_file():
+            trust_project_model(a.project)
         return COMMANDS[a.command](a)
     except (UsageError, DatasetError, ModelError, ProjectError, ValueError, OSError) as exc:
         print(f"lmapp: error: {exc}", file=sys.stderr)

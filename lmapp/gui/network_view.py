@@ -13,7 +13,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QToolTip, QWidget
 
-from ..landscape.network import minima_graph, network_stats
+from ..landscape.network import describe_ts_count, minima_graph, network_stats
 from . import theme
 from .cv_view import PICK_PIXELS, LazyView, on_scene_click, picking_plot
 from .layouts import control_bar, note_label, view_column
@@ -144,7 +144,10 @@ class NetworkView(LazyView):
             self.edges.setData([], [])
         self._draw_nodes()
         s = r.stats
-        rows = [("minima (nodes)", f"{s['nodes']}"), ("edges", f"{s['edges']}"),
+        rows = [("minima (nodes)", f"{s['nodes']}"), ("edges (joined pairs)", f"{s['edges']}"),
+                ("transition states", f"{s['transition_states']}"),
+                ("  degenerate (one minimum)", f"{s['degenerate_ts']}"),
+                ("  more per joined pair", f"{s['parallel_ts']}"),
                 ("mean degree", f"{s['mean_degree']:.3g}"),
                 ("components", f"{s['components']}"),
                 ("largest component", f"{s['largest_component']}"),
@@ -159,6 +162,8 @@ class NetworkView(LazyView):
                "breadth-first searches") + "</small>")
         self.plot.getPlotItem().autoRange()
         note = "" if r.land.n_ts else " · no transition states yet: every minimum is isolated"
+        if describe_ts_count(s):
+            note += f" · {describe_ts_count(s)}"
         if r.layout != self.layout_choice.currentText():
             note += f" · too many minima for Kamada–Kawai: {r.layout} layout"
         self.message(f"{r.land.n_minima} minima, {s['edges']} edges{note} · node size: degree · "

@@ -113,6 +113,11 @@ def auto_budget(n_unconnected: int) -> int:
     return 20 + 10 * n_unconnected
 
 
+def format_outcomes(outcomes: dict[str, int]) -> str:
+    """Attempt outcomes in words, most frequent first ("12 connected, 3 HEF did not converge")."""
+    return ", ".join(f"{n} {what}" for what, n in sorted(outcomes.items(), key=lambda t: -t[1]))
+
+
 @dataclass
 class ConnectSummary:
     """What a connect run did."""

@@ -99,14 +99,19 @@ def network_stats(n_min: int, ts_min1: np.ndarray, ts_min2: np.ndarray,
     ``largest_component`` (its size), ``mean_shortest_path`` and ``diameter`` (both within the
     largest component; 0 for a single minimum), ``paths_exact`` (False: estimated, see
     :func:`path_stats`), ``path_sources`` (breadth-first searches made), ``clustering``
-    (average clustering coefficient), ``degree_distribution`` (degree → number of minima).
-    An empty network gives zeros.
+    (average clustering coefficient), ``degree_distribution`` (degree → number of minima),
+    ``transition_states``, ``degenerate_ts`` (both ends one minimum: no edge) and
+    ``parallel_ts`` (more transition states between an already joined pair), so that
+    transition_states = edges + degenerate_ts + parallel_ts. An empty network gives zeros.
     """
+    n_ts = int(np.asarray(ts_min1).size)
+    degenerate = int(np.count_nonzero(np.asarray(ts_min1) == np.asarray(ts_min2)))
     if n_min == 0:
         minima_edges(0, ts_min1, ts_min2)  # still reject bad input
         return dict(nodes=0, edges=0, mean_degree=0.0, components=0, largest_component=0,
                     mean_shortest_path=0.0, diameter=0, paths_exact=True, path_sources=0,
-                    clustering=0.0, degree_distribution={})
+                    clustering=0.0, degree_distribution={}, transition_states=0,
+                    degenerate_ts=0, parallel_ts=0)
     edges = minima_edges(n_min, ts_min1, ts_min2)
     A = adjacency(n_min, edges)
     n_comp, label = csgraph.connected_components(A, directed=False)
@@ -126,7 +131,24 @@ def network_stats(n_min: int, ts_min1: np.ndarray, ts_min2: np.ndarray,
         path_sources=used,
         clustering=average_clustering(A),
         degree_distribution={int(d): int(c) for d, c in enumerate(counts) if c},
+        transition_states=n_ts,
+        degenerate_ts=degenerate,
+        parallel_ts=n_ts - degenerate - int(edges.shape[0]),
     )
+
+
+def describe_ts_count(stats: dict) -> str:
+    """Why the transition-state count and the edge count differ, in words ("" when equal)."""
+    n, e = stats["transition_states"], stats["edges"]
+    if n == e:
+        return ""
+    parts = []
+    if stats["degenerate_ts"]:
+        parts.append(f"{stats['degenerate_ts']} degenerate (both ends one minimum)")
+    if stats["parallel_ts"]:
+        parts.append(f"{stats['parallel_ts']} more between already joined pairs")
+    return (f"{n} transition states = {e} connected pair{'s' * (e != 1)} + "
+            + " + ".join(parts))
 
 
 @njit(cache=True, nogil=True)
