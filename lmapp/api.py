@@ -63,13 +63,14 @@ class Project:
 
     @classmethod
     def open(cls, path: str | Path, readonly: bool = False, *,
-             trust_user_model: bool = False) -> "Project":
+             trust_user_model: bool = False, reidentify: bool = True) -> "Project":
         """Open an existing project (read-only opens may run beside a writing process).
 
         A project whose model is user code imports its module only with
         ``trust_user_model=True`` (else :class:`UntrustedModelError`). A writable open of a
         file identified by an older identity rule re-identifies it first (one transaction;
-        what changed is in ``reidentified``).
+        what changed is in ``reidentified``), unless ``reidentify=False`` (the app runs it as
+        a background job instead).
         """
         pf = ProjectFile.open(path, readonly=readonly)
         try:
@@ -80,7 +81,7 @@ class Project:
         except BaseException:
             pf.close()
             raise
-        if not readonly and pf.needs_reidentification:
+        if reidentify and not readonly and pf.needs_reidentification:
             project.reidentified = project.dedupe()
         return project
 
@@ -88,8 +89,17 @@ class Project:
         """Re-identify the stored minima and transition states by the current identity rule:
         duplicates are merged into the lowest id (transition states re-pointed), canonical
         forms rewritten, derived data recomputed — in one transaction."""
+        return InlineExecutor().submit(self.dedupe_job(), progress or (lambda p: None)).wait()
+
+    def dedupe_job(self) -> DedupeJob:
+        """A re-identification job on this project (see :meth:`dedupe`)."""
         self._writable()
-        return InlineExecutor().submit(DedupeJob(self.path), progress or (lambda p: None)).wait()
+        return DedupeJob(self.path)
+
+    def dedupe_async(self, progress: Callable[[dict], None] | None = None,
+                     control: JobControl | None = None) -> JobHandle:
+        """Re-identify in the background (see :meth:`dedupe`)."""
+        return ThreadExecutor().submit(self.dedupe_job(), progress or (lambda p: None), control)
 
     @property
     def needs_reidentification(self) -> bool:

@@ -107,7 +107,9 @@ def test_info_text_and_json(xor_project, capsys):
         m = p.minima(with_weights=False, order="loss")
     assert info == expected
     assert set(info) == {"path", "dataset", "model", "n_minima", "n_transition_states",
-                         "network", "global_minimum", "runs"}
+                         "network", "global_minimum", "runs", "identity", "connect_outcomes"}
+    assert info["identity"]["fingerprint"] and not info["identity"]["needs_reidentification"]
+    assert "permutations" in info["identity"]["symmetry"]
     assert info["network"]["nodes"] == info["n_minima"] and info["network"]["edges"] == 0
     assert info["dataset"]["name"] == "xor" and info["dataset"]["n_train"] == 4
     assert info["model"]["sizes"] == [2, 3, 2] and info["model"]["n_params"] == 17

@@ -4,74 +4,14 @@ import dataclasses
 
 import numpy as np
 import pytest
-from numba import njit
 
 from lmapp.datasets import make_dataset
 from lmapp.engines.kit import make_kit
 from lmapp.landscape.model import Model, ModelSpec, build_model
 from lmapp.landscape.transition import (TransitionParams, find_transition_states, refine_ts,
                                         run_dneb, verify_transition_state)
-
-# Müller–Brown: E = Σ_k A_k exp(a_k dx² + b_k dx dy + c_k dy²), dx = x − x0_k, dy = y − y0_k.
-MB_A = np.array([-200.0, -100.0, -170.0, 15.0])
-MB_a = np.array([-1.0, -1.0, -6.5, 0.7])
-MB_b = np.array([0.0, 0.0, 11.0, 0.6])
-MB_c = np.array([-10.0, -10.0, -6.5, 0.7])
-MB_X0 = np.array([1.0, 0.0, -0.5, -1.0])
-MB_Y0 = np.array([0.0, 0.5, 1.5, 1.0])
-MULLER_BROWN = (0,)
-# Double well with coupling: E = (x² − 1)² + 2(y − 0.3x)², saddle at the origin.
-DOUBLE_WELL = (1,)
-
-
-@njit(cache=True)
-def surface_fg(w, args):
-    """Energy and gradient of the surface selected by ``args[0]``."""
-    g = np.zeros(2)
-    if args[0] == 1:
-        x, y = w[0], w[1]
-        u = y - 0.3 * x
-        g[0] = 4.0 * x * (x * x - 1.0) - 1.2 * u
-        g[1] = 4.0 * u
-        return (x * x - 1.0) ** 2 + 2.0 * u * u, g
-    f = 0.0
-    for k in range(4):
-        dx = w[0] - MB_X0[k]
-        dy = w[1] - MB_Y0[k]
-        e = MB_A[k] * np.exp(MB_a[k] * dx * dx + MB_b[k] * dx * dy + MB_c[k] * dy * dy)
-        f += e
-        g[0] += e * (2.0 * MB_a[k] * dx + MB_b[k] * dy)
-        g[1] += e * (MB_b[k] * dx + 2.0 * MB_c[k] * dy)
-    return f, g
-
-
-@njit(cache=True)
-def surface_hessian(w, args):
-    """Exact Hessian of the surface selected by ``args[0]``."""
-    H = np.zeros((2, 2))
-    if args[0] == 1:
-        H[0, 0] = 12.0 * w[0] * w[0] - 4.0 + 0.36
-        H[0, 1] = -1.2
-        H[1, 0] = -1.2
-        H[1, 1] = 4.0
-        return H
-    for k in range(4):
-        dx = w[0] - MB_X0[k]
-        dy = w[1] - MB_Y0[k]
-        e = MB_A[k] * np.exp(MB_a[k] * dx * dx + MB_b[k] * dx * dy + MB_c[k] * dy * dy)
-        px = 2.0 * MB_a[k] * dx + MB_b[k] * dy
-        py = MB_b[k] * dx + 2.0 * MB_c[k] * dy
-        H[0, 0] += e * (px * px + 2.0 * MB_a[k])
-        H[1, 1] += e * (py * py + 2.0 * MB_c[k])
-        H[0, 1] += e * (px * py + MB_b[k])
-    H[1, 0] = H[0, 1]
-    return H
-
-
-@njit(cache=True)
-def surface_hvp(w, v, args):
-    return surface_hessian(w, args) @ v
-
+from tests.surfaces import (DOUBLE_WELL, MULLER_BROWN, surface_fg, surface_hessian,
+                            surface_hvp)
 
 # A disk-cached kit (user_model compiles afresh every session, ~30 s for all engines).
 KIT = make_kit(surface_fg, surface_hessian, "test_surfaces_v1", cache=True, hvp=surface_hvp)

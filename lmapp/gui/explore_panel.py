@@ -259,6 +259,10 @@ class ExplorePanel(QWidget):
         for job in self.jobs.waiting:
             self.queue_list.addItem(f"… {job.describe()}")
 
+    def log_message(self, text: str) -> None:
+        """Add a line to the panel's log (time-stamped)."""
+        self._log(text)
+
     def _log(self, text: str) -> None:
         self.log.appendPlainText(time.strftime("%H:%M:%S ") + text)
         self.log.verticalScrollBar().setValue(self.log.verticalScrollBar().maximum())

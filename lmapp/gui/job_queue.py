@@ -13,13 +13,15 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 from ..api import Project
+from ..jobs.connect import format_outcomes
 from ..jobs.control import JobControl
 from ..jobs.executor import JobHandle
+from ..words import plural
 from .snapshots import Mailbox
 
 #: How often the GUI pulls progress and checks whether the running job ended.
 POLL_MS = 100
-KINDS = ("explore", "connect")
+KINDS = ("explore", "connect", "dedupe")
 
 
 @dataclass(eq=False)
@@ -27,7 +29,7 @@ class QueuedJob:
     """One requested job: its kind, parameters, control and, once run, its outcome."""
 
     number: int
-    kind: str  # "explore" or "connect"
+    kind: str  # "explore", "connect" or "dedupe"
     params: dict[str, Any]
     control: JobControl = field(default_factory=JobControl)
     status: str = "queued"  # queued, running, paused, finished, cancelled, failed
@@ -39,6 +41,8 @@ class QueuedJob:
 
     def describe(self) -> str:
         p = self.params
+        if self.kind == "dedupe":
+            return f"job {self.number}: merge duplicate minima (re-identify)"
         if self.kind == "connect":
             what = f"pair {p['pair'][0]}–{p['pair'][1]}" if p.get("pair") else p.get("mode", "all")
             return f"job {self.number}: connect {what}, budget {p.get('budget') or 'auto'}"
@@ -48,6 +52,8 @@ class QueuedJob:
     def fraction(self) -> float:
         """Progress in [0, 1] from the latest report."""
         p = self.progress or {}
+        if self.kind == "dedupe":
+            return 1.0 if p else 0.0
         done, total = ((p.get("attempts", 0), p.get("budget", 1)) if self.kind == "connect"
                        else (p.get("steps_done", 0), p.get("steps_total", 1)))
         return min(done / max(total, 1), 1.0)
@@ -57,9 +63,12 @@ class QueuedJob:
         p = self.progress
         if p is None:
             return "starting…"
+        if self.kind == "dedupe":
+            return p.get("summary", "")
         if self.kind == "connect":
             return (f"{p['attempts']}/{p['budget']} attempts · {p['new_ts']} new TS · "
-                    f"{p['new_minima']} new minima · {p['components']} components")
+                    f"{plural(p['new_minima'], 'new minimum', 'new minima')} · "
+                    f"{plural(p['components'], 'component')}")
         gm = p.get("global_min")
         low = f" · lowest {gm[1]:.6g} (#{gm[0]})" if gm else ""
         eta = p.get("eta")
@@ -72,9 +81,18 @@ class QueuedJob:
         if self.error is not None:
             return f"failed: {self.error}"
         s = self.summary
+        if self.kind == "dedupe":
+            return f"{self.status}: {s.describe()}"
         if self.kind == "connect":
-            return (f"{self.status}: {s.attempts} attempts in {s.elapsed:.1f} s, {s.new_ts} new "
-                    f"transition states, {s.new_minima} new minima, {s.components} components")
+            text = (f"{self.status}: {s.attempts} of {s.budget} attempts in {s.elapsed:.1f} s, "
+                    f"{s.new_ts} new transition states, "
+                    f"{plural(s.new_minima, 'new minimum', 'new minima')}, "
+                    f"{plural(s.components, 'component')}")
+            if s.note:
+                text += f" — {s.note}"
+            if s.outcomes:
+                text += f"\n  attempts: {format_outcomes(s.outcomes)}"
+            return text
         return (f"{self.status}: {s.quenches} quenches in {s.elapsed:.1f} s ({s.rate:.1f}/s), "
                 f"{s.new_minima} new minima, {s.total_minima} in project")
 
@@ -173,8 +191,9 @@ class JobQueue(QObject):
             self._current = job
             job.status = "running"
             try:
-                start = (self._project.explore_async if job.kind == "explore"
-                         else self._project.connect_async)
+                start = {"explore": self._project.explore_async,
+                         "connect": self._project.connect_async,
+                         "dedupe": self._project.dedupe_async}[job.kind]
                 job.handle = start(progress=job.mailbox.put, control=job.control, **job.params)
             except Exception as exc:  # noqa: BLE001 - bad parameters: report, go on
                 job.status, job.error, self._current = "failed", exc, None
@@ -200,7 +219,7 @@ class JobQueue(QObject):
             elif job.control.cancelled:
                 job.status = "cancelled"
             else:
-                job.status = job.summary.status
+                job.status = getattr(job.summary, "status", "finished")
             self._current = None
             self.jobFinished.emit(job)
             self._start_next()

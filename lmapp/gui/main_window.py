@@ -2,6 +2,7 @@
 status bar with job progress; window layout and recent projects persist in QSettings."""
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Callable
 
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QM
 from ..api import Project
 from ..datasets import DatasetError
 from ..landscape.model import ModelError
+from ..landscape.user_model import UntrustedModelError, trust_module
 from ..store import ProjectError
 from .demo import demo_project
 from .dgraph_view import DGraphView
@@ -23,7 +25,8 @@ from .job_queue import JobQueue, QueuedJob
 from .layouts import scrolling
 from .minima_table import MinimaTable
 from .new_project_dialog import NewProjectDialog
-from .project_files import copy_project, recent_projects, remember_project
+from .project_files import (copy_project, recent_projects, remember_project, remember_trusted,
+                            trusted_modules)
 from .analysis_docks import (analysis_views, install_analysis_docks, place_analysis_docks,
                              update_analysis_docks)
 from .ml_docks import install_ml_docks, place_ml_docks, update_ml_docks
@@ -160,6 +163,10 @@ class MainWindow(QMainWindow):
         self.connect_pair_action = self._action(
             "Connect the two &selected minima", self.connect_selected_pair, None,
             "search transition states between the two selected minima")
+        self.dedupe_action = self._action(
+            "&Merge duplicate minima", self.merge_duplicates, None,
+            "re-identify minima and transition states by the current identity rule "
+            "(duplicates merge into the lowest id)")
         self.reset_layout_action = self._action("&Reset layout", self.reset_layout)
         self.about_action = self._action("&About lmapp", self.about)
 
@@ -180,6 +187,8 @@ class MainWindow(QMainWindow):
         for a in (self.start_action, self.connect_action, self.connect_pair_action,
                   self.pause_action, self.stop_action):
             run_menu.addAction(a)
+        run_menu.addSeparator()
+        run_menu.addAction(self.dedupe_action)
         view_menu = bar.addMenu("&View")
         for dock in self.docks.values():
             view_menu.addAction(dock.toggleViewAction())
@@ -214,6 +223,7 @@ class MainWindow(QMainWindow):
         self.export_minima_action.setEnabled(has)
         self.start_action.setEnabled(has)
         self.connect_action.setEnabled(has)
+        self.dedupe_action.setEnabled(has)
         self.connect_pair_action.setEnabled(has and len(self.selection) == 2)
         self.pause_action.setEnabled(self.jobs.current is not None)
         self.stop_action.setEnabled(busy)
@@ -226,13 +236,42 @@ class MainWindow(QMainWindow):
         if self.jobs.busy:
             self.show_error("Cannot open", "Stop the running exploration first.")
             return False
+        for module in trusted_modules():
+            trust_module(module)
         try:
-            project = Project.open(path)
+            project = Project.open(path, reidentify=False)
+        except UntrustedModelError as exc:
+            if not self.ask_trust(exc.module):
+                return False
+            remember_trusted(exc.module)
+            trust_module(exc.module)
+            return self.open_project(path)
         except OPEN_ERRORS as exc:
             self.show_error("Cannot open project", str(exc))
             return False
         self._set_project(project)
+        if project.needs_reidentification:  # identified by an older rule: merge in the background
+            self.explore_panel.log_message("this project was stored under an older identity rule: "
+                                           "merging duplicate minima…")
+            self.jobs.submit({}, kind="dedupe")
         return True
+
+    def ask_trust(self, module: str) -> bool:
+        """Ask whether the app may import a user-model module (a project file is untrusted)."""
+        answer = QMessageBox.question(
+            self, "Run code from this project?",
+            f"This project's model is Python code from the module <b>{html.escape(module)}</b>. "
+            "Opening it imports and runs that module with your permissions.<br><br>"
+            "Only continue if you trust where the module comes from. Your answer is remembered "
+            "for this module.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def merge_duplicates(self) -> None:
+        """Exploration → Merge duplicate minima: re-identify the project in the background."""
+        if self.project is not None:
+            self.jobs.submit({}, kind="dedupe")
 
     def _set_project(self, project: Project) -> None:
         self.close_project()

@@ -51,3 +51,14 @@ def remember_project(path: str | Path) -> list[str]:
     paths = [path] + [p for p in recent_projects() if p != path]
     QSettings().setValue("recent", paths[:MAX_RECENT])
     return paths[:MAX_RECENT]
+
+
+def trusted_modules() -> list[str]:
+    """User-model modules the user allowed the app to import (asked once per module)."""
+    value = QSettings().value("trusted_user_modules", [])
+    return [value] if isinstance(value, str) else list(value or [])
+
+
+def remember_trusted(module: str) -> None:
+    """Remember that the user trusts ``module``."""
+    QSettings().setValue("trusted_user_modules", sorted({*trusted_modules(), module}))
