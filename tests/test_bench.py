@@ -18,6 +18,9 @@ def test_bench_json_has_every_section(monkeypatch, capsys):
     bh = out["basin_hopping"][0]
     assert bh["case"] == "xor-h3" and bh["lmapp_1_walker"]["quenches"] == 10
     assert bh["scipy"]["quenches"] == 2 and bh["ratio_vs_scipy"] > 0 and bh["speedup_2_walkers"] > 0
+    ident = out["basin_hopping"][-1]
+    assert ident["case"] == "identity-xor-h5" and ident["identified"] == ident["minima"] > 0
+    assert 0 < ident["fraction_of_quench"] and ident["seconds_per_query"] > 0
     assert out["transition_states"][0]["searches"] == 2
     assert out["dgraph_layout"][0]["minima"] == 10_000 and out["dgraph_layout"][0]["seconds"] > 0
     cv, mis, net = out["analysis"]

@@ -304,3 +304,56 @@ def test_reset_layout_docks_every_view_with_heat_capacity_beside_the_graph(windo
     cv.raise_()
     QApplication.processEvents()
     assert cv.widget().isVisible() and window.graph_view.isVisible()  # side by side
+
+
+def test_user_model_project_opens_after_consent_once_per_module(window, qtbot, monkeypatch,
+                                                                 tmp_path):
+    from PySide6.QtWidgets import QMessageBox
+
+    import lmapp.landscape.user_model as um
+    from lmapp.gui.project_files import trusted_modules
+    from lmapp.landscape.model import ModelSpec
+
+    spec = ModelSpec(kind="user", reference="tests.surfaces:MULLER_BROWN_MODEL")
+    path = tmp_path / "mb.lmapp"
+    with Project.create(path, None, spec, trust_user_model=True) as p:
+        p.explore(steps=100, walkers=2, temperature=20.0, step=0.5)
+        p.connect(mode="all")
+    monkeypatch.setattr(um, "_TRUSTED", set())  # a fresh process: nothing trusted yet
+    asked = []
+
+    def answer(answer_with):
+        def question(*args, **kwargs):
+            asked.append(args[2] if len(args) > 2 else "")
+            return answer_with
+        return question
+
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.No))
+    assert not window.open_project(path) and window.project is None and len(asked) == 1
+    assert "tests.surfaces" in asked[0] and "tests.surfaces" not in trusted_modules()
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Yes))
+    assert window.open_project(path) and len(asked) == 2
+    settle(window, qtbot)
+    assert window.landscape.n_minima == 3 and window.landscape.n_ts == 2
+    assert "tests.surfaces" in trusted_modules()
+    window.close_project()
+    monkeypatch.setattr(um, "_TRUSTED", set())
+    assert window.open_project(path) and len(asked) == 2  # remembered: not asked again
+
+
+def test_an_old_project_is_re_identified_in_the_background(window, qtbot, tmp_path):
+    from lmapp.landscape.model import ModelSpec
+    from tests.test_dedupe import as_old_file
+
+    path = tmp_path / "old.lmapp"
+    with Project.create(path, "xor", ModelSpec(hidden=(3,), lam=1e-3)) as p:
+        p.explore(steps=200, walkers=2, temperature=1.0)
+        m = p.minima(order="id")
+        n = len(m["id"])
+        p.file.add_minima([{"loss": float(m["loss"][0]), "weights": m["weights"][0] + 1e-7}], None)
+    as_old_file(path)
+    assert window.open_project(path)
+    settle(window, qtbot, minima=n)
+    assert window.project.file.n_minima() == n and not window.project.needs_reidentification
+    assert "merging duplicate minima" in window.explore_panel.log.toPlainText()
+    assert "1 duplicates merged" in window.explore_panel.log.toPlainText()

@@ -87,13 +87,50 @@ def run_case(case: Case, folder: Path, quick: bool) -> dict:
             "speedup_2_walkers": two["rate"] / one["rate"]}
 
 
+def identity_cost(folder: Path, quick: bool) -> dict:
+    """Cost of the identity rule against the quenches it judges, on XOR with 5 hidden units and
+    λ = 1e-4 (near ties): each stored minimum is queried as a random symmetry copy with noise
+    1e-6 (the canonical forms then often differ, so the alignment decides), timed per query and
+    compared with the run's time per quench."""
+    path = folder / "identity.lmapp"
+    with Project.create(path, "xor", ModelSpec(hidden=(5,), lam=1e-4)) as p:
+        p.explore(steps=1, walkers=1, seed=99)
+        s = p.explore(steps=500 if quick else 2000, walkers=1, seed=0, temperature=1.0)
+        m = p.minima(order="id")
+        model = p.model
+    registry = model.registry()
+    for i, f, w in zip(m["id"], m["loss"], m["weights"]):
+        registry.add(int(i), float(f), w)
+    rng = np.random.default_rng(0)
+    queries = []
+    for f, w in zip(m["loss"], m["weights"]):
+        layers = model.layers(w)
+        perm, sign = rng.permutation(5), rng.choice([-1.0, 1.0], 5)
+        layers[0]["W"], layers[0]["b"] = (layers[0]["W"] * sign[:, None])[perm], (layers[0]["b"] * sign)[perm]
+        layers[1]["W"] = (layers[1]["W"] * sign[None, :])[:, perm]
+        copy = np.concatenate([np.concatenate([d["W"].ravel(), d["b"]]) for d in layers])
+        queries.append((float(f), model.canonical(copy + rng.normal(scale=1e-6, size=copy.size))))
+    registry.match(*queries[0])  # compile
+    t = time.perf_counter()
+    found = sum(registry.match(f, w) is not None for f, w in queries)
+    per_query = (time.perf_counter() - t) / len(queries)
+    per_quench = s.elapsed / s.quenches
+    return {"case": "identity-xor-h5", "minima": len(queries), "identified": found,
+            "seconds_per_query": per_query, "seconds_per_quench": per_quench,
+            "fraction_of_quench": per_query / per_quench}
+
+
 def run(folder: Path, quick: bool) -> list[dict]:
-    """All basin-hopping cases."""
-    return [run_case(case, folder, quick) for case in CASES]
+    """All basin-hopping cases, and the cost of identity."""
+    return [run_case(case, folder, quick) for case in CASES] + [identity_cost(folder, quick)]
 
 
 def report(r: dict) -> str:
     """One table line of a case."""
+    if r["case"].startswith("identity"):
+        return (f"{r['case']:<16} {r['seconds_per_query'] * 1e6:7.1f} µs per candidate "
+                f"(symmetry copies, {r['identified']}/{r['minima']} identified) = "
+                f"{r['fraction_of_quench']:.1%} of a quench ({r['seconds_per_quench'] * 1e6:.0f} µs)")
     return (f"{r['case']:<16} lmapp {r['lmapp_1_walker']['rate']:9.1f} q/s   "
             f"scipy {r['scipy']['rate']:8.2f} q/s (converged {r['scipy']['converged_fraction']:.0%})   "
             f"ratio {r['ratio_vs_scipy']:6.1f}x   2 walkers {r['speedup_2_walkers']:.2f}x")

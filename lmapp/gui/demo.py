@@ -1,6 +1,8 @@
-"""The bundled demo project (``lmapp --demo``): a short XOR exploration and connect run, with
-enough minima and transition states to show every view. ``python -m lmapp.gui.demo``
-regenerates ``lmapp/resources/demo.lmapp``."""
+"""The bundled demo project (``lmapp --demo``): a small two-spiral landscape (400/200 points,
+3 hidden units, λ = 1e-4) explored and connected, so every view shows something true: ~50
+distinct minima all connected to the global minimum, minima that misclassify different test
+points (MLSUP of two beats the best single minimum), C_V peaks made of different minima.
+``python -m lmapp.gui.demo`` (or ``make demo``) regenerates ``lmapp/resources/demo.lmapp``."""
 from __future__ import annotations
 
 import sqlite3
@@ -15,16 +17,16 @@ from ..store import ProjectError, ProjectFile
 from .project_files import copy_project
 
 BUNDLED = Path(__file__).resolve().parent.parent / "resources" / "demo.lmapp"
-#: XOR with 5 hidden units and a weak λ has a couple of dozen minima (3 units: only 7).
-MODEL = ModelSpec(hidden=(5,), lam=1e-4)
-EXPLORE = {"steps": 2000, "walkers": 2, "seed": 0, "temperature": 1.0}
-CONNECT = {"mode": "all", "budget": 100, "workers": 2}
+MODEL = ModelSpec(hidden=(3,), lam=1e-4)
+DATASET = {"n_train": 400, "n_test": 200, "seed": 0}
+EXPLORE = {"steps": 400, "walkers": 2, "seed": 0, "temperature": 1.0}
+CONNECT = {"mode": "all", "workers": 2}  # default budget: room to connect every minimum
 
 
 def build_demo(path: str | Path) -> Path:
-    """Create the demo project at ``path`` (a new file), explore it and search transition
-    states towards the global minimum (a few seconds)."""
-    with Project.create(path, "xor", MODEL) as project:
+    """Create the demo project at ``path`` (a new file), explore it and connect every minimum
+    to the global minimum (about 15 s)."""
+    with Project.create(path, "spiral", MODEL, **DATASET) as project:
         project.explore(**EXPLORE)
         project.connect(**CONNECT)
     return Path(path)

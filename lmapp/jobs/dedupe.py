@@ -54,14 +54,14 @@ def plan_merge(pf: ProjectFile, rule: IdentityRule = IdentityRule()) -> tuple[Me
     _, model = load_landscape(pf)
     merge = Merge()
     m = pf.minima(with_weights=True, order="id")
-    W = m["weights"].reshape(len(m["id"]), -1)
+    W = m["weights"].reshape(len(m["id"]), model.n_params)
     Wc = model.canonical_rows(W) if len(W) else W
     for i, old, new in zip(m["id"], W, Wc):
         if not np.array_equal(old, new):
             merge.weights[int(i)] = new
     merge.minima = duplicates(model, m["id"], m["loss"], Wc, rule)
     t = pf.transition_states(with_weights=True)
-    T = t["weights"].reshape(len(t["id"]), -1)
+    T = t["weights"].reshape(len(t["id"]), model.n_params)
     Tc = model.canonical_rows(T) if len(T) else T
     for i, old, new in zip(t["id"], T, Tc):
         if not np.array_equal(old, new):
