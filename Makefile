@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test bench clean-cache
+.PHONY: run test bench demo clean-cache
 
 $(BIN)/lmapp: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ test: $(BIN)/lmapp
 
 bench: $(BIN)/lmapp
 	$(BIN)/lmapp bench
+
+# regenerate the bundled demo project (lmapp/resources/demo.lmapp, about 15 s)
+demo: $(BIN)/lmapp
+	$(BIN)/python -m lmapp.gui.demo
 
 # numba caches compiled kernels beside the sources; a caller's cache does not notice a changed
 # callee, so clear it after editing lmapp/engines during development.

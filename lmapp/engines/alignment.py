@@ -18,6 +18,7 @@ import numpy as np
 from numba import njit
 
 from .assignment import assignment
+from .canonical import output_bias_mean, shift_output_biases
 from .mlp import expand, layer_offsets
 
 MAX_SWEEPS = 8
@@ -91,12 +92,7 @@ def align_network(a, b, sizes, permute, center_outputs):
     nl = sizes.shape[0] - 1
     w = b.copy()
     if center_outputs:
-        C = sizes[nl]
-        shift = 0.0
-        for c in range(C):
-            shift += a[boff[nl - 1] + c] - w[boff[nl - 1] + c]
-        for c in range(C):
-            w[boff[nl - 1] + c] += shift / C
+        shift_output_biases(w, sizes, output_bias_mean(a, sizes) - output_bias_mean(w, sizes))
     start = w.copy()
     for sweep in range(MAX_SWEEPS):
         changed = False

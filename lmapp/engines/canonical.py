@@ -51,18 +51,34 @@ def _less(key, a, b, tol):
 
 
 @njit(cache=True, nogil=True)
+def output_bias_mean(w, sizes):
+    """Mean of the output biases of full vector ``w``."""
+    boff = layer_offsets(sizes)[1]
+    nl = sizes.shape[0] - 1
+    s = 0.0
+    for c in range(sizes[nl]):
+        s += w[boff[nl - 1] + c]
+    return s / sizes[nl]
+
+
+@njit(cache=True, nogil=True)
+def shift_output_biases(w, sizes, delta):
+    """Add ``delta`` to every output bias of full vector ``w`` (in place): with unregularised
+    biases the softmax makes this a symmetry."""
+    boff = layer_offsets(sizes)[1]
+    nl = sizes.shape[0] - 1
+    for c in range(sizes[nl]):
+        w[boff[nl - 1] + c] += delta
+
+
+@njit(cache=True, nogil=True)
 def canonicalize(wf, sizes, permute=True, tol=1e-7, center_outputs=False):
     """Return the canonical representative of the full weight vector ``wf``."""
     woff, boff, _, _, _ = layer_offsets(sizes)
     nl = sizes.shape[0] - 1
     w = wf.copy()
     if center_outputs:
-        C = sizes[nl]
-        mean = 0.0
-        for c in range(C):
-            mean += w[boff[nl - 1] + c]
-        for c in range(C):
-            w[boff[nl - 1] + c] -= mean / C
+        shift_output_biases(w, sizes, -output_bias_mean(w, sizes))
     for l in range(nl - 1):
         n_in = sizes[l]
         n_h = sizes[l + 1]

@@ -145,7 +145,7 @@ class MainWindow(QMainWindow):
         self.new_action = self._action("&New…", self.new_project, K.New, "create a project")
         self.open_action = self._action("&Open…", self.choose_project, K.Open, "open a project")
         self.demo_action = self._action("Open &Demo", self.open_demo, None,
-                                        "open the bundled XOR demo project")
+                                        "open the bundled two-spiral demo project")
         self.save_as_action = self._action("Save &As…", self.save_as, K.SaveAs,
                                            "copy the project to a new file and continue there")
         self.export_action = self._action("&Export view…", self.export_view, "Ctrl+E",
