@@ -13,6 +13,7 @@ $(BIN)/lmapp: pyproject.toml
 	touch $@
 
 run: $(BIN)/lmapp
+	packaging/check-qt-libs $(BIN)/python
 	$(BIN)/lmapp --demo
 
 test: $(BIN)/lmapp
