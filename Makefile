@@ -24,7 +24,7 @@ bench: $(BIN)/lmapp
 
 # regenerate the bundled demo project (lmapp/resources/demo.lmapp, about 15 s)
 demo: $(BIN)/lmapp
-	$(BIN)/python -m lmapp.gui.demo
+	$(BIN)/python -m lmapp.gui.window.demo
 
 # numba caches compiled kernels beside the sources; a caller's cache does not notice a changed
 # callee, so clear it after editing lmapp/engines during development.

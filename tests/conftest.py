@@ -15,8 +15,8 @@ import pytest  # noqa: E402
 def demo_path(qapp):
     """The demo project the app's Open Demo uses (a copy of the bundled file, or built once
     where the bundled file is missing); tests copy it before changing anything."""
-    from lmapp.gui.demo import demo_project
-    from lmapp.gui.main_window import ensure_identity
+    from lmapp.gui.window.demo import demo_project
+    from lmapp.gui.window.main_window import ensure_identity
 
     ensure_identity()
     return demo_project()

@@ -5,7 +5,7 @@ import numpy as np
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
-from lmapp.gui.snapshots import VALUE_LABELS, Landscape
+from lmapp.gui.core.snapshots import VALUE_LABELS, Landscape
 
 
 def synthetic(energies, ts=(), n_params=6) -> Landscape:

@@ -11,7 +11,7 @@ import numpy as np
 
 from lmapp.api import Project
 from lmapp.cli.main import main
-from lmapp.gui.demo import BUNDLED
+from lmapp.gui.window.demo import BUNDLED
 from lmapp.landscape.distances import misclassification_matrix, predicted_classes
 from lmapp.landscape.thermo import find_peaks, heat_capacity, top_contributors
 from tests.helpers import brute_force_distance

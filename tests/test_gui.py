@@ -16,11 +16,11 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from lmapp.api import Project
 from lmapp.cli import main as lmapp_main
 from lmapp.gui.app import install_excepthook
-from lmapp.gui.demo import demo_project
-from lmapp.gui.export import export_view
-from lmapp.gui.main_window import MainWindow
-from lmapp.gui.new_project_dialog import NewProjectDialog
-from lmapp.gui.project_files import copy_project, recent_projects
+from lmapp.gui.window.demo import demo_project
+from lmapp.gui.figures.export import export_view
+from lmapp.gui.window.main_window import MainWindow
+from lmapp.gui.panels.new_project_dialog import NewProjectDialog
+from lmapp.gui.core.project_files import copy_project, recent_projects
 from lmapp.landscape.model import ModelSpec
 from lmapp.store import ProjectFile
 
@@ -311,7 +311,7 @@ def test_user_model_project_opens_after_consent_once_per_module(window, qtbot, m
     from PySide6.QtWidgets import QMessageBox
 
     import lmapp.landscape.user_model as um
-    from lmapp.gui.project_files import trusted_modules
+    from lmapp.gui.core.project_files import trusted_modules
     from lmapp.landscape.model import ModelSpec
 
     spec = ModelSpec(kind="user", reference="tests.surfaces:MULLER_BROWN_MODEL")

@@ -9,14 +9,14 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QWidget
 
 from lmapp.api import Project
-from lmapp.gui.analysis_docks import (TITLES, analysis_views, install_analysis_docks,
+from lmapp.gui.window.analysis_docks import (TITLES, analysis_views, install_analysis_docks,
                                       update_analysis_docks)
-from lmapp.gui.cv_view import CvView, compute_cv, kappa_of
-from lmapp.gui.distance_scatter import DistanceScatterView, compute_scatter
-from lmapp.gui.heatmap_view import DistanceSource, HeatmapView
-from lmapp.gui.network_view import NetworkView, compute_network
-from lmapp.gui.selection import SelectionModel
-from lmapp.gui.snapshots import empty_landscape, read_landscape
+from lmapp.gui.views.cv_view import CvView, compute_cv, kappa_of
+from lmapp.gui.views.distance_scatter import DistanceScatterView, compute_scatter
+from lmapp.gui.views.heatmap_view import DistanceSource, HeatmapView
+from lmapp.gui.views.network_view import NetworkView, compute_network
+from lmapp.gui.core.selection import SelectionModel
+from lmapp.gui.core.snapshots import empty_landscape, read_landscape
 from lmapp.landscape.distances import (euclidean_matrix, misclassification_matrix, pearson,
                                        predicted_classes)
 from lmapp.landscape.model import ModelSpec
@@ -228,7 +228,7 @@ def test_install_and_update_docks(qtbot, project):
 
 
 def test_scatter_many_pairs_draws_density(qtbot, monkeypatch, project):
-    import lmapp.gui.distance_scatter as ds
+    import lmapp.gui.views.distance_scatter as ds
     p, land = project
     monkeypatch.setattr(ds, "DRAW_POINTS", 3)  # 10 pairs > 3: density image
     sel = SelectionModel()

@@ -9,13 +9,13 @@ from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QApplication
 
 from lmapp.api import Project
-from lmapp.gui.cv_view import DEFAULT_POINTS, CvView, compute_cv, default_temperatures
-from lmapp.gui.dgraph_view import DGraphView, GraphSettings, layout_graph
-from lmapp.gui.graph_colors import (CV_KEY, DISTANCE_KEY, GraphColorLinks, cv_contribution_colors,
+from lmapp.gui.views.cv_view import DEFAULT_POINTS, CvView, compute_cv, default_temperatures
+from lmapp.gui.views.dgraph_view import DGraphView, GraphSettings, layout_graph
+from lmapp.gui.views.graph_colors import (CV_KEY, DISTANCE_KEY, GraphColorLinks, cv_contribution_colors,
                                     distance_colors)
-from lmapp.gui.heatmap_view import DistanceSource, HeatmapView
-from lmapp.gui.selection import SelectionModel
-from lmapp.gui.snapshots import read_landscape
+from lmapp.gui.views.heatmap_view import DistanceSource, HeatmapView
+from lmapp.gui.core.selection import SelectionModel
+from lmapp.gui.core.snapshots import read_landscape
 from lmapp.landscape.model import ModelSpec
 from lmapp.landscape.thermo import g_alpha, top_contributors
 from tests.gui_helpers import click, shown, synthetic
@@ -132,7 +132,7 @@ def test_clicking_a_cv_peak_colours_the_graph_and_selects_contributors(qtbot):
     np.testing.assert_allclose(dg.node_value[dg.leaf_node], g)
     assert f"T = {T:.3g}" in graph.plot.colors.label and f"T = {T:.3g}" in graph.info.text()
     # strong colours are painted last, over crowded neutral lines
-    from lmapp.gui import theme
+    from lmapp.gui.core import theme
     grey = theme.NEUTRAL_COLOR
     vivid = [abs(p.color().red() - grey.red()) + abs(p.color().blue() - grey.blue())
              for p, _ in graph.plot._lines._paths]
@@ -186,8 +186,8 @@ def test_distance_colouring_follows_the_selection_and_heatmap_settings(qtbot, sp
 
 
 def test_main_window_links_its_cv_view_to_its_graph(qtbot, monkeypatch, tmp_path, demo_path):
-    from lmapp.gui.main_window import MainWindow
-    from lmapp.gui.project_files import copy_project
+    from lmapp.gui.window.main_window import MainWindow
+    from lmapp.gui.core.project_files import copy_project
     monkeypatch.setattr(MainWindow, "confirm_stop_jobs", lambda self: True)
     win = MainWindow()
     qtbot.addWidget(win)
@@ -229,7 +229,7 @@ def test_links_lay_out_once_per_change_and_survive_an_empty_landscape(qtbot):
     cv.top_k.setValue(cv.top_k.value() + 1)  # same T, more contributors listed: no layout
     assert len(submits) == 2
     # the project closes: an empty snapshot draws an empty graph, no error
-    from lmapp.gui.snapshots import empty_landscape
+    from lmapp.gui.core.snapshots import empty_landscape
     for view in (graph, cv):
         view.set_landscape(empty_landscape())
     assert graph.wait_layout() and cv.wait_ready()

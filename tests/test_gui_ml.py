@@ -13,12 +13,12 @@ from PySide6.QtWidgets import QMainWindow  # noqa: E402
 
 from lmapp.api import Project  # noqa: E402
 from lmapp.datasets import make_dataset  # noqa: E402
-from lmapp.gui.conserved_panel import ConservedPanel  # noqa: E402
-from lmapp.gui.decision_view import DecisionView, render_decision  # noqa: E402
-from lmapp.gui.ml_docks import install_ml_docks, update_ml_docks  # noqa: E402
-from lmapp.gui.mlsup_panel import MlsupPanel, roc_curve  # noqa: E402
-from lmapp.gui.selection import SelectionModel  # noqa: E402
-from lmapp.gui.snapshots import read_landscape  # noqa: E402
+from lmapp.gui.panels.conserved_panel import ConservedPanel  # noqa: E402
+from lmapp.gui.views.decision_view import DecisionView, render_decision  # noqa: E402
+from lmapp.gui.window.ml_docks import install_ml_docks, update_ml_docks  # noqa: E402
+from lmapp.gui.panels.mlsup_panel import MlsupPanel, roc_curve  # noqa: E402
+from lmapp.gui.core.selection import SelectionModel  # noqa: E402
+from lmapp.gui.core.snapshots import read_landscape  # noqa: E402
 from lmapp.landscape.conserved import group_conserved  # noqa: E402
 from lmapp.landscape.metrics import auc  # noqa: E402
 from lmapp.landscape.mlsup import evaluate  # noqa: E402

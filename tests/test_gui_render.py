@@ -14,10 +14,10 @@ from PySide6.QtGui import QImage
 from lmapp.api import Project
 from lmapp.cli import main
 from lmapp.cli.main import build_parser
-from lmapp.gui import export, render
-from lmapp.gui.analysis_docks import make_analysis_views
-from lmapp.gui.project_files import copy_project
-from lmapp.gui.selection import SelectionModel
+from lmapp.gui.figures import export, render
+from lmapp.gui.window.analysis_docks import make_analysis_views
+from lmapp.gui.core.project_files import copy_project
+from lmapp.gui.core.selection import SelectionModel
 
 
 @pytest.fixture(scope="module")
@@ -126,8 +126,8 @@ def colored_pixels(path: Path) -> tuple[int, int]:
 def test_render_dgraph_computed_colours(demo, tmp_path, monkeypatch):
     """--color cv_contribution (g_α at --temperature, blue/red) and misclass_distance (to
     --minimum) colour the graph like the app's linked views."""
-    from lmapp.gui.heatmap_view import DistanceSource
-    from lmapp.gui.snapshots import read_landscape
+    from lmapp.gui.views.heatmap_view import DistanceSource
+    from lmapp.gui.core.snapshots import read_landscape
     from lmapp.landscape.distances import distance_to
     from lmapp.landscape.thermo import g_alpha
     seen = {}
@@ -162,7 +162,7 @@ def test_render_dgraph_computed_colours(demo, tmp_path, monkeypatch):
 
 def test_cli_choices_match_the_views():
     """--view comes from render.VIEWS; --kind/--part/--order are the views' combo data."""
-    from lmapp.gui.heatmap_view import KIND_LABELS, ORDER_LABELS, PART_LABELS
+    from lmapp.gui.views.heatmap_view import KIND_LABELS, ORDER_LABELS, PART_LABELS
     sub = next(a for a in build_parser()._actions if a.dest == "command").choices["render"]
     choices = {a.dest: tuple(a.choices) for a in sub._actions if a.choices}
     assert choices == {"view": render.VIEWS, "kind": tuple(KIND_LABELS),

@@ -22,7 +22,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer
 
 from lmapp.api import Project
-from lmapp.gui.main_window import MainWindow
+from lmapp.gui.window.main_window import MainWindow
 from lmapp.landscape.model import ModelSpec
 
 MAX_STALL = 0.050

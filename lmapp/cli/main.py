@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 
 from ..api import Project, trust_project_model
 from ..datasets import DATASET_NAMES, Dataset, DatasetError, load_csv, load_npz, make_dataset
-from ..gui import render
+from ..gui.figures import render
 from ..jobs.connect import format_outcomes
 from ..jobs.control import JobControl
 from ..jobs.explore import ExploreParams
@@ -370,9 +370,9 @@ def _check_temperatures(a: argparse.Namespace) -> None:
 def cmd_render(a: argparse.Namespace) -> int:
     import os
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt starts: no display needed
-    from ..gui.dgraph_view import COLOR_CHOICES, GraphSettings
-    from ..gui.export import IMAGE_FORMATS
-    from ..gui.graph_colors import MENU
+    from ..gui.views.dgraph_view import COLOR_CHOICES, GraphSettings
+    from ..gui.figures.export import IMAGE_FORMATS
+    from ..gui.views.graph_colors import MENU
     out = Path(a.out)
     if out.suffix.lower() not in IMAGE_FORMATS:
         raise UsageError(f"--out must end in {', '.join(IMAGE_FORMATS)}, got {out.name!r}")

@@ -8,7 +8,7 @@ from types import TracebackType
 
 from PySide6.QtWidgets import QApplication
 
-from .main_window import MainWindow, ensure_identity
+from .window.main_window import MainWindow, ensure_identity
 
 
 def install_excepthook(window: MainWindow) -> None:

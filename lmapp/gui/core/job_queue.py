@@ -12,11 +12,11 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
-from ..api import Project
-from ..jobs.connect import format_outcomes
-from ..jobs.control import JobControl
-from ..jobs.executor import JobHandle
-from ..words import plural
+from ...api import Project
+from ...jobs.connect import format_outcomes
+from ...jobs.control import JobControl
+from ...jobs.executor import JobHandle
+from ...words import plural
 from .snapshots import Mailbox
 
 #: How often the GUI pulls progress and checks whether the running job ended.

@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (QApplication, QComboBox, QDialog, QDialogButtonBo
                                QFormLayout, QGraphicsView, QHBoxLayout, QLineEdit, QPushButton,
                                QSpinBox, QWidget)
 
-from ..landscape.model import Model
-from .snapshots import Landscape
+from ...landscape.model import Model
+from ..core.snapshots import Landscape
 
 IMAGE_FORMATS = {".png": "PNG image", ".svg": "SVG (vector)", ".pdf": "PDF (vector)"}
 DATA_FORMATS = {".csv": "CSV table", ".json": "JSON"}

@@ -7,12 +7,12 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from ..api import evaluate
-from ..datasets import Dataset
-from ..landscape.model import Model
-from . import theme
-from .selection import SelectionModel
-from .snapshots import ZERO_WEIGHT, Landscape, empty_landscape
+from ...api import evaluate
+from ...datasets import Dataset
+from ...landscape.model import Model
+from ..core import theme
+from ..core.selection import SelectionModel
+from ..core.snapshots import ZERO_WEIGHT, Landscape, empty_landscape
 
 #: Widest edge, in pixels, for the largest |w|.
 MAX_EDGE_WIDTH = 6.0

@@ -14,13 +14,14 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPolygonF
 from PySide6.QtWidgets import QComboBox, QWidget
 
-from ..landscape.distances import euclidean_matrix, pearson
-from . import theme
-from .cv_view import PICK_PIXELS, LazyView, on_scene_click, picking_plot
-from .layouts import control_bar, note_label, view_column
+from ...landscape.distances import euclidean_matrix, pearson
+from ..core import theme
+from ..core.plots import PICK_PIXELS, on_scene_click, picking_plot
+from ..core.view import LazyView
+from ..core.layouts import control_bar, note_label, view_column
 from .heatmap_view import KIND_LABELS, PART_LABELS, DistanceSource
-from .selection import SelectionModel
-from .snapshots import Landscape
+from ..core.selection import SelectionModel
+from ..core.snapshots import Landscape
 
 #: Most pairs kept (and pickable).
 MAX_POINTS = 200_000

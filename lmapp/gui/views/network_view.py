@@ -13,12 +13,13 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QToolTip, QWidget
 
-from ..landscape.network import describe_ts_count, minima_graph, network_stats
-from . import theme
-from .cv_view import PICK_PIXELS, LazyView, on_scene_click, picking_plot
-from .layouts import control_bar, note_label, view_column
-from .selection import SelectionModel
-from .snapshots import VALUE_LABELS, Landscape, describe_minimum
+from ...landscape.network import describe_ts_count, minima_graph, network_stats
+from ..core import theme
+from ..core.plots import PICK_PIXELS, on_scene_click, picking_plot
+from ..core.view import LazyView
+from ..core.layouts import control_bar, note_label, view_column
+from ..core.selection import SelectionModel
+from ..core.snapshots import VALUE_LABELS, Landscape, describe_minimum
 
 #: Kamada–Kawai is O(n²) in memory and time: above this many minima spring is used.
 MAX_KAMADA = 1500

@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from ..api import Project
+from ...api import Project
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication, QComboBox, QWidget
 
-    from .cv_view import LazyView
-    from .dgraph_view import GraphSettings
-    from .snapshots import Landscape
+    from ..core.view import LazyView
+    from ..views.dgraph_view import GraphSettings
+    from ..core.snapshots import Landscape
 
 #: Longest wait for a view's computation, in seconds.
 COMPUTE_TIMEOUT = 300.0
@@ -68,8 +68,8 @@ def dgraph_widget(project: Project, land: Landscape, opts: RenderOptions) -> QWi
     peak); ``misclass_distance`` to ``opts.minimum`` (default the global minimum) with
     ``opts.kind`` and ``opts.part``.
     """
-    from .dgraph_view import DGraphPlot, GraphSettings, layout_graph
-    from .graph_colors import CV_KEY, DISTANCE_KEY, computed_colors
+    from ..views.dgraph_view import DGraphPlot, GraphSettings, layout_graph
+    from ..views.graph_colors import CV_KEY, DISTANCE_KEY, computed_colors
     settings = opts.settings or GraphSettings()
     key = settings.color_by
     for name, needs in (("temperature", CV_KEY), ("kind", DISTANCE_KEY), ("part", DISTANCE_KEY)):
@@ -88,8 +88,8 @@ def dgraph_widget(project: Project, land: Landscape, opts: RenderOptions) -> QWi
 
 def weights_widget(project: Project, land: Landscape, opts: RenderOptions) -> QWidget:
     """The inspector showing ``opts.minimum`` (default: the global minimum)."""
-    from .inspector import InspectorView
-    from .selection import SelectionModel
+    from ..views.inspector import InspectorView
+    from ..core.selection import SelectionModel
     shown = global_minimum(land) if opts.minimum is None else opts.minimum
     selection = SelectionModel()
     view = InspectorView(selection)
@@ -102,8 +102,8 @@ def weights_widget(project: Project, land: Landscape, opts: RenderOptions) -> QW
 def cv_widget(project: Project, land: Landscape, opts: RenderOptions) -> QWidget:
     """The heat-capacity view over the T window of ``opts`` (default automatic), with the T
     cursor at ``opts.temperature`` (default the highest peak)."""
-    from .cv_view import CvView
-    from .selection import SelectionModel
+    from ..views.cv_view import CvView
+    from ..core.selection import SelectionModel
     view = CvView(SelectionModel())
     for edit, value in ((view.t_min, opts.tmin), (view.t_max, opts.tmax)):
         if value is not None:
@@ -120,8 +120,8 @@ def cv_widget(project: Project, land: Landscape, opts: RenderOptions) -> QWidget
 
 def heatmap_widget(project: Project, land: Landscape, opts: RenderOptions) -> QWidget:
     """The misclassification heatmap (``opts`` kind, part, order), ``opts.minimum`` outlined."""
-    from .heatmap_view import HeatmapView
-    from .selection import SelectionModel
+    from ..views.heatmap_view import HeatmapView
+    from ..core.selection import SelectionModel
     view = HeatmapView(SelectionModel())
     choose(view.kind, "kind", opts.kind)
     choose(view.part, "part", opts.part)
@@ -131,8 +131,8 @@ def heatmap_widget(project: Project, land: Landscape, opts: RenderOptions) -> QW
 
 def scatter_widget(project: Project, land: Landscape, opts: RenderOptions) -> QWidget:
     """Euclidean against misclassification distance of every pair (``opts`` kind, part)."""
-    from .distance_scatter import DistanceScatterView
-    from .selection import SelectionModel
+    from ..views.distance_scatter import DistanceScatterView
+    from ..core.selection import SelectionModel
     view = DistanceScatterView(SelectionModel())
     choose(view.kind, "kind", opts.kind)
     choose(view.part, "part", opts.part)
@@ -141,8 +141,8 @@ def scatter_widget(project: Project, land: Landscape, opts: RenderOptions) -> QW
 
 def network_widget(project: Project, land: Landscape, opts: RenderOptions) -> QWidget:
     """The network of minima, ``opts.minimum`` ringed."""
-    from .network_view import NetworkView
-    from .selection import SelectionModel
+    from ..views.network_view import NetworkView
+    from ..core.selection import SelectionModel
     return drawn(NetworkView(SelectionModel()), project, land, opts.minimum)
 
 
@@ -227,11 +227,11 @@ def render_project(project_path: str | Path, view: str, out: str | Path, *, widt
     """
     spec = view_spec(view, options)
     if spec.build is None:
-        from .decision_view import render_decision
+        from ..views.decision_view import render_decision
         return render_decision(project_path, options.minimum, out, width, height)
     ensure_app()
     from .export import render_offscreen
-    from .snapshots import read_landscape
+    from ..core.snapshots import read_landscape
     with Project.open(project_path, readonly=True) as project:
         land = read_landscape(project.file, project.model, project.dataset)
         if options.minimum is not None and land.row_of(options.minimum) is None:

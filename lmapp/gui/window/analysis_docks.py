@@ -14,11 +14,11 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QMainWindow
 
-from .cv_view import CvView
-from .distance_scatter import DistanceScatterView
-from .heatmap_view import DistanceSource, HeatmapView
-from .network_view import NetworkView
-from .snapshots import Landscape
+from ..views.cv_view import CvView
+from ..views.distance_scatter import DistanceScatterView
+from ..views.heatmap_view import DistanceSource, HeatmapView
+from ..views.network_view import NetworkView
+from ..core.snapshots import Landscape
 
 #: key → dock title, in tab order.
 TITLES = {"cv": "Heat capacity", "heatmap": "Misclassification heatmap",

@@ -7,13 +7,13 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QObject
 
-from ..landscape.distances import KINDS, distance_to
-from ..landscape.thermo import g_alpha
+from ...landscape.distances import KINDS, distance_to
+from ...landscape.thermo import g_alpha
 from .cv_view import DEFAULT_POINTS, CvView, compute_cv, default_temperatures
 from .dgraph_view import ColorValues, DGraphView
 from .heatmap_view import PART_LABELS, DistanceSource, HeatmapView
-from .selection import SelectionModel
-from .snapshots import Landscape
+from ..core.selection import SelectionModel
+from ..core.snapshots import Landscape
 
 CV_KEY, DISTANCE_KEY = "cv_contribution", "misclass_distance"
 #: Colour-menu entries of the computed colourings.

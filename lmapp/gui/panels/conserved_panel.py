@@ -15,14 +15,14 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
                                QProgressBar, QPushButton, QSizePolicy, QSlider, QSpinBox,
                                QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from ..landscape.conserved import (aligned_group, dg_level_groups, perturbation_test,
+from ...landscape.conserved import (aligned_group, dg_level_groups, perturbation_test,
                                    weight_labels)
-from ..landscape.dgraph import disconnectivity_graph
-from ..store.derived_metrics import default_positive_class
-from . import theme
-from .background import Background, last_line
-from .selection import SelectionModel
-from .snapshots import Landscape, empty_landscape
+from ...landscape.dgraph import disconnectivity_graph
+from ...store.derived_metrics import default_positive_class
+from ..core import theme
+from ..core.background import Background, last_line
+from ..core.selection import SelectionModel
+from ..core.snapshots import Landscape, empty_landscape
 
 GROUP_COLORS = ("#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",
                 "#17becf", "#bcbd22", "#7f7f7f")

@@ -13,12 +13,13 @@ from PySide6.QtGui import QColor, QCursor, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QLineEdit, QPushButton, QSpinBox, QToolTip,
                                QWidget)
 
-from ..landscape.dgraph import DGraph, disconnectivity_graph, leaf_at, node_at
-from . import theme
-from .background import Background, last_line
-from .layouts import control_bar, note_label, view_column
-from .selection import SelectionModel
-from .snapshots import VALUE_LABELS, Landscape, describe_minimum, empty_landscape
+from ...landscape.dgraph import DGraph, disconnectivity_graph, leaf_at, node_at
+from ..core import theme
+from ..core.background import Background, last_line
+from ..core.layouts import control_bar, note_label, view_column
+from ..core.plots import PickingViewBox
+from ..core.selection import SelectionModel
+from ..core.snapshots import VALUE_LABELS, Landscape, describe_minimum, empty_landscape
 
 #: Colours a value range is split into (one path per colour).
 N_COLORS = 64
@@ -166,34 +167,6 @@ class SegmentsItem(pg.GraphicsObject):
             painter.drawPath(path)
 
 
-class _PickingViewBox(pg.ViewBox):
-    """ViewBox whose left clicks and Shift-drags pick instead of pan (plain drags still pan)."""
-
-    pointClicked = Signal(object, object)  #: view QPointF, keyboard modifiers
-    rectPicked = Signal(object, object)  #: view QRectF, keyboard modifiers
-
-    def mouseClickEvent(self, ev: object) -> None:
-        if ev.button() == Qt.MouseButton.LeftButton:
-            ev.accept()
-            self.pointClicked.emit(self.mapToView(ev.pos()), ev.modifiers())
-            return
-        super().mouseClickEvent(ev)
-
-    def mouseDragEvent(self, ev: object, axis: int | None = None) -> None:
-        if (axis is None and ev.button() == Qt.MouseButton.LeftButton
-                and ev.modifiers() & Qt.KeyboardModifier.ShiftModifier):
-            ev.accept()
-            if ev.isFinish():
-                self.rbScaleBox.hide()
-                rect = QRectF(ev.buttonDownPos(ev.button()), ev.pos())
-                self.rectPicked.emit(self.childGroup.mapRectFromParent(rect).normalized(),
-                                     ev.modifiers())
-            else:
-                self.updateScaleBox(ev.buttonDownPos(), ev.pos())
-            return
-        super().mouseDragEvent(ev, axis)
-
-
 class DGraphPlot(pg.PlotWidget):
     """Draws one laid-out graph with colours, selection and hover; reports picks as rows of
     the snapshot (it knows nothing of the shared selection)."""
@@ -206,7 +179,7 @@ class DGraphPlot(pg.PlotWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         theme.configure_pyqtgraph()
-        self._vb = _PickingViewBox()
+        self._vb = PickingViewBox()
         super().__init__(parent, background="w", viewBox=self._vb)
         self.landscape: Landscape = empty_landscape()
         self.graph: DGraph | None = None

@@ -11,12 +11,12 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from ..landscape.metrics import auc
-from ..landscape.msb import monotonic_sequence_basins
-from ..store.derived_metrics import default_positive_class
-from ..datasets import Dataset
-from ..landscape.model import Model
-from ..store import ProjectFile
+from ...landscape.metrics import auc
+from ...landscape.msb import monotonic_sequence_basins
+from ...store.derived_metrics import default_positive_class
+from ...datasets import Dataset
+from ...landscape.model import Model
+from ...store import ProjectFile
 from .background import Background
 
 #: |w| below this counts as a zero weight (sparsity).

@@ -11,8 +11,8 @@ from PySide6.QtCore import (QAbstractTableModel, QItemSelection, QItemSelectionM
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
                                QPushButton, QSpinBox, QTableView, QVBoxLayout, QWidget)
 
-from .selection import SelectionModel
-from .snapshots import VALUE_LABELS, Landscape, describe_minimum, empty_landscape
+from ..core.selection import SelectionModel
+from ..core.snapshots import VALUE_LABELS, Landscape, describe_minimum, empty_landscape
 
 #: Raw numbers for sorting and filtering (the display role holds formatted text).
 SORT_ROLE = Qt.ItemDataRole.UserRole

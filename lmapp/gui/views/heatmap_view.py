@@ -18,14 +18,15 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QComboBox, QPushButton, QToolTip, QWidget
 
-from ..landscape.distances import (misclassification_matrix, order_by_clustering, order_by_leaves,
+from ...landscape.distances import (misclassification_matrix, order_by_clustering, order_by_leaves,
                                    predicted_classes)
-from . import theme
-from .cv_view import LazyView, picking_plot
-from .layouts import control_bar, note_label, view_column
+from ..core import theme
+from ..core.plots import picking_plot
+from ..core.view import LazyView
+from ..core.layouts import control_bar, note_label, view_column
 from .dgraph_view import GraphSettings, layout_graph
-from .selection import SelectionModel
-from .snapshots import Landscape
+from ..core.selection import SelectionModel
+from ..core.snapshots import Landscape
 
 #: Up to this many minima the axes name each cell's minimum id.
 ID_TICKS = 40

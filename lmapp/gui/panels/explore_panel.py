@@ -11,10 +11,10 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHB
                                QLabel, QLineEdit, QListWidget, QPlainTextEdit, QProgressBar,
                                QPushButton, QSpinBox, QTabWidget, QVBoxLayout, QWidget)
 
-from ..jobs.connect import ConnectParams
-from ..jobs.explore import ExploreParams
-from . import theme
-from .job_queue import JobQueue, QueuedJob
+from ...jobs.connect import ConnectParams
+from ...jobs.explore import ExploreParams
+from ..core import theme
+from ..core.job_queue import JobQueue, QueuedJob
 
 #: Parameters always shown; every other ExploreParams field goes under "Expert".
 BASIC = ("steps", "walkers", "temperature", "step", "seed")

@@ -18,14 +18,14 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy,
                                QVBoxLayout, QWidget)
 
-from ..landscape.decision_map import (XOR_BOUNDS, XOR_STEP, Plane, decision_map, ensemble_map,
+from ...landscape.decision_map import (XOR_BOUNDS, XOR_STEP, Plane, decision_map, ensemble_map,
                                       feature_plane, pca_plane, xor_robustness)
-from ..landscape.mlsup import Ensemble, correct_class_probabilities, member_probabilities
-from ..store.derived_metrics import default_positive_class
-from . import theme
-from .background import Background, last_line
-from .selection import SelectionModel
-from .snapshots import Landscape, empty_landscape
+from ...landscape.mlsup import Ensemble, correct_class_probabilities, member_probabilities
+from ...store.derived_metrics import default_positive_class
+from ..core import theme
+from ..core.background import Background, last_line
+from ..core.selection import SelectionModel
+from ..core.snapshots import Landscape, empty_landscape
 
 #: Grid points per axis of the big map and of each small multiple.
 GRID_N = 140
@@ -99,7 +99,7 @@ def compute_maps(model: Any, dataset: Any, req: MapRequest) -> MapResult:
 
 
 def _ensemble_class_map(ens: Ensemble, model: Any, req: MapRequest) -> np.ndarray:
-    from ..landscape.decision_map import _grid_inputs, grid_axes
+    from ...landscape.decision_map import _grid_inputs, grid_axes
     xs, ys = grid_axes(req.bounds, req.step, req.n)
     return ens.predict_proba(model, _grid_inputs(xs, ys, req.plane)).argmax(axis=1).reshape(
         ys.size, xs.size)
@@ -517,10 +517,10 @@ def render_decision(project: Any, minimum_id: int | None, out_path: str | Path,
     ``project`` is an open :class:`lmapp.api.Project` or a project path (opened read-only).
     Raises ValueError for a missing minimum or a non-classifier project.
     """
-    from ..api import Project
-    from .export import render_offscreen
-    from .render import ensure_app
-    from .snapshots import read_landscape
+    from ...api import Project
+    from ..figures.export import render_offscreen
+    from ..figures.render import ensure_app
+    from ..core.snapshots import read_landscape
 
     ensure_app()
     own = not hasattr(project, "model")

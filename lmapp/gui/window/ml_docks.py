@@ -6,10 +6,10 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget
 
-from .conserved_panel import ConservedPanel
-from .decision_view import DecisionView
-from .layouts import scrolling
-from .mlsup_panel import MlsupPanel
+from ..panels.conserved_panel import ConservedPanel
+from ..views.decision_view import DecisionView
+from ..core.layouts import scrolling
+from ..panels.mlsup_panel import MlsupPanel
 
 #: dock key → (title, widget class)
 ML_DOCKS = {"mlsup": ("MLSUP ensembles", MlsupPanel),

@@ -2,7 +2,7 @@
 3 hidden units, λ = 1e-4) explored and connected, so every view shows something true: ~50
 distinct minima all connected to the global minimum, minima that misclassify different test
 points (MLSUP of two beats the best single minimum), C_V peaks made of different minima.
-``python -m lmapp.gui.demo`` (or ``make demo``) regenerates ``lmapp/resources/demo.lmapp``."""
+``python -m lmapp.gui.window.demo`` (or ``make demo``) regenerates ``lmapp/resources/demo.lmapp``."""
 from __future__ import annotations
 
 import sqlite3
@@ -11,12 +11,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths
 
-from ..api import Project
-from ..landscape.model import ModelSpec
-from ..store import ProjectError, ProjectFile
-from .project_files import copy_project
+from ...api import Project
+from ...landscape.model import ModelSpec
+from ...store import ProjectError, ProjectFile
+from ..core.project_files import copy_project
 
-BUNDLED = Path(__file__).resolve().parent.parent / "resources" / "demo.lmapp"
+BUNDLED = Path(__file__).resolve().parents[2] / "resources" / "demo.lmapp"
 MODEL = ModelSpec(hidden=(3,), lam=1e-4)
 DATASET = {"n_train": 400, "n_test": 200, "seed": 0}
 EXPLORE = {"steps": 400, "walkers": 2, "seed": 0, "temperature": 1.0}

@@ -12,12 +12,12 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDialog, QDia
                                QLabel, QLineEdit, QPushButton, QRadioButton, QSpinBox,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from ..api import Project
-from ..datasets import DATASET_NAMES, Dataset, DatasetError, load_csv, make_dataset
-from ..landscape.model import ModelError, ModelSpec, build_model
-from ..store import ProjectError
-from . import theme
-from .background import Background, last_line
+from ...api import Project
+from ...datasets import DATASET_NAMES, Dataset, DatasetError, load_csv, make_dataset
+from ...landscape.model import ModelError, ModelSpec, build_model
+from ...store import ProjectError
+from ..core import theme
+from ..core.background import Background, last_line
 
 #: Datasets that are split from a table (test fraction applies) rather than generated.
 TABLES = ("iris", "digits", "breast_cancer", "wine")

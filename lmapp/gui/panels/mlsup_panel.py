@@ -17,17 +17,17 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFo
                                QProgressBar, QPushButton, QSpinBox, QSplitter,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from ..landscape.distances import misclassification_matrix
-from ..landscape.metrics import auc
-from ..landscape.mlsup import (GATE_LAM, Ensemble, evaluate, fit_mlsup, member_probabilities,
+from ...landscape.distances import misclassification_matrix
+from ...landscape.metrics import auc
+from ...landscape.mlsup import (GATE_LAM, Ensemble, evaluate, fit_mlsup, member_probabilities,
                                select_cv_peak, select_mmdbm, select_qp, select_random)
-from ..store.derived_metrics import default_positive_class
-from ..store.ensembles import list_ensembles, load_ensemble, save_ensemble
-from . import theme
-from .background import Background, last_line
-from .decision_view import MEMBER_COLORS, DecisionView
-from .selection import SelectionModel
-from .snapshots import Landscape, empty_landscape
+from ...store.derived_metrics import default_positive_class
+from ...store.ensembles import list_ensembles, load_ensemble, save_ensemble
+from ..core import theme
+from ..core.background import Background, last_line
+from ..views.decision_view import MEMBER_COLORS, DecisionView
+from ..core.selection import SelectionModel
+from ..core.snapshots import Landscape, empty_landscape
 
 SUGGESTIONS = {"mmdbm": "MMDBM", "cv": "C_V peak", "qp": "QP", "random": "random"}
 COLUMNS = ("name", "selection", "members", "best individual", "MLSUP", "majority vote", "TMA",

@@ -11,28 +11,28 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
                                QProgressBar, QWidget)
 
-from ..api import Project
-from ..datasets import DatasetError
-from ..landscape.model import ModelError
-from ..landscape.user_model import UntrustedModelError, trust_module
-from ..store import ProjectError
+from ...api import Project
+from ...datasets import DatasetError
+from ...landscape.model import ModelError
+from ...landscape.user_model import UntrustedModelError, trust_module
+from ...store import ProjectError
 from .demo import demo_project
-from .dgraph_view import DGraphView
-from .explore_panel import ExplorePanel
-from .export import DATA_FORMATS, ExportViewDialog, export_minima
-from .inspector import InspectorView
-from .job_queue import JobQueue, QueuedJob
-from .layouts import scrolling
-from .minima_table import MinimaTable
-from .new_project_dialog import NewProjectDialog
-from .project_files import (copy_project, recent_projects, remember_project, remember_trusted,
+from ..views.dgraph_view import DGraphView
+from ..panels.explore_panel import ExplorePanel
+from ..figures.export import DATA_FORMATS, ExportViewDialog, export_minima
+from ..views.inspector import InspectorView
+from ..core.job_queue import JobQueue, QueuedJob
+from ..core.layouts import scrolling
+from ..views.minima_table import MinimaTable
+from ..panels.new_project_dialog import NewProjectDialog
+from ..core.project_files import (copy_project, recent_projects, remember_project, remember_trusted,
                             trusted_modules)
 from .analysis_docks import (analysis_views, install_analysis_docks, place_analysis_docks,
                              update_analysis_docks)
 from .ml_docks import install_ml_docks, place_ml_docks, update_ml_docks
-from .graph_colors import GraphColorLinks
-from .selection import SelectionModel
-from .snapshots import Landscape, LandscapePoller, empty_landscape
+from ..views.graph_colors import GraphColorLinks
+from ..core.selection import SelectionModel
+from ..core.snapshots import Landscape, LandscapePoller, empty_landscape
 
 ORGANISATION = APPLICATION = "lmapp"
 #: Version of the saved dock layout: a layout saved by an older arrangement is not restored.

@@ -2,15 +2,11 @@
 a log-T axis with its peaks marked, the C⁺/C⁻ split, the occupation entropy S(T) and the
 frustration F(T); a T cursor lists the minima gaining (g_α > 0) and losing (g_α < 0)
 occupation fastest, and one click on a peak selects them.
-
-Also holds :class:`LazyView`, the base of the analysis views: recomputation is coalesced
-(a short timer), runs on the thread pool (``Background``), and is skipped while the view is
-hidden (a tabbed-away dock) until it is shown again.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
@@ -18,161 +14,21 @@ from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox,
                                QWidget)
 
-from ..landscape.msb import minimax_barrier_to
-from ..landscape.thermo import Thermo, find_peaks, g_alpha, heat_capacity, top_contributors
-from . import theme
-from .background import Background, last_line
-from .layouts import control_bar, note_label, view_column
-from .dgraph_view import _PickingViewBox
-from .selection import SelectionModel
-from .snapshots import Landscape, empty_landscape
+from ...landscape.msb import minimax_barrier_to
+from ...landscape.thermo import Thermo, find_peaks, g_alpha, heat_capacity, top_contributors
+from ..core import theme
+from ..core.layouts import control_bar, note_label, view_column
+from ..core.plots import PICK_PIXELS, on_scene_click, picking_plot
+from ..core.view import LazyView
+from ..core.selection import SelectionModel
+from ..core.snapshots import Landscape
 
-#: Pick tolerance for peaks and points, in screen pixels.
-PICK_PIXELS = 8
 #: Default number of temperatures.
 DEFAULT_POINTS = 300
 #: Most peaks labelled with their temperature.
 MAX_PEAK_LABELS = 6
 #: Default number of contributors of each sign.
 DEFAULT_TOP = 5
-
-
-class LazyView(QWidget):
-    """A view whose expensive part is ``compute()`` (pure, any thread) → ``draw(result)``
-    (GUI thread). ``schedule()`` coalesces requests; hidden views only mark themselves stale."""
-
-    computed = Signal()  #: a new result was drawn
-    DELAY_MS = 150
-
-    def __init__(self, selection: SelectionModel, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        theme.configure_pyqtgraph()
-        self.selection = selection
-        self.landscape: Landscape = empty_landscape()
-        self.project: Any = None
-        self._stale = False
-        self._bg = Background(self)
-        self._bg.finished.connect(self._on_done)
-        self._bg.failed.connect(self._on_failed)
-        self._timer = QTimer(self, singleShot=True, interval=self.DELAY_MS)
-        self._timer.timeout.connect(self._start)
-        selection.changed.connect(self.show_selection)
-
-    # -- data in -----------------------------------------------------------------------------
-    def set_landscape(self, land: Landscape) -> None:
-        self.landscape = land
-        self.schedule()
-
-    def set_project(self, project: Any) -> None:
-        self.project = project
-        self.schedule()
-
-    def schedule(self) -> None:
-        """Recompute soon (now-ish if visible, else when shown)."""
-        self._stale = True
-        if self.isVisible():
-            self._timer.start()
-
-    def showEvent(self, event: Any) -> None:
-        super().showEvent(event)
-        if self._stale:
-            self._timer.start()
-
-    def _start(self) -> None:
-        self._stale = False
-        try:
-            job = self.make_job()
-        except ValueError as exc:
-            self.message(str(exc), error=True)
-            return
-        if job is None:
-            return
-        fn, tag = job
-        self._bg.submit(fn, tag)
-
-    def wait_ready(self, timeout: float = 20.0) -> bool:
-        """Compute now if stale and wait for the result to be drawn (tests, export)."""
-        if self._stale or self._timer.isActive():
-            self._timer.stop()
-            self._start()
-        return self._bg.wait_idle(timeout)
-
-    def _on_done(self, tag: Any, result: Any) -> None:
-        self.draw(tag, result)
-        self.show_selection()
-        self.computed.emit()
-
-    def _on_failed(self, _tag: Any, msg: str) -> None:
-        self.message(last_line(msg), error=True)
-
-    # -- for subclasses ----------------------------------------------------------------------
-    def make_job(self) -> tuple[Callable[[], Any], Any] | None:
-        """(pure function to run off-thread, tag) from the current inputs (GUI thread)."""
-        raise NotImplementedError
-
-    def draw(self, tag: Any, result: Any) -> None:
-        raise NotImplementedError
-
-    def show_selection(self) -> None:
-        pass
-
-    def message(self, text: str, error: bool = False) -> None:
-        info = getattr(self, "info", None)
-        if info is not None:
-            info.setStyleSheet(theme.ERROR_STYLE if error else "")
-            info.setText(text)
-
-
-def on_scene_click(plot: pg.PlotWidget, vb: pg.ViewBox, handler: Callable) -> None:
-    """Call ``handler(view point, modifiers)`` for every left click inside ``vb``, even where
-    an item (scatter points, legend, cursor line) takes the click itself."""
-    def clicked(ev: Any) -> None:
-        if ev.button() == Qt.MouseButton.LeftButton and \
-                vb.sceneBoundingRect().contains(ev.scenePos()):
-            handler(vb.mapSceneToView(ev.scenePos()), ev.modifiers())
-    plot.scene().sigMouseClicked.connect(clicked)
-
-
-class LogAxis(pg.AxisItem):
-    """Log-scale axis that labels decades only (plus 2 and 5 when less than about a decade
-    is shown): pyqtgraph's default labels every minor tick, which overlap."""
-
-    def logTickStrings(self, values: list, scale: float, spacing: float) -> list[str]:
-        lo, hi = self.range
-        span = abs(hi - lo)
-        out = []
-        for v in values:
-            mant = 10 ** (v - np.floor(v))
-            x = 10.0 ** v
-            if abs(mant - 1) < 1e-6 or abs(mant - 10) < 1e-6:
-                out.append(_nice(x))
-            elif span < 1.3 and (abs(mant - 2) < 1e-6 or abs(mant - 5) < 1e-6):
-                out.append(_nice(x))
-            else:
-                out.append("")
-        return out
-
-
-def _nice(x: float) -> str:
-    return f"{x:g}" if 1e-3 <= abs(x) < 1e4 else f"{x:.0e}".replace("e-0", "e-").replace("e+0", "e")
-
-
-def picking_plot(xlabel: str, ylabel: str,
-                 log_x: bool = False) -> tuple[pg.PlotWidget, _PickingViewBox]:
-    """A white plot whose left clicks report view points (plain drags pan, wheel zooms)."""
-    vb = _PickingViewBox()
-    axes = {"bottom": LogAxis("bottom")} if log_x else None
-    plot = pg.PlotWidget(background="w", viewBox=vb, axisItems=axes)
-    pi = plot.getPlotItem()
-    pi.setLabel("bottom", xlabel)
-    pi.setLabel("left", ylabel)
-    pi.hideButtons()
-    pi.setMenuEnabled(False)
-    for ax in ("bottom", "left"):
-        pi.getAxis(ax).enableAutoSIPrefix(False)
-    pi.getAxis("left").setWidth(60)
-    pi.showGrid(x=True, y=True, alpha=0.15)
-    return plot, vb
 
 
 # -- computation ---------------------------------------------------------------------------------

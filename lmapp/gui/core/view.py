@@ -1,0 +1,102 @@
+"""The protocol every analysis view follows (:class:`LazyView`): data in by ``set_landscape`` /
+``set_project``, an expensive computation off the GUI thread (``Background``), ``draw`` on
+it, coalesced by a short timer and skipped while the view is hidden (a tabbed-away dock) until
+it is shown again; the main window, the dock registry and headless export talk to views
+through it."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import QWidget
+
+from . import theme
+from .background import Background, last_line
+from .selection import SelectionModel
+from .snapshots import Landscape, empty_landscape
+
+
+class LazyView(QWidget):
+    """A view whose expensive part is ``compute()`` (pure, any thread) → ``draw(result)``
+    (GUI thread). ``schedule()`` coalesces requests; hidden views only mark themselves stale."""
+
+    computed = Signal()  #: a new result was drawn
+    DELAY_MS = 150
+
+    def __init__(self, selection: SelectionModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        theme.configure_pyqtgraph()
+        self.selection = selection
+        self.landscape: Landscape = empty_landscape()
+        self.project: Any = None
+        self._stale = False
+        self._bg = Background(self)
+        self._bg.finished.connect(self._on_done)
+        self._bg.failed.connect(self._on_failed)
+        self._timer = QTimer(self, singleShot=True, interval=self.DELAY_MS)
+        self._timer.timeout.connect(self._start)
+        selection.changed.connect(self.show_selection)
+
+    # -- data in -----------------------------------------------------------------------------
+    def set_landscape(self, land: Landscape) -> None:
+        self.landscape = land
+        self.schedule()
+
+    def set_project(self, project: Any) -> None:
+        self.project = project
+        self.schedule()
+
+    def schedule(self) -> None:
+        """Recompute soon (now-ish if visible, else when shown)."""
+        self._stale = True
+        if self.isVisible():
+            self._timer.start()
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self._timer.start()
+
+    def _start(self) -> None:
+        self._stale = False
+        try:
+            job = self.make_job()
+        except ValueError as exc:
+            self.message(str(exc), error=True)
+            return
+        if job is None:
+            return
+        fn, tag = job
+        self._bg.submit(fn, tag)
+
+    def wait_ready(self, timeout: float = 20.0) -> bool:
+        """Compute now if stale and wait for the result to be drawn (tests, export)."""
+        if self._stale or self._timer.isActive():
+            self._timer.stop()
+            self._start()
+        return self._bg.wait_idle(timeout)
+
+    def _on_done(self, tag: Any, result: Any) -> None:
+        self.draw(tag, result)
+        self.show_selection()
+        self.computed.emit()
+
+    def _on_failed(self, _tag: Any, msg: str) -> None:
+        self.message(last_line(msg), error=True)
+
+    # -- for subclasses ----------------------------------------------------------------------
+    def make_job(self) -> tuple[Callable[[], Any], Any] | None:
+        """(pure function to run off-thread, tag) from the current inputs (GUI thread)."""
+        raise NotImplementedError
+
+    def draw(self, tag: Any, result: Any) -> None:
+        raise NotImplementedError
+
+    def show_selection(self) -> None:
+        pass
+
+    def message(self, text: str, error: bool = False) -> None:
+        info = getattr(self, "info", None)
+        if info is not None:
+            info.setStyleSheet(theme.ERROR_STYLE if error else "")
+            info.setText(text)
