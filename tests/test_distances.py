@@ -1,5 +1,4 @@
 """Distances between minima against brute-force loops, scipy, and permutation isomers."""
-import itertools
 
 import numpy as np
 import pytest

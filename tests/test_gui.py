@@ -290,17 +290,17 @@ def test_lmapp_without_subcommand_starts_the_app_on_the_demo(qtbot, monkeypatch,
 
 
 def test_reset_layout_docks_every_view_with_heat_capacity_beside_the_graph(window, qtbot):
-    cv, heat = window.analysis_docks["cv"], window.analysis_docks["heatmap"]
+    cv, heat = window.docks["cv"], window.docks["heatmap"]
     inspector, graph = window.docks["inspector"], window.docks["graph"]
     assert cv in window.tabifiedDockWidgets(inspector) and heat in window.tabifiedDockWidgets(graph)
     cv.setFloating(True)
     heat.close()
-    window.ml_docks["mlsup"].setFloating(True)
+    window.docks["mlsup"].setFloating(True)
     window.reset_layout()
     QApplication.processEvents()
-    assert not cv.isFloating() and heat.isVisible() and not window.ml_docks["mlsup"].isFloating()
+    assert not cv.isFloating() and heat.isVisible() and not window.docks["mlsup"].isFloating()
     assert cv in window.tabifiedDockWidgets(inspector) and heat in window.tabifiedDockWidgets(graph)
-    assert window.ml_docks["mlsup"] in window.tabifiedDockWidgets(inspector)
+    assert window.docks["mlsup"] in window.tabifiedDockWidgets(inspector)
     cv.raise_()
     QApplication.processEvents()
     assert cv.widget().isVisible() and window.graph_view.isVisible()  # side by side

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, Qt
-from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QWidget
+from PySide6.QtCore import QPointF
+from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
 
 from lmapp.api import Project
-from lmapp.gui.window.analysis_docks import (TITLES, analysis_views, install_analysis_docks,
-                                      update_analysis_docks)
+from lmapp.gui.window.docks import Docks
 from lmapp.gui.views.cv_view import CvView, compute_cv, kappa_of
 from lmapp.gui.views.distance_scatter import DistanceScatterView, compute_scatter
 from lmapp.gui.views.heatmap_view import DistanceSource, HeatmapView
@@ -181,35 +180,22 @@ def test_network_isolated_and_tiny(qtbot):
 
 
 # -- docks ---------------------------------------------------------------------------------------
-class _Window(QMainWindow):
-    def __init__(self) -> None:
-        super().__init__()
-        self.selection = SelectionModel(self)
-        self.project = None
-        self.landscape = empty_landscape()
-        self.docks = {"graph": self._dock("Disconnectivity graph", QWidget())}
-        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.docks["graph"])
-
-    def _dock(self, title: str, widget: QWidget) -> QDockWidget:
-        dock = QDockWidget(title, self)
-        dock.setObjectName(title.lower().replace(" ", "_"))
-        dock.setWidget(widget)
-        return dock
+ANALYSIS = ("cv", "heatmap", "scatter", "network")
 
 
-def test_install_and_update_docks(qtbot, project):
+def test_registry_docks_and_feeds_the_analysis_views(qtbot, project):
     p, land = project
-    win = _Window()
+    win = QMainWindow()
     qtbot.addWidget(win)
     win.resize(1000, 700)
     win.show()
-    docks = install_analysis_docks(win)
-    assert set(docks) == set(TITLES)
+    selection = SelectionModel(win)
+    docks = Docks(win, selection, {"explore": QWidget()})
     QApplication.processEvents()
-    assert all(win.tabifiedDockWidgets(d) for d in docks.values())
-    views = analysis_views(docks)
-    assert all(v.selection is win.selection for v in views.values())
-    update_analysis_docks(docks, land, p)
+    assert all(win.tabifiedDockWidgets(docks[k]) for k in ANALYSIS)
+    views = {k: docks.view(k) for k in ANALYSIS}
+    assert all(v.selection is selection for v in views.values())
+    docks.update(land, p)
     # tabbed away: nothing computed until raised (or asked)
     assert views["network"].result is None
     docks["network"].raise_()
@@ -218,10 +204,10 @@ def test_install_and_update_docks(qtbot, project):
         assert v.wait_ready()
     assert views["heatmap"].result is not None and views["cv"].result.thermo is not None
     # a selection made in one view shows in the others
-    win.selection.set([int(land.ids[0]), int(land.ids[1])])
+    selection.set([int(land.ids[0]), int(land.ids[1])])
     assert views["scatter"].selected.data.size == 1
     # closing the project
-    update_analysis_docks(docks, empty_landscape(), None)
+    docks.update(empty_landscape(), None)
     for v in views.values():
         assert v.wait_ready()
     assert views["heatmap"].result is None

@@ -195,8 +195,8 @@ def test_main_window_links_its_cv_view_to_its_graph(qtbot, monkeypatch, tmp_path
     win.show()
     assert win.open_project(copy_project(demo_path, tmp_path / "demo.lmapp"))
     qtbot.waitUntil(lambda: win.landscape.n_minima > 0, timeout=20000)
-    win.analysis_docks["cv"].raise_()
-    cv = win.analysis_docks["cv"].widget()
+    win.docks["cv"].raise_()
+    cv = win.docks.view("cv")
     qtbot.waitUntil(lambda: cv.isVisible(), timeout=5000)
     assert cv.wait_ready() and cv.result.peaks.size
     click(qtbot, cv.plot, cv._vb, cv.peak_point(0))

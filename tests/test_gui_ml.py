@@ -9,13 +9,13 @@ import pytest
 
 pytest.importorskip("pytestqt")
 from PySide6.QtCore import Qt  # noqa: E402
-from PySide6.QtWidgets import QMainWindow  # noqa: E402
+from PySide6.QtWidgets import QMainWindow, QWidget  # noqa: E402
 
 from lmapp.api import Project  # noqa: E402
 from lmapp.datasets import make_dataset  # noqa: E402
 from lmapp.gui.panels.conserved_panel import ConservedPanel  # noqa: E402
 from lmapp.gui.views.decision_view import DecisionView, render_decision  # noqa: E402
-from lmapp.gui.window.ml_docks import install_ml_docks, update_ml_docks  # noqa: E402
+from lmapp.gui.window.docks import Docks  # noqa: E402
 from lmapp.gui.panels.mlsup_panel import MlsupPanel, roc_curve  # noqa: E402
 from lmapp.gui.core.selection import SelectionModel  # noqa: E402
 from lmapp.gui.core.snapshots import read_landscape  # noqa: E402
@@ -207,31 +207,21 @@ def test_conserved_panel_lists_group_conserved(qtbot, spiral):
     _shot(panel, "conserved_level_scan.png", qtbot, 900, 850)
 
 
-def test_install_ml_docks(qtbot, spiral):
+def test_registry_feeds_the_ml_panels(qtbot, spiral):
     p, land = spiral
-
-    class Window(QMainWindow):
-        def __init__(self):
-            super().__init__()
-            self.selection = SelectionModel(self)
-            self.docks = {}
-
-        def _dock(self, title, widget):
-            from PySide6.QtWidgets import QDockWidget
-            d = QDockWidget(title, self)
-            d.setWidget(widget)
-            return d
-
-    win = Window()
+    win = QMainWindow()
     qtbot.addWidget(win)
-    docks = install_ml_docks(win)
-    assert set(docks) == {"mlsup", "conserved", "decision"}
-    update_ml_docks(docks, land, p)
-    assert all(d.panel.project is p for d in docks.values())
-    win.selection.set(land.ids[:2].tolist())
-    assert docks["decision"].panel.make_request() is not None
-    for d in docks.values():
-        d.panel.wait_idle()
-    update_ml_docks(docks, land, None)
-    for d in docks.values():
-        d.panel.wait_idle()
+    selection = SelectionModel(win)
+    docks = Docks(win, selection, {"explore": QWidget()})
+    panels = {k: docks.view(k) for k in ("mlsup", "conserved", "decision")}
+    docks.update(land, p)
+    assert all(panel.project is p for panel in panels.values())
+    selection.set(land.ids[:2].tolist())
+    assert panels["decision"].make_request() is not None
+    for panel in panels.values():
+        panel.wait_idle()
+    docks.update(land, None)
+    for panel in panels.values():
+        panel.wait_idle()
+    assert all(panel.project is None for panel in panels.values())
+    assert panels["decision"].make_request() is None

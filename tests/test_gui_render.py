@@ -15,7 +15,8 @@ from lmapp.api import Project
 from lmapp.cli import main
 from lmapp.cli.main import build_parser
 from lmapp.gui.figures import export, render
-from lmapp.gui.window.analysis_docks import make_analysis_views
+from lmapp.gui.views.heatmap_view import DistanceSource
+from lmapp.gui.window.docks import DOCKS, Shared
 from lmapp.gui.core.project_files import copy_project
 from lmapp.gui.core.selection import SelectionModel
 
@@ -65,7 +66,8 @@ def test_render_analysis_views_to_png(demo, tmp_path, capsys, view, args):
 
 def blank_ink(view: str, path: Path, width: int, height: int) -> int:
     """Ink of an analysis view with nothing loaded: its controls, axes and labels only."""
-    widget = make_analysis_views(SelectionModel())[view]
+    spec = next(s for s in DOCKS if s.key == view)
+    widget = spec.make(Shared(SelectionModel(), DistanceSource()))
     try:
         return ink(export.render_offscreen(widget, path, width, height))
     finally:

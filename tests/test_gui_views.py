@@ -209,7 +209,7 @@ def test_inspector_shows_one_and_compares_two(qtbot, demo):
     selection = SelectionModel()
     view = InspectorView(selection)
     qtbot.addWidget(view)
-    view.set_project(project.model, project.dataset)
+    view.set_project(project)
     view.set_landscape(land)
     a, b = (int(i) for i in land.ids[:2])
     selection.set([a])

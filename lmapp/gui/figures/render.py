@@ -93,7 +93,7 @@ def weights_widget(project: Project, land: Landscape, opts: RenderOptions) -> QW
     shown = global_minimum(land) if opts.minimum is None else opts.minimum
     selection = SelectionModel()
     view = InspectorView(selection)
-    view.set_project(project.model, project.dataset)
+    view.set_project(project)
     view.set_landscape(land)
     selection.set([shown])
     return view

@@ -4,7 +4,9 @@ ETA and a log."""
 from __future__ import annotations
 
 import dataclasses
+import html
 import time
+from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout,
@@ -39,6 +41,21 @@ HELP = {
 }
 
 
+def describe_project(project: Any) -> str:
+    """The project in a few rich-text lines (names escaped: a project file is untrusted)."""
+    d, m = project.dataset, project.model
+    if m.spec.kind == "user":
+        arch = f"user model {html.escape(m.spec.reference or '')}"
+        data = "data inside the user model"
+    else:
+        arch = ("regression model" if not m.is_network else
+                "-".join(str(int(s)) for s in m.sizes) + f" network, loss {m.spec.loss}")
+        arch += f", λ={m.spec.lam:g}"
+        data = f"{html.escape(d.name)}: {d.n_train} train / {d.n_test} test points"
+    return (f"<b>{html.escape(project.path.name)}</b><br>{data}<br>{arch}, "
+            f"{m.n_params} parameters")
+
+
 class ExplorePanel(QWidget):
     """Parameter form and job controls for a :class:`JobQueue`."""
 
@@ -47,7 +64,9 @@ class ExplorePanel(QWidget):
     def __init__(self, jobs: JobQueue, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.jobs = jobs
+        self.project: Any = None
         self._has_project = False
+        self._logs: dict[str, str] = {}  # project path → its log, while the app runs
         self.fields: dict[str, QWidget] = {}
         self.project_label = QLabel("no project open")
         self.project_label.setWordWrap(True)
@@ -221,9 +240,17 @@ class ExplorePanel(QWidget):
             self.jobs.pause()
             self._log(f"job {cur.number} pausing after the current chunk…")
 
-    def set_project_text(self, text: str, enabled: bool) -> None:
-        self.project_label.setText(text)
-        self._has_project = enabled
+    def set_project(self, project: Any) -> None:
+        """Show the open project (None: none); the progress starts afresh and the log shows
+        this project's own lines."""
+        if self.project is not None:
+            self._logs[str(self.project.path)] = self.log.toPlainText()
+        self.project = project
+        self._has_project = project is not None
+        self.project_label.setText("no project open" if project is None else describe_project(project))
+        self.progress.setValue(0)
+        self.counts.setText("idle")
+        self.log.setPlainText("" if project is None else self._logs.get(str(project.path), ""))
         self._update_buttons()
 
     # -- job reports ---------------------------------------------------------------------------

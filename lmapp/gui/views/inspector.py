@@ -2,6 +2,8 @@
 opacity = |w|, zero weights hidden) with its metrics; two selected minima side by side."""
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPaintEvent, QPen
@@ -137,6 +139,7 @@ class InspectorView(QWidget):
         super().__init__(parent)
         self.selection = selection
         self.landscape: Landscape = empty_landscape()
+        self.project: Any = None
         self.model: Model | None = None
         self.dataset: Dataset | None = None
         self.header = QLabel()
@@ -160,8 +163,11 @@ class InspectorView(QWidget):
         selection.changed.connect(self.refresh)
         self.refresh()
 
-    def set_project(self, model: Model | None, dataset: Dataset | None) -> None:
-        self.model, self.dataset = model, dataset
+    def set_project(self, project: Any) -> None:
+        """The open project (its model and data), or None."""
+        self.project = project
+        self.model = None if project is None else project.model
+        self.dataset = None if project is None else project.dataset
         self.refresh()
 
     def set_landscape(self, land: Landscape) -> None:
@@ -255,7 +261,7 @@ class InspectorView(QWidget):
     def export_widget(self, width: int, height: int) -> QWidget:
         """A fresh inspector showing the same minima, at another size."""
         copy = InspectorView(self.selection)
-        copy.set_project(self.model, self.dataset)
+        copy.set_project(self.project)
         copy.set_landscape(self.landscape)
         copy.resize(width, height)
         return copy

@@ -8,7 +8,7 @@ from typing import Callable
 
 from PySide6.QtCore import QCoreApplication, QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
+from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox,
                                QProgressBar, QWidget)
 
 from ...api import Project
@@ -16,23 +16,17 @@ from ...datasets import DatasetError
 from ...landscape.model import ModelError
 from ...landscape.user_model import UntrustedModelError, trust_module
 from ...store import ProjectError
-from .demo import demo_project
-from ..views.dgraph_view import DGraphView
-from ..panels.explore_panel import ExplorePanel
-from ..figures.export import DATA_FORMATS, ExportViewDialog, export_minima
-from ..views.inspector import InspectorView
 from ..core.job_queue import JobQueue, QueuedJob
-from ..core.layouts import scrolling
-from ..views.minima_table import MinimaTable
-from ..panels.new_project_dialog import NewProjectDialog
-from ..core.project_files import (copy_project, recent_projects, remember_project, remember_trusted,
-                            trusted_modules)
-from .analysis_docks import (analysis_views, install_analysis_docks, place_analysis_docks,
-                             update_analysis_docks)
-from .ml_docks import install_ml_docks, place_ml_docks, update_ml_docks
-from ..views.graph_colors import GraphColorLinks
+from ..core.project_files import (copy_project, recent_projects, remember_project,
+                                  remember_trusted, trusted_modules)
 from ..core.selection import SelectionModel
 from ..core.snapshots import Landscape, LandscapePoller, empty_landscape
+from ..figures.export import DATA_FORMATS, ExportViewDialog, export_minima
+from ..panels.explore_panel import ExplorePanel
+from ..panels.new_project_dialog import NewProjectDialog
+from ..views.graph_colors import GraphColorLinks
+from .demo import demo_project
+from .docks import Docks
 
 ORGANISATION = APPLICATION = "lmapp"
 #: Version of the saved dock layout: a layout saved by an older arrangement is not restored.
@@ -61,24 +55,15 @@ class MainWindow(QMainWindow):
         self.jobs = JobQueue(self)
         self._dialogs: list[QMessageBox] = []
 
-        self.graph_view = DGraphView(self.selection)
-        self.table = MinimaTable(self.selection)
-        self.inspector = InspectorView(self.selection)
         self.explore_panel = ExplorePanel(self.jobs)
         self.explore_panel.errorMessage.connect(self.show_error)
-        self.docks = {
-            "graph": self._dock("Disconnectivity graph", self.graph_view),
-            "table": self._dock("Minima", self.table),
-            "inspector": self._dock("Minimum inspector", self.inspector),
-            "explore": self._dock("Exploration", scrolling(self.explore_panel)),
-        }
         self.setDockNestingEnabled(True)
-        self._default_layout()
-        self.analysis_docks = install_analysis_docks(self)
-        views = analysis_views(self.analysis_docks)
-        self.graph_links = GraphColorLinks(self.graph_view, views["cv"], views["heatmap"],
-                                           self.selection)
-        self.ml_docks = install_ml_docks(self)
+        self.docks = Docks(self, self.selection, {"explore": self.explore_panel})
+        self.graph_view = self.docks.view("graph")
+        self.table = self.docks.view("table")
+        self.inspector = self.docks.view("inspector")
+        self.graph_links = GraphColorLinks(self.graph_view, self.docks.view("cv"),
+                                           self.docks.view("heatmap"), self.selection)
 
         self.status_label = QLabel("Open or create a project (File menu)")
         self.job_label = QLabel()
@@ -101,34 +86,9 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     # -- construction --------------------------------------------------------------------------
-    def _dock(self, title: str, widget: QWidget) -> QDockWidget:
-        dock = QDockWidget(title, self)
-        dock.setObjectName(title.lower().replace(" ", "_"))
-        dock.setWidget(widget)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
-                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
-        return dock
-
     def reset_layout(self) -> None:
         """Every dock back to its default place (View → Reset layout)."""
-        self._default_layout()
-        place_analysis_docks(self, self.analysis_docks)
-        place_ml_docks(self, self.ml_docks)
-
-    def _default_layout(self) -> None:
-        """Graph top left, table below it; inspector and exploration on the right."""
-        d = self.docks
-        for dock in d.values():
-            dock.setFloating(False)
-            dock.show()
-        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, d["graph"])
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, d["inspector"])
-        self.splitDockWidget(d["graph"], d["table"], Qt.Orientation.Vertical)
-        self.splitDockWidget(d["inspector"], d["explore"], Qt.Orientation.Vertical)
-        self.resizeDocks([d["graph"], d["inspector"]], [900, 520], Qt.Orientation.Horizontal)
-        self.resizeDocks([d["graph"], d["table"]], [600, 280], Qt.Orientation.Vertical)
-        self.resizeDocks([d["inspector"], d["explore"]], [380, 520], Qt.Orientation.Vertical)
+        self.docks.reset_layout()
 
     def _action(self, text: str, slot: Callable[[], object], shortcut: object = None,
                 tip: str = "") -> QAction:
@@ -190,8 +150,8 @@ class MainWindow(QMainWindow):
         run_menu.addSeparator()
         run_menu.addAction(self.dedupe_action)
         view_menu = bar.addMenu("&View")
-        for dock in self.docks.values():
-            view_menu.addAction(dock.toggleViewAction())
+        for action in self.docks.actions():
+            view_menu.addAction(action)
         view_menu.addSeparator()
         view_menu.addAction(self.reset_layout_action)
         bar.addMenu("&Help").addAction(self.about_action)
@@ -280,14 +240,7 @@ class MainWindow(QMainWindow):
         self.poller = LandscapePoller(project.path, project.model, project.dataset, parent=self)
         self.poller.changed.connect(self._landscape_changed)
         self.poller.failed.connect(lambda msg: self.show_error("Cannot read project", msg))
-        self.inspector.set_project(project.model, project.dataset)
-        d, m = project.dataset, project.model
-        arch = ("regression model" if not m.is_network else
-                "-".join(str(int(s)) for s in m.sizes) + f" network, loss {m.spec.loss}")
-        text = (f"<b>{project.path.name}</b><br>{d.name}: {d.n_train} train / "
-                f"{d.X_test.shape[0]} test points<br>{arch}, λ={m.spec.lam:g}, "
-                f"{m.n_params} parameters")
-        self.explore_panel.set_project_text(text, True)
+        self.docks.update(None, project)
         self.setWindowTitle(f"{project.path.name} — lmapp")
         self.status_label.setText(f"{project.path}")
         remember_project(project.path)
@@ -306,7 +259,6 @@ class MainWindow(QMainWindow):
         self.jobs.set_project(None)
         self.selection.clear()
         self._landscape_changed(empty_landscape())
-        self.explore_panel.set_project_text("no project open", False)
         self.setWindowTitle("lmapp")
         self._update_actions()
 
@@ -358,12 +310,9 @@ class MainWindow(QMainWindow):
     def _landscape_changed(self, land: Landscape) -> None:
         self.landscape = land
         self.selection.retain(land.ids.tolist())
-        update_analysis_docks(self.analysis_docks, land, self.project)
+        self.docks.update(land, self.project, skip=("graph",))
         self.graph_links.refresh(relayout=False)  # the graph lays out the new snapshot next
         self.graph_view.set_landscape(land)
-        self.table.set_landscape(land)
-        self.inspector.set_landscape(land)
-        update_ml_docks(self.ml_docks, land, self.project)
 
     # -- jobs ----------------------------------------------------------------------------------
     def _job_started(self, job: QueuedJob) -> None:
@@ -398,13 +347,7 @@ class MainWindow(QMainWindow):
 
     # -- export --------------------------------------------------------------------------------
     def exportable_views(self) -> dict[str, object]:
-        views: dict[str, object] = {"Disconnectivity graph": self.graph_view,
-                                    "Minimum inspector": self.inspector, "Minima table": self.table}
-        for key, view in analysis_views(self.analysis_docks).items():
-            views[self.analysis_docks[key].windowTitle()] = view
-        for dock in self.ml_docks.values():
-            views[dock.windowTitle()] = dock.panel
-        return views
+        return dict(self.docks.exportable())
 
     def export_view(self) -> None:
         if self.project is None:
