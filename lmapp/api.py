@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .datasets import Dataset, DatasetError, make_dataset
+from .datasets import Dataset, DatasetError, default_lambda, make_dataset, source_name
 from .jobs.connect import ConnectJob, ConnectParams, ConnectSummary
 from .jobs.dedupe import DedupeJob, DedupeSummary
 from .jobs.control import JobControl
@@ -38,6 +38,8 @@ class Project:
                **dataset_options: Any) -> "Project":
         """Create a new project file from a dataset (object or built-in name) and model spec.
 
+        ``model`` as a dict (or None) without ``lam`` takes the data set's default λ
+        (:mod:`lmapp.datasets.defaults`); a ``ModelSpec`` is used as it is.
         A user model (``ModelSpec(kind="user", reference="pkg.mod:name", ...)``) brings its own
         data: give ``dataset=None``, and ``trust_user_model=True`` to import its module. The
         dataset and model are validated before anything is written.
@@ -45,7 +47,15 @@ class Project:
         if isinstance(dataset, Dataset) and dataset_options:
             raise DatasetError(f"dataset options ({', '.join(sorted(dataset_options))}) apply to a "
                                "dataset name, not to a Dataset object")
-        spec = model if isinstance(model, ModelSpec) else ModelSpec.from_dict(model or {})
+        spec = model if isinstance(model, ModelSpec) else None
+        if spec is None:
+            spec_dict = dict(model or {})
+            if spec_dict.get("kind", "mlp") == "mlp" and spec_dict.get("lam") is None \
+                    and dataset is not None:
+                data0 = dataset if isinstance(dataset, Dataset) else None
+                name = source_name(data0.spec) if data0 is not None else str(dataset)
+                spec_dict["lam"] = default_lambda(name)
+            spec = ModelSpec.from_dict(spec_dict)
         if spec.kind == "user":
             if dataset not in (None, "xor") or dataset_options:
                 raise DatasetError("a user model brings its own data; give dataset=None")

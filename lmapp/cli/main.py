@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from ..api import Project, trust_project_model
-from ..datasets import DATASET_NAMES, Dataset, DatasetError, load_csv, load_npz, make_dataset
+from ..datasets import (DATASET_NAMES, Dataset, DatasetError, default_lambda, load_csv, load_npz,
+                        make_dataset)
 from ..gui.figures import render
 from ..jobs.connect import format_outcomes
 from ..jobs.control import JobControl
@@ -65,7 +66,8 @@ def _add_explore(sub: Any) -> None:
     g.add_argument("--npz", metavar="FILE", help="NPZ with X,y or X_train,y_train,X_test,y_test")
     g.add_argument("--label", help="label column of --csv (name or 0-based index)")
     g.add_argument("--hidden", type=_hidden, help="hidden layer sizes, e.g. 3 or 5,5 (default 3)")
-    g.add_argument("--lam", type=float, help="L2 regularisation λ (default 1e-2)")
+    g.add_argument("--lam", type=float, help="L2 regularisation λ (default per data set: xor "
+                   "1e-2, spiral/checkerboard/iris 1e-5, ljat3 1e-4, other tables 1e-3)")
     g.add_argument("--loss", choices=("ce", "appauc"), help="loss (default ce)")
     g.add_argument("--beta", type=float, help="appAUC sigmoid steepness (default 50)")
     g.add_argument("--locality", type=int, metavar="K", help="keep k nearest-neighbour links only")
@@ -222,6 +224,8 @@ def _model_spec(a: argparse.Namespace) -> ModelSpec:
                       ("locality", "locality")):
         if getattr(a, name) is not None:
             kw[key] = getattr(a, name)
+    if a.lam is None and kw["kind"] == "mlp":
+        kw["lam"] = default_lambda("" if (a.csv or a.npz) else (a.dataset or "xor"))
     if a.no_bias_reg:
         kw["reg_bias"] = False
     if kw["kind"] == "regression":
@@ -268,6 +272,8 @@ def cmd_explore(a: argparse.Namespace) -> int:
               f"acceptance {s.accept_ratio:.2f}")
         fails = ", ".join(f"{v} {k}" for k, v in s.failures.items())
         print(f"rejected candidates: {fails}")
+        if s.warning:
+            print(f"warning: {s.warning}", file=sys.stderr)
         if gm:
             print(f"global minimum: id {gm[0]}, loss {gm[1]:.12g}")
     return 0 if s.status in ("finished", "cancelled") else 1

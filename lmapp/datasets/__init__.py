@@ -6,6 +6,7 @@ parameters, seed, split, standardisation, mislabelling), so results are reproduc
 
 from .csv_import import load_csv
 from .dataset import Dataset
+from .defaults import default_lambda, lambda_source, source_name
 from .errors import DatasetError
 from .mislabel import mislabel_labels
 from .npz_import import load_npz
@@ -17,6 +18,9 @@ __all__ = [
     "DATASET_NAMES",
     "Dataset",
     "DatasetError",
+    "default_lambda",
+    "lambda_source",
+    "source_name",
     "load_csv",
     "load_npz",
     "make_dataset",

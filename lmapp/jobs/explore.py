@@ -127,10 +127,35 @@ class ExploreSummary:
     global_min: tuple[int, float] | None
     accept_ratio: float
     extra: dict[str, Any] = field(default_factory=dict)
+    warning: str = ""  #: a likely problem with the set-up, in words ("" if none)
 
     @property
     def rate(self) -> float:
         return self.quenches / self.elapsed if self.elapsed > 0 else 0.0
+
+
+#: Quenches after which finding a single minimum (or only W ≈ 0) is worth a warning.
+FEW_MINIMA_QUENCHES = 50
+#: Largest |w| of a minimum counted as the trivial W ≈ 0.
+TRIVIAL_WEIGHT = 1e-3
+
+
+def setup_warning(pf: ProjectFile, model: Model, quenches: int) -> str:
+    """Why a network's landscape looks trivial: only one minimum after many quenches, or the
+    global minimum at W ≈ 0 (the regularisation outweighs the data): λ is probably too large."""
+    if not model.is_network or quenches < FEW_MINIMA_QUENCHES:
+        return ""
+    m = pf.minima(with_weights=True, order="loss")
+    if not m["id"].size:
+        return ""
+    lam = f"λ = {model.spec.lam:g}"
+    if float(np.max(np.abs(m["weights"][0]))) < TRIVIAL_WEIGHT:
+        return (f"the lowest minimum is W ≈ 0 (the network predicts a constant): {lam} may be "
+                "too large for this data; try a smaller λ")
+    if m["id"].size == 1:
+        return (f"only one minimum in {quenches} quenches: {lam} may be too large for this "
+                "data (or the network too small)")
+    return ""
 
 
 #: Work (data points × parameters × quenches) per chunk when ``chunk`` is automatic: about a
@@ -290,7 +315,8 @@ class ExploreJob:
                           stats={"quenches": quenches, "new_minima": new, "failures": failures})
         acc = sum(w.accepted for w in walkers) - accepted0
         return ExploreSummary(run_id, status, quenches, new, len(registry), failures, elapsed,
-                              registry.lowest(), acc / quenches if quenches else 0.0)
+                              registry.lowest(), acc / quenches if quenches else 0.0,
+                              warning=setup_warning(pf, model, quenches))
 
     @staticmethod
     def _collect(c: Candidate, registry: PointRegistry, batch: PointRegistry,

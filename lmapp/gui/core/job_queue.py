@@ -93,8 +93,9 @@ class QueuedJob:
             if s.outcomes:
                 text += f"\n  attempts: {format_outcomes(s.outcomes)}"
             return text
-        return (f"{self.status}: {s.quenches} quenches in {s.elapsed:.1f} s ({s.rate:.1f}/s), "
-                f"{s.new_minima} new minima, {s.total_minima} in project")
+        text = (f"{self.status}: {s.quenches} quenches in {s.elapsed:.1f} s ({s.rate:.1f}/s), "
+                f"{plural(s.new_minima, 'new minimum', 'new minima')}, {s.total_minima} in project")
+        return text + (f"\n  warning: {s.warning}" if s.warning else "")
 
 
 class JobQueue(QObject):

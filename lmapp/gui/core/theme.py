@@ -25,6 +25,10 @@ COLORMAP = "viridis"
 COLORMAP_SPAN = 0.85
 #: Inline validation messages.
 ERROR_STYLE = "color: #c00000;"
+#: Style of secondary explanations (defaults and where they come from).
+HINT_STYLE = "color: #606060;"
+#: Style of warnings that are not errors.
+WARNING_STYLE = "color: #a05a00;"
 
 
 def value_colormap() -> pg.ColorMap:

@@ -256,6 +256,7 @@ class ExplorePanel(QWidget):
     # -- job reports ---------------------------------------------------------------------------
     def _started(self, job: QueuedJob) -> None:
         self._log(f"started {job.describe()}")
+        self.counts.setStyleSheet("")
         self.progress.setValue(0)
         self.counts.setText("starting…")
 
@@ -267,7 +268,9 @@ class ExplorePanel(QWidget):
         self._log(f"job {job.number} {job.summary_text()}")
         if job.error is not None:
             self.errorMessage.emit("Job failed", f"{job.describe()}\n\n{job.error}")
-        self.counts.setText(f"job {job.number} {job.status}")
+        warning = getattr(job.summary, "warning", "")
+        self.counts.setStyleSheet(theme.WARNING_STYLE if warning else "")
+        self.counts.setText(f"job {job.number} {job.status}" + (f" — {warning}" if warning else ""))
         if job.status == "finished":
             self.progress.setValue(1000)
 

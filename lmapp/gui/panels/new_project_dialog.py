@@ -13,7 +13,8 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDialog, QDia
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ...api import Project
-from ...datasets import DATASET_NAMES, Dataset, DatasetError, load_csv, make_dataset
+from ...datasets import (DATASET_NAMES, Dataset, DatasetError, default_lambda, lambda_source,
+                        load_csv, make_dataset)
 from ...landscape.model import ModelError, ModelSpec, build_model
 from ...store import ProjectError
 from ..core import theme
@@ -109,8 +110,13 @@ class NewProjectDialog(QDialog):
         for h in self.hidden:
             h.setToolTip("units in this hidden layer")
             hid.addWidget(h)
-        self.lam = QLineEdit("1e-2")
-        self.lam.setToolTip("L2 regularisation λ")
+        self.lam = QLineEdit()
+        self.lam.setToolTip("L2 regularisation λ; each data set starts at the seeds' value")
+        self.lam.textEdited.connect(lambda _t: setattr(self, "_lam_edited", True))
+        self._lam_edited = False
+        self.lam_hint = QLabel()
+        self.lam_hint.setWordWrap(True)
+        self.lam_hint.setStyleSheet(theme.HINT_STYLE)
         self.loss = QComboBox()
         self.loss.addItems(["ce", "appauc"])
         self.loss.setToolTip("ce: cross-entropy; appauc: approximate AUC (binary problems)")
@@ -122,6 +128,7 @@ class NewProjectDialog(QDialog):
         model.addRow("hidden layers", self.n_hidden)
         model.addRow("units per layer", hid)
         model.addRow("λ", self.lam)
+        model.addRow("", self.lam_hint)
         model.addRow("loss", self.loss)
         model.addRow("locality", self.locality)
         model.addRow("", self.reg_bias)
@@ -159,6 +166,9 @@ class NewProjectDialog(QDialog):
         lay.addWidget(self.error)
         lay.addWidget(self.buttons)
 
+        self.preset.currentIndexChanged.connect(self._default_lambda)
+        self.use_csv.toggled.connect(self._default_lambda)
+        self._default_lambda()
         for w in (self.preset, self.label_column, self.loss):
             w.currentIndexChanged.connect(self.revalidate)
         for w in (self.seed, self.n_train, self.n_test, self.n_hidden, self.locality, *self.hidden):
@@ -171,6 +181,14 @@ class NewProjectDialog(QDialog):
         self.use_csv.toggled.connect(self.revalidate)
         self.reg_bias.toggled.connect(self.revalidate)
         self.revalidate()
+
+    def _default_lambda(self) -> None:
+        """The data set's default λ (unless the user typed one), with where it comes from."""
+        name = "" if self.use_csv.isChecked() else self.preset.currentText()
+        lam = default_lambda(name)
+        if not self._lam_edited:
+            self.lam.setText(f"{lam:g}")
+        self.lam_hint.setText(f"default {lam:g}: {lambda_source(name)}")
 
     # -- validation ----------------------------------------------------------------------------
     @property

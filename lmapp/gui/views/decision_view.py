@@ -15,7 +15,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QLabel, QSizePolicy,
                                QVBoxLayout, QWidget)
 
 from ...landscape.decision_map import (XOR_BOUNDS, XOR_STEP, Plane, decision_map, ensemble_map,
@@ -24,6 +24,7 @@ from ...landscape.mlsup import Ensemble, correct_class_probabilities, member_pro
 from ...store.derived_metrics import default_positive_class
 from ..core import theme
 from ..core.background import Background, last_line
+from ..core.layouts import FlowLayout, group_of
 from ..core.selection import SelectionModel
 from ..core.snapshots import Landscape, empty_landscape
 
@@ -172,11 +173,10 @@ class DecisionView(QWidget):
         self.show_test.setChecked(True)
         self.show_train = QCheckBox("train points")
         self.show_train.setChecked(True)
-        bar = QHBoxLayout()
-        for w in (QLabel("Show"), self.source, QLabel("as"), self.output, self.plane, self.fx,
-                  self.fy, self.show_train, self.show_test):
-            bar.addWidget(w)
-        bar.addStretch(1)
+        bar = FlowLayout()
+        for group in ((QLabel("Show"), self.source), (QLabel("as"), self.output),
+                      (self.plane, self.fx, self.fy), (self.show_train, self.show_test)):
+            bar.addWidget(group_of(*group))
         self.info = QLabel()
         self.info.setWordWrap(True)
         self.legend = QLabel()

@@ -8,9 +8,10 @@ from typing import Any, Callable
 import numpy as np
 from PySide6.QtCore import (QAbstractTableModel, QItemSelection, QItemSelectionModel,
                             QModelIndex, QSortFilterProxyModel, Qt)
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QLineEdit,
                                QPushButton, QSpinBox, QTableView, QVBoxLayout, QWidget)
 
+from ..core.layouts import FlowLayout, group_of
 from ..core.selection import SelectionModel
 from ..core.snapshots import VALUE_LABELS, Landscape, describe_minimum, empty_landscape
 
@@ -162,14 +163,13 @@ class MinimaTable(QWidget):
         self.message = QLabel()
         self.message.setStyleSheet("color: #c00000;")
 
-        bar = QHBoxLayout()
-        for w in (QLabel("loss"), self.loss_min, QLabel("–"), self.loss_max, QLabel("  LPPHE"),
-                  self.lpphe_min, QLabel("–"), self.lpphe_max, QLabel("  index ≤"),
-                  self.index_max, QLabel("  zero weights ≥"), self.sparsity_min, clear,
-                  self.message):
-            bar.addWidget(w)
-        bar.addStretch(1)
-        bar.addWidget(self.count)
+        bar = FlowLayout()
+        for group in ((QLabel("loss"), self.loss_min, QLabel("–"), self.loss_max),
+                      (QLabel("LPPHE"), self.lpphe_min, QLabel("–"), self.lpphe_max),
+                      (QLabel("index ≤"), self.index_max),
+                      (QLabel("zero weights ≥"), self.sparsity_min), (clear,), (self.message,),
+                      (self.count,)):
+            bar.addWidget(group_of(*group))
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addLayout(bar)

@@ -6,8 +6,8 @@ import html
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QCoreApplication, QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox,
                                QProgressBar, QWidget)
 
@@ -16,6 +16,8 @@ from ...datasets import DatasetError
 from ...landscape.model import ModelError
 from ...landscape.user_model import UntrustedModelError, trust_module
 from ...store import ProjectError
+from ...landscape.warmup import compile_kernels
+from ..core.background import Background, last_line
 from ..core.job_queue import JobQueue, QueuedJob
 from ..core.project_files import (copy_project, recent_projects, remember_project,
                                   remember_trusted, trusted_modules)
@@ -30,7 +32,11 @@ from .docks import Docks
 
 ORGANISATION = APPLICATION = "lmapp"
 #: Version of the saved dock layout: a layout saved by an older arrangement is not restored.
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3
+#: After this long without compiled kernels, the status bar says they are being compiled.
+WARMUP_NOTICE_MS = 400
+#: Window size on first start where the screen has room for it.
+DEFAULT_SIZE = (1500, 950)
 OPEN_ERRORS = (ProjectError, DatasetError, ModelError, OSError, ValueError)
 
 
@@ -74,6 +80,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.status_label, 1)
         self.statusBar().addPermanentWidget(self.job_label)
         self.statusBar().addPermanentWidget(self.job_progress)
+        self._start_warmup()
 
         self._make_actions()
         self._make_menus()
@@ -86,6 +93,37 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     # -- construction --------------------------------------------------------------------------
+    def _start_warmup(self) -> None:
+        """Compile the kernels in the background; after a moment without them, say so with a
+        busy indicator (a first start compiles for about a minute, later ones load in ~1 s)."""
+        self.warmup_label = QLabel("compiling the numerical kernels (first run only)…")
+        self.warmup_busy = QProgressBar()
+        self.warmup_busy.setRange(0, 0)
+        self.warmup_busy.setMaximumWidth(120)
+        for w in (self.warmup_label, self.warmup_busy):
+            w.setVisible(False)
+            self.statusBar().addPermanentWidget(w)
+        self.warmup = Background(self)
+        self.warmup.finished.connect(self._warmup_done)
+        self.warmup.failed.connect(lambda _t, msg: (self._warmup_done(None, None),
+                                                    self.show_error("Kernels failed to compile",
+                                                                    last_line(msg), msg)))
+        self.warmup.submit(compile_kernels)
+        QTimer.singleShot(WARMUP_NOTICE_MS, self._warmup_notice)
+
+    def _warmup_notice(self) -> None:
+        if self.warmup.busy:
+            self.warmup_label.setVisible(True)
+            self.warmup_busy.setVisible(True)
+
+    def _warmup_done(self, _tag: object, seconds: object) -> None:
+        shown = self.warmup_label.isVisible()
+        self.warmup_label.setVisible(False)
+        self.warmup_busy.setVisible(False)
+        if shown and isinstance(seconds, float):
+            self.statusBar().showMessage(f"kernels compiled in {seconds:.0f} s; they are cached "
+                                         "for the next start", 8000)
+
     def reset_layout(self) -> None:
         """Every dock back to its default place (View → Reset layout)."""
         self.docks.reset_layout()
@@ -407,9 +445,21 @@ class MainWindow(QMainWindow):
         s = QSettings()
         geometry, state = s.value("window/geometry"), s.value("window/state")
         if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(1500, 950)
+            self.fit_to_screen()
         if state is not None:
             self.restoreState(state, LAYOUT_VERSION)
+
+    def fit_to_screen(self) -> None:
+        """The default size, or the screen's free area when that is smaller (a 1366×768
+        laptop gets a maximised window rather than one running off the screen)."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        free = screen.availableGeometry() if screen is not None else None
+        if free is None or (free.width() >= DEFAULT_SIZE[0] and free.height() >= DEFAULT_SIZE[1]):
+            self.resize(*DEFAULT_SIZE)
+            return
+        self.resize(min(DEFAULT_SIZE[0], free.width()), min(DEFAULT_SIZE[1], free.height()))
+        self.move(free.topLeft())
+        self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Ask before stopping jobs, then cancel and wait so the project file stays valid."""
