@@ -5,3 +5,13 @@ from __future__ import annotations
 def plural(n: int, singular: str, plural_form: str | None = None) -> str:
     """``n`` with the noun in the right number (default plural: singular + "s")."""
     return f"{n} {singular if n == 1 else (plural_form or singular + 's')}"
+
+
+def minima(n: int) -> str:
+    """"1 minimum", "5 minima"."""
+    return plural(n, "minimum", "minima")
+
+
+def transition_states(n: int) -> str:
+    """"1 transition state", "5 transition states"."""
+    return plural(n, "transition state")

@@ -19,6 +19,7 @@ from ..landscape.thermo import Thermo, find_peaks, g_alpha, heat_capacity, top_c
 from ..store import ProjectError
 from ..store.derived_metrics import minimum_metrics
 from .errors import UsageError
+from ..words import minima
 
 CSV_COLUMNS = ("T", "Cv", "Cplus", "Cminus", "S", "F")
 METRIC_COLUMNS = ("id", "loss", "train_acc", "test_acc", "train_auc", "test_auc", "sparsity",
@@ -113,7 +114,7 @@ def cmd_thermo(a: argparse.Namespace) -> int:
         inp = _thermo_inputs(project)
     ids, L, lpphe = inp["ids"], inp["L"], inp["lpphe"]
     th = heat_capacity(L, lpphe, T, inp["kappa"], inp["barrier"], inp["n_pos"])
-    print(f"{ids.size} minima, κ = {th.kappa} positive modes (global minimum id {ids[th.gmin]}), "
+    print(f"{minima(ids.size)}, κ = {th.kappa} positive modes (global minimum id {ids[th.gmin]}), "
           f"T = {T[0]:g} … {T[-1]:g} ({T.size} points, k_B = 1)")
     if inp["left_out"]:
         print(f"note: {inp['left_out']} minima without LPPHE left out")
@@ -200,7 +201,7 @@ def cmd_metrics(a: argparse.Namespace) -> int:
             writer = csv.writer(f)
             writer.writerow(METRIC_COLUMNS)
             writer.writerows(rows)
-        print(f"wrote {out}: {len(rows)} minima")
+        print(f"wrote {out}: {minima(len(rows))}")
         return 0
     widths = [max([len(c), *(len(row[k]) for row in rows)]) for k, c in enumerate(METRIC_COLUMNS)]
     for row in [list(METRIC_COLUMNS), *rows]:

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
+from .. import __version__
 from ..api import Project, trust_project_model
 from ..datasets import (DATASET_NAMES, Dataset, DatasetError, default_lambda, load_csv, load_npz,
                         make_dataset)
@@ -22,7 +23,7 @@ from ..jobs.explore import ExploreParams
 from ..landscape.distances import KINDS, ORDERS, PARTS
 from ..landscape.model import ModelError, ModelSpec
 from ..landscape.network import describe_ts_count
-from ..words import plural
+from ..words import minima, plural, transition_states
 from ..store import ProjectError
 from . import analysis_commands, landscape_commands, ml_commands
 from .errors import UsageError
@@ -100,7 +101,9 @@ def _add_explore(sub: Any) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="lmapp", description="Explore loss landscapes of small ML models.")
+    parser = _Parser(prog="lmapp", description="Explore loss landscapes of small ML models. "
+                     "Without a command, opens the desktop app (on PROJECT.lmapp if given).")
+    parser.add_argument("--version", action="version", version=f"lmapp {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     _add_explore(sub)
     p = sub.add_parser("info", help="dataset, model, counts, global minimum and runs")
@@ -358,7 +361,7 @@ def cmd_export(a: argparse.Namespace) -> int:
             counts = export_pathsample(project.file, out)
         else:
             counts = export_json(project.file, project.dataset, project.model, out, a.with_data)
-    print(f"wrote {out}: {counts['minima']} minima, {counts['transition_states']} transition states")
+    print(f"wrote {out}: {minima(counts['minima'])}, {transition_states(counts['transition_states'])}")
     return 0
 
 
@@ -406,9 +409,19 @@ def cmd_render(a: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_gui(a: argparse.Namespace) -> int:
+def cmd_gui(a: argparse.Namespace, project: str | None = None) -> int:
     from ..gui.app import main as gui_main
-    return gui_main(["--demo"] if a.demo else [])
+    return gui_main(["--demo"] if a.demo else [project] if project else [])
+
+
+def _project_to_open(argv: list[str]) -> str | None:
+    """``lmapp PROJECT.lmapp`` (no command): the project the app should open."""
+    if len(argv) == 1 and argv[0] not in COMMANDS and not argv[0].startswith("-") \
+            and (argv[0].endswith(".lmapp") or Path(argv[0]).is_file()):
+        if not Path(argv[0]).is_file():
+            raise UsageError(f"{argv[0]}: no such project file")
+        return argv[0]
+    return None
 
 
 def cmd_bench(a: argparse.Namespace) -> int:
@@ -425,7 +438,11 @@ COMMANDS = {"explore": cmd_explore, "info": cmd_info, "export": cmd_export, "ben
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``lmapp`` console script."""
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
     try:
+        project = _project_to_open(argv)
+        if project is not None:
+            return cmd_gui(parser.parse_args([]), project)
         a = parser.parse_args(argv)
         if a.command is None:
             return cmd_gui(a)

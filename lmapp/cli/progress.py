@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 import time
 from typing import TextIO
+from ..words import minima
 
 
 def _eta(seconds: float | None) -> str:
@@ -33,7 +34,7 @@ class ProgressBar:
         bar = "#" * int(frac * self.width) + "-" * (self.width - int(frac * self.width))
         gm = p.get("global_min")
         gm_s = f"  min L={gm[1]:.6g}" if gm else ""
-        line = (f"[{bar}] {100 * frac:5.1f}%  {done}/{total} quenches  {p['n_minima']} minima"
+        line = (f"[{bar}] {100 * frac:5.1f}%  {done}/{total} quenches  {minima(p['n_minima'])}"
                 f"  {p['rate']:.1f}/s  ETA {_eta(p.get('eta'))}{gm_s}")
         if self.tty:
             self.stream.write("\r" + line)

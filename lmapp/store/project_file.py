@@ -7,7 +7,6 @@ One ProjectFile may be shared between threads: all access goes through one lock.
 from __future__ import annotations
 
 import datetime
-import importlib.metadata
 import sqlite3
 import threading
 import time
@@ -49,11 +48,9 @@ _ATTEMPT_COLUMNS = (
 
 
 def _lmapp_version() -> str:
-    """Installed lmapp version, recorded in new files for provenance."""
-    try:
-        return importlib.metadata.version("lmapp")
-    except importlib.metadata.PackageNotFoundError:
-        return "unknown"
+    """This lmapp's version, recorded in new files for provenance."""
+    from .. import __version__
+    return __version__
 
 
 def _sidecars(path: Path) -> tuple[Path, Path]:

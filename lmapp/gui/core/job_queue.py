@@ -16,7 +16,7 @@ from ...api import Project
 from ...jobs.connect import format_outcomes
 from ...jobs.control import JobControl
 from ...jobs.executor import JobHandle
-from ...words import plural
+from ...words import minima, plural
 from .snapshots import Mailbox
 
 #: How often the GUI pulls progress and checks whether the running job ended.
@@ -73,7 +73,7 @@ class QueuedJob:
         low = f" · lowest {gm[1]:.6g} (#{gm[0]})" if gm else ""
         eta = p.get("eta")
         eta_s = "--:--" if eta is None else f"{int(eta) // 60:02d}:{int(eta) % 60:02d}"
-        return (f"{p['steps_done']}/{p['steps_total']} quenches · {p['n_minima']} minima "
+        return (f"{p['steps_done']}/{p['steps_total']} quenches · {minima(p['n_minima'])} "
                 f"(+{p['new_minima']}) · {p['rate']:.1f}/s · ETA {eta_s}{low}")
 
     def summary_text(self) -> str:

@@ -43,8 +43,17 @@ class LazyView(QWidget):
         self.schedule()
 
     def set_project(self, project: Any) -> None:
+        """A (new) project; a different one starts with fitted axes."""
+        if project is not self.project:
+            self.reset_view()
         self.project = project
         self.schedule()
+
+    def reset_view(self) -> None:
+        """Forget zoom and pan: the axes follow the data again."""
+        plot = getattr(self, "plot", None)
+        if plot is not None:
+            plot.getPlotItem().enableAutoRange()
 
     def schedule(self) -> None:
         """Recompute soon (now-ish if visible, else when shown)."""

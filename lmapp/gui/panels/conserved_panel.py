@@ -23,6 +23,7 @@ from ..core import theme
 from ..core.background import Background, last_line
 from ..core.selection import SelectionModel
 from ..core.snapshots import Landscape, empty_landscape
+from ...words import minima, transition_states
 
 GROUP_COLORS = ("#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",
                 "#17becf", "#bcbd22", "#7f7f7f")
@@ -335,7 +336,7 @@ class ConservedPanel(QWidget):
 
             def work() -> tuple[list[Group], str]:
                 return _group_stats(model, W, [(label, rows)], ids), ""
-            what = f"aligning {rows.size} minima…"
+            what = f"aligning {minima(rows.size)}…"
         else:
             level, n_levels = self.level_spin.value(), self.levels_spin.value()
             if land.n_minima < 2:
@@ -349,7 +350,7 @@ class ConservedPanel(QWidget):
                 groups = [(f"level_node {lab}", rows) for lab, rows in dg_level_groups(dg, level)]
                 note = "" if groups else (
                     f"no superbasin of ≥ 2 minima at level {level} of {n_levels} "
-                    f"({land.n_ts} transition states; connect minima to form superbasins)")
+                    f"({transition_states(land.n_ts)}; connect minima to form superbasins)")
                 return _group_stats(model, W, groups, ids), note
             what = f"scanning level {level} of {n_levels}…"
         self._token += 1

@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFormLayout,
                                QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QProgressBar, QPushButton, QSpinBox, QSplitter,
+                               QProgressBar, QPushButton, QSpinBox, QTabWidget,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ...landscape.distances import misclassification_matrix
@@ -209,17 +209,18 @@ class MlsupPanel(QWidget):
         self.roc = pg.PlotWidget(title="ROC on the test set")
         self.roc.setLabel("bottom", "false-positive rate")
         self.roc.setLabel("left", "true-positive rate")
-        self.roc.setRange(xRange=(0, 1), yRange=(0, 1), padding=0.02)
         self.roc.setMenuEnabled(False)
-        self.roc.setMinimumHeight(220)
+        self.roc.setMinimumHeight(260)
+        self.roc.getPlotItem().hideButtons()
+        self.roc.setAspectLocked(True)
+        self._fix_roc_axes()
         self.roc_legend = self.roc.addLegend(offset=(-5, -5), labelTextSize="8pt")
         self.gate_map = DecisionView(SelectionModel(self))
         self.gate_map.source.setEnabled(False)
-        self.gate_map.setMinimumHeight(220)
-        plots = QSplitter(Qt.Orientation.Horizontal)
-        plots.addWidget(self.roc)
-        plots.addWidget(self.gate_map)
-        plots.setSizes([380, 620])
+        self.gate_map.setMinimumHeight(260)
+        plots = QTabWidget()  # each plot gets the panel's whole width
+        plots.addTab(self.roc, "ROC curves")
+        plots.addTab(self.gate_map, "Gate's choice of member")
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
@@ -233,11 +234,17 @@ class MlsupPanel(QWidget):
 
     # -- inputs ---------------------------------------------------------------------------------
     def set_project(self, project: Any) -> None:
+        """A new project (or None): nothing of the old one stays (ensembles, names, messages)."""
+        if self._train_bg.busy:
+            self.cancel()
         self.project = project
         self._scores = None
         self.records = []
+        self._names = itertools.count(1)
+        self.name_edit.clear()
+        self._message("")
         self.table.setRowCount(0)
-        self.roc.clear()
+        self._draw_roc(None)
         self.gate_map.set_project(project)
         for name in list(self.gate_map.ensembles):
             self.gate_map.set_ensemble(name, None)
@@ -488,11 +495,21 @@ class MlsupPanel(QWidget):
                 self.gate_map.output.setCurrentIndex(k)
                 self.gate_map.refresh()
 
+    def _fix_roc_axes(self) -> None:
+        """The unit square, whatever is drawn: ROC curves live there."""
+        vb = self.roc.getPlotItem().getViewBox()
+        vb.disableAutoRange()
+        vb.setLimits(xMin=-0.02, xMax=1.02, yMin=-0.02, yMax=1.02)
+        vb.setRange(xRange=(0, 1), yRange=(0, 1), padding=0.02)
+
     def _draw_roc(self, rec: EnsembleRecord | None) -> None:
         self.roc.clear()
         self.roc_legend.clear()
-        self.roc.plot([0, 1], [0, 1], pen=pg.mkPen((150, 150, 150), style=Qt.PenStyle.DashLine))
+        self.roc.plot([0, 1], [0, 1], pen=pg.mkPen((150, 150, 150), style=Qt.PenStyle.DashLine),
+                      name="chance")
+        self._fix_roc_axes()
         if rec is None:
+            self.roc.setTitle("ROC on the test set")
             return
         c = rec.ensemble.positive_class
         self.roc.setTitle(f"ROC of {rec.name} (test, class {c})")
@@ -511,6 +528,10 @@ class MlsupPanel(QWidget):
             self.selection.set(rec.ensemble.members.tolist(), label=f"ensemble {rec.name}")
 
     # -- save / reopen --------------------------------------------------------------------------
+    def unsaved(self) -> list[str]:
+        """Names of trained ensembles not saved in the project (lost when it closes)."""
+        return [r.name for r in self.records if not r.saved]
+
     def _saved_names(self) -> list[str]:
         if self.project is None:
             return []

@@ -22,11 +22,14 @@ from ..core.plots import PICK_PIXELS, on_scene_click, picking_plot
 from ..core.view import LazyView
 from ..core.selection import SelectionModel
 from ..core.snapshots import Landscape
+from ...words import minima, transition_states
 
 #: Default number of temperatures.
 DEFAULT_POINTS = 300
 #: Most peaks labelled with their temperature.
 MAX_PEAK_LABELS = 6
+#: Where along the T cursor (0 bottom … 1 top) its label sits.
+CURSOR_LABEL_AT = 0.06
 #: Default number of contributors of each sign.
 DEFAULT_TOP = 5
 
@@ -99,9 +102,9 @@ def compute_cv(land: Landscape, T: np.ndarray, auto: bool = False) -> CvResult:
     if land.n_ts == 0:
         notes.append("F(T) needs transition states")
     elif th.excluded.size:
-        notes.append(f"{th.excluded.size} minima not connected to the global minimum (left out of F)")
+        notes.append(f"{minima(th.excluded.size)} not connected to the global minimum (left out of F)")
     if th.mode_mismatch.size:
-        notes.append(f"{th.mode_mismatch.size} minima have another count of positive modes")
+        notes.append(f"{minima(th.mode_mismatch.size)} with another count of positive modes")
     return CvResult(th, peaks, n_params, " · ".join(notes))
 
 
@@ -121,7 +124,6 @@ class CvView(LazyView):
         super().__init__(selection, parent)
         self.result: CvResult | None = None
         self._T_cursor: float | None = None
-        self._auto_range = True
 
         self.curve = QComboBox()
         for key, text in CURVES.items():
@@ -173,7 +175,9 @@ class CvView(LazyView):
                                       pen=pg.mkPen(theme.HOVER_COLOR, width=1.5),
                                       hoverPen=pg.mkPen(theme.HOVER_COLOR, width=3),
                                       label="T = {value:.3g}", labelOpts={
-                                          "position": 0.55, "color": theme.HOVER_COLOR.darker(130),
+                                          # at the foot of the line: peak labels are at the top
+                                          "position": CURSOR_LABEL_AT,
+                                          "color": theme.HOVER_COLOR.darker(130),
                                           "fill": (255, 255, 255, 200)})
         self.cursor.hide()
         pi.addItem(self.cursor, ignoreBounds=True)
@@ -187,8 +191,11 @@ class CvView(LazyView):
         self.contributors = note_label()
         self.contributors.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.info = note_label()
+        fit = QPushButton("Fit")
+        fit.setToolTip("fit the axes to the curves shown")
+        fit.clicked.connect(self.fit)
         bar = control_bar((("Show", self.curve), ("T from", self.t_min), ("to", self.t_max),
-                           ("points", self.points)))
+                           ("points", self.points)), right=(fit,))
         low = QHBoxLayout()
         low.addWidget(self.contributors, 1)
         low.addWidget(QLabel("top"))
@@ -265,7 +272,7 @@ class CvView(LazyView):
         self._show_curves()
         n_peaks = result.peaks.size
         peaks_text = ", ".join(f"{T[i]:.3g}" for i in result.peaks[:5])
-        self.message(f"{land.n_minima} minima, {land.n_ts} transition states · "
+        self.message(f"{minima(land.n_minima)}, {transition_states(land.n_ts)} · "
                      f"{n_peaks} C_V peak{'s' if n_peaks != 1 else ''}"
                      f"{' at T = ' + peaks_text if n_peaks else ''} · {result.note} · "
                      "click a peak to select its contributors; drag the cursor to read others")
@@ -304,7 +311,15 @@ class CvView(LazyView):
         if key == "F" and th is not None and not np.isfinite(th.F).any():
             self.message("F(T) needs transition states joining minima to the global minimum "
                          "(run Connect)", error=False)
-        self.plot.getPlotItem().enableAutoRange()
+        self.fit()
+
+    def fit(self) -> None:
+        """Fit the axes to the curves shown now (each curve choice has its own y range)."""
+        shown = [item for item in (*self._lines.values(), self._peaks)
+                 if item.isVisible() and item.xData is not None and len(item.xData)]
+        if shown:
+            self._vb.autoRange(items=shown)
+        self._vb.enableAutoRange()
 
     # -- cursor and contributors ---------------------------------------------------------------
     @property

@@ -20,6 +20,7 @@ from ..core.layouts import control_bar, note_label, view_column
 from ..core.plots import PickingViewBox
 from ..core.selection import SelectionModel
 from ..core.snapshots import VALUE_LABELS, Landscape, describe_minimum, empty_landscape
+from ...words import minima, transition_states
 
 #: Colours a value range is split into (one path per colour).
 N_COLORS = 64
@@ -345,7 +346,7 @@ class DGraphPlot(pg.PlotWidget):
                 self._color_line(int(dg.leaf_node[k]))
         members = dg.members(k)
         low = members[np.argmin(land.values("loss")[members])]
-        return (f"superbasin {dg.label(k)}: {members.size} minima\n"
+        return (f"superbasin {dg.label(k)}: {minima(members.size)}\n"
                 f"lowest loss {land.values('loss')[low]:.6g} (minimum {int(land.ids[low])})\n"
                 f"joins at loss {dg.node_energy[k]:.6g}" + self._color_line(k))
 
@@ -424,6 +425,7 @@ class DGraphView(QWidget):
         super().__init__(parent)
         self.selection = selection
         self.landscape: Landscape = empty_landscape()
+        self.project: object = None
         self._computed: dict[str, ColorValues] = {}
         self.plot = DGraphPlot()
         self._bg = Background(self)
@@ -474,6 +476,12 @@ class DGraphView(QWidget):
         self._message(self._summary())
 
     # -- data in -----------------------------------------------------------------------------
+    def set_project(self, project: object) -> None:
+        """A different project starts with the whole graph in view (zoom forgotten)."""
+        if project is not self.project:
+            self.plot.getPlotItem().enableAutoRange()
+        self.project = project
+
     def set_landscape(self, landscape: Landscape) -> None:
         """A new snapshot: lay it out off the GUI thread."""
         self.landscape = landscape
@@ -589,7 +597,7 @@ class DGraphView(QWidget):
     # -- text --------------------------------------------------------------------------------
     def _summary(self) -> str:
         land, dg = self.plot.landscape, self.plot.graph
-        text = f"{land.n_minima} minima, {land.n_ts} transition states"
+        text = f"{minima(land.n_minima)}, {transition_states(land.n_ts)}"
         if land.n_minima and land.n_ts == 0:
             text += " (no transition states yet: every minimum is its own tree)"
         hidden = land.n_minima - (0 if dg is None else dg.leaf_order.size)
@@ -597,7 +605,7 @@ class DGraphView(QWidget):
             text += f" · {hidden} not drawn (above the top level or not connected)"
         if len(self.selection):
             what = self.selection.label or "selected"
-            text += f" · {what}: {len(self.selection)} minima"
+            text += f" · {what}: {minima(len(self.selection))}"
         if self.plot.colors is not None and land.n_minima:
             text += f" · colour: {self.plot.colors.label}"
         return text + ("" if not land.n_minima else

@@ -22,6 +22,7 @@ from ..core.layouts import control_bar, note_label, view_column
 from .heatmap_view import KIND_LABELS, PART_LABELS, DistanceSource
 from ..core.selection import SelectionModel
 from ..core.snapshots import Landscape
+from ...words import minima
 
 #: Most pairs kept (and pickable).
 MAX_POINTS = 200_000
@@ -210,7 +211,7 @@ class DistanceScatterView(LazyView):
         shown = "" if r.i.size == r.n_pairs else f" · showing a random {r.i.size:,} of them"
         if r.density is not None:
             shown += " as a density (darker: more pairs, log scale)"
-        self.message(f"{r.land.n_minima} minima, {r.n_pairs:,} pairs{shown} · "
+        self.message(f"{minima(r.land.n_minima)}, {r.n_pairs:,} pairs{shown} · "
                      "click a point to select its pair")
 
     @property

@@ -27,6 +27,7 @@ from ..core.layouts import control_bar, note_label, view_column
 from .dgraph_view import GraphSettings, layout_graph
 from ..core.selection import SelectionModel
 from ..core.snapshots import Landscape
+from ...words import minima
 
 #: Up to this many minima the axes name each cell's minimum id.
 ID_TICKS = 40
@@ -221,7 +222,7 @@ class HeatmapView(LazyView):
         iu = np.triu_indices(n, 1)
         mean = float(r.D[iu].mean()) if n > 1 else 0.0
         top = float(M.max()) if M.size else 0.0
-        self.message(f"{n} minima · mean distance {mean:.3g}, max {top:.3g} · hover a cell for "
+        self.message(f"{minima(n)} · mean distance {mean:.3g}, max {top:.3g} · hover a cell for "
                      "its pair; click to select the pair")
 
     # -- picking ---------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from ..core.view import LazyView
 from ..core.layouts import control_bar, note_label, view_column
 from ..core.selection import SelectionModel
 from ..core.snapshots import VALUE_LABELS, Landscape, describe_minimum
+from ...words import minima, plural
 
 #: Kamada–Kawai is O(n²) in memory and time: above this many minima spring is used.
 MAX_KAMADA = 1500
@@ -132,7 +133,7 @@ class NetworkView(LazyView):
 
     def make_job(self):
         land, how = self.landscape, self.layout_choice.currentText()
-        self.message(f"laying out {land.n_minima} minima…")
+        self.message(f"laying out {minima(land.n_minima)}…")
         return (lambda: compute_network(land, how)), None
 
     def draw(self, _tag: Any, r: NetworkResult) -> None:
@@ -167,7 +168,7 @@ class NetworkView(LazyView):
             note += f" · {describe_ts_count(s)}"
         if r.layout != self.layout_choice.currentText():
             note += f" · too many minima for Kamada–Kawai: {r.layout} layout"
-        self.message(f"{r.land.n_minima} minima, {s['edges']} edges{note} · node size: degree · "
+        self.message(f"{minima(r.land.n_minima)}, {plural(s['edges'], 'edge')}{note} · node size: degree · "
                      "click a node to select it")
 
     def _node_sizes(self) -> np.ndarray:

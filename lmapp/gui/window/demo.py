@@ -15,6 +15,7 @@ from ...api import Project
 from ...landscape.model import ModelSpec
 from ...store import ProjectError, ProjectFile
 from ..core.project_files import copy_project
+from ...words import minima, transition_states
 
 BUNDLED = Path(__file__).resolve().parents[2] / "resources" / "demo.lmapp"
 MODEL = ModelSpec(hidden=(3,), lam=1e-4)
@@ -63,8 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         conn.close()
     with Project.open(out, readonly=True) as project:
-        print(f"wrote {out}: {project.file.n_minima()} minima, "
-              f"{project.file.n_transition_states()} transition states")
+        print(f"wrote {out}: {minima(project.file.n_minima())}, "
+              f"{transition_states(project.file.n_transition_states())}")
     return 0
 
 

@@ -16,6 +16,8 @@ from ...datasets import DatasetError
 from ...landscape.model import ModelError
 from ...landscape.user_model import UntrustedModelError, trust_module
 from ...store import ProjectError
+from ... import __version__
+from ...words import minima, plural
 from ...landscape.warmup import compile_kernels
 from ..core.background import Background, last_line
 from ..core.job_queue import JobQueue, QueuedJob
@@ -234,6 +236,8 @@ class MainWindow(QMainWindow):
         if self.jobs.busy:
             self.show_error("Cannot open", "Stop the running exploration first.")
             return False
+        if not self._may_discard_ensembles("Open another project"):
+            return False
         for module in trusted_modules():
             trust_module(module)
         try:
@@ -376,6 +380,20 @@ class MainWindow(QMainWindow):
         if len(ids) == 2:
             self.explore_panel.start_connect((ids[0], ids[1]))
 
+    def _may_discard_ensembles(self, action: str) -> bool:
+        """True when no trained ensemble is unsaved, or the user agrees to drop them."""
+        names = self.docks.view("mlsup").unsaved()
+        return not names or self.confirm_discard_ensembles(action, names)
+
+    def confirm_discard_ensembles(self, action: str, names: list[str]) -> bool:
+        """Ask whether trained but unsaved MLSUP ensembles may be dropped."""
+        listed = ", ".join(html.escape(n) for n in names)
+        answer = QMessageBox.question(
+            self, f"{action}?", f"{plural(len(names), 'MLSUP ensemble')} ({listed}) "
+            f"{'is' if len(names) == 1 else 'are'} not saved in the project and will be lost. "
+            f"{action} anyway? (Save them in the MLSUP panel to keep them.)")
+        return answer == QMessageBox.StandardButton.Yes
+
     def confirm_stop_jobs(self) -> bool:
         """Ask whether to stop running jobs (closing the window)."""
         answer = QMessageBox.question(self, "Exploration running",
@@ -418,7 +436,7 @@ class MainWindow(QMainWindow):
         except (OSError, ValueError) as exc:
             self.show_error("Export failed", str(exc))
             return False
-        self.statusBar().showMessage(f"wrote {n} minima to {path}", 5000)
+        self.statusBar().showMessage(f"wrote {minima(n)} to {path}", 5000)
         return True
 
     # -- messages ------------------------------------------------------------------------------
@@ -436,9 +454,10 @@ class MainWindow(QMainWindow):
 
     def about(self) -> None:
         QMessageBox.about(self, "About lmapp",
-                          "<b>lmapp</b> explores the loss landscapes of small neural networks with "
-                          "the energy-landscape methods of chemical physics: basin-hopping, "
-                          "transition states and disconnectivity graphs.")
+                          f"<b>lmapp {__version__}</b><br><br>lmapp explores the loss landscapes "
+                          "of small machine-learning models with the energy-landscape methods of "
+                          "chemical physics: basin-hopping, transition states, disconnectivity "
+                          "graphs, heat capacity, MLSUP ensembles and conserved weights.")
 
     # -- settings and closing ------------------------------------------------------------------
     def _restore_settings(self) -> None:
@@ -462,7 +481,11 @@ class MainWindow(QMainWindow):
         self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Ask before stopping jobs, then cancel and wait so the project file stays valid."""
+        """Ask before stopping jobs or dropping unsaved ensembles, then cancel and wait so the
+        project file stays valid."""
+        if not self._may_discard_ensembles("Quit"):
+            event.ignore()
+            return
         if self.jobs.busy:
             if not self.confirm_stop_jobs():
                 event.ignore()
