@@ -168,6 +168,9 @@ def _add_image_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--height", type=int, default=800, help="pixels (default 800)")
     p.add_argument("--dpi", type=int, default=96, help="resolution; 192 doubles text size (default 96)")
     p.add_argument("--levels", type=int, default=20, help="dgraph energy levels (default 20)")
+    p.add_argument("--connected-only", action=argparse.BooleanOptionalAction, default=True,
+                   help="dgraph: hide minima not connected to the global minimum (default; "
+                        "--no-connected-only draws them to the right)")
     p.add_argument("--color", default="none",
                    help="dgraph branch colour: none, loss, lpphe, min_eig, train_accuracy, "
                         "test_auc, …, cv_contribution (g_α at --temperature: blue gaining, red "
@@ -396,7 +399,8 @@ def cmd_render(a: argparse.Namespace) -> int:
     if not Path(a.project).is_file():
         raise UsageError(f"{a.project}: no such project file")
     view = getattr(a, "view", "dgraph")
-    options = render.RenderOptions(settings=GraphSettings(n_levels=a.levels, color_by=a.color),
+    options = render.RenderOptions(settings=GraphSettings(n_levels=a.levels, color_by=a.color,
+                                                          connected_only=a.connected_only),
                                    **{name: getattr(a, name, None) for name in render.OPTION_VIEWS})
     misplaced = render.misplaced_options(view, options)
     if misplaced:
@@ -406,7 +410,25 @@ def cmd_render(a: argparse.Namespace) -> int:
     render.render_project(a.project, view, out, width=a.width, height=a.height, dpi=a.dpi,
                           options=options)
     print(f"wrote {out}")
+    if view == "dgraph" and a.connected_only:
+        apart = _not_connected(a.project)
+        if apart:
+            print(f"note: {minima(apart)} not connected to the global minimum "
+                  f"{'is' if apart == 1 else 'are'} not drawn (--no-connected-only draws them)")
     return 0
+
+
+def _not_connected(path: str) -> int:
+    """How many minima transition states do not connect to the global minimum."""
+    from ..landscape.connect_strategy import Components
+    with Project.open(path, readonly=True) as project:
+        arr = project.landscape_arrays()
+    n = arr["ids"].size
+    comps = Components(n)
+    for i, j in zip(arr["ts_min1"], arr["ts_min2"]):
+        comps.union(int(i), int(j))
+    gm = int(arr["energies"].argmin()) if n else 0
+    return sum(not comps.connected(gm, i) for i in range(n))
 
 
 def cmd_gui(a: argparse.Namespace, project: str | None = None) -> int:

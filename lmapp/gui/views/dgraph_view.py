@@ -3,6 +3,7 @@ graphics item, coloured by a per-minimum value, with hover, click, Ctrl/Shift-cl
 Shift-drag rubber band and branch selection feeding the shared selection."""
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from typing import Callable
 
@@ -47,7 +48,8 @@ class GraphSettings:
     top: float | None = None  #: highest level; None: highest TS (or just above the minima)
     order: str = "size"
     color_by: str = "none"
-    connected_only: bool = False
+    #: hide minima not connected to the global minimum (their count is shown instead)
+    connected_only: bool = True
 
 
 @dataclass(frozen=True, eq=False)
@@ -430,7 +432,7 @@ class DGraphView(QWidget):
         self.plot = DGraphPlot()
         self._bg = Background(self)
         self._bg.finished.connect(self._on_layout)
-        self._bg.failed.connect(lambda _t, msg: self._message(last_line(msg), True))
+        self._bg.failed.connect(lambda _t, msg: self._message(html.escape(last_line(msg)), True))
 
         self.levels = QSpinBox(minimum=2, maximum=MAX_LEVELS, value=GraphSettings.n_levels)
         self.levels.setToolTip("number of evenly spaced energy levels")
@@ -449,11 +451,15 @@ class DGraphView(QWidget):
         self.color.setToolTip("colour each branch by the lowest value among its minima "
                               "(C_V contribution: their sum, the superbasin's dp/dT)")
         self.connected = QCheckBox("connected only")
-        self.connected.setToolTip("hide minima not joined to the global minimum")
+        self.connected.setChecked(GraphSettings.connected_only)
+        self.connected.setToolTip("hide minima not joined to the global minimum by transition "
+                                  "states (their count is shown below the graph)")
         fit = QPushButton("Fit")
         fit.setToolTip("show the whole graph")
         fit.clicked.connect(lambda: self.plot.getPlotItem().enableAutoRange())
         self.info = note_label()
+        self.info.setTextFormat(Qt.TextFormat.RichText)
+        self.info.linkActivated.connect(lambda link: self.connected.setChecked(link == "hide"))
         bar = control_bar((("Levels", self.levels), ("spacing", self.spacing), ("top", self.top),
                            ("order", self.order), ("colour", self.color)), self.connected,
                           right=(fit,))
@@ -471,7 +477,7 @@ class DGraphView(QWidget):
         self.plot.branchClicked.connect(self._branch_clicked)
         self.plot.emptyClicked.connect(self._empty_clicked)
         self.plot.rectPicked.connect(self._rect_picked)
-        self.plot.hovered.connect(lambda text: self._message(text.replace("\n", " · ")
+        self.plot.hovered.connect(lambda text: self._message(html.escape(text.replace("\n", " · "))
                                                              if text else self._summary()))
         self._message(self._summary())
 
@@ -514,26 +520,12 @@ class DGraphView(QWidget):
                              order=self.order.currentText(), color_by=self.color.currentData(),
                              connected_only=self.connected.isChecked())
 
-    def set_settings(self, settings: GraphSettings) -> None:
-        """Put settings into the controls and lay out again."""
-        widgets = (self.levels, self.spacing, self.top, self.order, self.color, self.connected)
-        for w in widgets:
-            w.blockSignals(True)
-        self.levels.setValue(settings.n_levels)
-        self.spacing.setText("" if settings.spacing is None else f"{settings.spacing:g}")
-        self.top.setText("" if settings.top is None else f"{settings.top:g}")
-        self.order.setCurrentText(settings.order)
-        self.color.setCurrentIndex(max(self.color.findData(settings.color_by), 0))
-        self.connected.setChecked(settings.connected_only)
-        for w in widgets:
-            w.blockSignals(False)
-        self.relayout()
 
     def relayout(self) -> None:
         try:
             settings = self.settings()
         except ValueError as exc:
-            self._message(str(exc), error=True)
+            self._message(html.escape(str(exc)), error=True)
             return
         land, colors = self.landscape, self._computed.get(settings.color_by)
         self._bg.submit(lambda: layout_graph(land, settings, colors), tag=(land, settings, colors))
@@ -596,23 +588,35 @@ class DGraphView(QWidget):
 
     # -- text --------------------------------------------------------------------------------
     def _summary(self) -> str:
+        """The status line (rich text: the disconnected count links to show/hide them)."""
         land, dg = self.plot.landscape, self.plot.graph
-        text = f"{minima(land.n_minima)}, {transition_states(land.n_ts)}"
+        esc = html.escape
+        text = esc(f"{minima(land.n_minima)}, {transition_states(land.n_ts)}")
         if land.n_minima and land.n_ts == 0:
             text += " (no transition states yet: every minimum is its own tree)"
-        hidden = land.n_minima - (0 if dg is None else dg.leaf_order.size)
-        if hidden > 0:
-            text += f" · {hidden} not drawn (above the top level or not connected)"
+        apart = 0 if dg is None else int(dg.disconnected.size)
+        if apart and land.n_ts:
+            if self.connected.isChecked():
+                text += (f" · <b>{apart} not connected</b> to the global minimum, hidden: "
+                         "<a href='show'>show</a>")
+            else:
+                text += (f" · {apart} not connected to the global minimum (on the right): "
+                         "<a href='hide'>hide</a>")
+        above = land.n_minima - (0 if dg is None else dg.leaf_order.size)
+        above -= apart if self.connected.isChecked() else 0
+        if above > 0:
+            text += esc(f" · {above} above the top level")
         if len(self.selection):
             what = self.selection.label or "selected"
-            text += f" · {what}: {minima(len(self.selection))}"
+            text += esc(f" · {what}: {minima(len(self.selection))}")
         if self.plot.colors is not None and land.n_minima:
-            text += f" · colour: {self.plot.colors.label}"
+            text += esc(f" · colour: {self.plot.colors.label}")
         return text + ("" if not land.n_minima else
                        " · click a leaf or branch to select; Ctrl/Shift-click adds; "
                        "Shift-drag selects a box")
 
     def _message(self, text: str, error: bool = False) -> None:
+        """Show rich ``text`` (callers escape what they did not write) under the graph."""
         self.info.setStyleSheet(theme.ERROR_STYLE if error else "")
         self.info.setText(text)
 
