@@ -18,6 +18,7 @@ from lmapp.cli import main as lmapp_main
 from lmapp.gui.app import install_excepthook
 from lmapp.gui.window.demo import demo_project
 from lmapp.gui.figures.export import export_view
+from lmapp.gui.figures.styles import FigureStyle
 from lmapp.gui.window.main_window import MainWindow
 from lmapp.gui.panels.new_project_dialog import NewProjectDialog
 from lmapp.gui.core.project_files import copy_project, recent_projects
@@ -159,13 +160,13 @@ def test_create_explore_pick_export_reopen(window, qtbot, tmp_path):
     assert window.inspector.shown_ids() == [min_id]
     assert f"Minimum {min_id}" in window.inspector.header.text()
 
-    png = export_view(window.graph_view, tmp_path / "graph.png", 900, 600)
-    svg = export_view(window.graph_view, tmp_path / "graph.svg", 900, 600)
+    png = export_view(window.graph_view, tmp_path / "graph.png", FigureStyle.from_pixels(900, 600, 96))
+    svg = export_view(window.graph_view, tmp_path / "graph.svg", FigureStyle.from_pixels(900, 600, 96))
     assert dark_pixels(png) > 1000  # axis, ticks, labels and the leaves
     text = svg.read_text()
     assert "<path" in text or "<polyline" in text
-    assert export_view(window.inspector, tmp_path / "inspector.pdf", 900, 600).stat().st_size > 1000
-    assert export_view(window.table, tmp_path / "table.png", 900, 600).stat().st_size > 1000
+    assert export_view(window.inspector, tmp_path / "inspector.pdf", FigureStyle.from_pixels(900, 600, 96)).stat().st_size > 1000
+    assert export_view(window.table, tmp_path / "table.png", FigureStyle.from_pixels(900, 600, 96)).stat().st_size > 1000
     assert window.export_selected(tmp_path / "sel.json")
 
     # save as → continue on the copy; reopen the original → same minima; recent list

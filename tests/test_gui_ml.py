@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QMainWindow, QWidget  # noqa: E402
 from lmapp.api import Project  # noqa: E402
 from lmapp.datasets import make_dataset  # noqa: E402
 from lmapp.gui.panels.conserved_panel import ConservedPanel  # noqa: E402
+from lmapp.gui.figures.styles import FigureStyle  # noqa: E402
 from lmapp.gui.views.decision_view import DecisionView, render_decision  # noqa: E402
 from lmapp.gui.window.docks import Docks  # noqa: E402
 from lmapp.gui.panels.mlsup_panel import MlsupPanel, roc_curve  # noqa: E402
@@ -170,7 +171,7 @@ def test_decision_map_values_and_small_multiples(qtbot, spiral):
 
 def test_decision_map_pca_plane_and_render(qtbot, spiral, tmp_path):
     p, land = spiral
-    out = render_decision(p, None, tmp_path / "d.png", 600, 450)
+    out = render_decision(p, None, tmp_path / "d.png", FigureStyle.from_pixels(600, 450, 96))
     assert out.exists() and out.stat().st_size > 5000
     with pytest.raises(ValueError):
         render_decision(p, 10**6, tmp_path / "x.png")

@@ -14,7 +14,8 @@ from PySide6.QtGui import QImage
 from lmapp.api import Project
 from lmapp.cli import main
 from lmapp.cli.main import build_parser
-from lmapp.gui.figures import export, render
+from lmapp.gui.figures import figure, render
+from lmapp.gui.figures.styles import PRESETS, FigureStyle
 from lmapp.gui.views.heatmap_view import DistanceSource
 from lmapp.gui.window.docks import DOCKS, Shared
 from lmapp.gui.core.project_files import copy_project
@@ -69,7 +70,7 @@ def blank_ink(view: str, path: Path, width: int, height: int) -> int:
     spec = next(s for s in DOCKS if s.key == view)
     widget = spec.make(Shared(SelectionModel(), DistanceSource()))
     try:
-        return ink(export.render_offscreen(widget, path, width, height))
+        return ink(figure.save_figure(widget, path, FigureStyle.from_pixels(width, height, 96)))
     finally:
         widget.close()
         widget.deleteLater()
@@ -88,7 +89,7 @@ def test_render_cv_vector_formats(demo, tmp_path):
 def test_render_options_reach_the_views(demo, tmp_path, monkeypatch):
     """The options set the views' controls, selection and T cursor before they are drawn."""
     seen = {}
-    real = export.render_offscreen
+    real = figure.save_figure
 
     def capture(widget, *args):
         combos = ("kind", "part", "order")
@@ -97,7 +98,7 @@ def test_render_options_reach_the_views(demo, tmp_path, monkeypatch):
             selected=widget.selection.ids(), result=widget.result,
             cursor=getattr(widget, "T_cursor", None))
         return real(widget, *args)
-    monkeypatch.setattr(export, "render_offscreen", capture)
+    monkeypatch.setattr(figure, "save_figure", capture)
     out = tmp_path / "x.png"
     opts = render.RenderOptions(minimum=3, kind="exactly_one", part="train", order="id")
     render.render_project(demo, "heatmap", out, options=opts)
@@ -133,8 +134,8 @@ def test_render_dgraph_computed_colours(demo, tmp_path, monkeypatch):
     from lmapp.landscape.distances import distance_to
     from lmapp.landscape.thermo import g_alpha
     seen = {}
-    real = export.render_offscreen
-    monkeypatch.setattr(export, "render_offscreen",
+    real = figure.save_figure
+    monkeypatch.setattr(figure, "save_figure",
                         lambda w, *args: (seen.update(plot=w), real(w, *args))[1])
     with Project.open(demo, readonly=True) as p:
         land = read_landscape(p.file, p.model, p.dataset)
@@ -168,7 +169,8 @@ def test_cli_choices_match_the_views():
     sub = next(a for a in build_parser()._actions if a.dest == "command").choices["render"]
     choices = {a.dest: tuple(a.choices) for a in sub._actions if a.choices}
     assert choices == {"view": render.VIEWS, "kind": tuple(KIND_LABELS),
-                       "part": tuple(PART_LABELS), "order": tuple(ORDER_LABELS)}
+                       "part": tuple(PART_LABELS), "order": tuple(ORDER_LABELS),
+                       "preset": tuple(PRESETS)}
     assert set(render.VIEWS) >= {"dgraph", "weights", "decision", "cv", "heatmap", "scatter",
                                  "network"}
 

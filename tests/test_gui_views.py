@@ -43,11 +43,32 @@ TREE = synthetic([0.0, 0.1, 0.2, 0.5, 0.45], [(0.3, 0, 1), (0.4, 1, 2), (0.6, 2,
 def graph(qtbot):
     selection = SelectionModel()
     view = DGraphView(selection)
+    view.connected.setChecked(False)  # TREE's minimum 50 is not connected: draw it too
     qtbot.addWidget(view)
     view.resize(700, 450)
     view.show()
     qtbot.waitExposed(view)
     return view
+
+
+def test_minima_not_connected_are_hidden_by_default_with_a_count(qtbot):
+    view = DGraphView(SelectionModel())
+    qtbot.addWidget(view)
+    view.resize(700, 450)
+    view.show()
+    assert view.connected.isChecked()
+    show(view, TREE)
+    dg = view.plot.graph
+    assert dg.leaf_order.size == 4 and dg.unconnected.tolist() == [4]
+    assert "1 not connected</b> to the global minimum, hidden" in view.info.text()
+    view.info.linkActivated.emit("show")  # the link in the status line
+    assert view.wait_layout()
+    assert not view.connected.isChecked() and view.plot.graph.leaf_order.size == 5
+    assert "hide" in view.info.text()
+    no_ts = synthetic([0.0, 0.1, 0.2])  # before any connect run, every minimum is drawn
+    view.connected.setChecked(True)
+    show(view, no_ts)
+    assert view.plot.graph.leaf_order.size == 3 and "not connected" not in view.info.text()
 
 
 def show(view: DGraphView, land: Landscape) -> None:

@@ -17,6 +17,7 @@ from ..api import Project, trust_project_model
 from ..datasets import (DATASET_NAMES, Dataset, DatasetError, default_lambda, load_csv, load_npz,
                         make_dataset)
 from ..gui.figures import render
+from ..gui.figures.styles import PRESETS
 from ..jobs.connect import format_outcomes
 from ..jobs.control import JobControl
 from ..jobs.explore import ExploreParams
@@ -164,9 +165,17 @@ def _add_render(sub: Any) -> None:
 
 def _add_image_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, metavar="FILE", help="image file: .png, .svg or .pdf")
-    p.add_argument("--width", type=int, default=1200, help="pixels (default 1200)")
-    p.add_argument("--height", type=int, default=800, help="pixels (default 800)")
-    p.add_argument("--dpi", type=int, default=96, help="resolution; 192 doubles text size (default 96)")
+    p.add_argument("--preset", choices=tuple(PRESETS),
+                   help="figure style: screen (12.5 x 8.3 in, 10 pt), publication (8.6 x 6.4 cm "
+                        "single column, 8 pt, black axes), publication-wide (17.8 x 9 cm)")
+    p.add_argument("--size", metavar="WxH[cm|in|px]",
+                   help="figure size, e.g. 8.6x6cm or 4x3in (px: at 96 per inch)")
+    p.add_argument("--font-size", type=float, metavar="PT", help="font size in points (default 10)")
+    p.add_argument("--width", type=int, default=1200,
+                   help="PNG pixels at --dpi, when neither --size nor --preset (default 1200)")
+    p.add_argument("--height", type=int, default=800, help="PNG pixels (default 800)")
+    p.add_argument("--dpi", type=int, default=96,
+                   help="PNG resolution: the same figure, sharper (default 96; 300 for print)")
     p.add_argument("--levels", type=int, default=20, help="dgraph energy levels (default 20)")
     p.add_argument("--connected-only", action=argparse.BooleanOptionalAction, default=True,
                    help="dgraph: hide minima not connected to the global minimum (default; "
@@ -383,7 +392,7 @@ def cmd_render(a: argparse.Namespace) -> int:
     import os
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt starts: no display needed
     from ..gui.views.dgraph_view import COLOR_CHOICES, GraphSettings
-    from ..gui.figures.export import IMAGE_FORMATS
+    from ..gui.figures.styles import DPI_RANGE, IMAGE_FORMATS, FigureStyle, style_from
     from ..gui.views.graph_colors import MENU
     out = Path(a.out)
     if out.suffix.lower() not in IMAGE_FORMATS:
@@ -393,8 +402,17 @@ def cmd_render(a: argparse.Namespace) -> int:
     colors = COLOR_CHOICES + tuple(MENU)
     if a.color not in colors:
         raise UsageError(f"--color must be one of {', '.join(colors)}, got {a.color!r}")
-    if min(a.width, a.height) < 16 or a.dpi < 10 or a.levels < 2:
-        raise UsageError("--width/--height must be ≥ 16, --dpi ≥ 10 and --levels ≥ 2")
+    if a.levels < 2:
+        raise UsageError("--levels must be ≥ 2")
+    if not DPI_RANGE[0] <= a.dpi <= DPI_RANGE[1]:
+        raise UsageError(f"--dpi must be {DPI_RANGE[0]} to {DPI_RANGE[1]}, got {a.dpi}")
+    try:
+        if a.size is None and a.preset is None:
+            style = FigureStyle.from_pixels(a.width, a.height, a.dpi, a.font_size or 10.0)
+        else:
+            style = style_from(a.preset, a.size, a.font_size)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     _check_temperatures(a)
     if not Path(a.project).is_file():
         raise UsageError(f"{a.project}: no such project file")
@@ -407,8 +425,7 @@ def cmd_render(a: argparse.Namespace) -> int:
         name = misplaced[0]
         raise UsageError(f"--{name} does not apply to --view {view} (only to "
                          f"{', '.join(render.OPTION_VIEWS[name])})")
-    render.render_project(a.project, view, out, width=a.width, height=a.height, dpi=a.dpi,
-                          options=options)
+    render.render_project(a.project, view, out, style=style, dpi=a.dpi, options=options)
     print(f"wrote {out}")
     if view == "dgraph" and a.connected_only:
         apart = _not_connected(a.project)

@@ -12,6 +12,8 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse
+import scipy.sparse.csgraph
 from numba import njit
 
 ORDERS = ("size", "energy")
@@ -47,6 +49,7 @@ class DGraph:
     node_minimum: np.ndarray  #: (k,) the minimum of a leaf, -1 for superbasins
     node_value: np.ndarray | None  #: (k,) branch value, when ``values`` was given
     disconnected: np.ndarray  #: minima outside the global minimum's superbasin at the top level
+    unconnected: np.ndarray  #: minima no chain of transition states joins to the global minimum
 
     def label(self, k: int) -> str:
         """``level_node`` label of node ``k``."""
@@ -402,7 +405,11 @@ def disconnectivity_graph(energies: np.ndarray, ts_energy: np.ndarray, ts_min1: 
     roots = roots[np.lexsort(key if order == "size" else key[::-1])]
     gmin = np.argmin(energies)
     groot = roots[low[roots] == gmin]
-    roots = groot if connected_only else np.concatenate((groot, roots[roots != groot[0]]))
+    joined = _joined_to(n, int(gmin), tsa, tsb)
+    if connected_only:  # every tree of minima joined to the global one, even above the top
+        roots = np.concatenate((groot, roots[(roots != groot[0]) & joined[low[roots]]]))
+    else:
+        roots = np.concatenate((groot, roots[roots != groot[0]]))
     x, start, leaf_order = _place(ptr, children, minimum, roots)
 
     # keep drawn nodes only (ids stay increasing, so children still precede parents)
@@ -435,7 +442,17 @@ def disconnectivity_graph(energies: np.ndarray, ts_energy: np.ndarray, ts_min1: 
         segment_value=segment_value, leaf_x=leaf_x, leaf_node=leaf_node, leaf_order=leaf_order,
         node_level=level, node_rank=rank, node_energy=energy, node_bottom=bottom, node_x=x,
         node_parent=parent, node_start=start, node_size=size, node_minimum=minimum,
-        node_value=node_value, disconnected=np.flatnonzero(~in_gmin))
+        node_value=node_value, disconnected=np.flatnonzero(~in_gmin),
+        unconnected=np.flatnonzero(~joined))
+
+
+def _joined_to(n: int, target: int, tsa: np.ndarray, tsb: np.ndarray) -> np.ndarray:
+    """Which of n minima transition states connect to minimum ``target`` (any energy)."""
+    if n == 0:
+        return np.zeros(0, bool)
+    graph = scipy.sparse.coo_array((np.ones(tsa.size), (tsa, tsb)), shape=(n, n))
+    _, label = scipy.sparse.csgraph.connected_components(graph, directed=False)
+    return label == label[target]
 
 
 def _empty(with_values: bool) -> DGraph:
@@ -446,7 +463,7 @@ def _empty(with_values: bool) -> DGraph:
         levels=f, segments=np.empty((0, 4)), segment_node=i, segment_value=fv, leaf_x=f,
         leaf_node=i, leaf_order=i, node_level=i, node_rank=i, node_energy=f, node_bottom=f,
         node_x=f, node_parent=i, node_start=i, node_size=i, node_minimum=i, node_value=fv,
-        disconnected=i)
+        disconnected=i, unconnected=i)
 
 
 def node_at(dg: DGraph, x: float, y: float, tol: float = 0.5) -> int | None:

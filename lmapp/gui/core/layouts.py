@@ -102,7 +102,9 @@ def control_bar(labelled: Sequence[tuple[str, QWidget]], *more: QWidget,
 def view_column(owner: QWidget, bar: QLayout, body: QWidget | QLayout,
                 *below: QWidget | QLayout) -> QVBoxLayout:
     """``owner``'s layout: the controls on top, ``body`` (the plot) taking the spare height,
-    then ``below`` (contributors, notes) in order."""
+    then ``below`` (contributors, notes) in order. The controls and ``below`` are the view's
+    ``figure_chrome``: an exported figure shows ``body`` only."""
+    owner.figure_chrome = [bar, *below]  # type: ignore[attr-defined]
     lay = QVBoxLayout(owner)
     lay.setContentsMargins(4, 4, 4, 4)
     lay.addLayout(bar)

@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import (QAbstractButton, QAbstractSlider, QAbstractSpinBox, QComboBox,
+                               QLineEdit, QWidget)
 
 from . import theme
 from .background import Background, last_line
@@ -104,8 +105,52 @@ class LazyView(QWidget):
     def show_selection(self) -> None:
         pass
 
+    # -- figures ------------------------------------------------------------------------------
+    def clone(self) -> LazyView:
+        """A new, empty view of the same kind (with its own selection)."""
+        return type(self)(SelectionModel())
+
+    def copy_state(self, other: LazyView) -> None:
+        """After drawing: take over what the controls do not hold (e.g. the C_V cursor)."""
+
+    def export_widget(self, width: int, height: int) -> LazyView:
+        """A fresh copy of this view, drawn, with the same controls, selection and zoom, for
+        a figure (the copy is not on screen; the figure hides its controls)."""
+        copy = self.clone()
+        copy_controls(self, copy)
+        copy.resize(width, height)
+        copy.set_project(self.project)
+        copy.set_landscape(self.landscape)
+        copy.selection.set(self.selection.ids(), self.selection.current, self.selection.label)
+        copy.wait_ready()
+        copy.copy_state(self)
+        plot, own = getattr(copy, "plot", None), getattr(self, "plot", None)
+        if plot is not None and own is not None and not any(own.getPlotItem().getViewBox().autoRangeEnabled()):
+            (x0, x1), (y0, y1) = own.getPlotItem().getViewBox().viewRange()
+            plot.getPlotItem().getViewBox().setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+        return copy
+
     def message(self, text: str, error: bool = False) -> None:
         info = getattr(self, "info", None)
         if info is not None:
             info.setStyleSheet(theme.ERROR_STYLE if error else "")
             info.setText(text)
+
+
+def copy_controls(src: QWidget, dst: QWidget) -> None:
+    """Set ``dst``'s controls (attributes of the same name) to ``src``'s values."""
+    for name, w in vars(src).items():
+        other = getattr(dst, name, None)
+        if other is None or type(other) is not type(w):
+            continue
+        if isinstance(w, QComboBox):
+            index = other.findData(w.currentData()) if w.currentData() is not None else -1
+            other.setCurrentIndex(index if index >= 0 else other.findText(w.currentText()))
+        elif isinstance(w, QLineEdit):
+            other.setText(w.text())
+        elif isinstance(w, QAbstractSpinBox) and hasattr(w, "value"):
+            other.setValue(w.value())
+        elif isinstance(w, QAbstractSlider):
+            other.setValue(w.value())
+        elif isinstance(w, QAbstractButton) and w.isCheckable():
+            other.setChecked(w.isChecked())

@@ -1,5 +1,5 @@
-"""Export: any view to PNG, SVG or PDF at a chosen size and DPI (the widget is painted with
-QPainter, so SVG and PDF stay vector), and selected minima to CSV or JSON."""
+"""Export: any view as a figure (:mod:`.figure`: PNG at any DPI, or vector SVG/PDF, at a size in
+cm or inches, without the view's controls), and selected minima to CSV or JSON."""
 from __future__ import annotations
 
 import csv
@@ -9,105 +9,37 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
-from PySide6.QtCore import QMarginsF, QPoint, QRect, QRectF, QSize, QSizeF, Qt
-from PySide6.QtGui import QColor, QImage, QPageSize, QPainter, QPdfWriter, QRegion
-from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import (QApplication, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
-                               QFormLayout, QGraphicsView, QHBoxLayout, QLineEdit, QPushButton,
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox,
+                               QFileDialog, QFormLayout, QHBoxLayout, QLineEdit, QPushButton,
                                QSpinBox, QWidget)
 
 from ...landscape.model import Model
 from ..core.snapshots import Landscape
+from .figure import paint, save_figure
+from .styles import CM_PER_INCH, DPI_RANGE, IMAGE_FORMATS, LAYOUT_DPI, PRESETS, FigureStyle
 
-IMAGE_FORMATS = {".png": "PNG image", ".svg": "SVG (vector)", ".pdf": "PDF (vector)"}
 DATA_FORMATS = {".csv": "CSV table", ".json": "JSON"}
-#: Logical pixels per inch of Qt widgets (output pixels = logical × dpi / 96).
-SCREEN_DPI = 96
 
 
 class Exportable(Protocol):
-    """A view that can give a widget to paint at a requested logical size (a fresh copy, or
-    itself when it cannot be resized)."""
+    """A view that gives a widget to draw as a figure: a fresh copy laid out at a requested
+    logical size (preferred), or itself / a part of itself when it cannot be copied."""
 
     def export_widget(self, width: int, height: int) -> QWidget: ...
 
 
-def show_offscreen(widget: QWidget, width: int, height: int) -> None:
-    """Lay a widget out at a size without showing it on screen (offscreen rendering)."""
-    widget.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
-    widget.resize(width, height)
-    widget.show()
-    for _ in range(3):  # layouts and pyqtgraph's deferred range updates
-        QApplication.processEvents()
-
-
-def render_widget(widget: QWidget, path: str | Path, scale: float = 1.0,
-                  dpi: int = SCREEN_DPI) -> Path:
-    """Paint ``widget`` (at its current size × ``scale``) into a PNG, SVG or PDF file."""
-    path = Path(path)
-    ext = path.suffix.lower()
-    if ext not in IMAGE_FORMATS:
-        raise ValueError(f"unknown image format {path.suffix!r}; use {', '.join(IMAGE_FORMATS)}")
-    w, h = widget.width(), widget.height()
-    out = QSize(max(1, round(w * scale)), max(1, round(h * scale)))
-    flags = QWidget.RenderFlag.DrawChildren | QWidget.RenderFlag.DrawWindowBackground
-    if ext == ".png":
-        image = QImage(out, QImage.Format.Format_ARGB32)
-        image.fill(QColor("white"))
-        dots = round(dpi / 0.0254)
-        image.setDotsPerMeterX(dots)
-        image.setDotsPerMeterY(dots)
-        device: Any = image
-    elif ext == ".svg":
-        device = QSvgGenerator()
-        device.setFileName(str(path))
-        device.setSize(out)
-        device.setViewBox(QRect(0, 0, out.width(), out.height()))
-        device.setResolution(dpi)
-        device.setTitle(widget.windowTitle() or "lmapp view")
-    else:
-        device = QPdfWriter(str(path))
-        device.setResolution(dpi)
-        device.setPageSize(QPageSize(QSizeF(out.width() * 72 / dpi, out.height() * 72 / dpi),
-                                     QPageSize.Unit.Point))
-        device.setPageMargins(QMarginsF(0, 0, 0, 0))
-    painter = QPainter(device)
+def export_view(view: Exportable, path: str | Path, style: FigureStyle,
+                dpi: int = LAYOUT_DPI) -> Path:
+    """Save a view as a figure of ``style`` (size, fonts) at ``dpi`` (PNG; SVG and PDF are
+    vector). A view that cannot be copied is painted as it is on screen, scaled to the
+    style's width."""
+    width, height = style.logical_size
+    widget = view.export_widget(width, height)
+    if widget.isVisible():  # on screen (a table, a panel's drawing): paint it as it is
+        scale = width / max(widget.width(), 1)
+        return paint(widget, path, max(DPI_RANGE[0], min(round(dpi * scale), DPI_RANGE[1])))
     try:
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-        painter.scale(scale, scale)
-        if isinstance(widget, QGraphicsView):  # paint the scene's items: vector in SVG/PDF
-            painter.fillRect(QRectF(0, 0, w, h), widget.backgroundBrush())
-            widget.render(painter, QRectF(0, 0, w, h), widget.viewport().rect())
-        else:
-            QWidget.render(widget, painter, QPoint(), QRegion(), flags)
-    finally:
-        painter.end()
-    if ext == ".png" and not image.save(str(path)):
-        raise OSError(f"cannot write {path}")
-    return path
-
-
-def render_offscreen(widget: QWidget, path: str | Path, width: int, height: int,
-                     dpi: int = SCREEN_DPI) -> Path:
-    """Lay out a widget that is not on screen so that it fills ``width`` × ``height`` output
-    pixels at ``dpi``, and save it."""
-    scale = dpi / SCREEN_DPI
-    show_offscreen(widget, max(1, round(width / scale)), max(1, round(height / scale)))
-    return render_widget(widget, path, scale, dpi)
-
-
-def export_view(view: Exportable, path: str | Path, width: int, height: int,
-                dpi: int = SCREEN_DPI) -> Path:
-    """Save a view as an image of ``width`` × ``height`` output pixels at ``dpi`` (a higher
-    DPI draws text and lines larger in the same pixels)."""
-    scale = dpi / SCREEN_DPI
-    widget = view.export_widget(max(1, round(width / scale)), max(1, round(height / scale)))
-    if widget is view:  # cannot be resized: fit its current size into the requested one
-        scale = min(width / max(widget.width(), 1), height / max(widget.height(), 1))
-        return render_widget(widget, path, scale, dpi)
-    try:
-        return render_offscreen(widget, path, width, height, dpi)
+        return save_figure(widget, path, style, dpi)
     finally:
         widget.close()
         widget.deleteLater()
@@ -156,13 +88,14 @@ def _plain(v: Any) -> Any:
 
 
 class ExportViewDialog(QDialog):
-    """Asks which view, file, size and DPI to export."""
+    """Asks which view, file, figure size (cm or inches), font size and DPI to export; a
+    preset fills in a journal's single- or double-column figure."""
 
     def __init__(self, views: dict[str, Exportable], default_path: str,
                  parent: QWidget | None = None, current: str | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export view")
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(520)
         self.views = views
         self.view = QComboBox()
         self.view.addItems(list(views))
@@ -171,24 +104,72 @@ class ExportViewDialog(QDialog):
         self.path = QLineEdit(default_path)
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
-        self.width_px = QSpinBox(minimum=100, maximum=20000, value=1600, suffix=" px")
-        self.height_px = QSpinBox(minimum=100, maximum=20000, value=1000, suffix=" px")
-        self.dpi = QSpinBox(minimum=48, maximum=1200, value=192, suffix=" dpi")
-        self.dpi.setToolTip("96 dpi draws text at screen size; 192 doubles text and lines")
+        self.preset = QComboBox()
+        self.preset.addItem("custom", None)
+        for name in PRESETS:
+            self.preset.addItem(name, name)
+        self.preset.setToolTip("publication: 8.6 cm single column, 8 pt text, black axes; "
+                               "publication-wide: 17.8 cm double column")
+        self.unit = QComboBox()
+        self.unit.addItems(["cm", "in"])
+        self.fig_width = QDoubleSpinBox(minimum=1.0, maximum=150.0, decimals=2, singleStep=0.5)
+        self.fig_height = QDoubleSpinBox(minimum=1.0, maximum=150.0, decimals=2, singleStep=0.5)
+        self.font_pt = QDoubleSpinBox(minimum=4.0, maximum=40.0, decimals=1, value=10.0,
+                                      suffix=" pt")
+        self.dpi = QSpinBox(minimum=DPI_RANGE[0], maximum=DPI_RANGE[1], value=300, suffix=" dpi")
+        self.dpi.setToolTip("PNG only: the same picture at any resolution; SVG and PDF are vector")
+        self._set_style(PRESETS["screen"])
+        self.preset.currentIndexChanged.connect(self._preset_chosen)
+        self.unit.currentTextChanged.connect(self._unit_changed)
+        self._unit = "cm"
         row = QHBoxLayout()
         row.addWidget(self.path, 1)
         row.addWidget(browse)
+        size = QHBoxLayout()
+        for w in (self.fig_width, self.fig_height, self.unit):
+            size.addWidget(w)
         form = QFormLayout(self)
         form.addRow("View", self.view)
         form.addRow("File (.png, .svg, .pdf)", row)
-        form.addRow("Width", self.width_px)
-        form.addRow("Height", self.height_px)
+        form.addRow("Preset", self.preset)
+        form.addRow("Size (width × height)", size)
+        form.addRow("Font size", self.font_pt)
         form.addRow("Resolution", self.dpi)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                    | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+
+    def _per_inch(self) -> float:
+        return CM_PER_INCH if self.unit.currentText() == "cm" else 1.0
+
+    def _set_style(self, style: FigureStyle) -> None:
+        k = self._per_inch()
+        self.fig_width.setValue(style.width_in * k)
+        self.fig_height.setValue(style.height_in * k)
+        self.font_pt.setValue(style.font_pt)
+
+    def _preset_chosen(self) -> None:
+        name = self.preset.currentData()
+        if name is not None:
+            self._set_style(PRESETS[name])
+            if PRESETS[name].publication and self.path.text().lower().endswith(".png"):
+                self.path.setText(self.path.text()[:-4] + ".pdf")  # vector text for papers
+
+    def _unit_changed(self, unit: str) -> None:
+        factor = (CM_PER_INCH if unit == "cm" else 1 / CM_PER_INCH) if unit != self._unit else 1.0
+        self._unit = unit
+        for w in (self.fig_width, self.fig_height):
+            w.setValue(w.value() * factor)
+
+    def style(self) -> FigureStyle:
+        """The figure style of the current choices (ValueError if out of range)."""
+        k = self._per_inch()
+        name = self.preset.currentData()
+        publication = name is not None and PRESETS[name].publication
+        return FigureStyle(self.fig_width.value() / k, self.fig_height.value() / k,
+                           self.font_pt.value(), publication)
 
     def _browse(self) -> None:
         filters = ";;".join(f"{d} (*{e})" for e, d in IMAGE_FORMATS.items())
@@ -198,5 +179,5 @@ class ExportViewDialog(QDialog):
 
     def run_export(self) -> Path:
         """Export with the chosen settings."""
-        return export_view(self.views[self.view.currentText()], self.path.text(),
-                           self.width_px.value(), self.height_px.value(), self.dpi.value())
+        return export_view(self.views[self.view.currentText()], self.path.text(), self.style(),
+                           self.dpi.value())

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from ...api import Project
+from .styles import LAYOUT_DPI, FigureStyle
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication, QComboBox, QWidget
@@ -217,20 +218,22 @@ def view_spec(view: str, options: RenderOptions) -> ViewSpec:
     return VIEW_SPECS[view]
 
 
-def render_project(project_path: str | Path, view: str, out: str | Path, *, width: int = 1200,
-                   height: int = 800, dpi: int = 96,
+def render_project(project_path: str | Path, view: str, out: str | Path, *,
+                   style: FigureStyle | None = None, dpi: int = LAYOUT_DPI,
                    options: RenderOptions = RenderOptions()) -> Path:
-    """Render one view of a project file to PNG, SVG or PDF (by the extension of ``out``).
+    """Render one view of a project file as a figure (its plot, axes, colour bar and legend,
+    no controls) to PNG, SVG or PDF (by the extension of ``out``).
 
-    ``view`` is one of VIEWS; ``options`` as in :class:`RenderOptions`. Raises ValueError for
-    bad input (before anything is written).
+    ``view`` is one of VIEWS; ``style`` the figure's size and fonts (default: 12.5 × 8.3 in
+    at 10 pt); ``options`` as in :class:`RenderOptions`. Raises ValueError for bad input
+    (before anything is written).
     """
+    style = style or FigureStyle()
     spec = view_spec(view, options)
     if spec.build is None:
         from ..views.decision_view import render_decision
-        return render_decision(project_path, options.minimum, out, width, height)
+        return render_decision(project_path, options.minimum, out, style, dpi)
     ensure_app()
-    from .export import render_offscreen
     from ..core.snapshots import read_landscape
     with Project.open(project_path, readonly=True) as project:
         land = read_landscape(project.file, project.model, project.dataset)
@@ -240,8 +243,9 @@ def render_project(project_path: str | Path, view: str, out: str | Path, *, widt
             widget = spec.build(project, land, options)
         except ValueError as exc:
             raise ValueError(f"cannot render the {view} view of {project_path}: {exc}") from None
+        from .figure import save_figure
         try:
-            return render_offscreen(widget, out, width, height, dpi)
+            return save_figure(widget, out, style, dpi)
         finally:
             widget.close()
             widget.deleteLater()

@@ -550,4 +550,5 @@ class ConservedPanel(QWidget):
         self.perturb_button.setEnabled(not busy and bool(self.shown_groups()))
 
     def export_widget(self, width: int, height: int) -> QWidget:
-        return self
+        """The network drawing with the conserved weights, as on screen."""
+        return self.diagram

@@ -581,4 +581,5 @@ class MlsupPanel(QWidget):
         self._set_busy(True)
 
     def export_widget(self, width: int, height: int) -> QWidget:
-        return self
+        """The ROC curves as on screen (the figure of an ensemble)."""
+        return self.roc

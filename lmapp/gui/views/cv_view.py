@@ -142,7 +142,7 @@ class CvView(LazyView):
         self.select_button.setToolTip("select the minima with the largest |g_α| at the cursor T")
         self.select_button.clicked.connect(self.select_contributors)
 
-        self.plot, self._vb = picking_plot("temperature T (loss units, log scale)", "C_V (k_B = 1)",
+        self.plot, self._vb = picking_plot("temperature T (loss units)", "C<sub>V</sub> / k<sub>B</sub>",
                                            log_x=True)
         pi = self.plot.getPlotItem()
         pi.setLogMode(x=True, y=False)
@@ -150,8 +150,8 @@ class CvView(LazyView):
         self._legend = pi.addLegend(offset=(-10, 10), labelTextSize="9pt")
         self._lines: dict[str, pg.PlotDataItem] = {}
         styles = {"cv": ("C_V", pg.mkPen((20, 20, 20), width=2)),
-                  "plus": ("C⁺ (gaining occupation)", pg.mkPen(theme.GAINING_COLOR, width=1.5)),
-                  "minus": ("C⁻ (losing occupation)", pg.mkPen(theme.LOSING_COLOR, width=1.5)),
+                  "plus": ("C⁺ (g > 0)", pg.mkPen(theme.GAINING_COLOR, width=1.5)),
+                  "minus": ("C⁻ (g &lt; 0)", pg.mkPen(theme.LOSING_COLOR, width=1.5)),  # HTML label
                   "base": ("κ/2", pg.mkPen((120, 120, 120), width=1, style=Qt.PenStyle.DashLine)),
                   "S": ("S(T)", pg.mkPen((20, 20, 20), width=2)),
                   "F": ("F(T), p̃ = p/(1 − p_gmin)", pg.mkPen((20, 20, 20), width=2)),
@@ -163,7 +163,7 @@ class CvView(LazyView):
             pi.addItem(item)
         self._peaks = pg.PlotDataItem(pen=None, symbol="o", symbolSize=10,
                                       symbolBrush=theme.SELECTION_COLOR,
-                                      symbolPen=pg.mkPen("k", width=0.8), name="peaks (click)")
+                                      symbolPen=pg.mkPen("k", width=0.8), name="C_V peaks")
         pi.addItem(self._peaks)
         self._peak_labels = [pg.TextItem(color=(90, 50, 0), anchor=(0.5, 1.3))
                              for _ in range(MAX_PEAK_LABELS)]
@@ -294,7 +294,7 @@ class CvView(LazyView):
             for k in visible:
                 self._legend.addItem(self._lines[k], self._lines[k].name())
             if show_peaks:
-                self._legend.addItem(self._peaks, "peaks (click to select)")
+                self._legend.addItem(self._peaks, "C_V peaks")
         self._peaks.setVisible(show_peaks)
         shown = self.result.peaks[:len(self._peak_labels)] if show_peaks else ()
         for k, label in enumerate(self._peak_labels):
@@ -305,8 +305,8 @@ class CvView(LazyView):
             for label, i in zip(self._peak_labels, shown):
                 label.setText(f"{th.T[i]:.3g}")
                 label.setPos(float(np.log10(th.T[i])), float(th.Cv[i]))
-        ylabel = {"cv": "C_V (k_B = 1, dimensionless)", "S": "S = −Σ p ln p (nats)",
-                  "F": "frustration F (relative to |L_gmin|)"}[key]
+        ylabel = {"cv": "C<sub>V</sub> / k<sub>B</sub>", "S": "entropy S = −Σ p ln p",
+                  "F": "frustration F"}[key]
         self.plot.getPlotItem().setLabel("left", ylabel)
         if key == "F" and th is not None and not np.isfinite(th.F).any():
             self.message("F(T) needs transition states joining minima to the global minimum "
@@ -319,7 +319,7 @@ class CvView(LazyView):
                  if item.isVisible() and item.xData is not None and len(item.xData)]
         if shown:
             self._vb.autoRange(items=shown)
-        self._vb.enableAutoRange()
+        self._vb.enableAutoRange()  # and follow them (hidden curves are left out of the bounds)
 
     # -- cursor and contributors ---------------------------------------------------------------
     @property
@@ -412,8 +412,9 @@ class CvView(LazyView):
         self.set_temperature(float(10 ** np.clip(point.x(), lo, hi)))
         self.temperaturePicked.emit(self._T_cursor)
 
-    def export_widget(self, width: int, height: int) -> QWidget:
-        return self
+    def copy_state(self, other: LazyView) -> None:
+        if other.T_cursor is not None and self.result is not None and self.result.thermo is not None:
+            self.set_temperature(other.T_cursor)
 
 
 def _float_or(text: str, default: float, what: str) -> float:

@@ -189,6 +189,7 @@ class DecisionView(QWidget):
         lay.addWidget(self.info)
         lay.addWidget(self.canvas, 1)
         lay.addWidget(self.legend)
+        self.figure_chrome = [bar, self.info]  # a figure: the maps and their legend
         self.plots: list[MapPlot] = []
         self.colorbar: pg.ColorBarItem | None = None
         self.confidence_plot: pg.PlotItem | None = None
@@ -511,14 +512,14 @@ def _data_bounds(dataset: Any, plane: Plane | None, pad: float = 0.08
 
 
 def render_decision(project: Any, minimum_id: int | None, out_path: str | Path,
-                    width: int = 900, height: int = 700, output: str = "proba") -> Path:
+                    style: Any = None, dpi: int = 96, output: str = "proba") -> Path:
     """Render the decision map of one minimum (default: the global minimum) to PNG/SVG/PDF.
 
     ``project`` is an open :class:`lmapp.api.Project` or a project path (opened read-only).
     Raises ValueError for a missing minimum or a non-classifier project.
     """
     from ...api import Project
-    from ..figures.export import render_offscreen
+    from ..figures.figure import FigureStyle, save_figure
     from ..figures.render import ensure_app
     from ..core.snapshots import read_landscape
 
@@ -544,7 +545,7 @@ def render_decision(project: Any, minimum_id: int | None, out_path: str | Path,
         view._bg.wait_idle(30)
         view.compute_now()
         try:
-            return render_offscreen(view, out_path, width, height)
+            return save_figure(view, out_path, style or FigureStyle(9.4, 7.3), dpi)
         finally:
             view.close()
             view.deleteLater()

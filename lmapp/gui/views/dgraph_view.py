@@ -96,7 +96,9 @@ def layout_graph(landscape: Landscape, settings: GraphSettings,
             raise ValueError(f"spacing {settings.spacing:g} gives more than {MAX_LEVELS} levels")
     return disconnectivity_graph(e, landscape.ts_loss, landscape.ts_a, landscape.ts_b,
                                  n_levels=settings.n_levels, spacing=settings.spacing, top=top,
-                                 order=settings.order, connected_only=settings.connected_only,
+                                 order=settings.order,
+                                 # without any TS every minimum is its own tree: show them all
+                                 connected_only=settings.connected_only and landscape.n_ts > 0,
                                  values=values,
                                  branch_value="min" if colors is None else colors.branch_value)
 
@@ -594,7 +596,7 @@ class DGraphView(QWidget):
         text = esc(f"{minima(land.n_minima)}, {transition_states(land.n_ts)}")
         if land.n_minima and land.n_ts == 0:
             text += " (no transition states yet: every minimum is its own tree)"
-        apart = 0 if dg is None else int(dg.disconnected.size)
+        apart = 0 if dg is None else int(dg.unconnected.size)
         if apart and land.n_ts:
             if self.connected.isChecked():
                 text += (f" · <b>{apart} not connected</b> to the global minimum, hidden: "
@@ -603,7 +605,7 @@ class DGraphView(QWidget):
                 text += (f" · {apart} not connected to the global minimum (on the right): "
                          "<a href='hide'>hide</a>")
         above = land.n_minima - (0 if dg is None else dg.leaf_order.size)
-        above -= apart if self.connected.isChecked() else 0
+        above -= apart if self.connected.isChecked() and land.n_ts else 0
         if above > 0:
             text += esc(f" · {above} above the top level")
         if len(self.selection):

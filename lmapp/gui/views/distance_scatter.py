@@ -146,7 +146,7 @@ class DistanceScatterView(LazyView):
         self.part = QComboBox()
         for k, text in PART_LABELS.items():
             self.part.addItem(text, k)
-        self.plot, self._vb = picking_plot("Euclidean distance of canonical weights",
+        self.plot, self._vb = picking_plot("Euclidean distance (aligned weights)",
                                            "misclassification distance")
         pi = self.plot.getPlotItem()
         self.points = PointsItem(*point_style(0))
@@ -205,8 +205,7 @@ class DistanceScatterView(LazyView):
         rtext = "undefined (a distance is constant)" if not np.isfinite(r.r) else f"{r.r:.3f}"
         self.plot.getPlotItem().setTitle(f"Pearson r = {rtext} over {r.n_pairs:,} pairs",
                                          size="11pt", color=QColor(20, 20, 20))
-        self.plot.getPlotItem().setLabel("left", f"misclassification distance "
-                                                 f"({KIND_LABELS[kind]}, {PART_LABELS[part]})")
+        self.plot.getPlotItem().setLabel("left", f"misclassification distance ({part})")
         self.plot.getPlotItem().enableAutoRange()
         shown = "" if r.i.size == r.n_pairs else f" · showing a random {r.i.size:,} of them"
         if r.density is not None:
@@ -254,5 +253,5 @@ class DistanceScatterView(LazyView):
         k = np.flatnonzero(sel[r.i] & sel[r.j])
         self.selected.setData(r.euclid[k], r.mis[k])
 
-    def export_widget(self, width: int, height: int) -> QWidget:
-        return self
+    def clone(self) -> "LazyView":
+        return type(self)(SelectionModel(), self.source)

@@ -34,6 +34,8 @@ ID_TICKS = 40
 KIND_LABELS = {"differ": "classified differently", "exactly_one": "misclassified by exactly one"}
 PART_LABELS = {"test": "test data", "train": "training data"}
 ORDER_LABELS = {"dgraph": "disconnectivity-graph leaves", "cluster": "clustering", "id": "id"}
+#: Short axis wording of each order (axis labels must fit a journal-column figure).
+ORDER_AXIS = {"dgraph": "graph order", "cluster": "cluster order", "id": "id order"}
 
 
 class DistanceSource:
@@ -143,9 +145,10 @@ class HeatmapView(LazyView):
         self.order.setToolTip("row/column order: like the disconnectivity graph's leaves, by "
                               "hierarchical clustering of the distances, or by id")
         fit = QPushButton("Fit")
-        fit.clicked.connect(lambda: self.plot.getPlotItem().autoRange(padding=0))
+        fit.clicked.connect(lambda: self.plot.getPlotItem().enableAutoRange())
 
         self.plot, self._vb = picking_plot("minimum (position in order)", "minimum (position in order)")
+        self._vb.setDefaultPadding(0.0)  # the matrix fills the axes
         pi = self.plot.getPlotItem()
         pi.showGrid(x=False, y=False)
         self._vb.invertY(True)
@@ -214,11 +217,11 @@ class HeatmapView(LazyView):
         ids = n <= ID_TICKS
         ticks = [[(k + 0.5, str(int(r.land.ids[row]))) for k, row in enumerate(r.order)]] \
             if ids else None
-        label = f"minimum {'id' if ids else 'position'} (ordered by {ORDER_LABELS[how]})"
+        label = f"minimum {'id' if ids else 'position'} ({ORDER_AXIS[how]})"
         for side in ("bottom", "left"):
             self.plot.getPlotItem().getAxis(side).setTicks(ticks)
             self.plot.getPlotItem().setLabel(side, label)
-        self.plot.getPlotItem().autoRange(padding=0)
+        self.plot.getPlotItem().enableAutoRange()  # follows the data until the user zooms
         iu = np.triu_indices(n, 1)
         mean = float(r.D[iu].mean()) if n > 1 else 0.0
         top = float(M.max()) if M.size else 0.0
@@ -295,5 +298,5 @@ class HeatmapView(LazyView):
         else:
             self._cells.setData([], [])
 
-    def export_widget(self, width: int, height: int) -> QWidget:
-        return self
+    def clone(self) -> "LazyView":
+        return type(self)(SelectionModel(), self.source)

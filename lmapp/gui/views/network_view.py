@@ -93,7 +93,7 @@ class NetworkView(LazyView):
         for key in COLOR_CHOICES:
             self.color.addItem(VALUE_LABELS[key], key)
         fit = QPushButton("Fit")
-        fit.clicked.connect(lambda: self.plot.getPlotItem().autoRange())
+        fit.clicked.connect(lambda: self.plot.getPlotItem().enableAutoRange())
 
         self.plot, self._vb = picking_plot("", "")
         pi = self.plot.getPlotItem()
@@ -127,6 +127,7 @@ class NetworkView(LazyView):
         mid.addWidget(self.plot, 1)
         mid.addWidget(self.stats)
         view_column(self, bar, mid, self.info)
+        self.figure_chrome.append(self.stats)  # the figure is the network drawing
         self.layout_choice.currentIndexChanged.connect(self.schedule)
         self.color.currentIndexChanged.connect(self._draw_nodes)
         self.message("no minima yet")
@@ -162,7 +163,7 @@ class NetworkView(LazyView):
             "<br><small>paths and diameter<br>within the largest component"
             + ("" if s["paths_exact"] else f"<br>estimated from {s['path_sources']}<br>"
                "breadth-first searches") + "</small>")
-        self.plot.getPlotItem().autoRange()
+        self.plot.getPlotItem().enableAutoRange()  # follows the data until the user zooms
         note = "" if r.land.n_ts else " · no transition states yet: every minimum is isolated"
         if describe_ts_count(s):
             note += f" · {describe_ts_count(s)}"
@@ -252,6 +253,3 @@ class NetworkView(LazyView):
             return
         text = describe_minimum(self.result.land, row) + f"\ndegree {self.result.degree[row]}"
         QToolTip.showText(QCursor.pos(), text, self)
-
-    def export_widget(self, width: int, height: int) -> QWidget:
-        return self
