@@ -9,6 +9,7 @@ from lmapp.api import Project
 from lmapp.landscape.metrics import minima_metrics
 from lmapp.landscape.model import ModelSpec, build_model
 from lmapp.store import ProjectFile
+from lmapp.landscape import minimum_metrics as mm
 from lmapp.store import derived_metrics as dm
 
 
@@ -37,7 +38,7 @@ def iris(tmp_path):
 def counter(monkeypatch):
     """Count the minima whose metrics and predictions are computed."""
     calls = {"metrics": 0, "predictions": 0}
-    real_metrics, real_pred = dm._compute_metrics, dm._test_predictions
+    real_metrics, real_pred = dm.metrics_table, dm.test_predictions
 
     def metrics(model, dataset, W, ids, c):
         calls["metrics"] += len(W)
@@ -47,8 +48,8 @@ def counter(monkeypatch):
         calls["predictions"] += len(W)
         return real_pred(model, dataset, W)
 
-    monkeypatch.setattr(dm, "_compute_metrics", metrics)
-    monkeypatch.setattr(dm, "_test_predictions", pred)
+    monkeypatch.setattr(dm, "metrics_table", metrics)
+    monkeypatch.setattr(dm, "test_predictions", pred)
     return calls
 
 
@@ -114,8 +115,8 @@ def test_empty_project_and_default_positive_class(tmp_path):
     with Project.create(tmp_path / "xor.lmapp", "xor") as p:
         r = dm.minimum_metrics(p.file, p.model, p.dataset)
         assert r["id"].size == 0 and r["predictions"].shape == (0, 4)
-    assert dm.default_positive_class(SimpleNamespace(name="ljat3")) == 0
-    assert dm.default_positive_class(SimpleNamespace(name="wine")) == 1
+    assert mm.default_positive_class(SimpleNamespace(name="ljat3")) == 0
+    assert mm.default_positive_class(SimpleNamespace(name="wine")) == 1
 
 
 def test_disconnected_units_in_a_deep_net():
@@ -127,5 +128,5 @@ def test_disconnected_units_in_a_deep_net():
     layers[0]["W"][2] = 0.0
     layers[2]["W"][:, 0] = 0.0
     flat = np.concatenate([np.concatenate([d["W"].ravel(), d["b"]]) for d in layers])
-    zeros, disc = dm.weight_sparsity(model, np.stack([w, flat]))
+    zeros, disc = mm.weight_sparsity(model, np.stack([w, flat]))
     assert zeros.tolist() == [0, 4] and disc.tolist() == [0, 2]

@@ -11,16 +11,14 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from ...landscape.metrics import auc
 from ...landscape.msb import monotonic_sequence_basins
-from ...store.derived_metrics import default_positive_class
+from ...landscape.minimum_metrics import ZERO_WEIGHT
+from ...store.derived_metrics import minimum_metrics
 from ...datasets import Dataset
 from ...landscape.model import Model
 from ...store import ProjectFile
 from .background import Background
 
-#: |w| below this counts as a zero weight (sparsity).
-ZERO_WEIGHT = 1e-10
 
 #: Per-minimum values a view can show or colour by: key → human label.
 VALUE_LABELS: dict[str, str] = {
@@ -112,36 +110,28 @@ def empty_landscape() -> Landscape:
                      np.empty(0, np.int64))
 
 
-def _scores(model: Model, w: np.ndarray, X: np.ndarray, y: np.ndarray,
-            positive: int) -> tuple[float, float]:
-    """(accuracy, AUC of class ``positive``) of one minimum on one data set."""
-    if len(y) == 0:
-        return (np.nan, np.nan)
-    P = model.predict_proba(w, X)
-    return (float(np.mean(P.argmax(axis=1) == y)), auc(P[:, positive], y == positive))
-
-
 def read_landscape(pf: ProjectFile, model: Model, dataset: Dataset,
-                   accuracy_cache: dict[int, tuple[float, ...]] | None = None) -> Landscape:
-    """Read minima and TSs from ``pf`` and add the derived columns (sparsity, train/test
-    accuracy and AUC — each minimum evaluated once, remembered in ``accuracy_cache`` — and
-    the monotonic sequence basin, as the index of its bottom minimum)."""
-    cache = {} if accuracy_cache is None else accuracy_cache
+                   memo: dict | None = None) -> Landscape:
+    """Read minima and TSs from ``pf`` and add the derived columns: sparsity and train/test
+    accuracy and AUC from the project's metrics cache (the numbers the CLI and the API give;
+    ``memo`` keeps them between reads of a read-only file), and the monotonic sequence basin,
+    as the index of its bottom minimum."""
     m = pf.minima(with_weights=True, order="id")
     ts = pf.transition_states()
     cols = {k: m[k] for k in _DB_COLUMNS}
     W = m["weights"]
-    cols["sparsity"] = (np.abs(W) < ZERO_WEIGHT).sum(axis=1).astype(np.int64) if W.size else \
-        np.zeros(len(m["id"]), np.int64)
-    acc = np.full((len(m["id"]), 4), np.nan)  # train/test accuracy, train/test AUC
-    positive = default_positive_class(dataset)
-    for r, min_id in enumerate(m["id"].tolist()):
-        if model.is_network and min_id not in cache:
-            cache[min_id] = tuple(_scores(model, W[r], dataset.X_train, dataset.y_train, positive)
-                                  + _scores(model, W[r], dataset.X_test, dataset.y_test, positive))
-        acc[r] = cache.get(min_id, (np.nan,) * 4)
-    cols["train_accuracy"], cols["test_accuracy"] = acc[:, 0], acc[:, 2]
-    cols["train_auc"], cols["test_auc"] = acc[:, 1], acc[:, 3]
+    n = len(m["id"])
+    if model.is_network and n:
+        met = minimum_metrics(pf, model, dataset, memo=memo)
+        cols["sparsity"] = met["sparsity"]
+        for name, key in (("train_accuracy", "train_acc"), ("test_accuracy", "test_acc"),
+                          ("train_auc", "train_auc"), ("test_auc", "test_auc")):
+            cols[name] = met[key]
+    else:
+        cols["sparsity"] = (np.abs(W) < ZERO_WEIGHT).sum(axis=1).astype(np.int64) if W.size \
+            else np.zeros(n, np.int64)
+        for name in ("train_accuracy", "test_accuracy", "train_auc", "test_auc"):
+            cols[name] = np.full(n, np.nan)
     a, b = np.searchsorted(m["id"], ts["min1"]), np.searchsorted(m["id"], ts["min2"])
     cols["msb"] = (monotonic_sequence_basins(m["loss"], a, b).astype(float) if len(m["id"])
                    else np.empty(0))
@@ -163,7 +153,7 @@ class LandscapePoller(QObject):
         self.path = Path(path)
         self._model, self._dataset = model, dataset
         self._counts: tuple[int, int] | None = None
-        self._cache: dict[int, tuple[float, float]] = {}  # used by one task at a time
+        self._memo: dict = {}  # metrics of a read-only file between reads (one task at a time)
         self._bg = Background(self)
         self._bg.finished.connect(self._on_result)
         self._bg.failed.connect(lambda _tag, msg: self.failed.emit(msg))
@@ -196,7 +186,7 @@ class LandscapePoller(QObject):
             counts = (pf.n_minima(), pf.n_transition_states())
             if counts == known:
                 return None
-            return counts, read_landscape(pf, self._model, self._dataset, self._cache)
+            return counts, read_landscape(pf, self._model, self._dataset, self._memo)
 
     def _on_result(self, _tag: object, result: tuple[tuple[int, int], Landscape] | None) -> None:
         if result is None:

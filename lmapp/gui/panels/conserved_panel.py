@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
 from ...landscape.conserved import (aligned_group, dg_level_groups, perturbation_test,
                                    weight_labels)
 from ...landscape.dgraph import disconnectivity_graph
-from ...store.derived_metrics import default_positive_class
+from ...landscape.minimum_metrics import default_positive_class
 from ..core import theme
 from ..core.background import Background, last_line
 from ..core.selection import SelectionModel

@@ -21,7 +21,7 @@ from ...landscape.distances import misclassification_matrix
 from ...landscape.metrics import auc
 from ...landscape.mlsup import (GATE_LAM, Ensemble, evaluate, fit_mlsup, member_probabilities,
                                select_cv_peak, select_mmdbm, select_qp, select_random)
-from ...store.derived_metrics import default_positive_class
+from ...landscape.minimum_metrics import default_positive_class
 from ...store.ensembles import list_ensembles, load_ensemble, save_ensemble
 from ..core import theme
 from ..core.background import Background, last_line

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QLabel, QSizePolicy,
 from ...landscape.decision_map import (XOR_BOUNDS, XOR_STEP, Plane, decision_map, ensemble_map,
                                       feature_plane, pca_plane, xor_robustness)
 from ...landscape.mlsup import Ensemble, correct_class_probabilities, member_probabilities
-from ...store.derived_metrics import default_positive_class
+from ...landscape.minimum_metrics import default_positive_class
 from ..core import theme
 from ..core.background import Background, last_line
 from ..core.layouts import FlowLayout, group_of
@@ -39,6 +39,8 @@ MEMBER_COLORS = ("#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4
 #: Pale map colours: class 0 side blue, class 1 side red, white at p = ½.
 PROBA_CMAP = pg.ColorMap([0.0, 0.5, 1.0], [(120, 150, 215), (250, 250, 250), (225, 120, 110)])
 TRAIN_SYMBOL, TEST_SYMBOL = "o", "t"
+#: Up to this many data points are drawn large (XOR's four points on a big map).
+FEW_POINTS = 40
 
 OUTPUTS = {"proba": "probability of class {c}", "class": "predicted class",
            "member": "member the gate picks"}
@@ -128,17 +130,21 @@ class MapPlot(pg.PlotItem):
         self.setRange(xRange=(xs[0], xs[-1]), yRange=(ys[0], ys[-1]), padding=0)
 
     def show_points(self, XY: list[np.ndarray], labels: list[np.ndarray], size: float = 7) -> None:
-        """Train (circles) and test (triangles) points, coloured by label."""
+        """Train (circles) and test (triangles) points, coloured by label. A handful of points
+        (XOR's four) are drawn large with a dark outline, so they stand out on the map."""
         for item in self.points:
             self.removeItem(item)
         self.points = []
+        few = sum(0 if xy is None else len(xy) for xy in XY) <= FEW_POINTS
         for part, (xy, y) in enumerate(zip(XY, labels)):
             if xy is None or not len(xy):
                 continue
             brushes = [pg.mkBrush(CLASS_COLORS[int(c) % len(CLASS_COLORS)]) for c in y]
-            item = pg.ScatterPlotItem(xy[:, 0], xy[:, 1], size=size,
+            pen = pg.mkPen((30, 30, 30), width=1.2) if few else pg.mkPen("w", width=0.6)
+            scale = (2.4 if part == 0 else 1.4) if few else 1.0  # test marks inside train ones
+            item = pg.ScatterPlotItem(xy[:, 0], xy[:, 1], size=size * scale,
                                       symbol=TRAIN_SYMBOL if part == 0 else TEST_SYMBOL,
-                                      brush=brushes, pen=pg.mkPen("w", width=0.6))
+                                      brush=brushes, pen=pen)
             self.addItem(item)
             self.points.append(item)
 
@@ -423,8 +429,9 @@ class DecisionView(QWidget):
 
     def _draw_confidence(self, req: MapRequest, res: MapResult, xy: np.ndarray | None,
                          y: np.ndarray, xl: str, yl: str, col: int) -> None:
-        """Per-member confidence: marker = label, colour = member, size ∝ p(correct class)."""
-        plot = pg.PlotItem(title="members' confidence on test items")
+        """Which member is most confident of the correct class on each test item (colour =
+        member, size ∝ its probability, shape = label): one mark per item, no overplotting."""
+        plot = pg.PlotItem(title="most confident member per test item")
         plot.setMenuEnabled(False)
         plot.hideButtons()
         plot.setLabel("bottom", xl)
@@ -432,15 +439,19 @@ class DecisionView(QWidget):
         d = self.project.dataset
         pts = d.X_test if req.plane is None else req.plane.project(d.X_test)
         symbols = ("o", "s", "t", "d", "+", "x")
+        best = np.argmax(res.confidence, axis=0)
+        top = res.confidence[best, np.arange(best.size)]
         for k, mid in enumerate(req.ensemble.members.tolist()):
+            mine = best == k
+            if not mine.any():
+                continue
             color = QColor(MEMBER_COLORS[k % len(MEMBER_COLORS)])
             fill = QColor(color)
-            fill.setAlpha(90)
-            conf = res.confidence[k]
-            item = pg.ScatterPlotItem(pts[:, 0], pts[:, 1], size=3 + 15 * conf,
-                                      symbol=[symbols[int(c) % len(symbols)] for c in y],
-                                      pen=pg.mkPen(color, width=1), brush=pg.mkBrush(fill),
-                                      name=f"member {mid}")
+            fill.setAlpha(170)
+            item = pg.ScatterPlotItem(pts[mine, 0], pts[mine, 1], size=4 + 8 * top[mine],
+                                      symbol=[symbols[int(c) % len(symbols)] for c in y[mine]],
+                                      pen=pg.mkPen(color.darker(140), width=0.8),
+                                      brush=pg.mkBrush(fill), name=f"member {mid}")
             plot.addItem(item)
         plot.addLegend(offset=(5, 5))
         for k, mid in enumerate(req.ensemble.members.tolist()):
@@ -479,8 +490,9 @@ class DecisionView(QWidget):
             f'{self._class_name(k)}</span>' for k in range(d.n_classes))
         text = f"Data: {marks} &nbsp; · &nbsp; ● train &nbsp; ▼ test"
         if req.ensemble is not None:
-            text += (" &nbsp;·&nbsp; right: each member's probability of the correct class "
-                     "(marker size), marker shape = label (● class 0, ■ class 1)")
+            text += (" &nbsp;·&nbsp; right: the member most confident of the correct class on "
+                     "each test item (colour), its probability (size), the label (● class 0, "
+                     "■ class 1)")
         self.legend.setText(text)
 
     def export_widget(self, width: int, height: int) -> QWidget:

@@ -14,7 +14,8 @@ from ...datasets import Dataset
 from ...landscape.model import Model
 from ..core import theme
 from ..core.selection import SelectionModel
-from ..core.snapshots import ZERO_WEIGHT, Landscape, empty_landscape
+from ...landscape.minimum_metrics import ZERO_WEIGHT
+from ..core.snapshots import Landscape, empty_landscape
 
 #: Widest edge, in pixels, for the largest |w|.
 MAX_EDGE_WIDTH = 6.0

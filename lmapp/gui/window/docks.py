@@ -77,7 +77,7 @@ DOCKS: tuple[DockSpec, ...] = (
 )
 #: Default widths (graph column, right column) and heights (graph, table; inspector, explore).
 WIDTHS = (820, 520)
-HEIGHTS = ((560, 240), (400, 400))
+HEIGHTS = ((560, 240), (560, 260))
 
 
 def dock_widget(window: QMainWindow, key: str, title: str, widget: QWidget) -> QDockWidget:

@@ -34,7 +34,7 @@ from .docks import Docks
 
 ORGANISATION = APPLICATION = "lmapp"
 #: Version of the saved dock layout: a layout saved by an older arrangement is not restored.
-LAYOUT_VERSION = 3
+LAYOUT_VERSION = 4
 #: After this long without compiled kernels, the status bar says they are being compiled.
 WARMUP_NOTICE_MS = 400
 #: Window size on first start where the screen has room for it.
