@@ -111,6 +111,12 @@ class Project:
         """Re-identify in the background (see :meth:`dedupe`)."""
         return ThreadExecutor().submit(self.dedupe_job(), progress or (lambda p: None), control)
 
+    def unlock(self, force: bool = False) -> list[int]:
+        """Free the project of runs whose process was killed (they become failed); refused
+        while the owner lives, and for an owner on another host unless ``force``."""
+        self._writable()
+        return self.file.unlock(force)
+
     @property
     def needs_reidentification(self) -> bool:
         """Stored under an older identity rule and not re-identified yet (a read-only open)."""

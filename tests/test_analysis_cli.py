@@ -2,7 +2,6 @@
 functions, and user mistakes raise UsageError before anything is written."""
 from __future__ import annotations
 
-import argparse
 import csv
 import re
 
@@ -11,7 +10,7 @@ import pytest
 
 from lmapp.api import Project
 from lmapp.cli.analysis_commands import COMMANDS, METRIC_COLUMNS, add_parsers
-from lmapp.cli.errors import UsageError
+from lmapp.cli.errors import Parser, UsageError
 from lmapp.landscape.distances import (euclidean_matrix, misclassification_matrix, pearson,
                                        predicted_classes)
 from lmapp.landscape.model import ModelSpec
@@ -21,7 +20,7 @@ from lmapp.store.derived_metrics import minimum_metrics
 
 
 def run(*argv) -> int:
-    parser = argparse.ArgumentParser()
+    parser = Parser()
     add_parsers(parser.add_subparsers(dest="command"))
     a = parser.parse_args([str(v) for v in argv])
     return COMMANDS[a.command](a)

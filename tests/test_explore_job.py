@@ -306,19 +306,6 @@ def test_kill_9_during_explore(tmp_path):
             assert p.model.loss(w) == pytest.approx(loss, rel=1e-12)
 
 
-def test_a_live_explorer_blocks_a_second_one(tmp_path):
-    """A run recorded as running by a live process on this host refuses a second explorer."""
-    import os
-    import socket
-
-    path = tmp_path / "busy.lmapp"
-    with Project.create(path, "xor") as p:
-        p.file.start_run("explore", {"owner": {"pid": os.getppid(), "host": socket.gethostname()}}, 0)
-        with pytest.raises(lmapp.api.ProjectError, match="being explored by process"):
-            p.explore(steps=1, walkers=1)
-        assert p.file.n_minima() == 0
-
-
 def test_sigterm_cancels_the_cli_cooperatively(tmp_path):
     """SIGTERM to `lmapp explore` cancels the job: the run is recorded as cancelled, not lost."""
     path = tmp_path / "term.lmapp"

@@ -213,8 +213,8 @@ def test_render_weights_svg_and_dgraph_alias(demo, tmp_path, capsys):
     (["--out", "g.png", "--view", "nope"], "invalid choice: 'nope'"),
     (["--out", "g.png", "--view", "cv", "--tmin", "1e-3", "--tmax", "1e-4"],
      "--tmin (0.001) must be below --tmax (0.0001)"),
-    (["--out", "g.png", "--view", "cv", "--tmin", "-1"], "--tmin must be a finite temperature"),
-    (["--out", "g.png", "--view", "cv", "--tmax", "nan"], "--tmax must be a finite temperature"),
+    (["--out", "g.png", "--view", "cv", "--tmin", "-1"], "argument --tmin: -1 must be > 0"),
+    (["--out", "g.png", "--view", "cv", "--tmax", "nan"], "argument --tmax: 'nan' is not a finite number"),
     (["--out", "g.png", "--view", "cv", "--tmin", "5"], "must exceed T from (5)"),
     (["--out", "g.png", "--view", "cv", "--temperature", "5"],
      "temperature 5 lies outside the plotted range"),
@@ -230,7 +230,7 @@ def test_render_weights_svg_and_dgraph_alias(demo, tmp_path, capsys):
     (["--out", "g.png", "--color", "cv_contribution", "--part", "train"],
      "part applies to the graph only with --color misclass_distance"),
     (["--out", "g.png", "--color", "cv_contribution", "--temperature", "0"],
-     "--temperature must be a finite temperature > 0"),
+     "argument --temperature: 0 must be > 0"),
 ])
 def test_render_usage_errors(demo, tmp_path, capsys, args, message):
     args = [a if a not in ("x.jpg", "g.png") else str(tmp_path / a) for a in args]

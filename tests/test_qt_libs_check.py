@@ -2,7 +2,6 @@
 libraries, with a fake loader so the test does not depend on this machine's libraries."""
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys

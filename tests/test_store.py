@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import os
 import sqlite3
 import threading
 from pathlib import Path
@@ -104,7 +105,9 @@ def test_file_settings(project):
 
 def test_json_accepts_numpy_scalars(project):
     run = project.start_run("bh", {"T": np.float64(0.5), "walkers": np.int64(4), "steps": (1, 2)}, 7)
-    assert project.runs()[0]["params"] == {"T": 0.5, "steps": [1, 2], "walkers": 4}
+    params = project.runs()[0]["params"]
+    assert params.pop("owner")["pid"] == os.getpid()  # the claiming process, recorded
+    assert params == {"T": 0.5, "steps": [1, 2], "walkers": 4}
     with pytest.raises(ProjectError, match="JSON"):
         project.update_run(run, stats={"bad": object()})
 
@@ -116,7 +119,8 @@ def test_run_lifecycle(project):
     assert (r1, r2) == (1, 2)
     first = project.runs()[0]
     assert first["kind"] == "basin_hopping" and first["seed"] == 42 and first["status"] == "running"
-    assert first["params"] == {"T": 1.0, "n_walkers": 2} and first["stats"] == {}
+    assert {k: v for k, v in first["params"].items() if k != "owner"} == {"T": 1.0, "n_walkers": 2}
+    assert first["stats"] == {}
     assert first["finished_at"] is None and first["elapsed"] is None and first["started_at"] > 1e9
 
     project.update_run(r1, status="paused", stats={"steps": 10}, elapsed=1.5)

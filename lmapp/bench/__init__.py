@@ -2,7 +2,6 @@
 in one process with BLAS limited to one thread."""
 from __future__ import annotations
 
-import json
 import tempfile
 from pathlib import Path
 
@@ -10,6 +9,7 @@ from threadpoolctl import threadpool_limits
 
 from ..landscape.dgraph import bench_layout
 from . import analysis, basinhopping, transition
+from ..store.codec import json_text
 
 
 def run_benchmarks(as_json: bool = False, quick: bool = False) -> int:
@@ -29,5 +29,5 @@ def run_benchmarks(as_json: bool = False, quick: bool = False) -> int:
             for r in out["dgraph_layout"]:
                 print(f"dgraph layout    {r['minima']:>7} minima, {r['ts']:>7} TS: {r['seconds']:.3f} s")
     if as_json:
-        print(json.dumps(out, indent=1))
+        print(json_text(out))
     return 0

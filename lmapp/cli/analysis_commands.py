@@ -20,6 +20,7 @@ from ..store import ProjectError
 from ..store.derived_metrics import minimum_metrics
 from .errors import UsageError
 from ..words import minima
+from .numbers import index, positive, ranged
 
 CSV_COLUMNS = ("T", "Cv", "Cplus", "Cminus", "S", "F")
 METRIC_COLUMNS = ("id", "loss", "train_acc", "test_acc", "train_auc", "test_auc", "sparsity",
@@ -31,15 +32,15 @@ def add_parsers(sub: Any) -> None:
     """Register the subcommands on the main parser's subparsers."""
     p = sub.add_parser("thermo", help="heat capacity, entropy and frustration of the minima")
     p.add_argument("project")
-    p.add_argument("--tmin", type=float, default=1e-4, help="lowest temperature (default 1e-4)")
-    p.add_argument("--tmax", type=float, default=1.0, help="highest temperature (default 1)")
-    p.add_argument("--n", type=int, default=200, help="temperatures, log-spaced (default 200)")
+    p.add_argument("--tmin", type=positive, default=1e-4, help="lowest temperature (default 1e-4)")
+    p.add_argument("--tmax", type=positive, default=1.0, help="highest temperature (default 1)")
+    p.add_argument("--n", type=ranged(int, 2, 100_000), default=200, help="temperatures, log-spaced (default 200)")
     p.add_argument("--out", metavar="FILE", help="write the curves: .csv table or .png plot")
-    p.add_argument("--top", type=int, default=5, help="contributors listed per C_V peak (default 5)")
+    p.add_argument("--top", type=index, default=5, help="contributors listed per C_V peak (default 5)")
     p = sub.add_parser("metrics", help="per-minimum loss, accuracy, AUC, sparsity (cached)")
     p.add_argument("project")
     p.add_argument("--out", metavar="FILE.csv", help="write a CSV table instead of printing")
-    p.add_argument("--positive", type=int, metavar="C",
+    p.add_argument("--positive", type=index, metavar="C",
                    help="AUC positive class (default 1; 0 for LJAT3 data)")
     p = sub.add_parser("distances", help="distance matrix between minima (.npy)")
     p.add_argument("project")
@@ -75,14 +76,8 @@ def _open_caching(path: str) -> Project:
 
 # ------------------------------------------------------------------ thermo
 def _temperatures(a: argparse.Namespace) -> np.ndarray:
-    if not (math.isfinite(a.tmin) and math.isfinite(a.tmax) and a.tmin > 0):
-        raise UsageError("--tmin and --tmax must be finite temperatures > 0")
     if a.tmin >= a.tmax:
         raise UsageError(f"--tmin ({a.tmin:g}) must be below --tmax ({a.tmax:g})")
-    if a.n < 2:
-        raise UsageError(f"--n must be ≥ 2, got {a.n}")
-    if a.top < 0:
-        raise UsageError(f"--top must be ≥ 0, got {a.top}")
     return np.logspace(math.log10(a.tmin), math.log10(a.tmax), a.n)
 
 

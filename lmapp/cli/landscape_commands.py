@@ -12,6 +12,7 @@ from ..words import plural
 from ..jobs.control import JobControl
 from .errors import UsageError
 from .waiting import wait_for
+from .numbers import count, positive, walkers
 
 
 def add_parsers(sub: Any) -> None:
@@ -20,15 +21,15 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("project")
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--all", action="store_true", help="connect every minimum to the global minimum")
-    what.add_argument("--pair", nargs=2, type=int, metavar=("I", "J"), help="connect minima I and J (ids)")
+    what.add_argument("--pair", nargs=2, type=count, metavar=("I", "J"), help="connect minima I and J (ids)")
     what.add_argument("--refine", action="store_true", help="join nearest unconnected neighbours")
-    p.add_argument("--budget", type=int, default=None,
+    p.add_argument("--budget", type=count, default=None,
                    help="attempts in all (default: 20 + 10 per minimum still to connect)")
-    p.add_argument("--workers", type=int, default=2, help="parallel searches (default 2)")
+    p.add_argument("--workers", type=walkers, default=2, help="parallel searches (default 2)")
     p = sub.add_parser("import-pathsample", help="add PATHSAMPLE min.data/ts.data/points.* to a project")
     p.add_argument("folder")
     p.add_argument("project")
-    p.add_argument("--gtol", type=float, default=1e-6, help="RMS gradient accepted for imported points")
+    p.add_argument("--gtol", type=positive, default=1e-6, help="RMS gradient accepted for imported points")
 
 
 def cmd_connect(a: argparse.Namespace) -> int:

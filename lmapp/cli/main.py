@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from .. import __version__
 from ..api import Project, trust_project_model
@@ -25,11 +24,14 @@ from ..landscape.distances import KINDS, ORDERS, PARTS
 from ..landscape.model import ModelError, ModelSpec
 from ..landscape.network import describe_ts_count
 from ..words import minima, plural, transition_states
-from ..store import ProjectError
+from ..store import ProjectError, ProjectFile
 from . import analysis_commands, landscape_commands, ml_commands
-from .errors import UsageError
+from .errors import Parser, UsageError
 from .progress import ProgressBar
 from .waiting import wait_for
+from ..store.codec import json_text
+from .numbers import (MAX_POINTS, count, fraction, index, nonnegative, open_fraction, points,
+                      positive, ranged, walkers)
 
 USAGE_ERROR = 2
 
@@ -44,11 +46,6 @@ NETWORK_OPTIONS = ("dataset", "csv", "npz", "label", "hidden", "lam", "loss", "b
                    "n_test", "cube", "inputs", "turns", "noise", "cells")
 #: generator options passed to the dataset (each dataset says which it accepts)
 GENERATOR_OPTIONS = ("n_train", "n_test", "cube", "inputs", "turns", "noise", "cells")
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(message)
 
 
 def _hidden(text: str) -> tuple[int, ...]:
@@ -68,44 +65,44 @@ def _add_explore(sub: Any) -> None:
     g.add_argument("--npz", metavar="FILE", help="NPZ with X,y or X_train,y_train,X_test,y_test")
     g.add_argument("--label", help="label column of --csv (name or 0-based index)")
     g.add_argument("--hidden", type=_hidden, help="hidden layer sizes, e.g. 3 or 5,5 (default 3)")
-    g.add_argument("--lam", type=float, help="L2 regularisation λ (default per data set: xor "
+    g.add_argument("--lam", type=nonnegative, help="L2 regularisation λ (default per data set: xor "
                    "1e-2, spiral/checkerboard/iris 1e-5, ljat3 1e-4, other tables 1e-3)")
     g.add_argument("--loss", choices=("ce", "appauc"), help="loss (default ce)")
-    g.add_argument("--beta", type=float, help="appAUC sigmoid steepness (default 50)")
-    g.add_argument("--locality", type=int, metavar="K", help="keep k nearest-neighbour links only")
+    g.add_argument("--beta", type=positive, help="appAUC sigmoid steepness (default 50)")
+    g.add_argument("--locality", type=count, metavar="K", help="keep k nearest-neighbour links only")
     g.add_argument("--no-bias-reg", action="store_const", const=True,
                    help="regularise weights only, not biases")
-    g.add_argument("--mislabel", type=float, metavar="F", help="mislabel a fraction of training labels")
-    g.add_argument("--test-fraction", type=float, help="test split for tables/CSV/NPZ")
+    g.add_argument("--mislabel", type=fraction, metavar="F", help="mislabel a fraction of training labels")
+    g.add_argument("--test-fraction", type=open_fraction, help="test split for tables/CSV/NPZ")
     g.add_argument("--standardize", action=argparse.BooleanOptionalAction, default=None)
-    g.add_argument("--n-train", type=int, help="generated training points")
-    g.add_argument("--n-test", type=int, help="generated test points")
+    g.add_argument("--n-train", type=points, help="generated training points")
+    g.add_argument("--n-test", type=ranged(int, 0, MAX_POINTS), help="generated test points")
     g.add_argument("--cube", help="LJAT3 start cube: D1, D2, D3 or a side length")
     g.add_argument("--inputs", type=int, choices=(2, 3), help="LJAT3 inputs: 2 or 3 distances")
-    g.add_argument("--turns", type=float, help="spiral turns (default 1.75; Lang & Witbrock: 3)")
-    g.add_argument("--noise", type=float, help="spiral/checkerboard uniform coordinate noise "
+    g.add_argument("--turns", type=positive, help="spiral turns (default 1.75; Lang & Witbrock: 3)")
+    g.add_argument("--noise", type=nonnegative, help="spiral/checkerboard uniform coordinate noise "
                    "(default 0.05 / 0)")
-    g.add_argument("--cells", type=int, help="checkerboard cells per side (default 4)")
+    g.add_argument("--cells", type=ranged(int, 1, 1000), help="checkerboard cells per side (default 4)")
     g.add_argument("--user-model", metavar="MODULE:NAME",
                    help="your own loss: a lmapp UserModel (or a factory returning one), or with "
                         "--n-params a function fg(w, args) -> (loss, grad)")
-    g.add_argument("--n-params", type=int, metavar="N", help="parameters of --user-model fg")
+    g.add_argument("--n-params", type=ranged(int, 1, 10_000_000), metavar="N", help="parameters of --user-model fg")
     g.add_argument("--params", metavar="JSON",
                    help="JSON object of --user-model parameters (factory keywords, or fg's args)")
     e = p.add_argument_group("exploration")
-    e.add_argument("--steps", type=int, default=500, help="quenches per walker (default 500)")
-    e.add_argument("--walkers", type=int, default=2, help="parallel walkers (default 2)")
-    e.add_argument("--seed", type=int, default=0, help="random seed (data and walkers)")
-    e.add_argument("--temperature", type=float, default=ExploreParams.temperature)
-    e.add_argument("--step", type=float, default=ExploreParams.step, help="initial step size")
-    e.add_argument("--gtol", type=float, default=ExploreParams.gtol, help="RMS gradient tolerance")
+    e.add_argument("--steps", type=index, default=500, help="quenches per walker (default 500)")
+    e.add_argument("--walkers", type=walkers, default=2, help="parallel walkers (default 2)")
+    e.add_argument("--seed", type=ranged(int, 0, 2**63 - 1), default=0, help="random seed (data and walkers)")
+    e.add_argument("--temperature", type=nonnegative, default=ExploreParams.temperature)
+    e.add_argument("--step", type=positive, default=ExploreParams.step, help="initial step size")
+    e.add_argument("--gtol", type=positive, default=ExploreParams.gtol, help="RMS gradient tolerance")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="lmapp", description="Explore loss landscapes of small ML models. "
+    parser = Parser(prog="lmapp", description="Explore loss landscapes of small ML models. "
                      "Without a command, opens the desktop app (on PROJECT.lmapp if given).")
     parser.add_argument("--version", action="version", version=f"lmapp {__version__}")
-    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", parser_class=Parser)
     _add_explore(sub)
     p = sub.add_parser("info", help="dataset, model, counts, global minimum and runs")
     p.add_argument("project")
@@ -122,6 +119,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("dedupe", help="re-identify minima and transition states by the current "
                        "identity rule: merge duplicates into the lowest id")
     p.add_argument("project")
+    p = sub.add_parser("unlock", help="free a project whose writing process was killed "
+                       "(refused while that process runs)")
+    p.add_argument("project")
+    p.add_argument("--force", action="store_true",
+                   help="also when the writer ran on another host, which cannot be checked")
     p = sub.add_parser("bench", help="benchmarks against scipy.optimize.basinhopping")
     p.add_argument("--json", action="store_true")
     p.add_argument("--quick", action="store_true", help="fewer quenches (smoke run)")
@@ -140,14 +142,14 @@ def _add_render(sub: Any) -> None:
     p = sub.add_parser("render", help="render a view of PROJECT to PNG/SVG/PDF (no display needed)")
     p.add_argument("project")
     p.add_argument("--view", choices=render.VIEWS, default="dgraph", help="default dgraph")
-    p.add_argument("--minimum", type=int, metavar="ID",
+    p.add_argument("--minimum", type=count, metavar="ID",
                    help="minimum to show (weights, decision; default the global minimum) or "
                         "highlight (dgraph, heatmap, network); with --color misclass_distance "
                         "the minimum distances are measured to")
     g = p.add_argument_group("heat capacity (--view cv; or dgraph --color cv_contribution)")
-    g.add_argument("--tmin", type=float, help="lowest temperature (default automatic)")
-    g.add_argument("--tmax", type=float, help="highest temperature (default automatic)")
-    g.add_argument("--temperature", type=float, metavar="T",
+    g.add_argument("--tmin", type=positive, help="lowest temperature (default automatic)")
+    g.add_argument("--tmax", type=positive, help="highest temperature (default automatic)")
+    g.add_argument("--temperature", type=positive, metavar="T",
                    help="T cursor and its contributors, or the T of the graph's C_V "
                         "contribution colours (default the highest C_V peak)")
     g = p.add_argument_group("misclassification distances (--view heatmap, scatter; "
@@ -170,13 +172,13 @@ def _add_image_options(p: argparse.ArgumentParser) -> None:
                         "single column, 8 pt, black axes), publication-wide (17.8 x 9 cm)")
     p.add_argument("--size", metavar="WxH[cm|in|px]",
                    help="figure size, e.g. 8.6x6cm or 4x3in (px: at 96 per inch)")
-    p.add_argument("--font-size", type=float, metavar="PT", help="font size in points (default 10)")
-    p.add_argument("--width", type=int, default=1200,
+    p.add_argument("--font-size", type=positive, metavar="PT", help="font size in points (default 10)")
+    p.add_argument("--width", type=count, default=1200,
                    help="PNG pixels at --dpi, when neither --size nor --preset (default 1200)")
-    p.add_argument("--height", type=int, default=800, help="PNG pixels (default 800)")
-    p.add_argument("--dpi", type=int, default=96,
+    p.add_argument("--height", type=count, default=800, help="PNG pixels (default 800)")
+    p.add_argument("--dpi", type=count, default=96,
                    help="PNG resolution: the same figure, sharper (default 96; 300 for print)")
-    p.add_argument("--levels", type=int, default=20, help="dgraph energy levels (default 20)")
+    p.add_argument("--levels", type=ranged(int, 2, 10_000), default=20, help="dgraph energy levels (default 20)")
     p.add_argument("--connected-only", action=argparse.BooleanOptionalAction, default=True,
                    help="dgraph: hide minima not connected to the global minimum (default; "
                         "--no-connected-only draws them to the right)")
@@ -301,6 +303,14 @@ def _report_reidentified(project: Project) -> None:
               f"{project.reidentified.describe()}", file=sys.stderr)
 
 
+def cmd_unlock(a: argparse.Namespace) -> int:
+    with ProjectFile.open(a.project) as pf:
+        freed = pf.unlock(force=a.force)
+    print(f"{a.project}: " + (f"freed (run {', '.join(map(str, freed))} recorded as failed)"
+                              if freed else "no run was holding it"))
+    return 0
+
+
 def cmd_dedupe(a: argparse.Namespace) -> int:
     with Project.open(a.project) as project:
         s = project.reidentified or project.dedupe()
@@ -312,7 +322,7 @@ def cmd_info(a: argparse.Namespace) -> int:
     with Project.open(a.project, readonly=True) as project:
         info = project.info()
     if a.json:
-        print(json.dumps(info, indent=1))
+        print(json_text(info))
         return 0
     d, m = info["dataset"], info["model"]
     print(f"project   {info['path']}")
@@ -378,11 +388,7 @@ def cmd_export(a: argparse.Namespace) -> int:
 
 
 def _check_temperatures(a: argparse.Namespace) -> None:
-    """--tmin, --tmax and --temperature: finite and > 0, and the window not empty."""
-    for name in ("tmin", "tmax", "temperature"):
-        value = getattr(a, name, None)
-        if value is not None and not (math.isfinite(value) and value > 0):
-            raise UsageError(f"--{name} must be a finite temperature > 0, got {value:g}")
+    """The temperature window is not empty (each value is checked by its argparse type)."""
     if getattr(a, "tmin", None) is not None and getattr(a, "tmax", None) is not None \
             and not a.tmax > a.tmin:
         raise UsageError(f"--tmin ({a.tmin:g}) must be below --tmax ({a.tmax:g})")
@@ -469,7 +475,7 @@ def cmd_bench(a: argparse.Namespace) -> int:
 
 
 COMMANDS = {"explore": cmd_explore, "info": cmd_info, "export": cmd_export, "bench": cmd_bench,
-            "dedupe": cmd_dedupe,
+            "dedupe": cmd_dedupe, "unlock": cmd_unlock,
             "render": cmd_render, "dgraph": cmd_render, **landscape_commands.COMMANDS, **analysis_commands.COMMANDS,
             **ml_commands.COMMANDS}
 

@@ -3,7 +3,6 @@ network) and ``conserved`` (conserved weights and feature relevance of groups of
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
 import numpy as np
@@ -19,6 +18,8 @@ from ..landscape.mlsup import (AUC_KEYS, GATE_LAM, evaluate, fit_mlsup, member_p
                                select_random)
 from ..store.ensembles import save_ensemble
 from .errors import UsageError
+from ..store.codec import json_text
+from .numbers import count, index, nonnegative, positive, ranged
 
 SELECTIONS = ("mmdbm", "cv", "qp", "random")
 
@@ -39,25 +40,25 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("project")
     p.add_argument("--select", default="mmdbm", metavar="HOW",
                    help="mmdbm, cv, qp, random, or comma-separated minimum ids (default mmdbm)")
-    p.add_argument("--members", type=int, metavar="M", help="number of members (default 2)")
-    p.add_argument("--peak", type=int, default=1, help="C_V peak for --select cv (1 = highest)")
+    p.add_argument("--members", type=ranged(int, 2, 1000), metavar="M", help="number of members (default 2)")
+    p.add_argument("--peak", type=count, default=1, help="C_V peak for --select cv (1 = highest)")
     p.add_argument("--gate-hidden", type=_sizes, default=(3,), metavar="H",
                    help="gate hidden layer sizes, e.g. 3 or 5,5 (default 3)")
-    p.add_argument("--gate-lam", type=float, default=GATE_LAM, help=f"gate λ (default {GATE_LAM:g})")
-    p.add_argument("--starts", type=int, default=5, help="gate training starts (default 5)")
-    p.add_argument("--positive-class", type=int, default=1, help="class ranked by the AUCs (default 1)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (selection and gate starts)")
+    p.add_argument("--gate-lam", type=nonnegative, default=GATE_LAM, help=f"gate λ (default {GATE_LAM:g})")
+    p.add_argument("--starts", type=ranged(int, 1, 1000), default=5, help="gate training starts (default 5)")
+    p.add_argument("--positive-class", type=index, default=1, help="class ranked by the AUCs (default 1)")
+    p.add_argument("--seed", type=ranged(int, 0, 2**63 - 1), default=0, help="random seed (selection and gate starts)")
     p.add_argument("--save", metavar="NAME", help="save the ensemble in the project under NAME")
     p.add_argument("--json", action="store_true")
     p = sub.add_parser("conserved", help="conserved weights and feature relevance of groups of minima")
     p.add_argument("project")
     how = p.add_mutually_exclusive_group(required=True)
-    how.add_argument("--level", type=int, metavar="L",
+    how.add_argument("--level", type=index, metavar="L",
                      help="groups: disconnectivity-graph superbasins at level index L (0 = lowest)")
     how.add_argument("--msb", action="store_true", help="groups: monotonic sequence basins")
-    p.add_argument("--threshold", type=float, default=0.01, metavar="ETA",
+    p.add_argument("--threshold", type=positive, default=0.01, metavar="ETA",
                    help="conserved if the std across the group is below ETA (default 0.01)")
-    p.add_argument("--levels", type=int, default=20, help="disconnectivity-graph levels (default 20)")
+    p.add_argument("--levels", type=ranged(int, 2, 10_000), default=20, help="disconnectivity-graph levels (default 20)")
     p.add_argument("--no-align", action="store_true",
                    help="compare canonical forms as stored, without aligning to the lowest minimum")
     p.add_argument("--json", action="store_true")
@@ -119,7 +120,7 @@ def cmd_mlsup(a: argparse.Namespace) -> int:
             save_ensemble(project.file, a.save, ens)
     res = {"selection": ens.selection, **ens.metrics}
     if a.json:
-        print(json.dumps(res, indent=1))
+        print(json_text(res))
         return 0
     print(f"members          {', '.join(map(str, res['members']))} ({ens.selection})")
     print(f"member AUCs      {', '.join(f'{v:.4f}' for v in res['member_auc'])}")
@@ -168,7 +169,7 @@ def cmd_conserved(a: argparse.Namespace) -> int:
         for (name, g), mask in zip(groups, rel.masks)],
         "feature_relevance": dict(zip(features, rel.counts.tolist()))}
     if a.json:
-        print(json.dumps(out, indent=1))
+        print(json_text(out))
         return 0
     where = "monotonic sequence basins" if a.msb else f"level {a.level} of {a.levels}"
     if not groups:

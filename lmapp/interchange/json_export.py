@@ -2,7 +2,6 @@
 per-layer arrays, so any tool can rebuild the network and its loss (format in the README)."""
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ import numpy as np
 from ..datasets import Dataset
 from ..landscape.model import Model
 from ..store import ProjectFile
+from ..store.codec import json_text
 
 FORMAT = "lmapp-export"
 FORMAT_VERSION = 1
@@ -61,5 +61,5 @@ def export_json(pf: ProjectFile, data: Dataset, model: Model, out: str | Path,
                            "dataset": data.spec, "minima": minima, "transition_states": states}
     if with_data:
         doc["data"] = {k: v.tolist() for k, v in data.arrays().items()}
-    Path(out).write_text(json.dumps(doc, indent=1, sort_keys=False))
+    Path(out).write_text(json_text(doc))
     return {"minima": len(minima), "transition_states": len(states)}

@@ -29,9 +29,10 @@ from ..landscape.transition import (Outcome, TransitionParams, TSSearch, search,
                                     search_from_minimum)
 from ..store import ProjectError, ProjectFile
 from ..store.binding import load_landscape
-from .control import Cancelled, JobControl
+from ..store.schema import RunStatus
+from .control import JobControl
 from .executor import Progress
-from .ownership import owner, settle_stale_runs
+from .lifecycle import RunRecord, job_run
 
 MODES = ("pair", "all", "refine")
 #: failures of a pair after which its attempts search from the stranded minimum itself
@@ -240,10 +241,10 @@ class ConnectJob:
                 missing = [i for i in p.pair if i not in known.index]
                 if missing:
                     raise ProjectError(f"no minimum with id {missing[0]}")
-            settle_stale_runs(pf)
             budget = p.budget if p.budget is not None else auto_budget(self._unconnected(known))
-            run_id = pf.start_run("connect", {**asdict(p), "budget": budget, "owner": owner()}, None)
-            return self._loop(pf, model, known, run_id, budget, control, progress)
+            with job_run(pf, "connect", {**asdict(p), "budget": budget}) as run:
+                summary = self._loop(pf, model, known, run, budget, control, progress)
+            return replace(summary, status=run.status)
 
     # -- choosing work ----------------------------------------------------------------------
     def _unconnected(self, known: _KnownPoints) -> int:
@@ -399,14 +400,13 @@ class ConnectJob:
             known.fail(i, j)
         return outcome, len(ts_ids), len(min_ids)
 
-    def _loop(self, pf: ProjectFile, model: Model, known: _KnownPoints, run_id: int,
+    def _loop(self, pf: ProjectFile, model: Model, known: _KnownPoints, run: RunRecord,
               budget: int, control: JobControl, progress: Progress) -> ConnectSummary:
         p = self.params
-        t0 = time.perf_counter()
+        run_id = run.run_id
         attempts = new_ts = new_min = 0
         outcomes: Counter = Counter()
         failed0 = len(known.failed)
-        status = "finished"
         note = ""
         if self._done(known):
             note = ("the two minima are already connected" if p.mode == "pair"
@@ -416,7 +416,7 @@ class ConnectJob:
         try:
             while True:
                 if control.cancelled:
-                    status = "cancelled"
+                    run.status = RunStatus.CANCELLED
                     break
                 if not self._done(known) and attempts + len(running) < budget:
                     room = min(p.workers - len(running), budget - attempts - len(running))
@@ -442,32 +442,22 @@ class ConnectJob:
                     outcomes[outcome.value] += 1
                     new_ts += a
                     new_min += b
-                elapsed = time.perf_counter() - t0
+                elapsed = run.elapsed
                 progress({"run_id": run_id, "attempts": attempts, "budget": budget,
                           "new_ts": new_ts, "new_minima": new_min, "running": len(running),
                           "components": known.n_components(), "elapsed": elapsed,
                           "outcomes": dict(outcomes),
                           "connected": self._done(known) if p.mode != "refine" else None})
-                if control.paused and not running:
-                    pf.update_run(run_id, status="paused")
-                    try:
-                        control.checkpoint()
-                    except Cancelled:
-                        status = "cancelled"
-                        break
-                    pf.update_run(run_id, status="running")
+                if control.paused and not running and not run.checkpoint(control):
+                    break
         except BaseException:
-            status = "failed"
+            control.abort_flag[0] = 1  # stop the searches still running
             raise
         finally:
-            if status == "failed":
-                control.abort_flag[0] = 1  # stop the searches still running
             pool.shutdown(wait=True, cancel_futures=True)
-            elapsed = time.perf_counter() - t0
-            pf.update_run(run_id, status=status, elapsed=elapsed,
-                          stats={"attempts": attempts, "new_ts": new_ts, "new_minima": new_min,
-                                 "outcomes": dict(outcomes), "note": note})
+            run.stats = {"attempts": attempts, "new_ts": new_ts, "new_minima": new_min,
+                         "outcomes": dict(outcomes), "note": note}
         connected = self._done(known) if p.mode == "pair" else None
-        return ConnectSummary(run_id, status, attempts, new_ts, new_min,
-                              len(known.failed) - failed0, elapsed, connected,
+        return ConnectSummary(run_id, run.status, attempts, new_ts, new_min,
+                              len(known.failed) - failed0, run.elapsed, connected,
                               known.n_components(), budget, dict(outcomes), note)

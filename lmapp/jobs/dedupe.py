@@ -4,7 +4,6 @@ transition states re-pointed, duplicate transition states dropped — all in one
 a killed process leaves the file as it was."""
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from ..store.binding import load_landscape
 from ..store.merge import Merge
 from .control import JobControl
 from .executor import Progress
-from .ownership import owner, settle_stale_runs
+from .lifecycle import job_run
 
 
 @dataclass(frozen=True)
@@ -82,23 +81,20 @@ class DedupeJob:
         self.rule = rule
 
     def run(self, control: JobControl, progress: Progress) -> DedupeSummary:
-        t0 = time.perf_counter()
         with ProjectFile.open(self.project) as pf, threadpool_limits(1):
-            settle_stale_runs(pf)
-            n_min, n_ts = pf.n_minima(), pf.n_transition_states()
-            merge, degenerate = plan_merge(pf, self.rule)
-            control.checkpoint()
-            run_id = pf.start_run("dedupe", {"owner": owner(), "ediff": self.rule.ediff,
-                                             "geomdiff": self.rule.geomdiff,
-                                             "output_tol": self.rule.output_tol}, None)
-            summary = DedupeSummary(run_id, n_min, len(merge.minima), n_ts,
-                                    len(merge.transition_states),
-                                    len(merge.weights) + len(merge.ts_weights), degenerate,
-                                    time.perf_counter() - t0)
-            stats = {"minima_before": n_min, "merged_minima": summary.merged_minima,
-                     "ts_before": n_ts, "merged_ts": summary.merged_ts,
-                     "rewritten": summary.rewritten, "degenerate_ts": degenerate}
-            pf.apply_merge(merge, run_id, stats)
-            pf.update_run(run_id, elapsed=summary.elapsed)
-        progress({"run_id": run_id, "summary": summary.describe()})
+            rule = {"ediff": self.rule.ediff, "geomdiff": self.rule.geomdiff,
+                    "output_tol": self.rule.output_tol}
+            with job_run(pf, "dedupe", rule) as run:  # claimed before reading what to merge
+                n_min, n_ts = pf.n_minima(), pf.n_transition_states()
+                merge, degenerate = plan_merge(pf, self.rule)
+                control.checkpoint()
+                summary = DedupeSummary(run.run_id, n_min, len(merge.minima), n_ts,
+                                        len(merge.transition_states),
+                                        len(merge.weights) + len(merge.ts_weights), degenerate,
+                                        run.elapsed)
+                run.stats = {"minima_before": n_min, "merged_minima": summary.merged_minima,
+                             "ts_before": n_ts, "merged_ts": summary.merged_ts,
+                             "rewritten": summary.rewritten, "degenerate_ts": degenerate}
+                pf.apply_merge(merge, run.run_id, run.stats)
+        progress({"run_id": summary.run_id, "summary": summary.describe()})
         return summary

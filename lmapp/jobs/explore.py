@@ -3,9 +3,8 @@ verified minima stored per round in one transaction, resumable from the project 
 from __future__ import annotations
 
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +17,12 @@ from ..engines.rng import seed_state
 from ..landscape.identity import EDIFF, GEOMDIFF, OUTPUT_TOL, IdentityRule, PointRegistry
 from ..landscape.model import Model
 from ..landscape.verify import ZERO_TOL, Verification, verify_minimum
-from ..store import ProjectFile
+from ..store import ProjectError, ProjectFile
 from ..store.binding import load_landscape
+from ..store.schema import RunStatus
 from .control import Cancelled, JobControl
 from .executor import Progress
-from .ownership import owner, settle_stale_runs
+from .lifecycle import RunRecord, job_run
 
 WALKER_KIND = "basin-hopping"
 
@@ -95,10 +95,20 @@ class Walker:
         return d, self.x
 
     @classmethod
-    def from_saved(cls, state: dict, x: np.ndarray) -> "Walker":
-        state = dict(state)
-        rng = np.array([int(u) for u in state.pop("rng")], np.uint64)
-        return cls(x=np.asarray(x, float), rng=rng, **state)
+    def from_saved(cls, state: dict, x: np.ndarray, index: int, n_params: int) -> "Walker":
+        """A walker from its stored state (ProjectError naming the walker if it is damaged)."""
+        where = f"table walker_states, walker {index}"
+        try:
+            state = dict(state)
+            rng = np.array([int(u) for u in state.pop("rng")], np.uint64)
+            walker = cls(x=np.asarray(x, float), rng=rng, **state)
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
+            raise ProjectError(f"{where}: unreadable state ({type(exc).__name__}: {exc}); "
+                               "delete the saved walkers to start new ones") from None
+        if walker.x.shape != (n_params,) or walker.rng.shape != (4,):
+            raise ProjectError(f"{where}: coordinates of shape {walker.x.shape} for a model of "
+                               f"{n_params} parameters (or a damaged random state)")
+        return walker
 
 
 @dataclass
@@ -229,29 +239,27 @@ class ExploreJob:
             known = pf.minima(with_weights=True)
             for i, f, w in zip(known["id"], known["loss"], known["weights"]):
                 registry.add(int(i), float(f), w)
-            settle_stale_runs(pf)
-            run_id = pf.start_run("explore", {**asdict(p), "owner": owner()}, p.seed)
-            saved = pf.walker_states(WALKER_KIND)
-            walkers = [Walker.from_saved(s, x) for s, x in saved[:p.walkers]]
-            if walkers and walkers[0].x.shape[0] != model.n_params:
-                raise ValueError("saved walker states do not match this model")
-            walkers += [self._start_walker(model, i, control) for i in range(len(walkers), p.walkers)]
-            # walkers this run does not use keep their saved states for a later run
-            return self._loop(pf, model, registry, walkers, saved[p.walkers:], run_id, control,
-                              progress)
+            with job_run(pf, "explore", asdict(p), p.seed) as run:
+                saved = pf.walker_states(WALKER_KIND)
+                walkers = [Walker.from_saved(s, x, k, model.n_params)
+                           for k, (s, x) in enumerate(saved[:p.walkers])]
+                walkers += [self._start_walker(model, i, control)
+                            for i in range(len(walkers), p.walkers)]
+                # walkers this run does not use keep their saved states for a later run
+                summary = self._loop(pf, model, registry, walkers, saved[p.walkers:], run,
+                                     control, progress)
+            return replace(summary, status=run.status)
 
     def _loop(self, pf: ProjectFile, model: Model, registry: PointRegistry,
-              walkers: list[Walker], idle: list[tuple[dict, np.ndarray]], run_id: int,
+              walkers: list[Walker], idle: list[tuple[dict, np.ndarray]], run: RunRecord,
               control: JobControl, progress: Progress) -> ExploreSummary:
         p = self.params
+        run_id = run.run_id
         chunk = p.chunk or auto_chunk(model.args[1].shape[0] if model.is_network else 1, model.n_params)
-        t0 = time.perf_counter()
-        paused = 0.0  # seconds spent paused, left out of rates
         target = {w.index: w.steps_done + p.steps for w in walkers}
         failures = {"unconverged": 0, "not a minimum": 0}
         quenches = new = 0
         accepted0 = sum(w.accepted for w in walkers)
-        status = "finished"
         pool = ThreadPoolExecutor(max_workers=len(walkers), thread_name_prefix="bh-walker")
 
         def submit_all() -> dict:
@@ -262,7 +270,7 @@ class ExploreJob:
 
         try:
             if control.cancelled:  # cancelled while the walkers were starting
-                status = "cancelled"
+                run.status = RunStatus.CANCELLED
             pending = {} if control.cancelled else submit_all()
             while pending:
                 results = {i: pending[i].result() for i in sorted(pending)}
@@ -283,7 +291,7 @@ class ExploreJob:
                     for i, r in zip(ids, rows):
                         registry.add(i, r["loss"], r["weights"])
                 new += len(rows)
-                elapsed = time.perf_counter() - t0 - paused
+                elapsed = run.elapsed
                 done = sum(w.steps_done - (target[w.index] - p.steps) for w in walkers)
                 total = p.steps * len(walkers)
                 rate = quenches / elapsed if elapsed > 0 else 0.0
@@ -292,30 +300,16 @@ class ExploreJob:
                           "n_minima": len(registry), "global_min": registry.lowest(),
                           "failures": dict(failures), "elapsed": elapsed,
                           "eta": (total - done) / rate if rate > 0 else None})
-                t_wait = time.perf_counter()
-                if control.paused:
-                    pf.update_run(run_id, status="paused")
-                try:
-                    control.checkpoint()
-                except Cancelled:
-                    status = "cancelled"
+                if not run.checkpoint(control):
                     break
-                if time.perf_counter() - t_wait > 0.01:
-                    pf.update_run(run_id, status="running")
-                paused += time.perf_counter() - t_wait
                 if not pending:  # paused before resubmitting: continue the walkers now
                     pending = submit_all()
-        except BaseException:
-            status = "failed"
-            raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
-            elapsed = time.perf_counter() - t0 - paused
-            pf.update_run(run_id, status=status, elapsed=elapsed,
-                          stats={"quenches": quenches, "new_minima": new, "failures": failures})
+            run.stats = {"quenches": quenches, "new_minima": new, "failures": failures}
         acc = sum(w.accepted for w in walkers) - accepted0
-        return ExploreSummary(run_id, status, quenches, new, len(registry), failures, elapsed,
-                              registry.lowest(), acc / quenches if quenches else 0.0,
+        return ExploreSummary(run_id, run.status, quenches, new, len(registry), failures,
+                              run.elapsed, registry.lowest(), acc / quenches if quenches else 0.0,
                               warning=setup_warning(pf, model, quenches))
 
     @staticmethod

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
@@ -30,6 +31,8 @@ N_PROBE_DATA = 256
 N_PROBE_BOX = 64
 #: grid of a regression model's fingerprint
 N_PROBE_GRID = 200
+#: share of the machine's memory a model may need
+MEMORY_SHARE = 0.75
 
 
 class ModelError(ValueError):
@@ -242,6 +245,7 @@ def build_model(spec: ModelSpec, X: np.ndarray, y: np.ndarray, n_classes: int) -
     if spec.loss == "appauc" and n_classes != 2:
         raise ModelError(f"the appAUC loss is for binary problems; this dataset has {n_classes} classes")
     sizes = np.array([X.shape[1], *spec.hidden, n_classes], np.int64)
+    check_memory(sizes, X.shape[0])
     woff, boff, _, n_full, _ = mlp.layer_offsets(sizes)
     keep = np.ones(n_full, bool)
     reg = np.ones(n_full)
@@ -263,6 +267,35 @@ def build_model(spec: ModelSpec, X: np.ndarray, y: np.ndarray, n_classes: int) -
 
     return _builtin_model(spec, args, int(free.size), sizes, free, int(n_full), n_classes,
                           symmetry=symmetry, fingerprint=fingerprint)
+
+
+def memory_needed(sizes: np.ndarray | list[int], n_data: int) -> tuple[int, float]:
+    """(parameters, bytes) a network of layer ``sizes`` on ``n_data`` points needs at least:
+    its exact Hessian (P² doubles, verification computes it), activations and their
+    derivatives for every data point, and the minimiser's vectors."""
+    sizes = [int(s) for s in sizes]
+    P = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+    units = sum(sizes)
+    return P, 8.0 * (P * P + 6.0 * n_data * units + 40.0 * P)
+
+
+def physical_memory() -> float | None:
+    """Bytes of RAM of this machine (None where unknown)."""
+    try:
+        return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def check_memory(sizes: np.ndarray | list[int], n_data: int) -> None:
+    """Refuse a model that cannot fit in this machine's memory, before anything is created."""
+    P, need = memory_needed(sizes, n_data)
+    have = physical_memory()
+    if have is not None and need > MEMORY_SHARE * have:
+        raise ModelError(f"the network {[int(s) for s in sizes]} has {P:,} parameters; exploring "
+                         f"it needs about {need / 2**30:,.1f} GiB (its exact Hessian alone is "
+                         f"{8.0 * P * P / 2**30:,.1f} GiB), more than this machine's "
+                         f"{have / 2**30:.0f} GiB allow")
 
 
 def probe_inputs(X: np.ndarray) -> np.ndarray:

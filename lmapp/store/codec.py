@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 from typing import Any
 
 import numpy as np
@@ -26,10 +27,12 @@ def array_to_blob(array: np.ndarray) -> bytes:
 
 def blob_to_array(blob: bytes) -> np.ndarray:
     """Read .npy bytes written by array_to_blob; object arrays are refused by numpy."""
+    if not isinstance(blob, (bytes, bytearray, memoryview)):
+        raise ProjectError(f"stored array is not binary data ({type(blob).__name__})")
     try:
-        return np.lib.format.read_array(io.BytesIO(blob))
+        return np.lib.format.read_array(io.BytesIO(blob))  # object arrays are refused
     except (ValueError, OSError, EOFError) as exc:
-        raise ProjectError(f"stored array is unreadable: {exc}") from exc
+        raise ProjectError("stored array is unreadable (not a plain .npy array)") from exc
 
 
 def blobs_to_matrix(blobs: list[bytes]) -> np.ndarray:
@@ -56,10 +59,25 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
+def strict(value: Any) -> Any:
+    """``value`` with NaN and ±inf replaced by None (JSON has no such numbers) and numpy
+    values as plain Python ones, so any JSON written is standard JSON."""
+    if isinstance(value, dict):
+        return {k: strict(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strict(v) for v in value]
+    if isinstance(value, (np.generic, np.ndarray)):
+        return strict(value.tolist())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 def to_json(value: Any) -> str:
-    """Deterministic JSON text (sorted keys); tuples come back as lists."""
+    """Deterministic, standard JSON text (sorted keys; NaN/inf stored as null); tuples come
+    back as lists."""
     try:
-        return json.dumps(value, sort_keys=True, default=_json_default)
+        return json.dumps(strict(value), sort_keys=True, default=_json_default, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise ProjectError(f"value cannot be stored as JSON: {exc}") from exc
 
@@ -67,3 +85,9 @@ def to_json(value: Any) -> str:
 def from_json(text: str) -> Any:
     """Inverse of to_json."""
     return json.loads(text)
+
+
+def json_text(value: Any, indent: int | None = 1) -> str:
+    """Standard JSON for files and the terminal (NaN/inf written as null, numpy values as
+    plain numbers), in the order given."""
+    return json.dumps(strict(value), indent=indent, allow_nan=False, default=_json_default)

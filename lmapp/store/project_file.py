@@ -7,6 +7,8 @@ One ProjectFile may be shared between threads: all access goes through one lock.
 from __future__ import annotations
 
 import datetime
+import os
+import secrets
 import sqlite3
 import threading
 import time
@@ -20,6 +22,7 @@ from . import schema
 from .codec import array_to_blob, blob_to_array, blobs_to_matrix, from_json, to_json
 from .errors import ProjectError
 from .merge import Merge
+from .owner import Owner, judge
 from .rows import MINIMUM_FIELDS, TRANSITION_STATE_FIELDS, as_int, as_real, prepare_rows
 
 # (result key, SQL expression, dtype) of the columns returned as arrays; missing integers
@@ -53,9 +56,32 @@ def _lmapp_version() -> str:
     return __version__
 
 
+def _publish(tmp: Path, path: Path) -> None:
+    """Give the finished file ``tmp`` its name, never replacing a file that appeared meanwhile
+    (a hard link is atomic and fails if ``path`` exists; where links are impossible, a
+    rename after one more check)."""
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise ProjectError(f"{path}: file already exists; not overwriting it") from None
+    except OSError:
+        if path.exists():
+            raise ProjectError(f"{path}: file already exists; not overwriting it") from None
+        os.replace(tmp, path)
+
+
 def _sidecars(path: Path) -> tuple[Path, Path]:
     """SQLite's WAL and shared-memory files belonging to `path`."""
     return path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")
+
+
+def _fits(value: Any, dtype: Any) -> bool:
+    """Whether one stored cell converts to ``dtype`` (to find the bad cell of a column)."""
+    try:
+        np.array([value], dtype=dtype)
+    except (TypeError, ValueError):
+        return False
+    return dtype is object or not isinstance(value, (str, bytes))
 
 
 def _require_dict(value: Any, what: str) -> dict:
@@ -101,36 +127,42 @@ class ProjectFile:
         model_json = to_json(_require_dict(model_spec, "model_spec"))
         meta = {"created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
                 "lmapp_version": _lmapp_version(), "name": path.stem if name is None else str(name)}
-        if _sidecars(path)[0].exists():
-            raise ProjectError(f"{path}: a leftover SQLite journal ({path.name}-wal) exists; not creating")
-        try:
-            path.open("xb").close()  # claims the path atomically; an empty file is an empty database
-        except FileExistsError as exc:
-            raise ProjectError(f"{path}: file already exists; not overwriting it") from exc
-        except OSError as exc:
-            raise ProjectError(f"{path}: cannot create project file: {exc}") from exc
+        if path.exists():
+            raise ProjectError(f"{path}: file already exists; not overwriting it")
+        if not path.parent.is_dir():
+            raise ProjectError(f"{path}: folder {path.parent} does not exist")
+        # built beside its place and published whole: a kill at any moment leaves either no
+        # project or a complete one (at worst a hidden temporary file), never a stub
+        tmp = path.with_name(f".{path.name}.creating-{os.getpid()}-{secrets.token_hex(4)}")
         conn = None
         try:
-            conn = schema.connect(path, readonly=False)
+            tmp.open("xb").close()
+            conn = schema.connect(tmp, readonly=False)
             schema.configure(conn)
-            (mode,), = conn.execute("PRAGMA journal_mode = WAL").fetchall()  # persistent, in the file header
-            if mode != "wal":
-                raise ProjectError(f"{path}: cannot use WAL journal mode here (got {mode!r})")
             conn.execute("BEGIN IMMEDIATE")
             schema.create_schema(conn, meta)
             conn.execute(f"INSERT INTO dataset (id, spec, {', '.join(schema.DATASET_ARRAYS)}) "
                          "VALUES (1, ?, ?, ?, ?, ?)", (dataset_json, *blobs))
             conn.execute("INSERT INTO model (id, spec) VALUES (1, ?)", (model_json,))
             conn.execute("COMMIT")
-        except BaseException as exc:
+            (mode,), = conn.execute("PRAGMA journal_mode = WAL").fetchall()  # in the header
+            if mode != "wal":
+                raise ProjectError(f"{path}: cannot use WAL journal mode here (got {mode!r})")
+            conn.close()  # checkpoints: the temporary file alone holds everything
+            conn = None
+            for side in _sidecars(path):  # a stale journal must not be applied to the new file
+                side.unlink(missing_ok=True)
+            _publish(tmp, path)
+        except OSError as exc:
+            raise ProjectError(f"{path}: cannot create project file: {exc}") from exc
+        except sqlite3.Error as exc:
+            raise ProjectError(f"{path}: cannot create project file: {exc}") from exc
+        finally:
             if conn is not None:
                 conn.close()
-            for leftover in (path, *_sidecars(path)):
+            for leftover in (tmp, *_sidecars(tmp)):
                 leftover.unlink(missing_ok=True)
-            if isinstance(exc, sqlite3.Error):
-                raise ProjectError(f"{path}: cannot create project file: {exc}") from exc
-            raise
-        return cls(path, conn, readonly=False)
+        return cls.open(path)
 
     @classmethod
     def open(cls, path: str | Path, *, readonly: bool = False) -> "ProjectFile":
@@ -238,21 +270,39 @@ class ProjectFile:
         exprs = [expr for _, expr, _ in columns] + (["weights"] if with_weights else [])
         rows = self._query(f"SELECT {', '.join(exprs)} FROM {table} ORDER BY {order_by}")
         values = list(zip(*rows)) if rows else [()] * len(exprs)
-        result = {key: np.array(col, dtype=dtype) for (key, _, dtype), col in zip(columns, values)}
+        result = {}
+        for (key, _, dtype), col in zip(columns, values):
+            try:
+                result[key] = np.array(col, dtype=dtype)
+            except (TypeError, ValueError):
+                bad = next((i for i, v in enumerate(col) if not _fits(v, dtype)), 0)
+                raise ProjectError(f"{self.path.name}: table {table}, row {bad + 1} (by {order_by}), "
+                                   f"column {key}: expected a number, got {col[bad]!r}") from None
         if with_weights:
-            result["weights"] = blobs_to_matrix(values[-1]) if rows else np.zeros((0, 0), dtype=np.float64)
+            try:
+                result["weights"] = (blobs_to_matrix(values[-1]) if rows
+                                     else np.zeros((0, 0), dtype=np.float64))
+            except (ProjectError, TypeError) as exc:
+                raise ProjectError(f"{self.path.name}: table {table}, column weights: {exc}") from None
         return result
 
     # ------------------------------------------------------------------ project description
     def dataset(self) -> tuple[dict, dict[str, np.ndarray]]:
         """The dataset spec and its arrays X_train, y_train, X_test, y_test (dtypes as stored)."""
-        (spec, *blobs), = self._query(f"SELECT spec, {', '.join(schema.DATASET_ARRAYS)} FROM dataset")
-        return from_json(spec), {key: blob_to_array(blob) for key, blob in zip(schema.DATASET_ARRAYS, blobs)}
+        rows = self._query(f"SELECT spec, {', '.join(schema.DATASET_ARRAYS)} FROM dataset")
+        if len(rows) != 1:
+            raise ProjectError(f"{self.path.name}: table dataset must have one row, has {len(rows)}")
+        spec, *blobs = rows[0]
+        spec = self._decode_dict(spec, "dataset", 1, "spec")
+        return spec, {key: self._array(blob, "dataset", 1, key)
+                      for key, blob in zip(schema.DATASET_ARRAYS, blobs)}
 
     def model_spec(self) -> dict:
         """The model spec given at creation."""
-        (spec,), = self._query("SELECT spec FROM model")
-        return from_json(spec)
+        rows = self._query("SELECT spec FROM model")
+        if len(rows) != 1:
+            raise ProjectError(f"{self.path.name}: table model must have one row, has {len(rows)}")
+        return self._decode_dict(rows[0][0], "model", 1, "spec")
 
     def meta(self) -> dict[str, str]:
         """File metadata: format, schema_version, identity, created_at, lmapp_version, name."""
@@ -265,15 +315,80 @@ class ProjectFile:
 
     # ------------------------------------------------------------------ runs
     def start_run(self, kind: str, params: dict, seed: int | None) -> int:
-        """Record a new run with status 'running'; returns its id."""
+        """Claim the project for this process and record a new run with status 'running'
+        (see :meth:`_claim`); returns its id."""
+        with self._transaction() as conn:
+            return self._claim(conn, kind, params, seed)
+
+    def _claim(self, conn: sqlite3.Connection, kind: str, params: dict, seed: int | None) -> int:
+        """Inside a write transaction (so two processes cannot both pass, on any host: SQLite's
+        lock decides): refuse while a live process owns a running or paused run, record runs of
+        gone processes as failed (interrupted), and insert this process's run."""
         if not isinstance(kind, str) or not kind:
             raise ProjectError(f"run kind must be a non-empty string, got {kind!r}")
-        params_json = to_json(_require_dict(params, "run params"))
+        me = Owner.current()
+        params_json = to_json({**_require_dict(params, "run params"), "owner": me.to_dict()})
         seed = as_int(seed, "seed")
+        self._settle_runs(conn, force=False)
+        return conn.execute(
+            "INSERT INTO runs (kind, params, seed, status, started_at, stats) "
+            "VALUES (?, ?, ?, 'running', ?, '{}')", (kind, params_json, seed, time.time())).lastrowid
+
+    def _settle_runs(self, conn: sqlite3.Connection, force: bool) -> list[int]:
+        """Runs of processes that are gone become failed (interrupted); a live owner (or, unless
+        ``force``, one on another host) makes this raise. Returns the runs settled."""
+        settled = []
+        rows = conn.execute("SELECT id, kind, params, stats FROM runs "
+                            "WHERE status IN ('running', 'paused')").fetchall()
+        for run_id, kind, params_json, stats_json in rows:
+            params = self._decode(params_json, "runs", run_id, "params")
+            owner = Owner.from_dict(params.get("owner")) if isinstance(params, dict) else None
+            alive = judge(owner.to_dict() if owner else None)
+            who = owner.describe() if owner else "an unknown process"
+            if alive is True and owner != Owner.current():
+                raise ProjectError(f"{self.path.name} is being written by {who} ({kind} run "
+                                   f"{run_id}); wait for it to finish or stop it first")
+            if alive is None and not force:
+                raise ProjectError(f"{self.path.name} is being written by {who} ({kind} run "
+                                   f"{run_id}), which cannot be checked from this host; if that "
+                                   f"process is gone: lmapp unlock {self.path.name} --force")
+            if alive is True:
+                continue  # this very process (an earlier run of it): left as it is
+            stats = self._decode(stats_json, "runs", run_id, "stats")
+            stats = dict(stats if isinstance(stats, dict) else {}, interrupted=True)
+            self._update_run(conn, run_id, status="failed", stats=stats, elapsed=None)
+            settled.append(int(run_id))
+        return settled
+
+    def unlock(self, force: bool = False) -> list[int]:
+        """Free a project whose writer was killed: its running runs become failed (refused
+        while the owner lives; ``force`` for an owner on another host). Returns their ids."""
         with self._transaction() as conn:
-            return conn.execute(
-                "INSERT INTO runs (kind, params, seed, status, started_at, stats) "
-                "VALUES (?, ?, ?, 'running', ?, '{}')", (kind, params_json, seed, time.time())).lastrowid
+            return self._settle_runs(conn, force)
+
+    def _decode(self, text: str, table: str, row: object, column: str) -> Any:
+        """JSON of one stored cell; a ProjectError naming table, row and column if unreadable."""
+        try:
+            return from_json(text)
+        except (TypeError, ValueError) as exc:
+            raise ProjectError(f"{self.path.name}: table {table}, row {row}, column {column}: "
+                               f"not valid JSON ({exc})") from None
+
+    def _decode_dict(self, text: str, table: str, row: object, column: str) -> dict:
+        """A stored JSON object (specs, params, stats, states)."""
+        value = self._decode(text, table, row, column)
+        if not isinstance(value, dict):
+            raise ProjectError(f"{self.path.name}: table {table}, row {row}, column {column}: "
+                               f"expected a JSON object, got {type(value).__name__}")
+        return value
+
+    def _array(self, blob: bytes, table: str, row: object, column: str) -> np.ndarray:
+        """A stored array; a ProjectError naming table, row and column if unreadable."""
+        try:
+            return blob_to_array(blob)
+        except ProjectError as exc:
+            raise ProjectError(f"{self.path.name}: table {table}, row {row}, column {column}: "
+                               f"{exc}") from None
 
     def update_run(self, run_id: int, *, status: str | None = None, stats: dict | None = None,
                    elapsed: float | None = None) -> None:
@@ -289,7 +404,7 @@ class ProjectFile:
         if status is not None:
             if status not in schema.RUN_STATUSES:
                 raise ProjectError(f"run status must be one of {schema.RUN_STATUSES}, got {status!r}")
-            assignments["status"] = status
+            assignments["status"] = str(status)
             assignments["finished_at"] = time.time() if status in schema.FINAL_STATUSES else None
         if stats is not None:
             assignments["stats"] = to_json(_require_dict(stats, "run stats"))
@@ -308,7 +423,8 @@ class ProjectFile:
         result = []
         for row in self._query(f"SELECT {', '.join(_RUN_KEYS)} FROM runs ORDER BY id"):
             run = dict(zip(_RUN_KEYS, row))
-            run["params"], run["stats"] = from_json(run["params"]), from_json(run["stats"])
+            run["params"] = self._decode_dict(run["params"], "runs", run["id"], "params")
+            run["stats"] = self._decode_dict(run["stats"], "runs", run["id"], "stats")
             result.append(run)
         return result
 
@@ -399,30 +515,52 @@ class ProjectFile:
             if fa == fb:
                 raise ProjectError(f"a failed pair needs two different minima, got {fa} twice")
         with self._transaction() as conn:
-            self._check_n_params(conn, n_params)
-            min_ids = self._insert(conn, "minima", MINIMUM_FIELDS, prepared, run_id)
-            resolved = []
-            for row in transition_states:
-                row = dict(row)
-                for end in ("min1", "min2"):
-                    ref = as_int(row.get(end), f"transition state {end}", required=True)
-                    if ref < 0:
-                        if -ref > len(min_ids):
-                            raise ProjectError(f"transition state {end} = {ref} names no new minimum")
-                        ref = min_ids[-ref - 1]
-                    row[end] = ref
-                resolved.append(row)
-            ts_prepared, ts_n = prepare_rows(resolved, TRANSITION_STATE_FIELDS, "transition state",
-                                             time.time())
-            self._check_n_params(conn, ts_n)
-            ts_ids = self._insert(conn, "transition_states", TRANSITION_STATE_FIELDS, ts_prepared,
-                                  run_id)
+            min_ids, ts_ids = self._insert_points(conn, prepared, n_params, transition_states,
+                                                  run_id)
             if failed_pair is not None:
                 self._count_failed(conn, fa, fb, run_id)
             conn.execute("INSERT INTO connect_attempts (run_id, min1, min2, tier, outcome, new_ts, "
                          "new_minima, elapsed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                          (run_id, a, b, tier, outcome, len(ts_ids), len(min_ids), elapsed))
             return min_ids, ts_ids
+
+    def _insert_points(self, conn: sqlite3.Connection, prepared: list[tuple], n_params: int | None,
+                       transition_states: list[dict], run_id: int | None
+                       ) -> tuple[list[int], list[int]]:
+        """Insert prepared minima, then transition states whose ends are stored ids or −(k + 1)
+        for the k-th of these minima. Returns (minima ids, transition state ids)."""
+        self._check_n_params(conn, n_params)
+        min_ids = self._insert(conn, "minima", MINIMUM_FIELDS, prepared, run_id)
+        resolved = []
+        for row in transition_states:
+            row = dict(row)
+            for end in ("min1", "min2"):
+                ref = as_int(row.get(end), f"transition state {end}", required=True)
+                if ref < 0:
+                    if -ref > len(min_ids):
+                        raise ProjectError(f"transition state {end} = {ref} names no new minimum")
+                    ref = min_ids[-ref - 1]
+                row[end] = ref
+            resolved.append(row)
+        ts_prepared, ts_n = prepare_rows(resolved, TRANSITION_STATE_FIELDS, "transition state",
+                                         time.time())
+        self._check_n_params(conn, ts_n)
+        ts_ids = self._insert(conn, "transition_states", TRANSITION_STATE_FIELDS, ts_prepared,
+                              run_id)
+        return min_ids, ts_ids
+
+    def commit_import(self, *, kind: str, params: dict, minima: list[dict],
+                      transition_states: list[dict], stats: dict) -> tuple[int, list[int], list[int]]:
+        """An import in one transaction: claim the project, record a finished run of ``kind``,
+        store its minima and transition states (ends as in :meth:`commit_connect_attempt`); a
+        killed import leaves nothing. Returns (run id, minima ids, transition state ids)."""
+        prepared, n_params = prepare_rows(minima, MINIMUM_FIELDS, "minimum", time.time())
+        with self._transaction() as conn:
+            run_id = self._claim(conn, kind, params, None)
+            min_ids, ts_ids = self._insert_points(conn, prepared, n_params, transition_states,
+                                                  run_id)
+            self._update_run(conn, run_id, status="finished", stats=stats, elapsed=None)
+            return run_id, min_ids, ts_ids
 
     def connect_attempts(self, run_id: int | None = None) -> dict[str, np.ndarray]:
         """Every recorded connect attempt (of one run, or all) as column arrays in id order;
@@ -498,8 +636,10 @@ class ProjectFile:
 
     def walker_states(self, run_kind: str) -> list[tuple[dict, np.ndarray]]:
         """Saved (state, coordinates) per walker, in walker order; empty if none saved."""
-        rows = self._query("SELECT state, x FROM walker_states WHERE run_kind = ? ORDER BY walker", (run_kind,))
-        return [(from_json(state), blob_to_array(x)) for state, x in rows]
+        rows = self._query("SELECT walker, state, x FROM walker_states WHERE run_kind = ? "
+                           "ORDER BY walker", (run_kind,))
+        return [(self._decode_dict(state, "walker_states", f"{run_kind}/{w}", "state"),
+                 self._array(x, "walker_states", f"{run_kind}/{w}", "x")) for w, state, x in rows]
 
     def commit_batch(self, *, minima: list[dict], run_id: int | None, walker_kind: str | None = None,
                      walker_states: list[tuple[dict, np.ndarray]] | None = None,
@@ -541,4 +681,5 @@ class ProjectFile:
         if not rows:
             return None
         blob, meta_json = rows[0]
-        return blob_to_array(blob), from_json(meta_json)
+        return (self._array(blob, "derived", key, "value"),
+                self._decode_dict(meta_json, "derived", key, "meta"))

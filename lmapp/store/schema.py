@@ -11,6 +11,7 @@ and ``meta.identity``.
 """
 from __future__ import annotations
 
+import enum
 import sqlite3
 from pathlib import Path
 
@@ -22,8 +23,21 @@ IDENTITY_VERSION = "2"
 FORMAT = "lmapp-project"
 BUSY_TIMEOUT_S = 10.0
 
-RUN_STATUSES = ("running", "paused", "cancelled", "finished", "failed")
-FINAL_STATUSES = ("cancelled", "finished", "failed")
+class RunStatus(str, enum.Enum):
+    """Status of a run (stored as its value)."""
+
+    RUNNING = "running"
+    PAUSED = "paused"
+    CANCELLED = "cancelled"
+    FINISHED = "finished"
+    FAILED = "failed"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+RUN_STATUSES = tuple(s.value for s in RunStatus)
+FINAL_STATUSES = (RunStatus.CANCELLED.value, RunStatus.FINISHED.value, RunStatus.FAILED.value)
 DATASET_ARRAYS = ("X_train", "y_train", "X_test", "y_test")
 
 _CONNECT_ATTEMPTS = (

@@ -3,7 +3,6 @@ cm or inches, without the view's controls), and selected minima to CSV or JSON."
 from __future__ import annotations
 
 import csv
-import json
 import math
 from pathlib import Path
 from typing import Any, Protocol
@@ -17,6 +16,7 @@ from ...landscape.model import Model
 from ..core.snapshots import Landscape
 from .figure import paint, save_figure
 from .styles import CM_PER_INCH, DPI_RANGE, IMAGE_FORMATS, LAYOUT_DPI, PRESETS, FigureStyle
+from ...store.codec import json_text
 
 DATA_FORMATS = {".csv": "CSV table", ".json": "JSON"}
 
@@ -77,7 +77,7 @@ def export_minima(land: Landscape, ids: list[int], path: str | Path,
         minima.append(item)
     doc = {"format": "lmapp-minima", "version": 1,
            "model": None if model is None else model.spec.to_dict(), "minima": minima}
-    path.write_text(json.dumps(doc, indent=1))
+    path.write_text(json_text(doc))
     return len(minima)
 
 

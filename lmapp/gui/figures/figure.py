@@ -165,7 +165,11 @@ def paint(widget: QWidget, path: str | Path, dpi: int = LAYOUT_DPI) -> Path:
         raise ValueError(f"resolution must be {DPI_RANGE[0]} to {DPI_RANGE[1]} dpi, got {dpi}")
     w, h = widget.width(), widget.height()
     if ext == ".pdf":
-        path.unlink(missing_ok=True)  # the writer fails silently: a missing file tells
+        try:  # the PDF writer fails silently (and Qt prints a warning): try the file first
+            with open(path, "wb"):
+                pass
+        except OSError as exc:
+            raise OSError(f"cannot write {path}: {exc.strerror or exc}") from None
         pdf = QPdfWriter(str(path))
         pdf.setResolution(LAYOUT_DPI)
         pdf.setPageSize(QPageSize(QSizeF(w * 72 / LAYOUT_DPI, h * 72 / LAYOUT_DPI),
@@ -199,7 +203,8 @@ def paint(widget: QWidget, path: str | Path, dpi: int = LAYOUT_DPI) -> Path:
     finally:
         painter.end()
     if not image.save(str(path)):
-        raise OSError(f"cannot write {path}")
+        why = "is a folder" if path.is_dir() else "no permission or no such folder"
+        raise OSError(f"cannot write {path} ({why})")
     return path
 
 
