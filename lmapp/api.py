@@ -19,7 +19,8 @@ from .landscape.model import Model, ModelSpec, build_model
 from .landscape.user_model import trust_module
 from .landscape.network import network_stats
 from .store import ProjectError, ProjectFile
-from .store.binding import load_landscape
+from .store.binding import load_landscape, stored_minima_registry, stored_model_spec
+from .store.ends import end_positions
 
 
 class Project:
@@ -84,7 +85,7 @@ class Project:
         """
         pf = ProjectFile.open(path, readonly=readonly)
         try:
-            spec = ModelSpec.from_dict(pf.model_spec())
+            spec = stored_model_spec(pf)
             if trust_user_model and spec.module:
                 trust_module(spec.module)
             project = cls(pf)
@@ -182,10 +183,7 @@ class Project:
         W = np.atleast_2d(np.asarray(W, float))
         if W.shape[1] != self.model.n_params:
             raise ValueError(f"points need {self.model.n_params} parameters, got {W.shape[1]}")
-        known = self.model.registry()
-        m = self.file.minima(with_weights=True)
-        for i, f, w in zip(m["id"], m["loss"], m["weights"]):
-            known.add(int(i), float(f), w)
+        known = stored_minima_registry(self.file, self.model)
         rows, refs = [], []
         for k, w in enumerate(W):
             v = verify_minimum(self.model, w, gtol)
@@ -245,15 +243,15 @@ class Project:
         0-based positions ``ts_min1``/``ts_min2`` of each transition state's minima."""
         m = self.file.minima(with_weights=False, order="id")
         t = self.file.transition_states()
-        pos = {int(i): k for k, i in enumerate(m["id"])}
+        a, b = end_positions(self.path, m["id"], t)
         return {"ids": m["id"], "energies": m["loss"], "ts_ids": t["id"], "ts_energy": t["loss"],
-                "ts_min1": np.array([pos[int(a)] for a in t["min1"]], np.int64),
-                "ts_min2": np.array([pos[int(b)] for b in t["min2"]], np.int64)}
+                "ts_min1": a, "ts_min2": b}
 
-    def network(self) -> dict[str, Any]:
-        """Network-of-minima statistics (SPEC §3.2)."""
+    def network(self, paths: bool = True) -> dict[str, Any]:
+        """Network-of-minima statistics (SPEC §3.2); ``paths=False`` leaves out the shortest
+        paths and diameter (breadth-first searches: seconds at 10⁵ minima)."""
         a = self.landscape_arrays()
-        return network_stats(a["ids"].size, a["ts_min1"], a["ts_min2"])
+        return network_stats(a["ids"].size, a["ts_min1"], a["ts_min2"], paths=paths)
 
     def connect_outcomes(self) -> dict[str, int]:
         """How every recorded connect attempt ended: outcome → count."""
@@ -289,7 +287,7 @@ def trust_project_model(path: str | Path) -> str | None:
     """Trust (for this process) the user-model module the project at ``path`` names; returns
     the module, or None for a built-in model. The file is only read."""
     with ProjectFile.open(path, readonly=True) as pf:
-        module = ModelSpec.from_dict(pf.model_spec()).module
+        module = stored_model_spec(pf).module
     if module:
         trust_module(module)
     return module

@@ -15,3 +15,13 @@ def minima(n: int) -> str:
 def transition_states(n: int) -> str:
     """"1 transition state", "5 transition states"."""
     return plural(n, "transition state")
+
+
+def memory_size(n_bytes: float) -> str:
+    """A byte count in binary units, to three figures: "512 KiB", "3.2 GiB", "1.6 EiB"."""
+    value, unit = float(n_bytes), "B"
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"):
+        if value < 1024 or unit == "EiB":
+            break
+        value /= 1024
+    return f"{value:.3g} {unit}" if unit != "B" else f"{int(value)} B"

@@ -4,7 +4,7 @@ import json
 import numpy as np
 from dataclasses import replace
 
-from lmapp.bench import analysis, basinhopping, run_benchmarks, transition
+from lmapp.bench import analysis, basinhopping, run_benchmarks, scale, transition
 
 
 def test_bench_json_has_every_section(monkeypatch, capsys):
@@ -13,8 +13,18 @@ def test_bench_json_has_every_section(monkeypatch, capsys):
     monkeypatch.setattr(analysis, "CV_SIZES", {"quick": (500, 40)})
     monkeypatch.setattr(analysis, "MISCLASS_SIZES", {"quick": (60, 50)})
     monkeypatch.setattr(analysis, "NETWORK_SIZES", {"quick": (80, 200)})
+    monkeypatch.setattr(scale, "SIZES", {"quick": 300})
+    monkeypatch.setattr(scale, "LAYOUT_SIZES", {"quick": (60, 200)})
+    monkeypatch.setattr(scale, "DISTANCE_SIZES", {"quick": 100})
     assert run_benchmarks(as_json=True, quick=True) == 0
     out = json.loads(capsys.readouterr().out)
+    info, thermo, metrics, dgraph, connect, network, distances, layout, memory = out["scale"]
+    assert info["case"] == "lmapp info 300 minima, 900 TS" and info["rc"] == 0
+    assert all(r["rc"] == 0 and r["seconds"] > 0 and r["peak_gb"] > 0
+               for r in (info, thermo, metrics, dgraph, network, distances))
+    assert connect["first_attempt_s"] > 0 and connect["cancel_s"] > 0 and connect["rc"] == 0
+    assert layout["ratio"] > 0 and layout["large_minima"] == 200
+    assert memory["r_diff"] < 1e-9 and memory["lmapp_gb"] > 0
     bh = out["basin_hopping"][0]
     assert bh["case"] == "xor-h3" and bh["lmapp_1_walker"]["quenches"] == 10
     assert bh["scipy"]["quenches"] == 2 and bh["ratio_vs_scipy"] > 0 and bh["speedup_2_walkers"] > 0

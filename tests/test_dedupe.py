@@ -13,7 +13,7 @@ from lmapp.cli.main import main
 from lmapp.jobs.connect import AttemptOutcome
 from lmapp.landscape.mlsup import Ensemble
 from lmapp.landscape.model import ModelSpec
-from lmapp.store import ProjectError, ProjectFile
+from lmapp.store import SCHEMA_VERSION, ProjectError, ProjectFile
 from lmapp.store.derived_metrics import minimum_metrics
 from lmapp.store.ensembles import load_ensemble, save_ensemble
 from tests.helpers import group, symmetry_copy
@@ -94,7 +94,7 @@ def test_opening_an_old_file_merges_planted_duplicates_and_keeps_every_ts(plante
         assert all(i in ids and j in ids for i, j in p.file.failed_pairs())
         assert load_ensemble(p.file, "planted").members[0] == dup_to_origin[d[3]]
         assert p.file.get_derived("metrics:v1:pos1") is None
-        assert not p.needs_reidentification and p.file.schema_version == 2
+        assert not p.needs_reidentification and p.file.schema_version == SCHEMA_VERSION
         runs = p.file.runs()
         assert runs[-1]["kind"] == "dedupe" and runs[-1]["stats"]["merged_minima"] == 4
     assert main(["dedupe", str(path)]) == 0  # nothing left to merge

@@ -96,3 +96,31 @@ def test_orders():
     assert np.count_nonzero(np.diff(groups)) == 1
     assert order_by_clustering(np.zeros((1, 1))).tolist() == [0]
     assert sorted(order_by_clustering(np.abs(x[:, None] - x[None, :]), optimal=True)) == list(range(6))
+
+
+def test_blockwise_matrices_and_pair_statistics_at_scale_without_copies():
+    """Over several row blocks: Euclidean distances equal scipy's exactly, symmetric, in the
+    dtype asked; Pearson r and the mean over pairs use no memory of the matrices' size."""
+    import tracemalloc
+
+    from lmapp.landscape.distances import BLOCK_ROWS, upper_mean
+    from scipy.spatial.distance import pdist, squareform
+    rng = np.random.default_rng(3)
+    n = 2 * BLOCK_ROWS + 77
+    W = rng.normal(size=(n, 6))
+    E = euclidean_matrix(W)
+    assert np.array_equal(E, squareform(pdist(W))) and np.array_equal(E, E.T)
+    E32 = euclidean_matrix(W, np.float32)
+    assert E32.dtype == np.float32 and np.allclose(E32, E, rtol=1e-6)
+    M = misclassification_matrix(rng.integers(0, 2, (n, 30)), np.zeros(30, int))
+    i, j = np.triu_indices(n, 1)
+    want_r, want_mean = pearsonr(E[i, j], M[i, j])[0], M[i, j].astype(float).mean()
+    del i, j
+    pearson(E[:3, :3], M[:3, :3])  # compiled before measuring
+    tracemalloc.start()
+    r, mean = pearson(E, M), upper_mean(M)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert r == pytest.approx(want_r, abs=1e-9) and mean == pytest.approx(want_mean, rel=1e-9)
+    assert peak < 1e6, peak  # the matrices are 23 MB and 91 MB
+    assert np.isnan(pearson(E, np.full((n, n), 0.1, np.float32)))  # constant (not exactly 0.1)

@@ -104,8 +104,9 @@ def test_heatmap_click_selects_pair_and_hover_describes_it(qtbot, project):
     r = view.result
     n = land.n_minima
     pred = predicted_classes(p.model, land.weights, p.dataset.X_test)
-    assert np.allclose(r.D, misclassification_matrix(pred, p.dataset.y_test, "differ"))
+    D = misclassification_matrix(pred, p.dataset.y_test, "differ")
     assert sorted(r.order.tolist()) == list(range(n))
+    assert np.allclose(r.M, D[np.ix_(r.order, r.order)])
     i, j = 0, n - 1
     click(qtbot, view.plot, view._vb, view.cell_center(i, j))
     a, b = int(land.ids[r.order[i]]), int(land.ids[r.order[j]])
@@ -115,6 +116,9 @@ def test_heatmap_click_selects_pair_and_hover_describes_it(qtbot, project):
     for order in range(view.order.count()):  # clustering and id orders work too
         view.order.setCurrentIndex(order)
         assert view.wait_ready() and sorted(view.result.order.tolist()) == list(range(n))
+        o = view.result.order
+        assert np.allclose(view.result.M, D[np.ix_(o, o)])
+        assert view.pair_at(0, 1)[2] == pytest.approx(D[o[0], o[1]])
 
 
 def test_heatmap_and_scatter_without_project(qtbot):

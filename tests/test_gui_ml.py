@@ -1,6 +1,7 @@
 """GUI of the ML analyses: MLSUP panel, conserved weights, decision maps (SPEC §3.6–3.8)."""
 from __future__ import annotations
 
+import html
 import os
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from lmapp.gui.core.selection import SelectionModel  # noqa: E402
 from lmapp.gui.core.snapshots import read_landscape  # noqa: E402
 from lmapp.landscape.conserved import group_conserved  # noqa: E402
 from lmapp.landscape.metrics import auc  # noqa: E402
-from lmapp.landscape.mlsup import evaluate  # noqa: E402
+from lmapp.landscape.mlsup import evaluate, fit_mlsup  # noqa: E402
 from lmapp.landscape.model import ModelSpec  # noqa: E402
 from lmapp.store.ensembles import list_ensembles, load_ensemble  # noqa: E402
 
@@ -226,3 +227,24 @@ def test_registry_feeds_the_ml_panels(qtbot, spiral):
         panel.wait_idle()
     assert all(panel.project is None for panel in panels.values())
     assert panels["decision"].make_request() is None
+
+
+def test_names_from_a_project_are_shown_as_text_not_markup(qtbot, spiral):
+    """A project file is untrusted: an ensemble or selection named with markup is shown as
+    those characters (escaped), never interpreted as rich text."""
+    p, land = spiral
+    evil = '<img src="x"><b>bold</b>'
+    ids = land.ids[:2].tolist()
+    ens = fit_mlsup(p.model, np.array([land.weights[land.row_of(i)] for i in ids]),
+                    p.dataset.X_train, p.dataset.y_train, np.array(ids), starts=1,
+                    selection=evil)
+    view, _ = panel_on(DecisionView, qtbot, spiral)
+    view.set_ensemble(evil, ens)
+    qtbot.waitUntil(lambda: view.result is not None and view.result.request.ensemble is ens
+                    and not view.busy, timeout=15000)
+    assert view.info.textFormat() == Qt.TextFormat.RichText
+    assert html.escape(evil) in view.info.text() and evil not in view.info.text()
+    panel, sel = panel_on(MlsupPanel, qtbot, spiral)
+    sel.set(ids, label=evil)
+    assert html.escape(evil) in panel.members_label.text() and evil not in panel.members_label.text()
+    assert panel.status.textFormat() == Qt.TextFormat.PlainText

@@ -170,3 +170,35 @@ def test_quitting_with_an_unsaved_ensemble_asks_first(window, monkeypatch):
     monkeypatch.setattr(QMessageBox, "question",
                         lambda *a, **k: QMessageBox.StandardButton.Yes)
     assert window.close()
+
+
+def test_a_path_too_long_for_qt_is_split_and_drawn_whole(qapp):
+    """Qt's SVG reader drops a path's commands beyond ~32,700 (a graph of 10⁵ minima draws
+    ~2·10⁵ segments in one path): split, every segment is drawn, up to the last."""
+    from PySide6.QtCore import QByteArray, QRectF
+    from PySide6.QtGui import QColor, QPainter
+    from PySide6.QtSvg import QSvgRenderer
+
+    from lmapp.gui.figures.figure import MAX_PATH_COMMANDS, _split_long_paths
+    n = 3 * MAX_PATH_COMMANDS  # vertical segments, left to right, then a polyline back
+    d = " ".join(f"M{x / 100:g},{1e-5 * (x % 3):g} L{x / 100:g},50" for x in range(n // 2))
+    d += " M0,60 " + " ".join(f"L{x / 100:g},{60 + (x % 2)}" for x in range(n))
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{n // 200}" height="70">'
+           f'<path vector-effect="non-scaling-stroke" fill="none" stroke="#000000" d="{d}"/></svg>').encode()
+
+    def drawn(data: bytes) -> QImage:
+        image = QImage(n // 200, 70, QImage.Format.Format_ARGB32)
+        image.fill(QColor("white"))
+        painter = QPainter(image)
+        QSvgRenderer(QByteArray(data)).render(painter, QRectF(0, 0, image.width(), image.height()))
+        painter.end()
+        return image
+
+    split = _split_long_paths(svg)
+    pieces = -(-(2 * n + 1) // MAX_PATH_COMMANDS)  # 2n + 1 commands
+    assert split.count(b"<path") == pieces and split.count(b"non-scaling-stroke") == pieces
+    whole, cut = drawn(split), drawn(svg)
+    right = n // 200 - 2  # the last vertical segments and the end of the polyline
+    assert QColor(whole.pixel(right, 25)).lightness() < 128
+    assert QColor(whole.pixel(right, 60)).lightness() < 128
+    assert QColor(cut.pixel(right, 25)).lightness() > 200  # what Qt drew without the split

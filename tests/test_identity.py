@@ -208,3 +208,33 @@ def test_fresh_xor_exploration_stores_no_symmetry_copies(tmp_path):
             pairs += 1
             assert brute_force_distance(sizes, W[i], W[j]) >= GEOMDIFF, (m["id"][i], m["id"][j])
     assert pairs >= 1  # equal-loss pairs exist (input-swap images), and stayed distinct
+
+
+def test_a_stored_point_keeps_only_its_own_weights_alive():
+    """Points arrive as rows of a chunk's canonical matrix; the registry must copy the row, not
+    keep the chunk alive (each stored minimum once held its whole chunk: ~208 KB)."""
+    import gc
+    import tracemalloc
+
+    model = build_model(ModelSpec(hidden=(10, 10)), *_spiral_arrays())
+    registry = model.registry()
+    P, chunk, n = model.n_params, 64, 150
+    rng = np.random.default_rng(0)
+    tracemalloc.start()
+    gc.collect()
+    before = tracemalloc.get_traced_memory()[0]
+    for k in range(n):
+        rows = model.canonical_rows(rng.normal(size=(chunk, P)))
+        registry.add(k, float(k), rows[0])
+        del rows
+    gc.collect()
+    held = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    assert len(registry) == n
+    # a few times the weights themselves (8·P bytes each), far from the chunk (64·8·P)
+    assert held / n < 4 * 8 * P + 1024, f"{held / n:.0f} bytes per point of {8 * P} bytes"
+
+
+def _spiral_arrays():
+    d = make_dataset("spiral", n_train=50, n_test=10)
+    return d.X_train, d.y_train, d.n_classes

@@ -27,3 +27,18 @@ def test_minima_metrics_match_sklearn():
         assert r["accuracy"][i] == pytest.approx(accuracy_score(d.y_test, P.argmax(1)))
         assert r["auc"][i] == pytest.approx(roc_auc_score(d.y_test == 2, P[:, 2]))
         assert r["loss"][i] == pytest.approx(log_loss(d.y_test, P, labels=[0, 1, 2]))
+
+
+def test_minima_metrics_over_chunks_match_sklearn_row_by_row():
+    """Many rows (more than one jitted chunk), two hidden layers, a binary task."""
+    from lmapp.landscape.metrics import METRICS_CHUNK
+    d = make_dataset("spiral", n_train=60, n_test=40)
+    m = build_model(ModelSpec(hidden=(3, 2), lam=1e-3), d.X_train, d.y_train, d.n_classes)
+    n = METRICS_CHUNK + 37
+    W = np.random.default_rng(2).normal(size=(n, m.n_params))
+    r = minima_metrics(m, W, d.X_train, d.y_train)
+    for i in np.r_[0, METRICS_CHUNK - 1, METRICS_CHUNK, n - 1, np.arange(1, n, 997)]:
+        P = m.predict_proba(W[i], d.X_train)
+        assert r["accuracy"][i] == pytest.approx(accuracy_score(d.y_train, P.argmax(1)))
+        assert r["auc"][i] == pytest.approx(roc_auc_score(d.y_train == 1, P[:, 1]), abs=1e-12)
+        assert r["loss"][i] == pytest.approx(log_loss(d.y_train, P, labels=[0, 1]))

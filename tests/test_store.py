@@ -506,3 +506,41 @@ def test_no_pickle_in_store_package():
     package = Path(lmapp.store.__file__).parent
     offenders = [p.name for p in package.rglob("*") if p.is_file() and b"pickle" in p.read_bytes()]
     assert offenders == []
+
+
+def test_transition_states_near_a_loss_and_their_ends(project):
+    ids = project.add_minima([{"loss": 0.1 * k, "weights": np.full(3, float(k))} for k in range(1, 4)], None)
+    project.add_transition_states(
+        [{"loss": loss, "weights": np.full(3, loss), "min1": ids[0], "min2": ids[k % 3]}
+         for k, loss in enumerate((0.5, 0.50001, 0.7))], None)
+    near = project.transition_states_near(0.5, 1e-3)
+    assert near["loss"].tolist() == [0.5, 0.50001] and near["weights"].shape == (2, 3)
+    assert project.transition_states_near(0.9, 1e-3)["id"].size == 0
+    ends = project.transition_state_ends()
+    assert set(ends) == {"id", "min1", "min2"} and ends["min2"].tolist() == [ids[0], ids[1], ids[2]]
+    with pytest.raises(ProjectError, match="finite"):
+        project.transition_states_near(float("nan"), 1e-3)
+
+
+def test_a_schema_2_file_gains_the_loss_index_when_opened_for_writing(tmp_path):
+    path = tmp_path / "old.lmapp"
+    make_project(path).close()
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("DROP INDEX transition_states_loss")
+        conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    conn.close()
+
+    def indexes() -> set[str]:
+        c = sqlite3.connect(path)
+        try:
+            return {n for (n,) in c.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        finally:
+            c.close()
+
+    with ProjectFile.open(path, readonly=True) as pf:  # read as it is
+        assert pf.schema_version == 2 and pf.transition_states_near(0.5, 1.0)["id"].size == 0
+    assert "transition_states_loss" not in indexes()
+    with ProjectFile.open(path) as pf:
+        assert pf.schema_version == SCHEMA_VERSION == 3
+    assert "transition_states_loss" in indexes()

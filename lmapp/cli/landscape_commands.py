@@ -60,7 +60,9 @@ def cmd_connect(a: argparse.Namespace) -> int:
             print(f"nothing attempted: {s.note}" if not s.attempts else f"note: {s.note}")
         if s.outcomes:
             print(f"attempts: {format_outcomes(s.outcomes)}")
-        net = project.network()
+        if s.status == "cancelled":
+            return 0
+        net = project.network(paths=False)
         why = describe_ts_count(net)
         print(f"network: {plural(net['nodes'], 'minimum', 'minima')}, "
               f"{plural(net['edges'], 'connected pair')}, largest component "

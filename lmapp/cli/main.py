@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .. import __version__
 from ..api import Project, trust_project_model
 from ..datasets import (DATASET_NAMES, Dataset, DatasetError, default_lambda, load_csv, load_npz,
@@ -93,6 +95,8 @@ def _add_explore(sub: Any) -> None:
     e.add_argument("--steps", type=index, default=500, help="quenches per walker (default 500)")
     e.add_argument("--walkers", type=walkers, default=2, help="parallel walkers (default 2)")
     e.add_argument("--seed", type=ranged(int, 0, 2**63 - 1), default=0, help="random seed (data and walkers)")
+    e.add_argument("--new-walkers", action="store_true",
+                   help="start new walkers instead of continuing the saved ones (replaces them)")
     e.add_argument("--temperature", type=nonnegative, default=ExploreParams.temperature)
     e.add_argument("--step", type=positive, default=ExploreParams.step, help="initial step size")
     e.add_argument("--gtol", type=positive, default=ExploreParams.gtol, help="RMS gradient tolerance")
@@ -252,7 +256,7 @@ def _model_spec(a: argparse.Namespace) -> ModelSpec:
 
 def _explore_params(a: argparse.Namespace) -> ExploreParams:
     params = ExploreParams(steps=a.steps, walkers=a.walkers, seed=a.seed, temperature=a.temperature,
-                           step=a.step, gtol=a.gtol)
+                           step=a.step, gtol=a.gtol, new_walkers=a.new_walkers)
     params.validate()
     return params
 
@@ -444,14 +448,14 @@ def cmd_render(a: argparse.Namespace) -> int:
 def _not_connected(path: str) -> int:
     """How many minima transition states do not connect to the global minimum."""
     from ..landscape.connect_strategy import Components
+    from ..landscape.network import minima_edges
     with Project.open(path, readonly=True) as project:
         arr = project.landscape_arrays()
     n = arr["ids"].size
-    comps = Components(n)
-    for i, j in zip(arr["ts_min1"], arr["ts_min2"]):
-        comps.union(int(i), int(j))
-    gm = int(arr["energies"].argmin()) if n else 0
-    return sum(not comps.connected(gm, i) for i in range(n))
+    if n == 0:
+        return 0
+    roots = Components.from_edges(n, minima_edges(n, arr["ts_min1"], arr["ts_min2"])).roots()
+    return int(np.sum(roots != roots[int(arr["energies"].argmin())]))
 
 
 def cmd_gui(a: argparse.Namespace, project: str | None = None) -> int:

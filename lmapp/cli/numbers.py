@@ -29,6 +29,7 @@ def ranged(kind: type = float, low: float | None = None, high: float | None = No
             raise argparse.ArgumentTypeError(f"{text} must be {'<' if high_open else '≤'} {high:g}")
         return value
     parse.__name__ = kind.__name__  # argparse names the type in its messages
+    parse.bounds = (low, high)  # type: ignore[attr-defined]  # what --help and the tests see
     return parse
 
 

@@ -56,9 +56,21 @@ def write_pathsample(folder: str | Path, data: PathsampleData) -> None:
     _pad(data.ts_coords).astype("<f8").tofile(folder / "points.ts")
 
 
+def _lines(path: Path) -> list[str]:
+    """The text lines of a PATHSAMPLE data file (ASCII numbers); bytes that are not text name
+    the line they are on."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise PathsampleError(f"{path.name} line {line}: byte {raw[exc.start]:#04x} is not text "
+                              "(expected numbers in ASCII)") from None
+
+
 def _table(path: Path, n_cols: int) -> np.ndarray:
     rows = []
-    for i, line in enumerate(path.read_text().splitlines(), start=1):
+    for i, line in enumerate(_lines(path), start=1):
         parts = line.split()
         if not parts:
             continue

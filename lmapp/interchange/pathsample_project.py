@@ -12,6 +12,8 @@ from ..landscape.model import Model
 from ..landscape.transition import connected_minima, verify_transition_state
 from ..landscape.verify import verify_minimum
 from ..store import ProjectFile
+from ..store.binding import stored_minima_registry
+from ..store.ends import end_positions
 from .pathsample import PathsampleData, PathsampleError, read_pathsample, write_pathsample
 
 #: Loss agreement required between min.data/ts.data energies and the project's own loss.
@@ -25,12 +27,11 @@ def export_pathsample(pf: ProjectFile, folder: str | Path) -> dict[str, int]:
     """Write every minimum (min.data line k = k-th minimum by id) and transition state."""
     m = pf.minima(with_weights=True, order="id")
     t = pf.transition_states(with_weights=True)
-    line = {int(i): k for k, i in enumerate(m["id"])}
+    a, b = end_positions(pf.path, m["id"], t)
     P = m["weights"].shape[1] if m["id"].size else (t["weights"].shape[1] if t["id"].size else 0)
     data = PathsampleData(m["loss"], m["lpphe"], m["weights"].reshape(-1, P),
                           t["loss"], t["lpphe"],
-                          np.array([line[int(a)] for a in t["min1"]], np.int64),
-                          np.array([line[int(b)] for b in t["min2"]], np.int64),
+                          a, b,
                           t["weights"].reshape(-1, P))
     write_pathsample(folder, data)
     return {"minima": int(m["id"].size), "transition_states": int(t["id"].size)}
@@ -51,10 +52,7 @@ def import_pathsample(pf: ProjectFile, model: Model, folder: str | Path,
     if not (isinstance(gtol, (int, float)) and math.isfinite(gtol) and gtol > 0):
         raise PathsampleError(f"gtol must be a finite number > 0, got {gtol!r}")
     data = read_pathsample(folder, model.n_params)
-    registry = model.registry()
-    known = pf.minima(with_weights=True)
-    for i, f, w in zip(known["id"], known["loss"], known["weights"]):
-        registry.add(int(i), float(f), w)
+    registry = stored_minima_registry(pf, model)
     rows, target = [], []  # new minimum rows; per input line: existing id or -(row index + 1)
     points = []  # per input line: (energy, canonical coordinates)
     for k, (e, lp, x) in enumerate(zip(data.min_energy, data.min_lpphe, data.min_coords)):

@@ -22,13 +22,15 @@ from typing import Any
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from ..landscape.connect_strategy import (Components, DistanceRows, missing_connections,
+from ..landscape.connect_strategy import (Components, NeighbourGraph, missing_connections,
                                           nearest_unconnected)
 from ..landscape.model import Model
+from ..landscape.network import minima_edges
 from ..landscape.transition import (Outcome, TransitionParams, TSSearch, search,
                                     search_from_minimum)
 from ..store import ProjectError, ProjectFile
 from ..store.binding import load_landscape
+from ..store.ends import end_positions
 from ..store.schema import RunStatus
 from .control import JobControl
 from .executor import Progress
@@ -144,28 +146,33 @@ class ConnectSummary:
 class _KnownPoints:
     """The job's in-memory copy of the project's minima, transition states and failures."""
 
-    def __init__(self, pf: ProjectFile, model: Model, tp: TransitionParams) -> None:
+    def __init__(self, pf: ProjectFile, model: Model, tp: TransitionParams,
+                 control: JobControl) -> None:
+        """Read in phases of well under a second each (10⁵ minima, 3·10⁵ TS), with a cancel
+        check between them."""
         m = pf.minima(with_weights=True, order="id")
-        self.ids = [int(i) for i in m["id"]]
+        control.checkpoint()
+        self.ids = m["id"].tolist()
         self.index = {i: k for k, i in enumerate(self.ids)}
-        self.loss = [float(f) for f in m["loss"]]
-        self.coords = [w for w in m["weights"]] if len(self.ids) else []
+        self.loss = m["loss"].tolist()
+        self.coords = list(m["weights"]) if len(self.ids) else []
         self.minima = model.registry(tp.rule)
-        for i, f, w in zip(self.ids, self.loss, self.coords):
-            self.minima.add(i, f, w)
-        self.neighbours: list[set[int]] = [set() for _ in self.ids]
-        self.components = Components(len(self.ids))
-        self.ts = model.registry(tp.rule)
-        t = pf.transition_states(with_weights=True)
-        for i, f, a, b, w in zip(t["id"], t["loss"], t["min1"], t["min2"], t["weights"]):
-            self.ts.add(int(i), float(f), w)
-            if int(a) in self.index and int(b) in self.index:
-                self.link(self.index[int(a)], self.index[int(b)])
+        self.minima.add_many(m["id"], m["loss"], m["weights"])
+        control.checkpoint()
+        t = pf.transition_state_ends()  # stored TS themselves are matched by loss, in SQL
+        n = len(self.ids)
+        edges = minima_edges(n, *end_positions(pf.path, m["id"], t))
+        self.components = Components.from_edges(n, edges)
+        control.checkpoint()
+        self.neighbours: list[set[int]] = [set() for _ in range(n)]
+        for i, j in edges.tolist():
+            self.neighbours[i].add(j)
+            self.neighbours[j].add(i)
         self.failed: dict[tuple[int, int], int] = {}
         for (a, b), k in pf.failed_pairs().items():
             if a in self.index and b in self.index:
                 self.failed[self.key(self.index[a], self.index[b])] = k
-        self.distances = DistanceRows(self.coords, model.symmetry.distances)
+        self.graph = NeighbourGraph(self.coords, model.symmetry.distances)
         self.failures_of: Counter = Counter()  # failed attempts per minimum (index)
         self.searched_from: Counter = Counter()  # single-ended searches per minimum (index)
         for (i, j), k in self.failed.items():
@@ -204,10 +211,15 @@ class _KnownPoints:
                 and self.failures_of[i] >= STRANDED_FAILURES * (self.searched_from[i] + 1))
 
     def n_components(self) -> int:
-        return len({self.components.find(i) for i in range(len(self.ids))})
+        return int(np.unique(self.components.roots()).size)
 
     def lowest(self) -> int:
         return int(np.argmin(self.loss))
+
+    def apart(self) -> np.ndarray:
+        """Indices of the minima not connected to the global minimum."""
+        roots = self.components.roots()
+        return np.flatnonzero(roots != roots[self.lowest()]) if len(self.ids) else roots
 
 
 @dataclass(frozen=True)
@@ -234,16 +246,20 @@ class ConnectJob:
         p = self.params
         with ProjectFile.open(self.project) as pf, threadpool_limits(1):
             _, model = load_landscape(pf)
-            known = _KnownPoints(pf, model, self.tp)
-            if len(known.ids) < 2:
+            if pf.n_minima() < 2:
                 raise ProjectError("connecting needs at least two minima; explore first")
             if p.mode == "pair":
-                missing = [i for i in p.pair if i not in known.index]
-                if missing:
-                    raise ProjectError(f"no minimum with id {missing[0]}")
-            budget = p.budget if p.budget is not None else auto_budget(self._unconnected(known))
-            with job_run(pf, "connect", {**asdict(p), "budget": budget}) as run:
+                for i in p.pair:
+                    pf.minimum(i)  # "no minimum with id …"
+            summary = None
+            with job_run(pf, "connect", asdict(p)) as run:  # budget None: decided below
+                control.checkpoint()
+                known = _KnownPoints(pf, model, self.tp, control)
+                budget = p.budget if p.budget is not None else auto_budget(self._unconnected(known))
                 summary = self._loop(pf, model, known, run, budget, control, progress)
+            if summary is None:  # cancelled while the points were being read
+                return ConnectSummary(run.run_id, run.status, 0, 0, 0, 0, run.elapsed, None, 0,
+                                      p.budget or 0, note="cancelled before the first attempt")
             return replace(summary, status=run.status)
 
     # -- choosing work ----------------------------------------------------------------------
@@ -252,27 +268,28 @@ class ConnectJob:
         p = self.params
         if p.mode == "pair":
             return 0 if self._done(known) else 1
-        gm = known.lowest()
-        return sum(not known.components.connected(gm, i) for i in range(len(known.ids)))
+        return int(known.apart().size)
 
     def _next_attempts(self, known: _KnownPoints, busy: set[tuple[int, int]], n: int) -> list[_Attempt]:
         """Up to n attempts to run next, none on a pair or minimum already in flight."""
         p = self.params
-        order = np.argsort(known.loss)
         if p.mode == "refine":
-            cand = nearest_unconnected(known.distances, known.neighbours, known.failed, order)
+            order = np.argsort(known.loss, kind="stable")
+            cand = nearest_unconnected(known.graph, known.neighbours, known.failed, order,
+                                       limit=n + len(busy))
         else:
             if p.mode == "pair":
                 targets = [(known.index[p.pair[0]], known.index[p.pair[1]])]
             else:
-                gm = int(order[0])
-                targets = [(gm, int(i)) for i in order[1:] if not known.components.connected(gm, int(i))]
+                apart = known.apart()
+                gm = known.lowest()
+                targets = [(gm, int(i)) for i in apart[np.argsort(np.asarray(known.loss)[apart],
+                                                                   kind="stable")]]
             cand = []
+            roots = known.components.roots()
             for a, b in targets:
-                if known.components.connected(a, b):
-                    continue
-                cand += missing_connections(known.distances, known.components, known.failed, a, b)
-                if len(cand) >= n:
+                cand += missing_connections(known.graph, roots, known.failed, a, b)
+                if len(cand) >= n + len(busy):
                     break
         out: list[_Attempt] = []
         taken = {i for pair in busy for i in pair}
@@ -308,8 +325,7 @@ class ConnectJob:
         if p.mode == "pair":
             return known.components.connected(known.index[p.pair[0]], known.index[p.pair[1]])
         if p.mode == "all":
-            gm = known.lowest()
-            return all(known.components.connected(gm, i) for i in range(len(known.ids)))
+            return known.apart().size == 0
         return False
 
     # -- one attempt (pool thread) ----------------------------------------------------------
@@ -354,7 +370,7 @@ class ConnectJob:
                                      "lpphe": v.lpphe, "n_zero_modes": v.n_zero_modes,
                                      "weights": side.x})
                 ends.append(-(k + 1))
-            if known.ts.match(r.energy, r.canonical) is not None:
+            if self._stored_ts(pf, model, r.energy, r.canonical):
                 known_only += 1
                 continue
             degenerate += ends[0] == ends[1]
@@ -394,11 +410,17 @@ class ConnectJob:
         for tid, row, (a, b) in zip(ts_ids, ts_rows, ts_ends):
             ia = known.index[a if a > 0 else min_ids[-a - 1]]
             ib = known.index[b if b > 0 else min_ids[-b - 1]]
-            known.ts.add(tid, row["loss"], row["weights"])
             known.link(ia, ib)
         if not joined:
             known.fail(i, j)
         return outcome, len(ts_ids), len(min_ids)
+
+    def _stored_ts(self, pf: ProjectFile, model: Model, loss: float, w: np.ndarray) -> bool:
+        """Whether a transition state (loss, canonical weights) is stored already."""
+        near = pf.transition_states_near(loss, self.tp.rule.ediff)
+        stored = model.registry(self.tp.rule)
+        stored.add_many(near["id"], near["loss"], near["weights"])
+        return stored.match(loss, w) is not None
 
     def _loop(self, pf: ProjectFile, model: Model, known: _KnownPoints, run: RunRecord,
               budget: int, control: JobControl, progress: Progress) -> ConnectSummary:
@@ -455,8 +477,8 @@ class ConnectJob:
             raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
-            run.stats = {"attempts": attempts, "new_ts": new_ts, "new_minima": new_min,
-                         "outcomes": dict(outcomes), "note": note}
+            run.stats = {"attempts": attempts, "budget": budget, "new_ts": new_ts,
+                         "new_minima": new_min, "outcomes": dict(outcomes), "note": note}
         connected = self._done(known) if p.mode == "pair" else None
         return ConnectSummary(run_id, run.status, attempts, new_ts, new_min,
                               len(known.failed) - failed0, run.elapsed, connected,

@@ -18,7 +18,7 @@ from ..landscape.identity import EDIFF, GEOMDIFF, OUTPUT_TOL, IdentityRule, Poin
 from ..landscape.model import Model
 from ..landscape.verify import ZERO_TOL, Verification, verify_minimum
 from ..store import ProjectError, ProjectFile
-from ..store.binding import load_landscape
+from ..store.binding import load_landscape, stored_minima_registry
 from ..store.schema import RunStatus
 from .control import Cancelled, JobControl
 from .executor import Progress
@@ -52,6 +52,8 @@ class ExploreParams:
     geomdiff: float = GEOMDIFF
     output_tol: float = OUTPUT_TOL
     zero_tol: float = ZERO_TOL
+    #: start new walkers instead of continuing the saved ones (which this run then replaces)
+    new_walkers: bool = False
 
     def validate(self) -> None:
         """Raise ValueError with a user-facing message for impossible settings."""
@@ -104,7 +106,8 @@ class Walker:
             walker = cls(x=np.asarray(x, float), rng=rng, **state)
         except (KeyError, TypeError, ValueError, OverflowError) as exc:
             raise ProjectError(f"{where}: unreadable state ({type(exc).__name__}: {exc}); "
-                               "delete the saved walkers to start new ones") from None
+                               "explore with new walkers (lmapp explore --new-walkers) to "
+                               "replace the saved ones") from None
         if walker.x.shape != (n_params,) or walker.rng.shape != (4,):
             raise ProjectError(f"{where}: coordinates of shape {walker.x.shape} for a model of "
                                f"{n_params} parameters (or a damaged random state)")
@@ -235,14 +238,14 @@ class ExploreJob:
         p = self.params
         with ProjectFile.open(self.project) as pf, threadpool_limits(1):
             _, model = load_landscape(pf)
-            registry = model.registry(p.rule)
-            known = pf.minima(with_weights=True)
-            for i, f, w in zip(known["id"], known["loss"], known["weights"]):
-                registry.add(int(i), float(f), w)
+            registry = stored_minima_registry(pf, model, p.rule)
             with job_run(pf, "explore", asdict(p), p.seed) as run:
-                saved = pf.walker_states(WALKER_KIND)
-                walkers = [Walker.from_saved(s, x, k, model.n_params)
-                           for k, (s, x) in enumerate(saved[:p.walkers])]
+                saved = [] if p.new_walkers else pf.walker_states(WALKER_KIND)
+                try:
+                    walkers = [Walker.from_saved(s, x, k, model.n_params)
+                               for k, (s, x) in enumerate(saved[:p.walkers])]
+                except ProjectError as exc:
+                    raise ProjectError(f"{pf.path.name}: {exc}") from None
                 walkers += [self._start_walker(model, i, control)
                             for i in range(len(walkers), p.walkers)]
                 # walkers this run does not use keep their saved states for a later run

@@ -98,6 +98,28 @@ class PointRegistry:
         self._coords.insert(i, np.array(w, float))
         self._fingerprints.insert(i, None)
 
+    def add_many(self, point_ids: np.ndarray, losses: np.ndarray, W: np.ndarray) -> None:
+        """Register many points at once (one sort, O(n log n), where n calls of :meth:`add`
+        take O(n²)); their canonical weights are copied as one block."""
+        ids = np.asarray(point_ids, np.int64).ravel()
+        losses = np.asarray(losses, float).ravel()
+        if ids.size != losses.size or len(W) != ids.size:
+            raise ValueError(f"{ids.size} ids, {losses.size} losses and {len(W)} weight rows")
+        if ids.size == 0:
+            return
+        block = np.array(W, float).reshape(ids.size, -1)  # a copy: no caller's array kept alive
+        loss = np.r_[np.asarray(self._loss, float), losses]
+        order = np.argsort(loss, kind="stable")  # earlier points first among equal losses
+        old = len(self._ids)
+
+        def merged(kept: list, new: list) -> list:
+            return [kept[k] if k < old else new[k - old] for k in order.tolist()]
+
+        self._loss = loss[order].tolist()
+        self._ids = merged(self._ids, ids.tolist())
+        self._coords = merged(self._coords, list(block))
+        self._fingerprints = merged(self._fingerprints, [None] * ids.size)
+
     def lowest(self) -> tuple[int, float] | None:
         """(id, loss) of the lowest known point."""
         return (self._ids[0], self._loss[0]) if self._ids else None

@@ -18,6 +18,7 @@ import numpy as np
 from ..engines import builtin, mlp, regression
 from ..engines.kit import EngineKit
 from ..engines.lbfgs import LBFGS_DEFAULTS, NO_ABORT
+from ..words import memory_size
 from .identity import IdentityRule, PointRegistry
 from .locality import locality_mask
 from .symmetry import NetworkSymmetry, NoSymmetry, RegressionSymmetry, Symmetry, canonical
@@ -37,6 +38,30 @@ MEMORY_SHARE = 0.75
 
 class ModelError(ValueError):
     """A model specification that cannot be built (message is user-facing)."""
+
+
+def _integer(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+#: what each stored model option may hold (JSON types), checked on read
+_SPEC_TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "kind": (lambda v: isinstance(v, str), "a string"),
+    "hidden": (lambda v: isinstance(v, (list, tuple)) and all(_integer(h) for h in v),
+               "a list of integers"),
+    "lam": (lambda v: v is None or _number(v), "a number"),
+    "loss": (lambda v: isinstance(v, str), "a string"),
+    "beta": (_number, "a number"),
+    "reg_bias": (lambda v: isinstance(v, bool), "true or false"),
+    "locality": (lambda v: v is None or _integer(v), "an integer or null"),
+    "reference": (lambda v: v is None or isinstance(v, str), "a string or null"),
+    "n_params": (lambda v: v is None or _integer(v), "an integer or null"),
+    "params": (lambda v: isinstance(v, dict), "a JSON object"),
+}
 
 
 @dataclass(frozen=True)
@@ -68,6 +93,8 @@ class ModelSpec:
                 raise ModelError(f"hidden layers must be 1 to 3 sizes ≥ 1, got {list(self.hidden)}")
             if self.loss not in LOSSES:
                 raise ModelError(f"unknown loss {self.loss!r} (use one of {', '.join(LOSSES)})")
+            if not (math.isfinite(self.beta) and self.beta > 0):
+                raise ModelError(f"β must be a finite number > 0, got {self.beta}")
             if self.locality is not None and self.locality < 1:
                 raise ModelError(f"locality must be ≥ 1, got {self.locality}")
         if not (math.isfinite(self.lam) and self.lam >= 0):
@@ -101,10 +128,17 @@ class ModelSpec:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "ModelSpec":
+        """A spec from its stored JSON object; a wrong type names the option and what it needs."""
+        if not isinstance(d, dict):
+            raise ModelError(f"a model spec must be a JSON object, got {type(d).__name__}")
         unknown = sorted(set(d) - set(cls.__dataclass_fields__))
         if unknown:
             raise ModelError(f"unknown model option(s): {', '.join(unknown)} "
                              f"(known: {', '.join(cls.__dataclass_fields__)})")
+        for name, value in d.items():
+            check, expected = _SPEC_TYPES[name]
+            if not check(value):
+                raise ModelError(f"model option {name!r} must be {expected}, got {value!r}")
         return cls(**d)
 
 
@@ -293,9 +327,10 @@ def check_memory(sizes: np.ndarray | list[int], n_data: int) -> None:
     have = physical_memory()
     if have is not None and need > MEMORY_SHARE * have:
         raise ModelError(f"the network {[int(s) for s in sizes]} has {P:,} parameters; exploring "
-                         f"it needs about {need / 2**30:,.1f} GiB (its exact Hessian alone is "
-                         f"{8.0 * P * P / 2**30:,.1f} GiB), more than this machine's "
-                         f"{have / 2**30:.0f} GiB allow")
+                         f"it needs about {memory_size(need)} (its exact Hessian alone is "
+                         f"{memory_size(8.0 * P * P)}), more than the "
+                         f"{memory_size(MEMORY_SHARE * have)} this machine allows "
+                         f"({MEMORY_SHARE:.0%} of {memory_size(have)})")
 
 
 def probe_inputs(X: np.ndarray) -> np.ndarray:

@@ -92,14 +92,15 @@ def _triangles(indptr, indices):
 
 def network_stats(n_min: int, ts_min1: np.ndarray, ts_min2: np.ndarray,
                   exact_limit: int = EXACT_PATHS, sources: int = PATH_SOURCES,
-                  seed: int = 0) -> dict:
+                  seed: int = 0, paths: bool = True) -> dict:
     """Statistics of the minima network.
 
     Keys: ``nodes``, ``edges`` (distinct pairs), ``mean_degree``, ``components`` (connected),
     ``largest_component`` (its size), ``mean_shortest_path`` and ``diameter`` (both within the
     largest component; 0 for a single minimum), ``paths_exact`` (False: estimated, see
     :func:`path_stats`), ``path_sources`` (breadth-first searches made), ``clustering``
-    (average clustering coefficient), ``degree_distribution`` (degree → number of minima),
+    (average clustering coefficient; with ``paths=False`` the path keys are NaN, −1, False
+    and 0), ``degree_distribution`` (degree → number of minima),
     ``transition_states``, ``degenerate_ts`` (both ends one minimum: no edge) and
     ``parallel_ts`` (more transition states between an already joined pair), so that
     transition_states = edges + degenerate_ts + parallel_ts. An empty network gives zeros.
@@ -116,7 +117,8 @@ def network_stats(n_min: int, ts_min1: np.ndarray, ts_min2: np.ndarray,
     A = adjacency(n_min, edges)
     n_comp, label = csgraph.connected_components(A, directed=False)
     big = np.flatnonzero(label == np.argmax(np.bincount(label)))
-    mean, diameter, exact, used = path_stats(A[big][:, big], exact_limit, sources, seed)
+    mean, diameter, exact, used = (path_stats(A[big][:, big], exact_limit, sources, seed)
+                                   if paths else (float("nan"), -1, False, 0))
     degree = np.diff(A.indptr)
     counts = np.bincount(degree)
     return dict(

@@ -1,6 +1,6 @@
 """Project file layer: one SQLite file per project (`*.lmapp`), written batch-wise and crash-safe."""
-from .errors import ProjectError
+from .errors import ProjectError, UncheckedOwner
 from .project_file import ProjectFile
 from .schema import SCHEMA_VERSION
 
-__all__ = ["ProjectFile", "ProjectError", "SCHEMA_VERSION"]
+__all__ = ["ProjectFile", "ProjectError", "UncheckedOwner", "SCHEMA_VERSION"]

@@ -20,7 +20,7 @@ import numpy as np
 
 from . import schema
 from .codec import array_to_blob, blob_to_array, blobs_to_matrix, from_json, to_json
-from .errors import ProjectError
+from .errors import ProjectError, UncheckedOwner
 from .merge import Merge
 from .owner import Owner, judge
 from .rows import MINIMUM_FIELDS, TRANSITION_STATE_FIELDS, as_int, as_real, prepare_rows
@@ -41,6 +41,7 @@ _TRANSITION_STATE_COLUMNS = (
     ("min1", "min1", np.int64), ("min2", "min2", np.int64),
     ("run_id", "COALESCE(run_id, -1)", np.int64), ("found_at", "found_at", np.float64),
 )
+_TS_END_COLUMNS = tuple(c for c in _TRANSITION_STATE_COLUMNS if c[0] in ("id", "min1", "min2"))
 _RUN_KEYS = ("id", "kind", "params", "seed", "status", "started_at", "finished_at", "elapsed", "stats")
 _ATTEMPT_COLUMNS = (
     ("id", "id", np.int64), ("run_id", "COALESCE(run_id, -1)", np.int64),
@@ -179,6 +180,8 @@ class ProjectFile:
         try:
             version = schema.check_project(conn, path)
             schema.configure(conn)
+            if not readonly:
+                schema.check_integrity(conn, path, version)
             if version < schema.SCHEMA_VERSION and not readonly:
                 conn.execute("BEGIN IMMEDIATE")
                 try:
@@ -266,9 +269,11 @@ class ProjectFile:
                f"VALUES ({', '.join('?' * len(columns))})")
         return [conn.execute(sql, (*row, run_id)).lastrowid for row in rows]
 
-    def _arrays(self, table: str, columns: tuple, order_by: str, with_weights: bool) -> dict[str, np.ndarray]:
+    def _arrays(self, table: str, columns: tuple, order_by: str, with_weights: bool,
+                where: str = "", params: tuple = ()) -> dict[str, np.ndarray]:
         exprs = [expr for _, expr, _ in columns] + (["weights"] if with_weights else [])
-        rows = self._query(f"SELECT {', '.join(exprs)} FROM {table} ORDER BY {order_by}")
+        rows = self._query(f"SELECT {', '.join(exprs)} FROM {table} {where} ORDER BY {order_by}",
+                           params)
         values = list(zip(*rows)) if rows else [()] * len(exprs)
         result = {}
         for (key, _, dtype), col in zip(columns, values):
@@ -276,8 +281,10 @@ class ProjectFile:
                 result[key] = np.array(col, dtype=dtype)
             except (TypeError, ValueError):
                 bad = next((i for i, v in enumerate(col) if not _fits(v, dtype)), 0)
-                raise ProjectError(f"{self.path.name}: table {table}, row {bad + 1} (by {order_by}), "
-                                   f"column {key}: expected a number, got {col[bad]!r}") from None
+                keys = [k for k, _, _ in columns]
+                row = f"row id {rows[bad][keys.index('id')]}" if "id" in keys else f"row {bad + 1}"
+                raise ProjectError(f"{self.path.name}: table {table}, {row}, column {key}: "
+                                   f"expected a number, got {col[bad]!r}") from None
         if with_weights:
             try:
                 result["weights"] = (blobs_to_matrix(values[-1]) if rows
@@ -349,7 +356,7 @@ class ProjectFile:
                 raise ProjectError(f"{self.path.name} is being written by {who} ({kind} run "
                                    f"{run_id}); wait for it to finish or stop it first")
             if alive is None and not force:
-                raise ProjectError(f"{self.path.name} is being written by {who} ({kind} run "
+                raise UncheckedOwner(f"{self.path.name} is being written by {who} ({kind} run "
                                    f"{run_id}), which cannot be checked from this host; if that "
                                    f"process is gone: lmapp unlock {self.path.name} --force")
             if alive is True:
@@ -474,6 +481,18 @@ class ProjectFile:
     def transition_states(self, *, with_weights: bool = False) -> dict[str, np.ndarray]:
         """All transition states as column arrays in id order (see minima())."""
         return self._arrays("transition_states", _TRANSITION_STATE_COLUMNS, "id", with_weights)
+
+    def transition_state_ends(self) -> dict[str, np.ndarray]:
+        """``id``, ``min1`` and ``min2`` of every transition state in id order (the network
+        of minima without reading the rest)."""
+        return self._arrays("transition_states", _TS_END_COLUMNS, "id", False)
+
+    def transition_states_near(self, loss: float, tolerance: float) -> dict[str, np.ndarray]:
+        """The transition states within ``tolerance`` of ``loss``, with weights (read through
+        the loss index: telling a new one from the stored needs only these)."""
+        loss, tolerance = as_real(loss, "loss", finite=True), as_real(tolerance, "tolerance", finite=True)
+        return self._arrays("transition_states", _TRANSITION_STATE_COLUMNS, "id", True,
+                            "WHERE loss BETWEEN ? AND ?", (loss - tolerance, loss + tolerance))
 
     def record_failed_pair(self, min1: int, min2: int, run_id: int | None) -> None:
         """Count one more failed connection attempt between two minima (order-insensitive)."""

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .errors import ProjectError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 #: the identity rule of SPEC §2.3 (alignment over the symmetry group; 1: sorted canonical form)
 IDENTITY_VERSION = "2"
 FORMAT = "lmapp-project"
@@ -53,6 +53,10 @@ _CONNECT_ATTEMPTS = (
         elapsed REAL NOT NULL)""",
     "CREATE INDEX connect_attempts_run ON connect_attempts(run_id)",
 )
+
+#: transition states looked up by loss (a connect job matches new ones against the stored
+#: without loading them all: 3·10⁵ of them are 50 MB and seconds to read)
+_TS_LOSS_INDEX = ("CREATE INDEX IF NOT EXISTS transition_states_loss ON transition_states(loss)",)
 
 # One statement per entry: executescript() would commit the surrounding transaction.
 DDL = (
@@ -100,6 +104,7 @@ DDL = (
         found_at REAL NOT NULL)""",
     "CREATE INDEX transition_states_min1 ON transition_states(min1)",
     "CREATE INDEX transition_states_min2 ON transition_states(min2)",
+    *_TS_LOSS_INDEX,
     """CREATE TABLE failed_pairs (
         min1 INTEGER NOT NULL REFERENCES minima(id),
         min2 INTEGER NOT NULL REFERENCES minima(id),
@@ -121,7 +126,7 @@ DDL = (
 ) + _CONNECT_ATTEMPTS
 
 #: statements that bring a file of schema version k − 1 to version k
-UPGRADES = {2: _CONNECT_ATTEMPTS}
+UPGRADES = {2: _CONNECT_ATTEMPTS, 3: _TS_LOSS_INDEX}
 
 
 def connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
@@ -181,3 +186,52 @@ def upgrade(conn: sqlite3.Connection, version: int) -> None:
         for statement in UPGRADES[target]:
             conn.execute(statement)
     conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
+
+
+def _damaged(path: Path, what: str) -> ProjectError:
+    """The refusal for a file that must not be written to, with how to get the data out."""
+    return ProjectError(f"{path}: the file is {what}; nothing was written. Save what is readable "
+                        f"with `lmapp export {path} OUT.json` (or copy the file aside) and "
+                        "restore a backup")
+
+
+def _tables(version: int) -> set[str]:
+    """The tables a file of schema ``version`` has."""
+    later = {s for k in range(version + 1, SCHEMA_VERSION + 1) for s in UPGRADES[k]}
+    return {s.split()[2] for s in DDL if s.startswith("CREATE TABLE") and s not in later}
+
+
+#: files found sound in this process, by path → (size, mtime) of the file and its WAL: a job
+#: opening the file its caller just opened does not read it all again (0.9 s at 10⁵ minima)
+_SOUND: dict[Path, tuple] = {}
+
+
+def _stamp(path: Path) -> tuple:
+    wal = Path(f"{path}-wal")
+    stats = [path.stat(), *([wal.stat()] if wal.exists() else [])]
+    return tuple((s.st_size, s.st_mtime_ns) for s in stats)
+
+
+def check_integrity(conn: sqlite3.Connection, path: Path, version: int) -> None:
+    """Refuse to write to a damaged file: SQLite's page check, the tables of ``version`` and
+    every foreign key (a transition state naming a missing minimum, say). Reads only; skipped
+    for a file this process found sound and that has not changed since."""
+    stamp = _stamp(path)
+    if _SOUND.get(path) == stamp:
+        return
+    try:
+        problems = [row[0] for row in conn.execute("PRAGMA quick_check(5)")]
+        if problems != ["ok"]:
+            raise _damaged(path, f"damaged ({'; '.join(problems)})")
+        present = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        missing = sorted(_tables(version) - present)
+        if missing:
+            raise _damaged(path, f"damaged (missing table(s) {', '.join(missing)})")
+        bad = conn.execute("PRAGMA foreign_key_check").fetchmany(5)
+    except sqlite3.DatabaseError as exc:
+        raise _damaged(path, f"damaged ({exc})") from exc
+    if bad:
+        where = "; ".join(f"{table} row id {rowid} names a missing {parent} row"
+                          for table, rowid, parent, _ in bad)
+        raise _damaged(path, f"inconsistent ({where})")
+    _SOUND[path] = stamp

@@ -11,12 +11,13 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from ...landscape.msb import monotonic_sequence_basins
-from ...landscape.minimum_metrics import ZERO_WEIGHT
-from ...store.derived_metrics import minimum_metrics
 from ...datasets import Dataset
+from ...landscape.minimum_metrics import ZERO_WEIGHT
 from ...landscape.model import Model
+from ...landscape.msb import monotonic_sequence_basins
 from ...store import ProjectFile
+from ...store.derived_metrics import minimum_metrics
+from ...store.ends import end_positions
 from .background import Background
 
 
@@ -132,7 +133,7 @@ def read_landscape(pf: ProjectFile, model: Model, dataset: Dataset,
             else np.zeros(n, np.int64)
         for name in ("train_accuracy", "test_accuracy", "train_auc", "test_auc"):
             cols[name] = np.full(n, np.nan)
-    a, b = np.searchsorted(m["id"], ts["min1"]), np.searchsorted(m["id"], ts["min2"])
+    a, b = end_positions(pf.path, m["id"], ts)
     cols["msb"] = (monotonic_sequence_basins(m["loss"], a, b).astype(float) if len(m["id"])
                    else np.empty(0))
     return Landscape(cols, W, ts["loss"], a, b, model.is_network,

@@ -8,6 +8,7 @@ same picture, only sharper, with text and lines at the same relative sizes.
 """
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -125,7 +126,48 @@ def _svg_bytes(widget: QWidget) -> bytes:
     gen.setResolution(LAYOUT_DPI)
     gen.setTitle(widget.windowTitle() or "lmapp figure")
     _paint_on(widget, gen)
-    return bytes(buffer.data())
+    return _split_long_paths(bytes(buffer.data()))
+
+
+#: path commands per <path> element: Qt's SVG reader drops the rest of a path beyond ~32,700
+#: commands (a disconnectivity graph of 10⁵ minima draws one path of ~2·10⁵ segments)
+MAX_PATH_COMMANDS = 16_384
+_COMMAND = re.compile(rb"[MmZzLlHhVvCcSsQqTtAa][^MmZzLlHhVvCcSsQqTtAa]*")  # "e" is in numbers
+_POINT = re.compile(rb"(-?[\d.]+(?:e[-+]?\d+)?)[ ,]+(-?[\d.]+(?:e[-+]?\d+)?)\s*$")
+
+
+def _chunks(d: bytes) -> list[bytes]:
+    """Path data cut into pieces of at most MAX_PATH_COMMANDS commands that draw the same: a
+    piece starts at a move-to, or (inside an open polyline) with a move-to its last point."""
+    commands = _COMMAND.findall(d)
+    if len(commands) <= MAX_PATH_COMMANDS or any(c[:1] in b"Zz" or c[:1].islower() for c in commands):
+        return [d]  # short, or relative/closed paths: left whole
+    pieces, current, last = [], [], None
+    for c in commands:
+        if len(current) >= MAX_PATH_COMMANDS:
+            pieces.append(b" ".join(current))
+            current = [] if c[:1] == b"M" or last is None else [b"M" + last]
+        current.append(c.strip())
+        point = _POINT.search(c)
+        last = b"%s,%s" % point.groups() if point else last
+    pieces.append(b" ".join(current))
+    return pieces
+
+
+def _split_long_paths(svg: bytes) -> bytes:
+    """Every <path> of more than MAX_PATH_COMMANDS commands split into several with the same
+    attributes, so that Qt (the PNG is drawn from the SVG) and other readers draw all of it."""
+    if len(svg) < 4 * MAX_PATH_COMMANDS:  # too short to hold a long path
+        return svg
+    out, pos = [], 0
+    for m in re.finditer(rb'<path\b([^>]*?)\bd="([^"]*)"([^>]*)/>', svg):
+        pieces = _chunks(m.group(2))
+        if len(pieces) > 1:
+            out.append(svg[pos:m.start()])
+            out.extend(b'<path%sd="%s"%s/>' % (m.group(1), piece, m.group(3)) for piece in pieces)
+            pos = m.end()
+    out.append(svg[pos:])
+    return b"".join(out)
 
 
 def _scale_hairlines(svg: bytes, scale: float) -> bytes:

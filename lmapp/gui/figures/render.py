@@ -11,7 +11,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ...api import Project
 from .styles import LAYOUT_DPI, FigureStyle
@@ -44,12 +44,27 @@ class RenderOptions:
 Builder = Callable[[Project, "Landscape", RenderOptions], "QWidget"]
 
 
+#: what the offscreen platform says about every window it shows: not about the figure
+_PLATFORM_CHATTER = ("This plugin does not support propagateSizeHints()",)
+
+
+def _quiet_platform(mode: Any, context: Any, message: str) -> None:
+    """Qt's messages on stderr, less the offscreen platform's chatter."""
+    if message not in _PLATFORM_CHATTER:
+        category = getattr(context, "category", None)
+        print(f"{category}: {message}" if category and category != "default" else message,
+              file=sys.stderr)
+
+
 def ensure_app() -> QApplication:
     """The running QApplication, or a new one on the offscreen platform (no display needed)."""
+    from PySide6.QtCore import qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
     app = QApplication.instance()
     if app is None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        if os.environ["QT_QPA_PLATFORM"] == "offscreen":
+            qInstallMessageHandler(_quiet_platform)
         app = QApplication(sys.argv[:1])
     return app
 

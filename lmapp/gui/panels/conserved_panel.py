@@ -3,6 +3,7 @@
 a disconnectivity-graph level scan with feature relevance, and the perturbation test."""
 from __future__ import annotations
 
+import html
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -158,7 +159,7 @@ class ConservedPanel(QWidget):
         self._perturb_token = 0
         self._bg = Background(self)
         self._bg.finished.connect(self._on_groups)
-        self._bg.failed.connect(lambda _t, m: self._message(last_line(m), True))
+        self._bg.failed.connect(lambda _t, m: self._message(html.escape(last_line(m)), True))
         self._pbg = Background(self)
         self._pbg.finished.connect(self._on_perturbed)
         self._pbg.failed.connect(self._on_perturb_failed)
@@ -537,7 +538,7 @@ class ConservedPanel(QWidget):
     def _on_perturb_failed(self, token: int, msg: str) -> None:
         if token == self._perturb_token:
             self._set_perturb_busy(False)
-            self.perturb_result.setText(last_line(msg))
+            self.perturb_result.setText(html.escape(last_line(msg)))
 
     def _cancel_perturb(self) -> None:
         self._perturb_token += 1

@@ -19,13 +19,14 @@ from ..core import theme
 from ..core.job_queue import JobQueue, QueuedJob
 
 #: Parameters always shown; every other ExploreParams field goes under "Expert".
-BASIC = ("steps", "walkers", "temperature", "step", "seed")
+BASIC = ("steps", "walkers", "temperature", "step", "seed", "new_walkers")
 HELP = {
     "steps": "quenches per walker in this run",
     "walkers": "parallel basin-hopping walkers (earlier walkers are continued)",
     "temperature": "Metropolis temperature, in loss units",
     "step": "initial maximum displacement of every weight",
     "seed": "random seed of new walkers",
+    "new_walkers": "start new walkers instead of continuing the saved ones (replaces them)",
     "target_acceptance": "the step size adapts towards this acceptance ratio",
     "adapt_every": "adapt the step size every this many steps",
     "adapt_factor": "step size factor per adaptation",
@@ -169,6 +170,10 @@ class ExplorePanel(QWidget):
             w = QSpinBox(minimum=0, maximum=100_000, specialValueText="auto")
             w.valueChanged.connect(self._validate)
             return w
+        if isinstance(default, bool):
+            w = QCheckBox()
+            w.setChecked(default)
+            return w
         if isinstance(default, int):
             w = QSpinBox(minimum=0, maximum=2**31 - 1, value=default)
             w.valueChanged.connect(self._validate)
@@ -181,7 +186,9 @@ class ExplorePanel(QWidget):
         """The form's ExploreParams keywords (ValueError with a message if invalid)."""
         out: dict = {}
         for name, w in self.fields.items():
-            if isinstance(w, QSpinBox):
+            if isinstance(w, QCheckBox):
+                out[name] = w.isChecked()
+            elif isinstance(w, QSpinBox):
                 out[name] = (w.value() or None) if name == "chunk" else w.value()
             else:
                 try:
@@ -195,7 +202,9 @@ class ExplorePanel(QWidget):
         """Fill form fields (tests, scripted runs)."""
         for name, value in values.items():
             w = self.fields[name]
-            if isinstance(w, QSpinBox):
+            if isinstance(w, QCheckBox):
+                w.setChecked(bool(value))
+            elif isinstance(w, QSpinBox):
                 w.setValue(int(value or 0))
             else:
                 w.setText(f"{value:g}")

@@ -4,6 +4,7 @@ test AUCs, ROC curves and a decision map of the gate's choice; ensembles are sav
 reopened from the project."""
 from __future__ import annotations
 
+import html
 import itertools
 from dataclasses import dataclass
 from typing import Any
@@ -103,6 +104,7 @@ class MlsupPanel(QWidget):
 
         # members and suggestions
         self.members_label = QLabel()
+        self.members_label.setTextFormat(Qt.TextFormat.RichText)  # names in it are escaped
         self.members_label.setWordWrap(True)
         self.m_spin = QSpinBox()
         self.m_spin.setRange(2, 20)
@@ -155,6 +157,7 @@ class MlsupPanel(QWidget):
         self.progress.setTextVisible(False)
         self.progress.setMaximumHeight(10)
         self.status = QLabel()
+        self.status.setTextFormat(Qt.TextFormat.PlainText)  # ensemble names are untrusted text
         self.status.setWordWrap(True)
         form = QFormLayout()
         row = QHBoxLayout()
@@ -280,7 +283,7 @@ class MlsupPanel(QWidget):
             text = ("No members: select 2–20 minima in the graph or the table, or use a "
                     "suggestion below.")
         else:
-            label = f" — {self.selection.label}" if self.selection.label else ""
+            label = f" — {html.escape(self.selection.label)}" if self.selection.label else ""
             text = f"<b>{len(ids)} member{'s' * (len(ids) != 1)}</b>{label}: " + \
                 ", ".join(map(str, ids[:40])) + (" …" if len(ids) > 40 else "")
             if not 2 <= len(ids) <= 20:

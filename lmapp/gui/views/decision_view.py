@@ -7,13 +7,14 @@ synchronously for headless rendering (:func:`render_decision`).
 """
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Signal
+from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QLabel, QSizePolicy,
                                QVBoxLayout, QWidget)
@@ -165,7 +166,7 @@ class DecisionView(QWidget):
         self.result: MapResult | None = None
         self._bg = Background(self)
         self._bg.finished.connect(self._on_result)
-        self._bg.failed.connect(lambda _t, msg: self._status(last_line(msg), True))
+        self._bg.failed.connect(lambda _t, msg: self._status(html.escape(last_line(msg)), True))
 
         self.source = QComboBox()
         self.source.setToolTip("Draw the current minimum, all selected minima, or an ensemble")
@@ -184,6 +185,7 @@ class DecisionView(QWidget):
                       (self.plane, self.fx, self.fy), (self.show_train, self.show_test)):
             bar.addWidget(group_of(*group))
         self.info = QLabel()
+        self.info.setTextFormat(Qt.TextFormat.RichText)  # names in it are escaped
         self.info.setWordWrap(True)
         self.legend = QLabel()
         self.legend.setWordWrap(True)
@@ -286,7 +288,7 @@ class DecisionView(QWidget):
         output = self.output.currentData() or "proba"
         ens = self.ensembles.get(name) if name else None
         if name and ens is None:
-            self._status(f"ensemble {name} is gone")
+            self._status(f"ensemble {html.escape(name)} is gone")
             return None
         ids: list[int] = []
         if ens is None:
@@ -464,8 +466,8 @@ class DecisionView(QWidget):
     def _write_info(self, req: MapRequest, res: MapResult) -> None:
         if req.ensemble is not None:
             ens = req.ensemble
-            text = (f"<b>Ensemble {req.ensemble_name}</b>: members "
-                    f"{', '.join(map(str, ens.members.tolist()))} ({ens.selection})")
+            text = (f"<b>Ensemble {html.escape(req.ensemble_name)}</b>: members "
+                    f"{', '.join(map(str, ens.members.tolist()))} ({html.escape(ens.selection)})")
             mlsup = ens.metrics.get("mlsup") if ens.metrics else None
             if mlsup is not None:
                 text += f" · test AUC {mlsup:.3f}"

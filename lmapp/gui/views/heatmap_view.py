@@ -19,7 +19,7 @@ from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QComboBox, QPushButton, QToolTip, QWidget
 
 from ...landscape.distances import (misclassification_matrix, order_by_clustering, order_by_leaves,
-                                   predicted_classes)
+                                   predicted_classes, upper_mean)
 from ..core import theme
 from ..core.plots import picking_plot
 from ..core.view import LazyView
@@ -83,9 +83,11 @@ class DistanceSource:
             return np.zeros((0, len(X)), np.int8), y
         return np.stack([cache[i] for i in ids]), y
 
-    def misclassification(self, land: Landscape, part: str, kind: str) -> np.ndarray:
+    def misclassification(self, land: Landscape, part: str, kind: str,
+                          rows: np.ndarray | None = None) -> np.ndarray:
+        """The (float32) distance matrix of the snapshot's minima, in ``rows`` order if given."""
         pred, y = self.predictions(land, part)
-        return misclassification_matrix(pred, y, kind)
+        return misclassification_matrix(pred if rows is None else pred[rows], y, kind)
 
 
 def _part(project: Any, part: str) -> tuple[np.ndarray, np.ndarray]:
@@ -93,11 +95,9 @@ def _part(project: Any, part: str) -> tuple[np.ndarray, np.ndarray]:
     return (d.X_test, d.y_test) if part == "test" else (d.X_train, d.y_train)
 
 
-def matrix_order(land: Landscape, D: np.ndarray, how: str) -> np.ndarray:
-    """Row permutation: DG leaf order (default graph settings), clustering of D, or id."""
+def matrix_order(land: Landscape, how: str) -> np.ndarray:
+    """Row permutation that needs no distances: DG leaf order (default graph settings) or id."""
     n = land.n_minima
-    if how == "cluster":
-        return order_by_clustering(D)
     if how == "dgraph" and n > 1:
         dg = layout_graph(land, GraphSettings())
         return order_by_leaves(dg.leaf_order, n)
@@ -107,17 +107,24 @@ def matrix_order(land: Landscape, D: np.ndarray, how: str) -> np.ndarray:
 @dataclass(frozen=True)
 class HeatmapResult:
     land: Landscape
-    D: np.ndarray  #: (n, n) in row order of the snapshot
-    order: np.ndarray  #: position → row
-    M: np.ndarray  #: D in drawing order (rows and columns permuted by ``order``)
+    order: np.ndarray  #: position → row of the snapshot
+    M: np.ndarray  #: (n, n) float32 distances in drawing order (rows and columns by ``order``)
     settings: tuple[str, str, str]  #: kind, part, order
 
 
 def compute_heatmap(source: DistanceSource, land: Landscape, kind: str, part: str,
                     how: str) -> HeatmapResult:
-    D = source.misclassification(land, part, kind)
-    order = matrix_order(land, D, how)
-    return HeatmapResult(land, D, order, D[np.ix_(order, order)], (kind, part, how))
+    """The matrix in drawing order; one n × n matrix at a time (10⁴ minima: 400 MB) except
+    for clustering, which needs the distances before the order."""
+    if how == "cluster":
+        D = source.misclassification(land, part, kind)
+        order = order_by_clustering(D)
+        M = D[np.ix_(order, order)]
+        del D
+    else:
+        order = matrix_order(land, how)
+        M = source.misclassification(land, part, kind, rows=order)
+    return HeatmapResult(land, order, M, (kind, part, how))
 
 
 class HeatmapView(LazyView):
@@ -222,8 +229,7 @@ class HeatmapView(LazyView):
             self.plot.getPlotItem().getAxis(side).setTicks(ticks)
             self.plot.getPlotItem().setLabel(side, label)
         self.plot.getPlotItem().enableAutoRange()  # follows the data until the user zooms
-        iu = np.triu_indices(n, 1)
-        mean = float(r.D[iu].mean()) if n > 1 else 0.0
+        mean = upper_mean(M)
         top = float(M.max()) if M.size else 0.0
         self.message(f"{minima(n)} · mean distance {mean:.3g}, max {top:.3g} · hover a cell for "
                      "its pair; click to select the pair")
@@ -246,7 +252,7 @@ class HeatmapView(LazyView):
         """Minimum ids of row/column positions i, j and their distance."""
         r = self.result
         a, b = int(r.order[i]), int(r.order[j])
-        return int(r.land.ids[a]), int(r.land.ids[b]), float(r.D[a, b])
+        return int(r.land.ids[a]), int(r.land.ids[b]), float(r.M[i, j])
 
     def _on_click(self, point: QPointF, modifiers: Any = None) -> None:
         cell = self.cell_at(point)

@@ -1,5 +1,5 @@
 """Network of minima (SPEC §3.2): minima as nodes joined where a transition state connects
-them, laid out off the GUI thread (spring or Kamada–Kawai), node size by degree and colour by
+them, laid out off the GUI thread (a Barnes–Hut spring layout, or Kamada–Kawai), node size by degree and colour by
 a per-minimum value, with the network statistics beside it; a click selects a minimum."""
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QToolTip, QWidget
 
-from ...landscape.network import describe_ts_count, minima_graph, network_stats
+from ...landscape.graph_layout import spring_positions
+from ...landscape.network import (adjacency, describe_ts_count, minima_edges, minima_graph,
+                                  network_stats)
 from ..core import theme
 from ..core.plots import PICK_PIXELS, on_scene_click, picking_plot
 from ..core.view import LazyView
@@ -26,6 +28,8 @@ from ...words import minima, plural
 MAX_KAMADA = 1500
 #: Node sizes (pixels): isolated minima, and growth with √degree.
 BASE_SIZE, SIZE_PER_SQRT_DEGREE, MAX_SIZE = 6.0, 3.0, 30.0
+#: above CROWD minima nodes shrink with 1/√n, down to MIN_CROWD_SCALE of their size
+CROWD, MIN_CROWD_SCALE = 1000, 0.35
 COLOR_CHOICES = ("loss",) + tuple(k for k in VALUE_LABELS if k not in ("loss", "id"))
 
 #: Node colours: the value range is split into this many (one cached symbol each).
@@ -46,26 +50,25 @@ def compute_network(land: Landscape, layout: str = "spring") -> NetworkResult:
     """Graph, layout and statistics of a snapshot (pure; any thread). Minima without any
     transition state are put on a grid below the connected part, lowest loss first."""
     n = land.n_minima
-    g = minima_graph(n, land.ts_a, land.ts_b)
+    edges = minima_edges(n, land.ts_a, land.ts_b)
     stats = network_stats(n, land.ts_a, land.ts_b)
-    degree = np.array([d for _, d in sorted(g.degree())], np.int64) if n else np.zeros(0, np.int64)
-    edges = np.array(list(g.edges()), np.int64).reshape(-1, 2)
+    A = adjacency(n, edges)
+    degree = np.diff(A.indptr).astype(np.int64)
     pos = np.zeros((n, 2))
     linked = np.flatnonzero(degree > 0)
     used = layout
     if linked.size:
-        sub = g.subgraph(linked.tolist())
         if layout == "kamada-kawai" and linked.size > MAX_KAMADA:
             used = "spring"
         if used == "kamada-kawai":
+            sub = minima_graph(n, land.ts_a, land.ts_b).subgraph(linked.tolist())
             p = nx.kamada_kawai_layout(sub, scale=1.0)
+            xy = np.array([p[i] for i in linked.tolist()], float)
+            if xy.shape[0] > 1:
+                xy -= xy.mean(axis=0)
+                xy /= max(np.abs(xy).max(), 1e-12)
         else:
-            p = nx.spring_layout(sub, seed=0, scale=1.0,
-                                 k=None if linked.size < 50 else 2.0 / np.sqrt(linked.size))
-        xy = np.array([p[i] for i in linked.tolist()], float)
-        if xy.shape[0] > 1:
-            xy -= xy.mean(axis=0)
-            xy /= max(np.abs(xy).max(), 1e-12)
+            xy = spring_positions(A[linked][:, linked])
         pos[linked] = xy
     lonely = np.flatnonzero(degree == 0)
     if lonely.size:
@@ -173,8 +176,11 @@ class NetworkView(LazyView):
                      "click a node to select it")
 
     def _node_sizes(self) -> np.ndarray:
+        """Pixels per node: growing with √degree, and smaller in networks of many minima (so
+        that 10⁴ nodes do not cover each other)."""
         d = self.result.degree.astype(float)
-        return np.minimum(BASE_SIZE + SIZE_PER_SQRT_DEGREE * np.sqrt(d), MAX_SIZE)
+        crowd = float(np.clip(np.sqrt(CROWD / max(d.size, 1)), MIN_CROWD_SCALE, 1.0))
+        return crowd * np.minimum(BASE_SIZE + SIZE_PER_SQRT_DEGREE * np.sqrt(d), MAX_SIZE)
 
     def _draw_nodes(self) -> None:
         r = self.result

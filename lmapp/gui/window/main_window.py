@@ -15,7 +15,7 @@ from ...api import Project
 from ...datasets import DatasetError
 from ...landscape.model import ModelError
 from ...landscape.user_model import UntrustedModelError, trust_module
-from ...store import ProjectError
+from ...store import ProjectError, UncheckedOwner
 from ... import __version__
 from ...words import minima, plural
 from ...landscape.warmup import compile_kernels
@@ -74,6 +74,7 @@ class MainWindow(QMainWindow):
                                            self.docks.view("heatmap"), self.selection)
 
         self.status_label = QLabel("Open or create a project (File menu)")
+        self.status_label.setTextFormat(Qt.TextFormat.PlainText)  # a path is untrusted text
         self.job_label = QLabel()
         self.job_progress = QProgressBar()
         self.job_progress.setRange(0, 1000)
@@ -167,6 +168,9 @@ class MainWindow(QMainWindow):
             "&Merge duplicate minima", self.merge_duplicates, None,
             "re-identify minima and transition states by the current identity rule "
             "(duplicates merge into the lowest id)")
+        self.unlock_action = self._action(
+            "&Unlock project…", self.unlock_project, None,
+            "free a project left locked by a writer that was killed (refused while it runs)")
         self.reset_layout_action = self._action("&Reset layout", self.reset_layout)
         self.about_action = self._action("&About lmapp", self.about)
 
@@ -189,6 +193,7 @@ class MainWindow(QMainWindow):
             run_menu.addAction(a)
         run_menu.addSeparator()
         run_menu.addAction(self.dedupe_action)
+        run_menu.addAction(self.unlock_action)
         view_menu = bar.addMenu("&View")
         for action in self.docks.actions():
             view_menu.addAction(action)
@@ -224,6 +229,7 @@ class MainWindow(QMainWindow):
         self.start_action.setEnabled(has)
         self.connect_action.setEnabled(has)
         self.dedupe_action.setEnabled(has)
+        self.unlock_action.setEnabled(has and not busy)
         self.connect_pair_action.setEnabled(has and len(self.selection) == 2)
         self.pause_action.setEnabled(self.jobs.current is not None)
         self.stop_action.setEnabled(busy)
@@ -274,6 +280,34 @@ class MainWindow(QMainWindow):
         """Exploration → Merge duplicate minima: re-identify the project in the background."""
         if self.project is not None:
             self.jobs.submit({}, kind="dedupe")
+
+    def unlock_project(self) -> None:
+        """Exploration → Unlock project: runs of killed writers become failed, so jobs may run
+        again; refused while the writer lives; one on another host only if the user confirms."""
+        if self.project is None or self.jobs.busy:
+            return
+        try:
+            try:
+                freed = self.project.unlock()
+            except UncheckedOwner as exc:
+                if not self.confirm_force_unlock(str(exc)):
+                    return
+                freed = self.project.unlock(force=True)
+        except ProjectError as exc:
+            self.show_error("Cannot unlock", str(exc))
+            return
+        self.statusBar().showMessage(
+            f"freed: {plural(len(freed), 'interrupted run')} marked failed" if freed
+            else "the project was not locked", 8000)
+
+    def confirm_force_unlock(self, why: str) -> bool:
+        """Ask whether a writer on another host is really gone."""
+        box = QMessageBox(QMessageBox.Icon.Warning, "Unlock project?",
+                          f"{why}\n\nUnlock only if that process has stopped: two writers "
+                          "on one file would store the same minima twice.",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        return box.exec() == QMessageBox.StandardButton.Yes
 
     def _set_project(self, project: Project) -> None:
         self.close_project()
@@ -444,6 +478,7 @@ class MainWindow(QMainWindow):
         """A non-blocking error dialog (the event loop, and running jobs, carry on)."""
         box = QMessageBox(QMessageBox.Icon.Critical, title, text, QMessageBox.StandardButton.Ok,
                           self)
+        box.setTextFormat(Qt.TextFormat.PlainText)  # messages quote names and file contents
         if details:
             box.setDetailedText(details)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
