@@ -202,3 +202,46 @@ def test_a_path_too_long_for_qt_is_split_and_drawn_whole(qapp):
     assert QColor(whole.pixel(right, 25)).lightness() < 128
     assert QColor(whole.pixel(right, 60)).lightness() < 128
     assert QColor(cut.pixel(right, 25)).lightness() > 200  # what Qt drew without the split
+
+
+def _stale_run(path, owner: dict) -> None:
+    """A run recorded as running by ``owner`` (as a killed writer leaves it)."""
+    import json
+    import sqlite3
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("INSERT INTO runs (kind, params, seed, status, started_at, stats) "
+                     "VALUES ('explore', ?, 0, 'running', 0, '{}')", (json.dumps({"owner": owner}),))
+    conn.close()
+
+
+def test_unlock_in_the_exploration_menu_frees_a_killed_writers_project(window, monkeypatch):
+    from lmapp.store.owner import Owner
+    run_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "E&xploration")
+    assert window.unlock_action in run_menu.actions() and window.unlock_action.isEnabled()
+    path = window.project.path
+    _stale_run(path, {**Owner.current().to_dict(), "pid": 2 ** 22 + 17, "started": "1"})  # gone
+    window.unlock_action.trigger()
+    assert window.project.file.runs()[-1]["status"] == "failed"
+    assert "1 interrupted run marked failed" in window.statusBar().currentMessage()
+    # a writer on another host: asked first; "No" leaves it, "Yes" frees it
+    _stale_run(path, {"host": "node-7", "pid": 4242, "boot_id": "x", "started": "9"})
+    asked = []
+    monkeypatch.setattr(MainWindow, "confirm_force_unlock", lambda self, why: asked.append(why) or False)
+    window.unlock_action.trigger()
+    assert "node-7" in asked[0] and window.project.file.runs()[-1]["status"] == "running"
+    monkeypatch.setattr(MainWindow, "confirm_force_unlock", lambda self, why: True)
+    window.unlock_action.trigger()
+    assert window.project.file.runs()[-1]["status"] == "failed"
+    window.unlock_action.trigger()
+    assert "not locked" in window.statusBar().currentMessage()
+    # a writer that lives (this test's parent process, as it started): refused in a dialog
+    import os
+    from lmapp.store.owner import _start_time
+    _stale_run(path, {**Owner.current().to_dict(), "pid": os.getppid(),
+                      "started": _start_time(os.getppid())})
+    shown = []
+    monkeypatch.setattr(MainWindow, "show_error", lambda self, title, text, details="": shown.append(text))
+    window.unlock_action.trigger()
+    assert shown and f"process {os.getppid()}" in shown[0]
+    assert window.project.file.runs()[-1]["status"] == "running"

@@ -238,3 +238,26 @@ def test_a_stored_point_keeps_only_its_own_weights_alive():
 def _spiral_arrays():
     d = make_dataset("spiral", n_train=50, n_test=10)
     return d.X_train, d.y_train, d.n_classes
+
+
+def test_bulk_registration_equals_one_by_one():
+    """add_many orders points as repeated add does (ties: earlier first), matches the same,
+    and copies the rows (the caller's matrix is not kept)."""
+    model = build_model(ModelSpec(hidden=(3,)), *_spiral_arrays())
+    rng = np.random.default_rng(1)
+    W = model.canonical_rows(rng.normal(size=(300, model.n_params)))
+    L = np.round(rng.uniform(0, 1, 300), 2)  # many equal losses
+    one, bulk = model.registry(), model.registry()
+    for i in range(150):
+        one.add(i, L[i], W[i])
+    bulk.add_many(np.arange(100), L[:100], W[:100])
+    bulk.add_many(np.arange(100, 150), L[100:150], W[100:150])  # onto points already there
+    assert bulk._ids == one._ids and bulk._loss == one._loss
+    assert all(np.array_equal(a, b) for a, b in zip(bulk._coords, one._coords))
+    for k in range(300):
+        assert bulk.match(L[k], W[k]) == one.match(L[k], W[k])
+    first = W[0].copy()
+    W[:] = 0.0  # the caller reuses its matrix: the registry's rows are its own
+    assert np.array_equal(bulk._coords[bulk._ids.index(0)], first)
+    with pytest.raises(ValueError, match="ids"):
+        bulk.add_many([1, 2], [0.1], W[:2])

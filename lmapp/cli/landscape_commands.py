@@ -10,7 +10,6 @@ from ..jobs.connect import MODES, format_outcomes
 from ..landscape.network import describe_ts_count
 from ..words import plural
 from ..jobs.control import JobControl
-from .errors import UsageError
 from .waiting import wait_for
 from .numbers import count, positive, walkers
 
@@ -73,8 +72,6 @@ def cmd_connect(a: argparse.Namespace) -> int:
 def cmd_import_pathsample(a: argparse.Namespace) -> int:
     from ..interchange.pathsample_project import import_pathsample
     with Project.open(a.project) as project:
-        if a.gtol <= 0:
-            raise UsageError("--gtol must be > 0")
         counts = import_pathsample(project.file, project.model, a.folder, a.gtol)
     print(f"imported {counts['minima']} new minima ({counts['reused_minima']} already known), "
           f"{counts['transition_states']} transition states "

@@ -18,7 +18,7 @@ from ..api import Project, trust_project_model
 from ..datasets import (DATASET_NAMES, Dataset, DatasetError, default_lambda, load_csv, load_npz,
                         make_dataset)
 from ..gui.figures import render
-from ..gui.figures.styles import PRESETS
+from ..gui.figures.styles import DPI_RANGE, PRESETS
 from ..jobs.connect import format_outcomes
 from ..jobs.control import JobControl
 from ..jobs.explore import ExploreParams
@@ -180,7 +180,7 @@ def _add_image_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--width", type=count, default=1200,
                    help="PNG pixels at --dpi, when neither --size nor --preset (default 1200)")
     p.add_argument("--height", type=count, default=800, help="PNG pixels (default 800)")
-    p.add_argument("--dpi", type=count, default=96,
+    p.add_argument("--dpi", type=ranged(int, *DPI_RANGE), default=96,
                    help="PNG resolution: the same figure, sharper (default 96; 300 for print)")
     p.add_argument("--levels", type=ranged(int, 2, 10_000), default=20, help="dgraph energy levels (default 20)")
     p.add_argument("--connected-only", action=argparse.BooleanOptionalAction, default=True,
@@ -402,7 +402,7 @@ def cmd_render(a: argparse.Namespace) -> int:
     import os
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt starts: no display needed
     from ..gui.views.dgraph_view import COLOR_CHOICES, GraphSettings
-    from ..gui.figures.styles import DPI_RANGE, IMAGE_FORMATS, FigureStyle, style_from
+    from ..gui.figures.styles import IMAGE_FORMATS, FigureStyle, style_from
     from ..gui.views.graph_colors import MENU
     out = Path(a.out)
     if out.suffix.lower() not in IMAGE_FORMATS:
@@ -412,10 +412,6 @@ def cmd_render(a: argparse.Namespace) -> int:
     colors = COLOR_CHOICES + tuple(MENU)
     if a.color not in colors:
         raise UsageError(f"--color must be one of {', '.join(colors)}, got {a.color!r}")
-    if a.levels < 2:
-        raise UsageError("--levels must be ≥ 2")
-    if not DPI_RANGE[0] <= a.dpi <= DPI_RANGE[1]:
-        raise UsageError(f"--dpi must be {DPI_RANGE[0]} to {DPI_RANGE[1]}, got {a.dpi}")
     try:
         if a.size is None and a.preset is None:
             style = FigureStyle.from_pixels(a.width, a.height, a.dpi, a.font_size or 10.0)

@@ -95,8 +95,6 @@ def _select(a: argparse.Namespace, how: str, project: Project,
 
 
 def cmd_mlsup(a: argparse.Namespace) -> int:
-    if a.starts < 1 or a.gate_lam < 0 or a.peak < 1:
-        raise UsageError("--starts and --peak must be ≥ 1 and --gate-lam ≥ 0")
     with Project.open(a.project, readonly=a.save is None) as project:
         d, model = project.dataset, project.model
         if not model.is_network:
@@ -139,8 +137,6 @@ def cmd_mlsup(a: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- conserved
 
 def cmd_conserved(a: argparse.Namespace) -> int:
-    if not a.threshold > 0 or a.levels < 1:
-        raise UsageError("--threshold must be > 0 and --levels ≥ 1")
     with Project.open(a.project, readonly=True) as project:
         model = project.model
         if not model.is_network:
