@@ -1,7 +1,7 @@
-"""Jitted basin-hopping walker (SPEC §2.2): perturb, quench with L-BFGS, Metropolis accept,
-adapt the step size. One call runs a chunk of steps without the GIL; an abort flag set by
-another thread stops it within one L-BFGS iteration, and the caller stores results between
-chunks."""
+"""Jitted basin-hopping walker (SPEC §2.2): perturb, quench (L-BFGS with a Newton finish,
+:mod:`.newton`), Metropolis accept, adapt the step size. One call runs a chunk of steps without
+the GIL; an abort flag set by another thread stops it within one iteration, and the caller
+stores results between chunks."""
 from __future__ import annotations
 
 import numpy as np
@@ -14,7 +14,7 @@ BH_DEFAULTS = {"temperature": 0.1, "step": 1.0, "target_acceptance": 0.5, "adapt
                "adapt_factor": 1.1, "step_min": 0.01, "step_max": 5.0}
 
 
-def LBFGS(x0, args, gtol, max_iter, m, max_step, max_rise, abort):  # placeholder: bound by the kit
+def QUENCH(x0, args, gtol, max_iter, m, max_step, max_rise, abort):  # placeholder: the kit's
     raise NotImplementedError
 
 
@@ -44,7 +44,7 @@ def bh_chunk_template(args, x, f, step, temperature, n_steps, rng, gtol, max_ite
         xt = np.empty(P)
         for i in range(P):
             xt[i] = x[i] + step * (2.0 * uniform(rng) - 1.0)
-        xq, fq, rq, it, ok = LBFGS(xt, args, gtol, max_iter, m, max_step, max_rise, abort)
+        xq, fq, rq, it, ok = QUENCH(xt, args, gtol, max_iter, m, max_step, max_rise, abort)
         if abort[0] != 0:
             rng[:] = saved  # the interrupted step is redone on resume
             break

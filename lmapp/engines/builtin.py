@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from numba import njit
 
-from . import mlp, regression
+from . import mlp, mlp_hessian, regression
 from .kit import make_kit
 
 MLP = 0
@@ -39,7 +39,7 @@ def hessian(w, args):
     kind, X, y, t, sizes, free, reg, lam, loss_kind, beta = args
     if kind == REGRESSION:
         return regression.hessian(w, (X[:, 0], t))
-    return mlp.hessian(w, (X, y, sizes, free, reg, lam, loss_kind, beta))
+    return mlp_hessian.hessian(w, (X, y, sizes, free, reg, lam, loss_kind, beta))
 
 
 KIT = make_kit(fg, hessian, "builtin", cache=True, hvp=hvp)

@@ -37,6 +37,7 @@ class EngineKit:
     """
 
     lbfgs: Callable
+    quench: Callable  #: L-BFGS with a Newton finish where the Hessian is known (:mod:`.newton`)
     bh_chunk: Callable
     hessian_eigenvalues: Callable | None
     dneb: Callable | None = None
@@ -48,18 +49,21 @@ def make_kit(fg: Callable, hessian: Callable | None, tag: str, cache: bool,
              hvp: Callable | None = None) -> EngineKit:
     """Compile (lazily) the engines for objective ``fg``, Hessian ``hessian`` and
     Hessian-vector product ``hvp(w, v, args)`` (None: the Hessian times v)."""
-    from . import basinhopping, dneb, hef, lbfgs, spectrum
+    from . import basinhopping, dneb, hef, lbfgs, newton, spectrum
 
     lb = rebind(lbfgs.lbfgs_template, tag, cache, FG=fg)
-    bh = rebind(basinhopping.bh_chunk_template, tag, cache, LBFGS=lb)
     ev = rebind(dneb.evaluate_template, tag, cache, FG=fg)
     band = rebind(dneb.dneb_template, tag, cache, FG=fg, EVALUATE=ev)
     if hessian is None:
-        return EngineKit(lb, bh, None, band)
+        return EngineKit(lb, lb, rebind(basinhopping.bh_chunk_template, tag, cache, QUENCH=lb),
+                         None, band)
+    steps = rebind(newton.newton_steps_template, tag, cache, FG=fg, HESS=hessian)
+    quench = rebind(newton.quench_template, tag, cache, LBFGS=lb, NEWTON=steps)
+    bh = rebind(basinhopping.bh_chunk_template, tag, cache, QUENCH=quench)
     eig = rebind(spectrum.eigenvalues_template, tag, cache, HESS=hessian)
     if hvp is None:
         hvp = rebind(hef.hvp_from_hessian_template, tag, cache, HESS=hessian)
     mode = rebind(hef.lowest_mode_template, tag, cache, HESS=hessian, HVP=hvp)
     tan = rebind(hef.tangent_min_template, tag, cache, FG=fg)
     ef = rebind(hef.hef_template, tag, cache, FG=fg, MODE=mode, TANGENT=tan)
-    return EngineKit(lb, bh, eig, band, mode, ef)
+    return EngineKit(lb, quench, bh, eig, band, mode, ef)

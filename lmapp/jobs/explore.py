@@ -198,7 +198,7 @@ class ExploreJob:
         rng = np.random.default_rng([p.seed, index])
         x0 = model.random_start(rng, p.init_scale)
         while True:  # a pause aborts the start quench: wait, then quench the same start again
-            x, f, _, _, _ = model.kit.lbfgs(x0, model.args, p.gtol, p.max_iter, p.m, p.max_step,
+            x, f, _, _, _ = model.kit.quench(x0, model.args, p.gtol, p.max_iter, p.m, p.max_step,
                                             p.max_rise, control.abort_flag)
             if control.abort_flag[0] == 0:
                 break

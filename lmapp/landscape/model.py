@@ -189,7 +189,7 @@ class Model:
         if unknown:
             raise ModelError(f"unknown L-BFGS settings: {', '.join(sorted(unknown))}")
         s = {**LBFGS_DEFAULTS, **settings}
-        x, f, r, it, ok = self.kit.lbfgs(np.ascontiguousarray(w0, float), self.args, float(s["gtol"]),
+        x, f, r, it, ok = self.kit.quench(np.ascontiguousarray(w0, float), self.args, float(s["gtol"]),
                                          int(s["max_iter"]), int(s["m"]), float(s["max_step"]),
                                          float(s["max_rise"]), abort)
         return x, float(f), float(r), int(it), bool(ok)

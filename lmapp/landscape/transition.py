@@ -238,7 +238,7 @@ def connected_minima(model: Model, x_ts: np.ndarray, v: np.ndarray,
     for sign in (-1.0, 1.0):
         x = np.ascontiguousarray(x_ts + sign * p.pushoff * v)
         for _ in range(p.max_descents + 1):
-            x, f, _, _, _ = model.kit.lbfgs(x, model.args, p.quench_gtol, p.quench_max_iter,
+            x, f, _, _, _ = model.kit.quench(x, model.args, p.quench_gtol, p.quench_max_iter,
                                             LBFGS_DEFAULTS["m"], p.quench_max_step,
                                             LBFGS_DEFAULTS["max_rise"], abort)
             ver = verify_minimum(model, x, p.quench_gtol, p.zero_tol)
