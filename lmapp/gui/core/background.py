@@ -1,9 +1,12 @@
 """Work off the GUI thread: a callable runs on a plain Python thread and the GUI thread picks
 its outcome up on a short timer, then emits it as a signal. Worker threads never call Qt
 (no QThreadPool, no cross-thread emit), so every Qt object is only touched on the GUI thread.
+The threads are kept and reused: starting one waits for it to take the GIL, which costs the
+GUI thread milliseconds while jobs keep the interpreter busy.
 """
 from __future__ import annotations
 
+import queue
 import threading
 import time
 import traceback
@@ -14,6 +17,38 @@ from PySide6.QtWidgets import QApplication
 
 #: How often the GUI thread looks for a finished task.
 POLL_MS = 15
+#: Most worker threads kept for the tasks of all Background objects together.
+MAX_THREADS = 8
+
+
+class _Threads:
+    """Daemon threads that run queued callables, started only when none is idle (they never
+    end, so a task left running never delays the exit of the app)."""
+
+    def __init__(self, limit: int) -> None:
+        self._tasks: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._limit, self._started, self._idle = limit, 0, 0
+
+    def run(self, task: Callable[[], None]) -> None:
+        with self._lock:
+            grow = self._idle == 0 and self._started < self._limit
+            if grow:
+                self._started += 1
+            else:
+                self._idle -= 1  # the task is promised to an idle thread (or queued)
+        self._tasks.put(task)
+        if grow:
+            threading.Thread(target=self._serve, name="lmapp-background", daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            self._tasks.get()()
+            with self._lock:
+                self._idle += 1
+
+
+_THREADS = _Threads(MAX_THREADS)
 
 
 class Background(QObject):
@@ -55,7 +90,7 @@ class Background(QObject):
             self._outcome = outcome
             done.set()
 
-        threading.Thread(target=work, name="lmapp-background", daemon=True).start()
+        _THREADS.run(work)
         self._timer.start()
 
     def _collect(self) -> None:

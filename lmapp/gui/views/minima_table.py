@@ -143,6 +143,7 @@ class MinimaTable(QWidget):
         self.view.verticalHeader().setDefaultSectionSize(22)
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.view.horizontalHeader().setStretchLastSection(True)
+        self._size_columns()
         self._syncing = False
 
         self.loss_min, self.loss_max = QLineEdit(), QLineEdit()
@@ -180,13 +181,20 @@ class MinimaTable(QWidget):
         self._update_count()
 
     # -- data --------------------------------------------------------------------------------
+    def _size_columns(self) -> None:
+        """Widths from the header and a wide typical value, once (sizing to the contents
+        formats every row: too slow for live updates of thousands of minima)."""
+        header, cell = self.view.horizontalHeader(), self.view.fontMetrics()
+        bold = header.fontMetrics()
+        for column, (_, title, fmt) in enumerate(COLUMNS):
+            sample = fmt(-0.000123456789)
+            header.resizeSection(column, max(bold.horizontalAdvance(title) + 24,
+                                             cell.horizontalAdvance(sample) + 16))
+
     def set_landscape(self, land: Landscape) -> None:
-        first = self.model.landscape.n_minima == 0
         self._syncing = True
         self.model.set_landscape(land)
         self._syncing = False
-        if first and land.n_minima:
-            self.view.resizeColumnsToContents()
         self._show_selection()
         self._update_count()
 

@@ -4,14 +4,15 @@ fed. The window, the View menu, Reset layout and export all read it.
 
 Every view follows one protocol (:mod:`lmapp.gui.core.view`): optional ``set_project(project)``
 (``None`` when the project closes; the view then forgets everything of the old one) and
-``set_landscape(snapshot)``, both cheap on the GUI thread.
+``set_landscape(snapshot)``, both cheap on the GUI thread. A live snapshot reaches the views one
+per turn of the event loop (:meth:`Docks.update_live`), so their costs never add up to a stall.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
 
@@ -104,6 +105,11 @@ class Docks:
         self.specs = {s.key: s for s in DOCKS}
         self._views: dict[str, QWidget] = {}
         self.docks: dict[str, QDockWidget] = {}
+        self._live: Landscape | None = None  # the snapshot the views in _due still have to get
+        self._due: list[str] = []
+        self._then: Callable[[], None] | None = None  # called once every view has _live
+        self._feed = QTimer(window, singleShot=True, interval=0)
+        self._feed.timeout.connect(self._feed_next)
         for spec in DOCKS:
             view = (given or {}).get(spec.key)
             if view is None:
@@ -160,7 +166,7 @@ class Docks:
 
     def update(self, land: Landscape | None, project: Any, skip: tuple[str, ...] = ()) -> None:
         """Give every view (but those in ``skip``) the project, when it changed, and the new
-        snapshot."""
+        snapshot, now."""
         for key, view in self._views.items():
             if key in skip:
                 continue
@@ -168,3 +174,28 @@ class Docks:
                 view.set_project(project)
             if land is not None and hasattr(view, "set_landscape"):
                 view.set_landscape(land)
+        self._due, self._then = [], None  # a project change or full update supersedes it
+
+    def update_live(self, land: Landscape, skip: tuple[str, ...] = (),
+                    then: Callable[[], None] | None = None) -> None:
+        """Give the views (but those in ``skip``) a new snapshot, one view per turn of the
+        event loop, then call ``then``; a newer snapshot replaces one that not every view
+        has yet (and its ``then``)."""
+        self._live, self._then = land, then
+        self._due = [key for key, view in self._views.items()
+                     if key not in skip and hasattr(view, "set_landscape")]
+        self._feed.start()
+
+    @property
+    def feeding(self) -> bool:
+        """Whether some view has not yet been given the latest live snapshot."""
+        return bool(self._due)
+
+    def _feed_next(self) -> None:
+        if self._due and self._live is not None:
+            self._views[self._due.pop(0)].set_landscape(self._live)
+        if self._due:
+            self._feed.start()
+        elif self._then is not None:
+            then, self._then = self._then, None
+            then()

@@ -334,7 +334,10 @@ class MainWindow(QMainWindow):
             self.project = None
         self.jobs.set_project(None)
         self.selection.clear()
-        self._landscape_changed(empty_landscape())
+        self.landscape = empty = empty_landscape()
+        self.docks.update(empty, None, skip=("graph",))
+        self.graph_links.refresh(relayout=False)
+        self.graph_view.set_landscape(empty)
         self.setWindowTitle("lmapp")
         self._update_actions()
 
@@ -384,11 +387,15 @@ class MainWindow(QMainWindow):
 
     # -- snapshots -----------------------------------------------------------------------------
     def _landscape_changed(self, land: Landscape) -> None:
-        self.landscape = land
+        """A new snapshot: the graph starts laying it out, the other views get it one per turn
+        of the event loop, and ``self.landscape`` becomes it once every view shows it."""
         self.selection.retain(land.ids.tolist())
-        self.docks.update(land, self.project, skip=("graph",))
+        self.docks.update_live(land, skip=("graph",), then=lambda: self._views_show(land))
         self.graph_links.refresh(relayout=False)  # the graph lays out the new snapshot next
         self.graph_view.set_landscape(land)
+
+    def _views_show(self, land: Landscape) -> None:
+        self.landscape = land
 
     # -- jobs ----------------------------------------------------------------------------------
     def _job_started(self, job: QueuedJob) -> None:
