@@ -4,7 +4,7 @@ import json
 import numpy as np
 from dataclasses import replace
 
-from lmapp.bench import analysis, basinhopping, run_benchmarks, scale, transition
+from lmapp.bench import analysis, basinhopping, run_benchmarks, scale, transition, verification
 
 
 def test_bench_json_has_every_section(monkeypatch, capsys):
@@ -13,6 +13,7 @@ def test_bench_json_has_every_section(monkeypatch, capsys):
     monkeypatch.setattr(analysis, "CV_SIZES", {"quick": (500, 40)})
     monkeypatch.setattr(analysis, "MISCLASS_SIZES", {"quick": (60, 50)})
     monkeypatch.setattr(analysis, "NETWORK_SIZES", {"quick": (80, 200)})
+    monkeypatch.setattr(verification, "SIZES", {"quick": (1.0, 60)})
     monkeypatch.setattr(scale, "SIZES", {"quick": 300})
     monkeypatch.setattr(scale, "LAYOUT_SIZES", {"quick": (60, 200)})
     monkeypatch.setattr(scale, "DISTANCE_SIZES", {"quick": 100})
@@ -32,6 +33,9 @@ def test_bench_json_has_every_section(monkeypatch, capsys):
     assert ident["case"] == "identity-xor-h5" and ident["identified"] == ident["minima"] > 0
     assert 0 < ident["fraction_of_quench"] and ident["seconds_per_query"] > 0
     assert out["transition_states"][0]["searches"] == 2
+    ver = out["verification"][0]
+    assert ver["params"] == 64 * 10 + 10 + 10 * 10 + 10 and ver["eigvalsh_s"] > 0
+    assert ver["is_minimum"] and ver["index_agrees"] and ver["lpphe_rel_diff"] < 1e-10
     assert out["dgraph_layout"][0]["minima"] == 10_000 and out["dgraph_layout"][0]["seconds"] > 0
     cv, mis, net = out["analysis"]
     assert net["case"] == "network stats 80 minima" and net["max_abs_diff"] < 1e-9

@@ -143,6 +143,9 @@ def test_hef_lanczos_path_equals_exact_path(xor3):
     assert exact.converged and lanczos.converged
     assert abs(exact.eigenvalue - lanczos.eigenvalue) < 1e-6
     assert abs(exact.energy - lanczos.energy) < 1e-9
-    assert np.allclose(exact.x, lanczos.x, atol=1e-5)
+    # the same point up to what ts_tol fixes along soft modes (|Δx| ~ gradient / curvature)
+    assert np.allclose(exact.x, lanczos.x, atol=1e-4)
+    assert xor3.same_point(exact.energy, xor3.canonical(exact.x), lanczos.energy,
+                           xor3.canonical(lanczos.x))
     for h in (exact, lanczos):
         assert abs(h.eigenvalue - np.linalg.eigvalsh(xor3.hessian(h.x))[0]) < 1e-6

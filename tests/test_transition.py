@@ -1,6 +1,7 @@
 """Transition states and connected minima on XOR nets, and the embedding of stationary points
 of a smaller net in a larger one (SPEC §2.4–2.5)."""
 from dataclasses import replace
+from itertools import combinations
 
 import numpy as np
 import pytest
@@ -42,8 +43,8 @@ def test_xor_transition_states_are_verified_and_connect_minima(lam):
     mins = distinct_minima(model, 100)
     assert len(mins) >= 3
     found = []
-    for j in range(1, min(len(mins), 5)):
-        found += find_transition_states(model, mins[0][1], mins[j][1], p)
+    for i, j in combinations(range(min(len(mins), 5)), 2):
+        found += find_transition_states(model, mins[i][1], mins[j][1], p)
     assert found
     for ts in found:
         ver = verify_transition_state(model, ts.x, p.ts_tol)

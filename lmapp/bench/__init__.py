@@ -8,7 +8,7 @@ from pathlib import Path
 from threadpoolctl import threadpool_limits
 
 from ..landscape.dgraph import bench_layout
-from . import analysis, basinhopping, scale, transition
+from . import analysis, basinhopping, scale, transition, verification
 from ..store.codec import json_text
 
 
@@ -17,7 +17,8 @@ def run_benchmarks(as_json: bool = False, quick: bool = False) -> int:
     out: dict[str, list[dict]] = {}
     with threadpool_limits(1), tempfile.TemporaryDirectory() as tmp:
         for name, module in (("basin_hopping", basinhopping), ("transition_states", transition),
-                             ("analysis", analysis), ("scale", scale)):
+                             ("verification", verification), ("analysis", analysis),
+                             ("scale", scale)):
             out[name] = []
             for r in module.run(Path(tmp), quick):
                 out[name].append(r)

@@ -58,7 +58,11 @@ def make_kit(fg: Callable, hessian: Callable | None, tag: str, cache: bool,
         return EngineKit(lb, lb, rebind(basinhopping.bh_chunk_template, tag, cache, QUENCH=lb),
                          None, band)
     steps = rebind(newton.newton_steps_template, tag, cache, FG=fg, HESS=hessian)
-    quench = rebind(newton.quench_template, tag, cache, LBFGS=lb, NEWTON=steps)
+    ready = rebind(newton.ready_template, tag, cache, HESS=hessian)
+    handing = rebind(lbfgs.lbfgs_template, f"{tag}_handing", cache, FG=fg, READY=ready,
+                     HANDOVER_GTOL=newton.SWITCH_GTOL)
+    quench = rebind(newton.quench_template, tag, cache, LBFGS=lb, HANDING_LBFGS=handing,
+                    NEWTON=steps)
     bh = rebind(basinhopping.bh_chunk_template, tag, cache, QUENCH=quench)
     eig = rebind(spectrum.eigenvalues_template, tag, cache, HESS=hessian)
     if hvp is None:

@@ -61,6 +61,20 @@ def FG(x, args):  # placeholder: rebound per objective by lmapp.engines.kit
     raise NotImplementedError
 
 
+@njit(cache=True, nogil=True)
+def never_ready(x, g, args, max_step):
+    """The plain minimiser's hand-over test: never (see HANDOVER_GTOL)."""
+    return False
+
+
+READY = never_ready  # rebound to a second-order finish's test (lmapp.engines.newton)
+
+
+#: below this RMS gradient READY is asked (each time the gradient halved) whether to hand over;
+#: 0 in the plain minimiser (rebound by the kit for the quench with a Newton finish)
+HANDOVER_GTOL = 0.0
+
+
 def lbfgs_template(x0, args, gtol, max_iter, m, max_step, max_rise, abort):
     """Minimise ``FG(x, args) -> (f, g)`` from ``x0`` (compiled per objective by the kit).
 
@@ -69,7 +83,9 @@ def lbfgs_template(x0, args, gtol, max_iter, m, max_step, max_rise, abort):
 
     Returns ``(x, f, rms_grad, n_iter, converged)``; converged means RMS gradient < ``gtol``.
     A step is scaled down to at most ``max_step`` in norm; a step that raises f by more than
-    ``max_rise`` is shrunk tenfold (up to ten times) and then the memory is reset.
+    ``max_rise`` is shrunk tenfold (up to ten times) and then the memory is reset. Below
+    ``HANDOVER_GTOL`` it also stops, unconverged, where ``READY`` says a second-order finish
+    takes over.
     """
     n = x0.shape[0]
     x = x0.copy()
@@ -84,7 +100,12 @@ def lbfgs_template(x0, args, gtol, max_iter, m, max_step, max_rise, abort):
     diag = 0.1  # initial inverse-Hessian scaling (GMIN's DGUESS)
     it = 0
     r = rms(g)
+    ask_below = HANDOVER_GTOL
     while r >= gtol and it < max_iter and abort[0] == 0:
+        if r < ask_below:
+            if READY(x, g, args, max_step):
+                break
+            ask_below = 0.5 * r
         it += 1
         two_loop(g, S, Y, rho, alpha, k, head, diag, d)
         slope = 0.0

@@ -8,10 +8,14 @@ import numpy as np
 
 from ..engines.lbfgs import rms
 from ..engines.spectrum import classify_spectrum
+from .cholesky_check import Spectrum, cholesky_spectrum
 from .model import Model
 
 #: Eigenvalues with |h| ≤ ZERO_TOL are treated as zero modes (reported, excluded from LPPHE).
 ZERO_TOL = 1e-9
+#: from this many parameters minima are checked by factorisations (:mod:`.cholesky_check`), a
+#: fraction of the cost of all eigenvalues; below, the exact eigenvalues cost next to nothing
+CHOLESKY_MIN_PARAMS = 200
 
 
 @dataclass(frozen=True)
@@ -28,23 +32,34 @@ class Verification:
 
 
 def check_stationary(model: Model, x: np.ndarray, tol: float, index_wanted: int,
-                     zero_tol: float = ZERO_TOL) -> tuple[bool, float, int, float, float, int, str]:
+                     zero_tol: float = ZERO_TOL, cholesky_from: int = CHOLESKY_MIN_PARAMS
+                     ) -> tuple[bool, float, int, float, float, int, str]:
     """(ok, rms_grad, index, smallest eigenvalue, lpphe, zero modes, reason): RMS gradient
-    < ``tol`` and exactly ``index_wanted`` negative exact-Hessian eigenvalues at ``x``."""
+    < ``tol`` and exactly ``index_wanted`` negative exact-Hessian eigenvalues at ``x``. Minima
+    of ``cholesky_from`` parameters or more are checked by factorisations."""
     x = np.ascontiguousarray(x, float)
     r = float(rms(model.grad(x)))
-    eigs = model.kit.hessian_eigenvalues(x, model.args)
-    index, nzero, lpphe = classify_spectrum(eigs, zero_tol)
+    spec, finite = None, True
+    if index_wanted == 0 and x.shape[0] >= cholesky_from:
+        H = model.hessian(x)
+        finite = bool(np.all(np.isfinite(H)))
+        spec = cholesky_spectrum(H, zero_tol) if finite else Spectrum(0, 0, np.nan, np.nan)
+    if spec is None:
+        eigs = model.kit.hessian_eigenvalues(x, model.args)
+        finite = bool(np.all(np.isfinite(eigs)))
+        index, nzero, lpphe = classify_spectrum(eigs, zero_tol)
+        spec = Spectrum(int(index), int(nzero), float(lpphe), float(eigs[0]))
     reason = ""
-    if not np.all(np.isfinite(eigs)):
+    if not finite:
         reason = "non-finite Hessian"
     elif r >= tol:
         reason = f"RMS gradient {r:.2e} ≥ {tol:.0e}"
-    elif index != index_wanted:
-        reason = f"Hessian index {index} (smallest eigenvalue {eigs[0]:.3e})"
-    return reason == "", r, int(index), float(eigs[0]), float(lpphe), int(nzero), reason
+    elif spec.index != index_wanted:
+        reason = f"Hessian index {spec.index} (smallest eigenvalue {spec.min_eig:.3e})"
+    return (reason == "", r, spec.index, spec.min_eig, spec.lpphe, spec.n_zero_modes, reason)
 
 
-def verify_minimum(model: Model, w: np.ndarray, gtol: float, zero_tol: float = ZERO_TOL) -> Verification:
+def verify_minimum(model: Model, w: np.ndarray, gtol: float, zero_tol: float = ZERO_TOL,
+                   cholesky_from: int = CHOLESKY_MIN_PARAMS) -> Verification:
     """Check RMS gradient < ``gtol`` and no negative exact-Hessian eigenvalue at ``w``."""
-    return Verification(*check_stationary(model, w, gtol, 0, zero_tol))
+    return Verification(*check_stationary(model, w, gtol, 0, zero_tol, cholesky_from))

@@ -1,0 +1,198 @@
+"""The second-order machinery of quenches and checks: the structured Hessian, the Newton finish
+of a quench, and minimum checks by Cholesky factorisation, each against an independent route
+(R-operator Hessian, finite differences, plain L-BFGS, full eigendecomposition), and planted
+saddles that must never pass as minima."""
+import numpy as np
+import pytest
+
+from lmapp.datasets import make_dataset
+from lmapp.engines import mlp, newton
+from lmapp.landscape.cholesky_check import cholesky_spectrum
+from lmapp.landscape.model import LBFGS_DEFAULTS, ModelSpec, build_model
+from lmapp.landscape.verify import ZERO_TOL, check_stationary, verify_minimum
+from lmapp.engines.spectrum import classify_spectrum
+from tests.helpers import fd_jacobian
+
+NEVER = 10**9  # a ``cholesky_from`` that keeps the eigenvalue route
+
+
+def _xor(hidden, lam):
+    d = make_dataset("xor")
+    return build_model(ModelSpec(hidden=hidden, lam=lam), d.X_train, d.y_train, d.n_classes)
+
+
+def _spiral(hidden=(10,), lam=1e-5, n=200):
+    d = make_dataset("spiral", n_train=n, n_test=50)
+    return build_model(ModelSpec(hidden=hidden, lam=lam), d.X_train, d.y_train, d.n_classes)
+
+
+# -- structured Hessian ------------------------------------------------------------------------
+@pytest.mark.parametrize("n_in,hidden,classes,kw", [
+    (2, 3, 2, {}), (3, 5, 3, {"reg_bias": False}), (20, 18, 4, {}), (6, 4, 3, {"locality": 1}),
+])
+def test_structured_hessian_equals_the_r_operator_hessian(n_in, hidden, classes, kw):
+    rng = np.random.default_rng(3)
+    X, y = rng.normal(size=(40, n_in)), np.arange(40) % classes
+    model = build_model(ModelSpec(hidden=(hidden,), lam=1e-3, **kw), X, y, classes)
+    w = rng.normal(size=model.n_params)
+    H = model.hessian(w)
+    H_r = mlp.hessian(w, model.args[1:3] + model.args[4:])  # the column-by-column route
+    np.testing.assert_allclose(H, H_r, rtol=1e-11, atol=1e-12 * np.abs(H_r).max())
+    np.testing.assert_allclose(H, fd_jacobian(model.grad, w), rtol=1e-5, atol=1e-6)
+
+
+# -- Newton step ---------------------------------------------------------------------------------
+def test_newton_step_solves_positive_definite_systems():
+    rng = np.random.default_rng(0)
+    A = rng.normal(size=(6, 6))
+    H, g = A @ A.T + np.eye(6), rng.normal(size=6)
+    np.testing.assert_allclose(newton.newton_step(H, g, 1e9), -np.linalg.solve(H, g), rtol=1e-10)
+    s = newton.newton_step(H, g, 1e-3)
+    assert np.linalg.norm(s) == pytest.approx(1e-3)
+    np.testing.assert_allclose(s / 1e-3, -np.linalg.solve(H, g) / np.linalg.norm(np.linalg.solve(H, g)),
+                               rtol=1e-10)
+
+
+def test_newton_step_refuses_negative_curvature_and_skips_zero_modes():
+    V = np.linalg.qr(np.random.default_rng(1).normal(size=(5, 5)))[0]
+    g = np.arange(1.0, 6.0)
+    indefinite = V @ np.diag([-1e-3, 1, 2, 3, 4]) @ V.T
+    assert newton.newton_step(indefinite, g, 1e9).shape == (0,)
+    assert newton.newton_step(np.zeros((5, 5)), g, 1e9).shape == (0,)
+    vals = np.array([0.0, 1e-16, 1, 2, 4])  # two zero modes (a symmetry's directions)
+    s = newton.newton_step(V @ np.diag(vals) @ V.T, g, 1e9)
+    c = V.T @ g
+    expect = V[:, 2:] @ (-c[2:] / vals[2:])
+    np.testing.assert_allclose(s, expect, rtol=1e-8, atol=1e-12)
+    assert abs(V[:, 0] @ s) < 1e-12 and abs(V[:, 1] @ s) < 1e-12
+
+
+# -- Newton finish of a quench ----------------------------------------------------------------
+def _plain(model, w0, gtol):
+    s = LBFGS_DEFAULTS
+    return model.kit.lbfgs(np.ascontiguousarray(w0), model.args, gtol, 200_000, int(s["m"]),
+                           float(s["max_step"]), float(s["max_rise"]), np.zeros(1, np.uint8))
+
+
+@pytest.mark.parametrize("make", [
+    lambda: _xor((3,), 1e-2), lambda: _xor((4, 3), 1e-4), lambda: _spiral(), lambda: _spiral((3,)),
+], ids=["xor-3", "xor-4-3", "spiral-10", "spiral-3"])
+def test_newton_finish_reaches_1e_minus_10_at_the_minima_of_plain_lbfgs(make):
+    model = make()
+    rng = np.random.default_rng(0)
+    same = 0
+    for _ in range(6):
+        w0 = rng.uniform(-1, 1, model.n_params)
+        x, f, r, it, ok = model.minimize(w0, gtol=1e-10, max_iter=200_000)
+        assert ok and r < 1e-10
+        assert check_stationary(model, x, 1e-10, model_index(model, x))[1] < 1e-10
+        xp, fp, rp, _, okp = _plain(model, w0, 1e-10)
+        assert okp
+        same += model.same_point(f, model.canonical(x), fp, model.canonical(xp))
+    assert same == 6
+
+
+def model_index(model, x):
+    """The Hessian index at x from the full spectrum (for the check's wanted index)."""
+    return int(classify_spectrum(np.linalg.eigvalsh(model.hessian(x)), ZERO_TOL)[0])
+
+
+def _two_blobs(hidden=(3,), lam=1e-3):
+    """Balanced classes with different means: w = 0 is stationary, and a saddle (the
+    input-output coupling Σ r x has negative curvature beyond the 2λ of the penalty)."""
+    rng = np.random.default_rng(4)
+    X = np.r_[rng.normal(size=(20, 2)) + 1.5, rng.normal(size=(20, 2)) - 1.5]
+    y = np.r_[np.zeros(20, int), np.ones(20, int)]
+    return build_model(ModelSpec(hidden=hidden, lam=lam), X, y, 2)
+
+
+def test_a_quench_started_on_or_beside_a_saddle_never_yields_a_verified_saddle():
+    model = _two_blobs()
+    zero = np.zeros(model.n_params)
+    assert np.max(np.abs(model.grad(zero))) < 1e-15 and model_index(model, zero) > 0
+    x, f, r, it, ok = model.minimize(zero)  # converged where it started: on the saddle
+    for cholesky_from in (1, NEVER):
+        v = verify_minimum(model, x, 1e-8, cholesky_from=cholesky_from)
+        assert not v.is_minimum and v.hessian_index == model_index(model, zero)
+    rng = np.random.default_rng(0)
+    for _ in range(8):
+        x, f, r, it, ok = model.minimize(zero + 1e-6 * rng.normal(size=model.n_params))
+        assert ok and f < model.loss(zero) - 1e-3  # Newton never steps back up onto it
+        for cholesky_from in (1, NEVER):
+            assert verify_minimum(model, x, 1e-8, cholesky_from=cholesky_from).is_minimum \
+                == (model_index(model, x) == 0)
+
+
+def test_a_planted_transition_state_is_rejected_by_both_checks():
+    from lmapp.landscape.transition import TransitionParams, search_from_minimum
+    model = _xor((3,), 1e-2)
+    x0, *_ = model.minimize(np.random.default_rng(2).uniform(-1, 1, model.n_params))
+    found = []
+    for mode in range(4):
+        found += search_from_minimum(model, x0, TransitionParams(), first_mode=mode, n_modes=1).found
+    assert found, "no transition state found from this minimum"
+    ts = found[0]
+    for cholesky_from in (1, NEVER):
+        v = verify_minimum(model, ts.x, 1e-6, cholesky_from=cholesky_from)
+        assert not v.is_minimum and v.hessian_index == 1
+
+
+# -- Cholesky checks -----------------------------------------------------------------------------
+def _with_spectrum(vals, seed=0):
+    V = np.linalg.qr(np.random.default_rng(seed).normal(size=(len(vals), len(vals))))[0]
+    H = V @ np.diag(vals) @ V.T
+    return (H + H.T) / 2
+
+
+@pytest.mark.parametrize("n", [3, 40, 300])
+def test_cholesky_verdict_and_lpphe_match_the_eigenvalues_of_positive_definite_matrices(n):
+    rng = np.random.default_rng(n)
+    vals = np.exp(rng.uniform(np.log(1e-5), np.log(1e3), n))
+    H = _with_spectrum(vals)
+    s = cholesky_spectrum(H, ZERO_TOL)
+    eigs = np.linalg.eigvalsh(H)
+    index, nzero, lpphe = classify_spectrum(eigs, ZERO_TOL)
+    assert (s.index, s.n_zero_modes) == (index, nzero) == (0, 0)
+    assert s.lpphe == pytest.approx(lpphe, rel=1e-10, abs=1e-9)
+    assert s.min_eig == pytest.approx(eigs[0], rel=1e-4)
+    assert s.min_eig >= eigs[0] * (1 - 1e-10)  # an upper bound, as a Ritz value must be
+
+
+@pytest.mark.parametrize("negatives", [1, 2, 7])
+def test_a_failed_cholesky_counts_the_exact_index(negatives):
+    rng = np.random.default_rng(negatives)
+    n = 60
+    vals = np.exp(rng.uniform(np.log(1e-4), np.log(1e2), n))
+    vals[:negatives] *= -1
+    vals[negatives] = 1e-12  # and one zero mode
+    H = _with_spectrum(vals, seed=negatives)
+    s = cholesky_spectrum(H, ZERO_TOL)
+    eigs = np.linalg.eigvalsh(H)
+    assert s.index == negatives == classify_spectrum(eigs, ZERO_TOL)[0]
+    assert s.n_zero_modes == 1
+    assert s.min_eig == pytest.approx(eigs[0], rel=1e-4)
+
+
+def test_near_zero_modes_of_a_minimum_are_left_to_the_exact_eigenvalues():
+    for smallest in (1e-12, -1e-12, 1e-8):  # a zero mode either side, and one just above it
+        H = _with_spectrum(np.r_[smallest, np.linspace(0.1, 1, 9)])
+        assert cholesky_spectrum(H, ZERO_TOL) is None
+
+
+@pytest.mark.parametrize("make", [lambda: _spiral((10,), 1e-5), lambda: _xor((4, 3), 1e-4)],
+                         ids=["spiral-10", "xor-4-3"])
+def test_cholesky_checks_of_real_minima_match_the_eigenvalue_checks(make):
+    model = make()
+    rng = np.random.default_rng(5)
+    checked = 0
+    for _ in range(4):
+        x, *_ = model.minimize(rng.uniform(-1, 1, model.n_params), gtol=1e-9)
+        by_eigs = verify_minimum(model, x, 1e-8, cholesky_from=NEVER)
+        by_chol = verify_minimum(model, x, 1e-8, cholesky_from=1)
+        assert by_chol.is_minimum == by_eigs.is_minimum
+        assert by_chol.hessian_index == by_eigs.hessian_index
+        if by_eigs.is_minimum and by_eigs.n_zero_modes == 0:
+            assert by_chol.lpphe == pytest.approx(by_eigs.lpphe, rel=1e-10)
+            assert by_chol.min_eig == pytest.approx(by_eigs.min_eig, rel=1e-4)
+            checked += 1
+    assert checked >= 2
