@@ -33,6 +33,8 @@ def test_bench_json_has_every_section(monkeypatch, capsys):
     assert ident["case"] == "identity-xor-h5" and ident["identified"] == ident["minima"] > 0
     assert 0 < ident["fraction_of_quench"] and ident["seconds_per_query"] > 0
     assert out["transition_states"][0]["searches"] == 2
+    joined = out["transition_states"][-1]
+    assert joined["attempts"] > 0 and joined["rate"] > 0 and joined["minima"] > 1
     ver = out["verification"][0]
     assert ver["params"] == 64 * 10 + 10 + 10 * 10 + 10 and ver["eigvalsh_s"] > 0
     assert ver["is_minimum"] and ver["index_agrees"] and ver["lpphe_rel_diff"] < 1e-10

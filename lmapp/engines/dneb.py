@@ -21,7 +21,7 @@ from numba import njit
 
 #: Default band settings (OPTIM-style names), shown by CLI/GUI parameter editors.
 DNEB_DEFAULTS = {"k": 10.0, "images_per_unit": 10.0, "min_images": 5, "max_images": 50,
-                 "band_tol": 0.01, "max_iter": 500, "max_step": 0.1}
+                 "band_tol": 0.01, "max_iter": 200, "max_step": 0.1}
 
 # FIRE constants (Bitzek et al. 2006).
 FIRE_N_MIN = 5

@@ -58,11 +58,10 @@ def make_kit(fg: Callable, hessian: Callable | None, tag: str, cache: bool,
         return EngineKit(lb, lb, rebind(basinhopping.bh_chunk_template, tag, cache, QUENCH=lb),
                          None, band)
     steps = rebind(newton.newton_steps_template, tag, cache, FG=fg, HESS=hessian)
-    ready = rebind(newton.ready_template, tag, cache, HESS=hessian)
-    handing = rebind(lbfgs.lbfgs_template, f"{tag}_handing", cache, FG=fg, READY=ready,
-                     HANDOVER_GTOL=newton.SWITCH_GTOL)
-    quench = rebind(newton.quench_template, tag, cache, LBFGS=lb, HANDING_LBFGS=handing,
-                    NEWTON=steps)
+    finish = rebind(newton.newton_finish_template, tag, cache, HESS=hessian, NEWTON=steps)
+    trying = rebind(lbfgs.lbfgs_template, f"{tag}_trying", cache, FG=fg, FINISH=finish,
+                    FINISH_GTOL=newton.SWITCH_GTOL)
+    quench = rebind(newton.quench_template, tag, cache, LBFGS=lb, TRYING_LBFGS=trying)
     bh = rebind(basinhopping.bh_chunk_template, tag, cache, QUENCH=quench)
     eig = rebind(spectrum.eigenvalues_template, tag, cache, HESS=hessian)
     if hvp is None:

@@ -62,17 +62,16 @@ def FG(x, args):  # placeholder: rebound per objective by lmapp.engines.kit
 
 
 @njit(cache=True, nogil=True)
-def never_ready(x, g, args, max_step):
-    """The plain minimiser's hand-over test: never (see HANDOVER_GTOL)."""
-    return False
+def no_finish(x, f, g, args, gtol, max_step, abort):
+    """The plain minimiser's finish: none (see FINISH_GTOL)."""
+    return False, x, f, np.inf, 0
 
 
-READY = never_ready  # rebound to a second-order finish's test (lmapp.engines.newton)
+FINISH = no_finish  # rebound to a second-order finish (lmapp.engines.newton)
 
-
-#: below this RMS gradient READY is asked (each time the gradient halved) whether to hand over;
-#: 0 in the plain minimiser (rebound by the kit for the quench with a Newton finish)
-HANDOVER_GTOL = 0.0
+#: below this RMS gradient FINISH is tried (each time the gradient halved) and kept if it says
+#: so; 0 in the plain minimiser (rebound by the kit for the quench with a Newton finish)
+FINISH_GTOL = 0.0
 
 
 def lbfgs_template(x0, args, gtol, max_iter, m, max_step, max_rise, abort):
@@ -84,8 +83,8 @@ def lbfgs_template(x0, args, gtol, max_iter, m, max_step, max_rise, abort):
     Returns ``(x, f, rms_grad, n_iter, converged)``; converged means RMS gradient < ``gtol``.
     A step is scaled down to at most ``max_step`` in norm; a step that raises f by more than
     ``max_rise`` is shrunk tenfold (up to ten times) and then the memory is reset. Below
-    ``HANDOVER_GTOL`` it also stops, unconverged, where ``READY`` says a second-order finish
-    takes over.
+    ``FINISH_GTOL`` a second-order ``FINISH`` is tried now and then; its result is returned
+    if it is kept, else the iteration goes on untouched.
     """
     n = x0.shape[0]
     x = x0.copy()
@@ -100,12 +99,14 @@ def lbfgs_template(x0, args, gtol, max_iter, m, max_step, max_rise, abort):
     diag = 0.1  # initial inverse-Hessian scaling (GMIN's DGUESS)
     it = 0
     r = rms(g)
-    ask_below = HANDOVER_GTOL
+    try_below = FINISH_GTOL
     while r >= gtol and it < max_iter and abort[0] == 0:
-        if r < ask_below:
-            if READY(x, g, args, max_step):
-                break
-            ask_below = 0.5 * r
+        if r < try_below:
+            kept, xf, ff, rf, kf = FINISH(x, f, g, args, gtol, max_step, abort)
+            if kept:
+                return xf, ff, rf, it + kf, True
+            it += kf
+            try_below = 0.5 * r
         it += 1
         two_loop(g, S, Y, rho, alpha, k, head, diag, d)
         slope = 0.0

@@ -1,16 +1,20 @@
-"""Quench with a second-order finish: L-BFGS until the exact Hessian is positive definite and
-its quadratic model predicts only a small further decrease, then Newton steps, which converge
-quadratically where L-BFGS crawls through the ill-conditioned tail (seed-000's spiral
-landscape: ~590 L-BFGS iterations per quench become ~170, Newton steps included).
+"""Quench with a second-order finish: L-BFGS, which at a few points of its descent tries to
+finish with Newton steps on the exact Hessian; these converge quadratically where L-BFGS crawls
+through the ill-conditioned tail (seed-000's spiral landscape: ~590 L-BFGS iterations per quench
+become ~110, Newton steps included; with 10 hidden units ~2,500 become ~60).
 
-L-BFGS asks (each time its RMS gradient halved below SWITCH_GTOL) and hands over, keeping its
-own path until then, so the quench ends in the minimum plain L-BFGS reaches. Zero modes of a
-symmetry (|h| tiny against the largest eigenvalue) are left out of a Newton step; a step is
-capped at the L-BFGS step limit and halved until it lowers the loss (or, at round-off level,
-the gradient). Where Newton stops short of ``gtol`` (it stepped out of the convex region),
-L-BFGS goes on and asks again (HANDOVERS times, then plain L-BFGS ends the quench). The point
-is verified by its Hessian afterwards like any other. Beyond NEWTON_MAX_PARAMS parameters (an
-eigendecomposition per step) and for loose tolerances the quench is plain L-BFGS.
+The try is speculative, so that the quench ends where plain L-BFGS would: each time its RMS
+gradient halved below SWITCH_GTOL, L-BFGS asks; a finish is tried only where the Hessian is
+positive definite (zero modes of a symmetry, |h| tiny against the largest eigenvalue, aside)
+and its quadratic model predicts at most DECREASE_LIMIT further decrease; it is kept only if it
+reaches ``gtol`` having lowered the loss by no more than TRUST times that prediction, within
+MISS of where the first step pointed (the model held). Otherwise L-BFGS goes on from where it
+asked, its memory intact, exactly as without the try. Newton steps are capped at the L-BFGS
+step and halved until the loss falls. (GMIN's L-BFGS may rise by max_rise and so, rarely, leave
+the convex basin a kept finish converged in: then the two end in different minima, both
+verified.) The point is verified by its Hessian afterwards like any other. Beyond
+NEWTON_MAX_PARAMS parameters (an eigendecomposition per step) and for loose tolerances the
+quench is plain L-BFGS.
 """
 from __future__ import annotations
 
@@ -19,18 +23,18 @@ from numba import njit
 
 from .lbfgs import rms
 
-#: RMS gradient below which L-BFGS asks whether Newton can take over
+#: RMS gradient below which L-BFGS asks whether a Newton finish may be tried
 SWITCH_GTOL = 1e-3
-#: up to this many parameters the quench finishes with Newton steps
+#: up to this many parameters the quench tries Newton finishes
 NEWTON_MAX_PARAMS = 400
-#: most Newton steps per hand-over, and halvings of one step
+#: most Newton steps of one try, and halvings of one step
 NEWTON_STEPS, BACKTRACKS = 30, 10
-#: hand-overs (Newton stepped out of the convex region: L-BFGS again) before plain L-BFGS ends
-HANDOVERS = 4
-#: Newton takes over where its quadratic model predicts at most this much further decrease of
-#: the loss: a larger prediction means the quench is still descending a plateau, where a long
-#: Newton step could cross into another basin than L-BFGS would reach
-DECREASE_LIMIT = 1e-4
+#: a try starts only where the quadratic model predicts at most this further decrease
+DECREASE_LIMIT = 1e-2
+#: a finished try is kept only if the loss fell by at most TRUST × the predicted decrease
+TRUST = 3.0
+#: ... and if it ended within MISS × the length of the first Newton step of where that step led
+MISS = 0.5
 #: eigenvalues with |h| ≤ ZERO_CURVATURE · max|h| are zero modes (not stepped along)
 ZERO_CURVATURE = 1e-12
 #: a step may raise the loss by this much relative to (1 + |f|) if it lowers the gradient
@@ -49,8 +53,8 @@ def LBFGS(x0, args, gtol, max_iter, m, max_step, max_rise, abort):  # placeholde
     raise NotImplementedError
 
 
-def HANDING_LBFGS(x0, args, gtol, max_iter, m, max_step, max_rise, abort):  # placeholder: the
-    raise NotImplementedError  # L-BFGS that stops where ready_template says so
+def TRYING_LBFGS(x0, args, gtol, max_iter, m, max_step, max_rise, abort):  # placeholder: the
+    raise NotImplementedError  # L-BFGS whose FINISH is newton_finish_template
 
 
 @njit(cache=True, nogil=True)
@@ -70,13 +74,6 @@ def newton_step(H, g, max_step):
     if ns > max_step:
         s *= max_step / ns
     return s
-
-
-def ready_template(x, g, args, max_step):
-    """Whether Newton takes over at x: a positive definite Hessian (but zero modes) whose
-    Newton step predicts a decrease of at most DECREASE_LIMIT."""
-    s = newton_step(HESS(x, args), g, np.inf)
-    return s.shape[0] > 0 and -0.5 * np.dot(np.ascontiguousarray(g), s) <= DECREASE_LIMIT
 
 
 def newton_steps_template(x, f, args, gtol, max_step, n_steps, abort):
@@ -109,20 +106,24 @@ def NEWTON(x, f, args, gtol, max_step, n_steps, abort):  # placeholder: the kit'
     raise NotImplementedError
 
 
+def newton_finish_template(x, f, g, args, gtol, max_step, abort):
+    """A speculative finish from x (see the module): (kept, x, f, rms, Newton steps)."""
+    s = newton_step(HESS(x, args), g, np.inf)
+    if s.shape[0] == 0:
+        return False, x, f, np.inf, 0
+    predicted = -0.5 * np.dot(np.ascontiguousarray(g), s)
+    if predicted > DECREASE_LIMIT:
+        return False, x, f, np.inf, 0
+    xn, fn, rn, k = NEWTON(x, f, args, gtol, max_step, NEWTON_STEPS, abort)
+    miss = xn - x - s  # where the steps ended against where the first model said
+    kept = (rn < gtol and f - fn <= TRUST * predicted + ROUNDOFF * (1.0 + abs(f))
+            and np.dot(miss, miss) <= (MISS * MISS) * np.dot(s, s))
+    return kept, xn, fn, rn, k
+
+
 def quench_template(x0, args, gtol, max_iter, m, max_step, max_rise, abort):
     """Minimise from ``x0`` to RMS gradient < ``gtol``: the same arguments and results as
     :func:`lmapp.engines.lbfgs.lbfgs_template` (iterations count L-BFGS and Newton steps)."""
     if x0.shape[0] > NEWTON_MAX_PARAMS or gtol >= SWITCH_GTOL:
         return LBFGS(x0, args, gtol, max_iter, m, max_step, max_rise, abort)
-    x, f, r, it = x0, 0.0, np.inf, 0
-    for _ in range(HANDOVERS):
-        x, f, r, k, _ = HANDING_LBFGS(x, args, gtol, max_iter - it, m, max_step, max_rise, abort)
-        it += k
-        if r < gtol or it >= max_iter or abort[0] != 0:
-            return x, f, r, it, r < gtol
-        x, f, r, k = NEWTON(x, f, args, gtol, max_step, NEWTON_STEPS, abort)
-        it += k
-        if r < gtol or abort[0] != 0:
-            return x, f, r, it, r < gtol
-    x, f, r, k, _ = LBFGS(x, args, gtol, max(max_iter - it, 0), m, max_step, max_rise, abort)
-    return x, f, r, it + k, r < gtol
+    return TRYING_LBFGS(x0, args, gtol, max_iter, m, max_step, max_rise, abort)
