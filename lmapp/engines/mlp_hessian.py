@@ -51,6 +51,15 @@ def _gram(M, MT, weight):
     return G
 
 
+@njit(cache=True, nogil=True)
+def _put_block(out, G, rows, cols):
+    """out[rows[a], cols[b]] = G[a, b], and its mirror image (the Hessian is symmetric)."""
+    for a in range(rows.shape[0]):
+        for b in range(cols.shape[0]):
+            out[rows[a], cols[b]] = G[a, b]
+            out[cols[b], rows[a]] = G[a, b]
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def _full_hessian(wf, X, y, sizes, A, P):
     """The data part of the Hessian over all full-layout entries (no λ term)."""
@@ -104,13 +113,7 @@ def _full_hessian(wf, X, y, sizes, A, P):
                 e, f = hpp[j], wr[j]
                 for n in range(N):
                     weight[n] += e[n] * f[n]
-            G = _gram(Xt, XtT, weight)
-            for k in range(K + 1):
-                for k2 in range(K + 1):
-                    ia = u_index[j, k]
-                    ib = u_index[j2, k2]
-                    out[ia, ib] = G[k, k2]
-                    out[ib, ia] = G[k, k2]
+            _put_block(out, _gram(Xt, XtT, weight), u_index[j], u_index[j2])
     # VV: one weighted Gram matrix of h̃ per pair of classes
     HtT = np.ascontiguousarray(Ht.T)
     for c in range(C):
@@ -121,13 +124,7 @@ def _full_hessian(wf, X, y, sizes, A, P):
             if c == c2:
                 for n in range(N):
                     weight[n] += pa[n] * inv
-            G = _gram(Ht, HtT, weight)
-            for j in range(H + 1):
-                for j2 in range(H + 1):
-                    ia = v_index[c, j]
-                    ib = v_index[c2, j2]
-                    out[ia, ib] = G[j, j2]
-                    out[ib, ia] = G[j, j2]
+            _put_block(out, _gram(Ht, HtT, weight), v_index[c], v_index[c2])
     # UV: x̃ against every (j, c, j̃) combination at once
     Q = np.empty((H * C * (H + 1), N))
     g = np.empty(N)
