@@ -276,3 +276,15 @@ def test_console_script_exit_codes(xor_project, tmp_path):
     assert bad.returncode == 2 and bad.stdout == ""
     assert bad.stderr.startswith("lmapp: error: ") and bad.stderr.count("\n") == 1
     assert snapshot(path) == before
+
+
+def test_a_closed_output_pipe_ends_quietly(xor_project):
+    """`lmapp thermo P | head -c 10`: the reader leaves early; lmapp ends as Unix tools do
+    (status 128 + SIGPIPE), without an error line."""
+    script = Path(sys.executable).parent / "lmapp"
+    p = subprocess.Popen([script, "thermo", xor_project, "--n", "5000"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert p.stdout.read(10)
+    p.stdout.close()
+    assert p.wait(timeout=120) == 141
+    assert p.stderr.read() == b""

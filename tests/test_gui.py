@@ -221,18 +221,22 @@ def test_queue_pause_resume_and_close_during_job(window, qtbot, tmp_path):
         assert [r["status"] for r in pf.runs()] == ["cancelled", "finished", "cancelled"]
 
 
-def test_connect_job_adds_transition_states_to_the_graph(window, qtbot, tmp_path, demo_path):
-    path = copy_project(demo_path, tmp_path / "demo.lmapp")
+def test_connect_job_adds_transition_states_to_the_graph(window, qtbot, tmp_path):
+    path = tmp_path / "xor.lmapp"
+    with Project.create(path, "xor", ModelSpec(hidden=(3,), lam=1e-3)) as p:
+        p.explore(steps=200, walkers=2, seed=1, temperature=1.0)  # minima, no TS yet
     assert window.open_project(path)
     settle(window, qtbot)
-    n_ts = window.landscape.n_ts
+    assert window.landscape.n_minima >= 3 and window.landscape.n_ts == 0
     window.explore_panel.connect_budget.setValue(10)
     qtbot.mouseClick(window.explore_panel.connect_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.jobs.busy, timeout=120000)  # longer only if compiling
-    window.poller.refresh()
-    qtbot.waitUntil(lambda: window.poller.wait_idle(0), timeout=5000)
-    assert "connect" in window.explore_panel.log.toPlainText()
-    assert window.landscape.n_ts >= n_ts
+    settle(window, qtbot)
+    stored = window.project.file.n_transition_states()
+    assert stored > 0
+    drawn = window.graph_view.plot.landscape
+    assert window.landscape.n_ts == drawn.n_ts == stored  # in the snapshot and in the graph
+    assert np.any(window.graph_view.plot.graph.node_parent >= 0)  # branches joined by the TS
     a, b = (int(i) for i in window.landscape.ids[:2])
     window.selection.set([a, b])
     assert window.connect_pair_action.isEnabled()

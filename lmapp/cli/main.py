@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -480,6 +482,13 @@ COMMANDS = {"explore": cmd_explore, "info": cmd_info, "export": cmd_export, "ben
             **ml_commands.COMMANDS}
 
 
+def _stdout_closed() -> int:
+    """Exit status of a process whose output pipe closed, as Unix tools have it (128 + SIGPIPE);
+    stdout is pointed at /dev/null so the interpreter's final flush does not fail again."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 128 + signal.SIGPIPE
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``lmapp`` console script."""
     parser = build_parser()
@@ -494,6 +503,8 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(a, "trust_user_model", False) and Path(a.project).is_file():
             trust_project_model(a.project)
         return COMMANDS[a.command](a)
+    except BrokenPipeError:  # the reader went away (`lmapp thermo P | head`): end quietly
+        return _stdout_closed()
     except (UsageError, DatasetError, ModelError, ProjectError, ValueError, OSError) as exc:
         print(f"lmapp: error: {exc}", file=sys.stderr)
         return USAGE_ERROR
