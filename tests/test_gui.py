@@ -21,7 +21,7 @@ from lmapp.gui.figures.export import export_view
 from lmapp.gui.figures.styles import FigureStyle
 from lmapp.gui.window.main_window import MainWindow
 from lmapp.gui.panels.new_project_dialog import NewProjectDialog
-from lmapp.gui.core.project_files import copy_project, recent_projects
+from lmapp.gui.core.project_files import recent_projects
 from lmapp.landscape.model import ModelSpec
 from lmapp.store import ProjectFile
 
