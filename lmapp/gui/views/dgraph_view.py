@@ -420,8 +420,9 @@ def _colorize(values: np.ndarray, diverging: bool = False,
 
 
 class DGraphView(QWidget):
-    """The graph with its controls, wired to the shared selection; layouts are computed on
-    the thread pool and the newest one is drawn when it arrives."""
+    """The graph with its controls, wired to the shared selection; layouts are computed off
+    the GUI thread (:class:`~lmapp.gui.core.background.Background`) and the newest one is drawn
+    when it arrives."""
 
     layoutReady = Signal()  #: a new layout was drawn
 
