@@ -58,9 +58,9 @@ def TRYING_LBFGS(x0, args, gtol, max_iter, m, max_step, max_rise, abort):  # pla
 
 
 @njit(cache=True, nogil=True)
-def newton_step(H, g, max_step):
-    """The Newton step −H⁻¹g (zero modes left out), capped at ``max_step`` in norm; None-like
-    (an empty array) where H has a negative or zero curvature that is not a zero mode."""
+def newton_step(H, g):
+    """The Newton step −H⁻¹g (zero modes left out); None-like (an empty array) where H has a
+    negative or zero curvature that is not a zero mode."""
     vals, V = np.linalg.eigh(H)
     top = max(abs(vals[0]), abs(vals[-1]))
     tiny = ZERO_CURVATURE * top
@@ -69,23 +69,28 @@ def newton_step(H, g, max_step):
     c = V.T @ np.ascontiguousarray(g)
     for i in range(vals.shape[0]):
         c[i] = 0.0 if vals[i] <= tiny else -c[i] / vals[i]
-    s = V @ c
+    return V @ c
+
+
+@njit(cache=True, nogil=True)
+def capped(s, max_step):
+    """``s`` scaled down to norm ``max_step`` if longer (a copy)."""
     ns = np.sqrt(np.dot(s, s))
-    if ns > max_step:
-        s *= max_step / ns
-    return s
+    return s * (max_step / ns) if ns > max_step else s.copy()
 
 
-def newton_steps_template(x, f, args, gtol, max_step, n_steps, abort):
-    """Up to ``n_steps`` damped Newton steps from x (each halved up to BACKTRACKS times until
+def newton_steps_template(x, f, g, s, args, gtol, max_step, n_steps, abort):
+    """Up to ``n_steps`` damped Newton steps from x, where the loss is f, the gradient g and
+    the Newton step s (each step capped at ``max_step`` and halved up to BACKTRACKS times until
     it lowers the loss); returns (x, f, rms, steps taken)."""
-    f, g = FG(x, args)
     r = rms(g)
     k = 0
     while k < n_steps and r >= gtol and abort[0] == 0:
-        s = newton_step(HESS(x, args), g, max_step)
-        if s.shape[0] == 0:
-            break
+        if k > 0:
+            s = newton_step(HESS(x, args), g)
+            if s.shape[0] == 0:
+                break
+        s = capped(s, max_step)
         accepted = False
         for _ in range(BACKTRACKS):
             xn = x + s
@@ -102,19 +107,20 @@ def newton_steps_template(x, f, args, gtol, max_step, n_steps, abort):
     return x, f, r, k
 
 
-def NEWTON(x, f, args, gtol, max_step, n_steps, abort):  # placeholder: the kit's newton_steps
-    raise NotImplementedError
+def NEWTON(x, f, g, s, args, gtol, max_step, n_steps, abort):  # placeholder: the kit's
+    raise NotImplementedError  # newton_steps_template
 
 
 def newton_finish_template(x, f, g, args, gtol, max_step, abort):
     """A speculative finish from x (see the module): (kept, x, f, rms, Newton steps)."""
-    s = newton_step(HESS(x, args), g, np.inf)
+    g = np.ascontiguousarray(g)
+    s = newton_step(HESS(x, args), g)
     if s.shape[0] == 0:
         return False, x, f, np.inf, 0
-    predicted = -0.5 * np.dot(np.ascontiguousarray(g), s)
+    predicted = -0.5 * np.dot(g, s)
     if predicted > DECREASE_LIMIT:
         return False, x, f, np.inf, 0
-    xn, fn, rn, k = NEWTON(x, f, args, gtol, max_step, NEWTON_STEPS, abort)
+    xn, fn, rn, k = NEWTON(x, f, g, s, args, gtol, max_step, NEWTON_STEPS, abort)
     miss = xn - x - s  # where the steps ended against where the first model said
     kept = (rn < gtol and f - fn <= TRUST * predicted + ROUNDOFF * (1.0 + abs(f))
             and np.dot(miss, miss) <= (MISS * MISS) * np.dot(s, s))
