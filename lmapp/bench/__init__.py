@@ -7,15 +7,26 @@ from pathlib import Path
 
 from threadpoolctl import threadpool_limits
 
+from ..api import Project
 from ..landscape.dgraph import bench_layout
+from ..landscape.model import ModelSpec
 from . import analysis, basinhopping, scale, transition, verification
 from ..store.codec import json_text
+
+
+def _warm_up(folder: Path) -> None:
+    """Compile (or load) every kernel an exploration and a connect job use, untimed, so that
+    no row of a cold-cache run pays for compilation."""
+    with Project.create(folder / "warm-up.lmapp", "xor", ModelSpec(hidden=(3,), lam=1e-2)) as p:
+        p.explore(steps=50, walkers=2, seed=0, temperature=1.0)
+        p.connect(mode="all", budget=3, workers=1)
 
 
 def run_benchmarks(as_json: bool = False, quick: bool = False) -> int:
     """Run every benchmark and print a table (or JSON); returns the exit code."""
     out: dict[str, list[dict]] = {}
     with threadpool_limits(1), tempfile.TemporaryDirectory() as tmp:
+        _warm_up(Path(tmp))
         for name, module in (("basin_hopping", basinhopping), ("transition_states", transition),
                              ("verification", verification), ("analysis", analysis),
                              ("scale", scale)):

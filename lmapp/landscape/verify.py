@@ -39,13 +39,13 @@ def check_stationary(model: Model, x: np.ndarray, tol: float, index_wanted: int,
     of ``cholesky_from`` parameters or more are checked by factorisations."""
     x = np.ascontiguousarray(x, float)
     r = float(rms(model.grad(x)))
-    spec, finite = None, True
+    spec, finite, H = None, True, None
     if index_wanted == 0 and x.shape[0] >= cholesky_from:
         H = model.hessian(x)
         finite = bool(np.all(np.isfinite(H)))
         spec = cholesky_spectrum(H, zero_tol) if finite else Spectrum(0, 0, np.nan, np.nan)
-    if spec is None:
-        eigs = model.kit.hessian_eigenvalues(x, model.args)
+    if spec is None:  # the exact eigenvalues decide (of the Hessian made above, if any)
+        eigs = model.kit.hessian_eigenvalues(x, model.args) if H is None else np.linalg.eigvalsh(H)
         finite = bool(np.all(np.isfinite(eigs)))
         index, nzero, lpphe = classify_spectrum(eigs, zero_tol)
         spec = Spectrum(int(index), int(nzero), float(lpphe), float(eigs[0]))
