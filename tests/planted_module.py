@@ -3,7 +3,6 @@ LMAPP_PLANTED_MARKER), so tests can tell whether lmapp imported it."""
 import os
 from pathlib import Path
 
-
 from lmapp.landscape.user_model import UserModel
 
 if os.environ.get("LMAPP_PLANTED_MARKER"):

@@ -11,8 +11,12 @@ import pytest
 from lmapp.api import Project
 from lmapp.cli.analysis_commands import COMMANDS, METRIC_COLUMNS, add_parsers
 from lmapp.cli.errors import Parser, UsageError
-from lmapp.landscape.distances import (euclidean_matrix, misclassification_matrix, pearson,
-                                       predicted_classes)
+from lmapp.landscape.distances import (
+    euclidean_matrix,
+    misclassification_matrix,
+    pearson,
+    predicted_classes,
+)
 from lmapp.landscape.model import ModelSpec
 from lmapp.landscape.msb import minimax_barrier_to
 from lmapp.landscape.thermo import heat_capacity

@@ -3,9 +3,15 @@ graph (small landscapes: exact) and on the sparse neighbour graph (large ones)."
 import networkx as nx
 import numpy as np
 
-from lmapp.landscape.connect_strategy import (CANDIDATES, FAILED_PENALTY, NEIGHBOURS, Components,
-                                              NeighbourGraph, missing_connections,
-                                              nearest_unconnected)
+from lmapp.landscape.connect_strategy import (
+    CANDIDATES,
+    FAILED_PENALTY,
+    NEIGHBOURS,
+    Components,
+    NeighbourGraph,
+    missing_connections,
+    nearest_unconnected,
+)
 
 
 def _components(n, neighbours):

@@ -7,9 +7,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lmapp.landscape.conserved import (aligned_group, conserved_weights, dg_level_groups,
-                                       feature_relevance, group_conserved, msb_groups,
-                                       perturbation_test, weight_labels)
+from lmapp.landscape.conserved import (
+    aligned_group,
+    conserved_weights,
+    dg_level_groups,
+    feature_relevance,
+    group_conserved,
+    msb_groups,
+    perturbation_test,
+    weight_labels,
+)
 from lmapp.landscape.dgraph import disconnectivity_graph
 from lmapp.landscape.model import ModelSpec, build_model
 

@@ -18,7 +18,6 @@ from lmapp.datasets import (
     standardize,
 )
 
-
 # --------------------------------------------------------------------------- built-in data sets
 
 def test_dataset_names():

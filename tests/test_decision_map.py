@@ -6,9 +6,16 @@ import numpy as np
 import pytest
 
 from lmapp.datasets import make_dataset
-from lmapp.landscape.decision_map import (XOR_BOUNDS, decision_map, ensemble_map,
-                                          feature_plane, grid_axes, pca_plane, xor_ideal,
-                                          xor_robustness)
+from lmapp.landscape.decision_map import (
+    XOR_BOUNDS,
+    decision_map,
+    ensemble_map,
+    feature_plane,
+    grid_axes,
+    pca_plane,
+    xor_ideal,
+    xor_robustness,
+)
 from lmapp.landscape.mlsup import Ensemble, gate_network
 from lmapp.landscape.model import ModelSpec, build_model
 

@@ -39,7 +39,7 @@ def as_old_file(path):
     conn.close()
 
 
-@pytest.fixture()
+@pytest.fixture
 def planted(tmp_path):
     """An XOR project with 4 planted duplicates (symmetry copies with noise 1e-6, stored as
     new minima), TS and failed pairs on them and an ensemble naming one."""

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from lmapp.api import Project
+from lmapp.landscape import minimum_metrics as mm
 from lmapp.landscape.metrics import minima_metrics
 from lmapp.landscape.model import ModelSpec, build_model
 from lmapp.store import ProjectFile
-from lmapp.landscape import minimum_metrics as mm
 from lmapp.store import derived_metrics as dm
 
 

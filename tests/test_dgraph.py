@@ -6,8 +6,13 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from lmapp.landscape.dgraph import (disconnectivity_graph, leaf_at, make_levels, node_at,
-                                    random_landscape)
+from lmapp.landscape.dgraph import (
+    disconnectivity_graph,
+    leaf_at,
+    make_levels,
+    node_at,
+    random_landscape,
+)
 
 # A(0.0) B(1.0) C(0.5) D(2.0); TS A–C 1.5, C–B 3.0, B–D 2.5
 A, B, C, D = range(4)

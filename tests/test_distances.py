@@ -4,9 +4,15 @@ import numpy as np
 import pytest
 from scipy.stats import pearsonr
 
-from lmapp.landscape.distances import (distance_to, euclidean_matrix,
-                                       misclassification_matrix, order_by_clustering,
-                                       order_by_leaves, pearson, predicted_classes)
+from lmapp.landscape.distances import (
+    distance_to,
+    euclidean_matrix,
+    misclassification_matrix,
+    order_by_clustering,
+    order_by_leaves,
+    pearson,
+    predicted_classes,
+)
 from lmapp.landscape.model import ModelSpec, build_model
 from tests.helpers import group, symmetry_copy
 
@@ -103,8 +109,9 @@ def test_blockwise_matrices_and_pair_statistics_at_scale_without_copies():
     dtype asked; Pearson r and the mean over pairs use no memory of the matrices' size."""
     import tracemalloc
 
-    from lmapp.landscape.distances import BLOCK_ROWS, upper_mean
     from scipy.spatial.distance import pdist, squareform
+
+    from lmapp.landscape.distances import BLOCK_ROWS, upper_mean
     rng = np.random.default_rng(3)
     n = 2 * BLOCK_ROWS + 77
     W = rng.normal(size=(n, 6))

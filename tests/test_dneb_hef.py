@@ -8,10 +8,14 @@ import pytest
 from lmapp.datasets import make_dataset
 from lmapp.engines.kit import make_kit
 from lmapp.landscape.model import Model, ModelSpec, build_model
-from lmapp.landscape.transition import (TransitionParams, find_transition_states, refine_ts,
-                                        run_dneb, verify_transition_state)
-from tests.surfaces import (DOUBLE_WELL, MULLER_BROWN, surface_fg, surface_hessian,
-                            surface_hvp)
+from lmapp.landscape.transition import (
+    TransitionParams,
+    find_transition_states,
+    refine_ts,
+    run_dneb,
+    verify_transition_state,
+)
+from tests.surfaces import DOUBLE_WELL, MULLER_BROWN, surface_fg, surface_hessian, surface_hvp
 
 # A disk-cached kit (user_model compiles afresh every session, ~30 s for all engines).
 KIT = make_kit(surface_fg, surface_hessian, "test_surfaces_v1", cache=True, hvp=surface_hvp)

@@ -18,9 +18,9 @@ from scipy.optimize import minimize
 import lmapp
 from lmapp.api import Project
 from lmapp.bench.numpy_reference import NumpyMLP
+from lmapp.datasets import make_dataset
 from lmapp.jobs.control import JobControl
 from lmapp.jobs.explore import WALKER_KIND, Candidate, ExploreJob, ExploreParams
-from lmapp.datasets import make_dataset
 from lmapp.landscape.model import ModelSpec, build_model
 from lmapp.landscape.verify import Verification
 

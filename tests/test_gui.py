@@ -16,12 +16,12 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from lmapp.api import Project
 from lmapp.cli import main as lmapp_main
 from lmapp.gui.app import install_excepthook
-from lmapp.gui.window.demo import demo_project
+from lmapp.gui.core.project_files import recent_projects
 from lmapp.gui.figures.export import export_view
 from lmapp.gui.figures.styles import FigureStyle
-from lmapp.gui.window.main_window import MainWindow
 from lmapp.gui.panels.new_project_dialog import NewProjectDialog
-from lmapp.gui.core.project_files import recent_projects
+from lmapp.gui.window.demo import demo_project
+from lmapp.gui.window.main_window import MainWindow
 from lmapp.landscape.model import ModelSpec
 from lmapp.store import ProjectFile
 

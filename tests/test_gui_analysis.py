@@ -9,15 +9,19 @@ from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
 
 from lmapp.api import Project
-from lmapp.gui.window.docks import Docks
+from lmapp.gui.core.selection import SelectionModel
+from lmapp.gui.core.snapshots import empty_landscape, read_landscape
 from lmapp.gui.views.cv_view import CvView, compute_cv, kappa_of
 from lmapp.gui.views.distance_scatter import DistanceScatterView, compute_scatter
 from lmapp.gui.views.heatmap_view import DistanceSource, HeatmapView
 from lmapp.gui.views.network_view import NetworkView, compute_network
-from lmapp.gui.core.selection import SelectionModel
-from lmapp.gui.core.snapshots import empty_landscape, read_landscape
-from lmapp.landscape.distances import (euclidean_matrix, misclassification_matrix, pearson,
-                                       predicted_classes)
+from lmapp.gui.window.docks import Docks
+from lmapp.landscape.distances import (
+    euclidean_matrix,
+    misclassification_matrix,
+    pearson,
+    predicted_classes,
+)
 from lmapp.landscape.model import ModelSpec
 from lmapp.landscape.thermo import top_contributors
 from tests.gui_helpers import click, shown, synthetic

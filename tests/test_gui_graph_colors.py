@@ -9,13 +9,18 @@ from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QApplication
 
 from lmapp.api import Project
-from lmapp.gui.views.cv_view import DEFAULT_POINTS, CvView, compute_cv, default_temperatures
-from lmapp.gui.views.dgraph_view import DGraphView, GraphSettings, layout_graph
-from lmapp.gui.views.graph_colors import (CV_KEY, DISTANCE_KEY, GraphColorLinks, cv_contribution_colors,
-                                    distance_colors)
-from lmapp.gui.views.heatmap_view import DistanceSource, HeatmapView
 from lmapp.gui.core.selection import SelectionModel
 from lmapp.gui.core.snapshots import read_landscape
+from lmapp.gui.views.cv_view import DEFAULT_POINTS, CvView, compute_cv, default_temperatures
+from lmapp.gui.views.dgraph_view import DGraphView, GraphSettings, layout_graph
+from lmapp.gui.views.graph_colors import (
+    CV_KEY,
+    DISTANCE_KEY,
+    GraphColorLinks,
+    cv_contribution_colors,
+    distance_colors,
+)
+from lmapp.gui.views.heatmap_view import DistanceSource, HeatmapView
 from lmapp.landscape.model import ModelSpec
 from lmapp.landscape.thermo import g_alpha, top_contributors
 from tests.gui_helpers import click, shown, synthetic
@@ -186,8 +191,8 @@ def test_distance_colouring_follows_the_selection_and_heatmap_settings(qtbot, sp
 
 
 def test_main_window_links_its_cv_view_to_its_graph(qtbot, monkeypatch, tmp_path, demo_path):
-    from lmapp.gui.window.main_window import MainWindow
     from lmapp.gui.core.project_files import copy_project
+    from lmapp.gui.window.main_window import MainWindow
     monkeypatch.setattr(MainWindow, "confirm_stop_jobs", lambda self: True)
     win = MainWindow()
     qtbot.addWidget(win)

@@ -9,23 +9,23 @@ import numpy as np
 import pytest
 
 pytest.importorskip("pytestqt")
-from PySide6.QtCore import Qt  # noqa: E402
-from PySide6.QtWidgets import QMainWindow, QWidget  # noqa: E402
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMainWindow, QWidget
 
-from lmapp.api import Project  # noqa: E402
-from lmapp.datasets import make_dataset  # noqa: E402
-from lmapp.gui.panels.conserved_panel import ConservedPanel  # noqa: E402
-from lmapp.gui.figures.styles import FigureStyle  # noqa: E402
-from lmapp.gui.views.decision_view import DecisionView, render_decision  # noqa: E402
-from lmapp.gui.window.docks import Docks  # noqa: E402
-from lmapp.gui.panels.mlsup_panel import MlsupPanel, roc_curve  # noqa: E402
-from lmapp.gui.core.selection import SelectionModel  # noqa: E402
-from lmapp.gui.core.snapshots import read_landscape  # noqa: E402
-from lmapp.landscape.conserved import group_conserved  # noqa: E402
-from lmapp.landscape.metrics import auc  # noqa: E402
-from lmapp.landscape.mlsup import evaluate, fit_mlsup  # noqa: E402
-from lmapp.landscape.model import ModelSpec  # noqa: E402
-from lmapp.store.ensembles import list_ensembles, load_ensemble  # noqa: E402
+from lmapp.api import Project
+from lmapp.datasets import make_dataset
+from lmapp.gui.core.selection import SelectionModel
+from lmapp.gui.core.snapshots import read_landscape
+from lmapp.gui.figures.styles import FigureStyle
+from lmapp.gui.panels.conserved_panel import ConservedPanel
+from lmapp.gui.panels.mlsup_panel import MlsupPanel, roc_curve
+from lmapp.gui.views.decision_view import DecisionView, render_decision
+from lmapp.gui.window.docks import Docks
+from lmapp.landscape.conserved import group_conserved
+from lmapp.landscape.metrics import auc
+from lmapp.landscape.mlsup import evaluate, fit_mlsup
+from lmapp.landscape.model import ModelSpec
+from lmapp.store.ensembles import list_ensembles, load_ensemble
 
 SHOTS = Path(os.environ.get("LMAPP_ML_SHOTS", "")) if os.environ.get("LMAPP_ML_SHOTS") else None
 

@@ -14,12 +14,12 @@ from PySide6.QtGui import QImage
 from lmapp.api import Project
 from lmapp.cli import main
 from lmapp.cli.main import build_parser
+from lmapp.gui.core.project_files import copy_project
+from lmapp.gui.core.selection import SelectionModel
 from lmapp.gui.figures import figure, render
 from lmapp.gui.figures.styles import PRESETS, FigureStyle
 from lmapp.gui.views.heatmap_view import DistanceSource
 from lmapp.gui.window.docks import DOCKS, Shared
-from lmapp.gui.core.project_files import copy_project
-from lmapp.gui.core.selection import SelectionModel
 
 
 @pytest.fixture(scope="module")
@@ -129,8 +129,8 @@ def colored_pixels(path: Path) -> tuple[int, int]:
 def test_render_dgraph_computed_colours(demo, tmp_path, monkeypatch):
     """--color cv_contribution (g_α at --temperature, blue/red) and misclass_distance (to
     --minimum) colour the graph like the app's linked views."""
-    from lmapp.gui.views.heatmap_view import DistanceSource
     from lmapp.gui.core.snapshots import read_landscape
+    from lmapp.gui.views.heatmap_view import DistanceSource
     from lmapp.landscape.distances import distance_to
     from lmapp.landscape.thermo import g_alpha
     seen = {}

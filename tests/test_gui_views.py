@@ -14,13 +14,13 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
 from lmapp.api import Project
-from lmapp.gui.views.dgraph_view import DGraphView, GraphSettings, layout_graph
-from lmapp.gui.figures.export import export_minima
-from lmapp.gui.views.inspector import InspectorView
-from lmapp.gui.views.minima_table import MinimaTable
 from lmapp.gui.core.project_files import copy_project
 from lmapp.gui.core.selection import SelectionModel
 from lmapp.gui.core.snapshots import VALUE_LABELS, Landscape, read_landscape
+from lmapp.gui.figures.export import export_minima
+from lmapp.gui.views.dgraph_view import DGraphView, GraphSettings, layout_graph
+from lmapp.gui.views.inspector import InspectorView
+from lmapp.gui.views.minima_table import MinimaTable
 
 
 def synthetic(energies, ts=()) -> Landscape:
@@ -274,8 +274,8 @@ def test_landscape_has_auc_and_msb_columns_for_colouring(tmp_path):
     from sklearn.metrics import roc_auc_score
 
     from lmapp.api import Project
-    from lmapp.gui.views.dgraph_view import COLOR_CHOICES
     from lmapp.gui.core.snapshots import read_landscape
+    from lmapp.gui.views.dgraph_view import COLOR_CHOICES
     from lmapp.landscape.model import ModelSpec
     from lmapp.landscape.msb import monotonic_sequence_basins
 

@@ -7,8 +7,14 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QApplication, QComboBox,
-                               QLineEdit, QMessageBox)
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QLineEdit,
+    QMessageBox,
+)
 
 import lmapp
 from lmapp.cli import main as cli_main
@@ -237,6 +243,7 @@ def test_unlock_in_the_exploration_menu_frees_a_killed_writers_project(window, m
     assert "not locked" in window.statusBar().currentMessage()
     # a writer that lives (this test's parent process, as it started): refused in a dialog
     import os
+
     from lmapp.store.owner import _start_time
     _stale_run(path, {**Owner.current().to_dict(), "pid": os.getppid(),
                       "started": _start_time(os.getppid())})

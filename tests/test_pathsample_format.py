@@ -2,7 +2,12 @@
 import numpy as np
 import pytest
 
-from lmapp.interchange.pathsample import PathsampleData, PathsampleError, read_pathsample, write_pathsample
+from lmapp.interchange.pathsample import (
+    PathsampleData,
+    PathsampleError,
+    read_pathsample,
+    write_pathsample,
+)
 
 
 def _data(P=17, n_min=5, n_ts=4, seed=0):

@@ -7,10 +7,10 @@ import pytest
 
 from lmapp.datasets import make_dataset
 from lmapp.engines import mlp, newton
+from lmapp.engines.spectrum import classify_spectrum
 from lmapp.landscape.cholesky_check import cholesky_spectrum
 from lmapp.landscape.model import LBFGS_DEFAULTS, ModelSpec, build_model
 from lmapp.landscape.verify import ZERO_TOL, check_stationary, verify_minimum
-from lmapp.engines.spectrum import classify_spectrum
 from tests.helpers import fd_jacobian
 
 NEVER = 10**9  # a ``cholesky_from`` that keeps the eigenvalue route

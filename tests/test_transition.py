@@ -9,9 +9,13 @@ import pytest
 from lmapp.datasets import make_dataset
 from lmapp.engines.lbfgs import rms
 from lmapp.landscape.model import ModelSpec, build_model
-from lmapp.landscape.transition import (TransitionParams, connected_minima, find_transition_states,
-                                        search_from_minimum,
-                                        verify_transition_state)
+from lmapp.landscape.transition import (
+    TransitionParams,
+    connected_minima,
+    find_transition_states,
+    search_from_minimum,
+    verify_transition_state,
+)
 from lmapp.landscape.verify import verify_minimum
 from tests.helpers import brute_force_distance
 

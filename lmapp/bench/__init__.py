@@ -10,8 +10,8 @@ from threadpoolctl import threadpool_limits
 from ..api import Project
 from ..landscape.dgraph import bench_layout
 from ..landscape.model import ModelSpec
-from . import analysis, basinhopping, scale, transition, verification
 from ..store.codec import json_text
+from . import analysis, basinhopping, scale, transition, verification
 
 
 def _warm_up(folder: Path) -> None:

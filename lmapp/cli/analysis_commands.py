@@ -12,14 +12,20 @@ from typing import Any
 import numpy as np
 
 from ..api import Project
-from ..landscape.distances import (KINDS, PARTS, euclidean_matrix, misclassification_matrix,
-                                   pearson, predicted_classes)
+from ..landscape.distances import (
+    KINDS,
+    PARTS,
+    euclidean_matrix,
+    misclassification_matrix,
+    pearson,
+    predicted_classes,
+)
 from ..landscape.msb import minimax_barrier_to
 from ..landscape.thermo import Thermo, find_peaks, g_alpha, heat_capacity, top_contributors
 from ..store import ProjectError
 from ..store.derived_metrics import minimum_metrics
-from .errors import UsageError
 from ..words import minima
+from .errors import UsageError
 from .numbers import index, positive, ranged
 
 CSV_COLUMNS = ("T", "Cv", "Cplus", "Cminus", "S", "F")

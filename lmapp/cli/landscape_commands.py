@@ -7,11 +7,11 @@ from typing import Any
 
 from ..api import Project
 from ..jobs.connect import MODES, format_outcomes
+from ..jobs.control import JobControl
 from ..landscape.network import describe_ts_count
 from ..words import plural
-from ..jobs.control import JobControl
-from .waiting import wait_for
 from .numbers import count, positive, walkers
+from .waiting import wait_for
 
 
 def add_parsers(sub: Any) -> None:

@@ -17,8 +17,15 @@ import numpy as np
 
 from .. import __version__
 from ..api import Project, trust_project_model
-from ..datasets import (DATASET_NAMES, Dataset, DatasetError, default_lambda, load_csv, load_npz,
-                        make_dataset)
+from ..datasets import (
+    DATASET_NAMES,
+    Dataset,
+    DatasetError,
+    default_lambda,
+    load_csv,
+    load_npz,
+    make_dataset,
+)
 from ..gui.figures import render
 from ..gui.figures.styles import DPI_RANGE, PRESETS
 from ..jobs.connect import format_outcomes
@@ -27,15 +34,25 @@ from ..jobs.explore import ExploreParams
 from ..landscape.distances import KINDS, ORDERS, PARTS
 from ..landscape.model import ModelError, ModelSpec
 from ..landscape.network import describe_ts_count
-from ..words import minima, plural, transition_states
 from ..store import ProjectError, ProjectFile
+from ..store.codec import json_text
+from ..words import minima, plural, transition_states
 from . import analysis_commands, landscape_commands, ml_commands
 from .errors import Parser, UsageError
+from .numbers import (
+    MAX_POINTS,
+    count,
+    fraction,
+    index,
+    nonnegative,
+    open_fraction,
+    points,
+    positive,
+    ranged,
+    walkers,
+)
 from .progress import ProgressBar
 from .waiting import wait_for
-from ..store.codec import json_text
-from .numbers import (MAX_POINTS, count, fraction, index, nonnegative, open_fraction, points,
-                      positive, ranged, walkers)
 
 USAGE_ERROR = 2
 
@@ -403,8 +420,8 @@ def _check_temperatures(a: argparse.Namespace) -> None:
 def cmd_render(a: argparse.Namespace) -> int:
     import os
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt starts: no display needed
-    from ..gui.views.dgraph_view import COLOR_CHOICES, GraphSettings
     from ..gui.figures.styles import IMAGE_FORMATS, FigureStyle, style_from
+    from ..gui.views.dgraph_view import COLOR_CHOICES, GraphSettings
     from ..gui.views.graph_colors import MENU
     out = Path(a.out)
     if out.suffix.lower() not in IMAGE_FORMATS:

@@ -8,17 +8,25 @@ from typing import Any
 import numpy as np
 
 from ..api import Project
-from ..landscape.conserved import (dg_level_groups, feature_relevance, msb_groups,
-                                   weight_labels)
+from ..landscape.conserved import dg_level_groups, feature_relevance, msb_groups, weight_labels
 from ..landscape.dgraph import disconnectivity_graph
 from ..landscape.distances import misclassification_matrix
 from ..landscape.metrics import auc
-from ..landscape.mlsup import (AUC_KEYS, GATE_LAM, evaluate, fit_mlsup, member_probabilities,
-                               select_by_hand, select_cv_peak, select_mmdbm, select_qp,
-                               select_random)
+from ..landscape.mlsup import (
+    AUC_KEYS,
+    GATE_LAM,
+    evaluate,
+    fit_mlsup,
+    member_probabilities,
+    select_by_hand,
+    select_cv_peak,
+    select_mmdbm,
+    select_qp,
+    select_random,
+)
+from ..store.codec import json_text
 from ..store.ensembles import save_ensemble
 from .errors import UsageError
-from ..store.codec import json_text
 from .numbers import count, index, nonnegative, positive, ranged
 
 SELECTIONS = ("mmdbm", "cv", "qp", "random")

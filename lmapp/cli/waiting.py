@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 import sys
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from ..jobs.control import JobControl
 from ..jobs.executor import JobHandle

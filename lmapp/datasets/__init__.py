@@ -20,11 +20,11 @@ __all__ = [
     "DatasetError",
     "default_lambda",
     "lambda_source",
-    "source_name",
     "load_csv",
     "load_npz",
     "make_dataset",
     "mislabel_labels",
+    "source_name",
     "split",
     "standardize",
 ]

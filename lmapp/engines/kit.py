@@ -9,8 +9,8 @@ are cached on disk; kits for user functions are compiled on first use.
 from __future__ import annotations
 
 import types
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from numba import njit
 

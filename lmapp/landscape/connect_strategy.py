@@ -15,7 +15,7 @@ the path is the exact optimum.
 from __future__ import annotations
 
 import heapq
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import scipy.sparse
@@ -38,7 +38,7 @@ class Components:
         self.parent = np.arange(n)
 
     @classmethod
-    def from_edges(cls, n: int, edges: np.ndarray) -> "Components":
+    def from_edges(cls, n: int, edges: np.ndarray) -> Components:
         """The components of ``edges`` (m, 2) on n minima, in one sparse pass."""
         c = cls(n)
         if n and len(edges):

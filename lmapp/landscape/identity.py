@@ -14,8 +14,8 @@ Two points are the same when |ΔL| < EDIFF and either
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

@@ -9,13 +9,14 @@ canonical forms closer than a tolerance always mean an aligned distance below it
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Protocol
 
 import numpy as np
 from numba import njit
 
-from ..engines.alignment import aligned_distances_free, align_network_free
+from ..engines.alignment import align_network_free, aligned_distances_free
 from ..engines.canonical import canonicalize_free_rows
 from ..engines.regression_symmetry import align_regression, canonical_regression
 

@@ -9,8 +9,8 @@ cancel) and verifies every result on the exact Hessian.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -21,7 +21,6 @@ from ..engines.lbfgs import LBFGS_DEFAULTS, NO_ABORT
 from .identity import EDIFF, GEOMDIFF, OUTPUT_TOL, IdentityRule, PointRegistry
 from .model import Model, ModelError
 from .verify import ZERO_TOL, Verification, check_stationary, verify_minimum
-
 
 #: how far from the minimum a single-ended search starts along the mode it follows
 SINGLE_ENDED_STEP = 0.05

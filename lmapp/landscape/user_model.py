@@ -13,8 +13,9 @@ import importlib
 import itertools
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numba
 import numpy as np
@@ -141,7 +142,7 @@ def _import(module_name: str) -> Any:
         sys.path.insert(0, cwd)
     try:
         return importlib.import_module(module_name)
-    except Exception as exc:  # noqa: BLE001 - any failure of user code is reported the same way
+    except Exception as exc:
         raise ModelError(f"cannot import user model module {module_name!r}: "
                          f"{type(exc).__name__}: {exc}") from exc
     finally:

@@ -3,4 +3,4 @@ from .errors import ProjectError, UncheckedOwner
 from .project_file import ProjectFile
 from .schema import SCHEMA_VERSION
 
-__all__ = ["ProjectFile", "ProjectError", "UncheckedOwner", "SCHEMA_VERSION"]
+__all__ = ["SCHEMA_VERSION", "ProjectError", "ProjectFile", "UncheckedOwner"]

@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
 from ..datasets import Dataset
-from ..landscape.minimum_metrics import (COLUMNS, default_positive_class, metrics_table,
-                                         test_predictions)
+from ..landscape.minimum_metrics import (
+    COLUMNS,
+    default_positive_class,
+    metrics_table,
+    test_predictions,
+)
 from ..landscape.model import Model
 from .codec import to_json
 from .project_file import ProjectFile

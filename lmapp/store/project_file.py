@@ -12,9 +12,10 @@ import secrets
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -115,7 +116,7 @@ class ProjectFile:
     # ------------------------------------------------------------------ life cycle
     @classmethod
     def create(cls, path: str | Path, *, dataset_spec: dict, dataset_arrays: dict[str, np.ndarray],
-               model_spec: dict, name: str | None = None) -> "ProjectFile":
+               model_spec: dict, name: str | None = None) -> ProjectFile:
         """Create a new project file in one transaction; on any failure no file is left behind."""
         path = Path(path).absolute()
         missing = [key for key in schema.DATASET_ARRAYS if key not in dataset_arrays]
@@ -166,7 +167,7 @@ class ProjectFile:
         return cls.open(path)
 
     @classmethod
-    def open(cls, path: str | Path, *, readonly: bool = False) -> "ProjectFile":
+    def open(cls, path: str | Path, *, readonly: bool = False) -> ProjectFile:
         """Open an existing project; a non-project file or a newer schema version is refused
         without being changed; an older schema version is upgraded in one transaction when
         opened for writing (read-only, it is read as it is)."""
@@ -206,7 +207,7 @@ class ProjectFile:
                 self._conn.close()
                 self._conn = None
 
-    def __enter__(self) -> "ProjectFile":
+    def __enter__(self) -> ProjectFile:
         return self
 
     def __exit__(self, *exc_info: object) -> None:

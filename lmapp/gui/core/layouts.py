@@ -3,11 +3,19 @@ its dock is narrow, the controls–plot–notes column of every plot view, word-
 labels, and a scroll area for tall panels."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QLayout, QLayoutItem, QScrollArea,
-                               QSizePolicy, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QLayoutItem,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 
 class FlowLayout(QLayout):

@@ -2,7 +2,8 @@
 labels decades only, and a white picking plot built from them."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
@@ -61,9 +62,7 @@ class LogAxis(pg.AxisItem):
         for v in values:
             mant = 10 ** (v - np.floor(v))
             x = 10.0 ** v
-            if abs(mant - 1) < 1e-6 or abs(mant - 10) < 1e-6:
-                out.append(_nice(x))
-            elif span < 1.3 and (abs(mant - 2) < 1e-6 or abs(mant - 5) < 1e-6):
+            if abs(mant - 1) < 1e-6 or abs(mant - 10) < 1e-6 or (span < 1.3 and (abs(mant - 2) < 1e-6 or abs(mant - 5) < 1e-6)):
                 out.append(_nice(x))
             else:
                 out.append("")

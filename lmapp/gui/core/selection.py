@@ -2,7 +2,7 @@
 the table and the inspector always show the same minima."""
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from PySide6.QtCore import QObject, Signal
 

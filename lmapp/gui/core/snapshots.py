@@ -20,7 +20,6 @@ from ...store.derived_metrics import minimum_metrics
 from ...store.ends import end_positions
 from .background import Background
 
-
 #: Per-minimum values a view can show or colour by: key → human label.
 VALUE_LABELS: dict[str, str] = {
     "id": "id",

@@ -5,11 +5,18 @@ it is shown again; the main window, the dock registry and headless export talk t
 through it."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import (QAbstractButton, QAbstractSlider, QAbstractSpinBox, QComboBox,
-                               QLineEdit, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractSlider,
+    QAbstractSpinBox,
+    QComboBox,
+    QLineEdit,
+    QWidget,
+)
 
 from . import theme
 from .background import Background, last_line
@@ -148,9 +155,7 @@ def copy_controls(src: QWidget, dst: QWidget) -> None:
             other.setCurrentIndex(index if index >= 0 else other.findText(w.currentText()))
         elif isinstance(w, QLineEdit):
             other.setText(w.text())
-        elif isinstance(w, QAbstractSpinBox) and hasattr(w, "value"):
-            other.setValue(w.value())
-        elif isinstance(w, QAbstractSlider):
+        elif (isinstance(w, QAbstractSpinBox) and hasattr(w, "value")) or isinstance(w, QAbstractSlider):
             other.setValue(w.value())
         elif isinstance(w, QAbstractButton) and w.isCheckable():
             other.setChecked(w.isChecked())

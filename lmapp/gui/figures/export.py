@@ -8,15 +8,25 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox,
-                               QFileDialog, QFormLayout, QHBoxLayout, QLineEdit, QPushButton,
-                               QSpinBox, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
 
 from ...landscape.model import Model
+from ...store.codec import json_text
 from ..core.snapshots import Landscape
 from .figure import paint, save_figure
 from .styles import CM_PER_INCH, DPI_RANGE, IMAGE_FORMATS, LAYOUT_DPI, PRESETS, FigureStyle
-from ...store.codec import json_text
 
 DATA_FORMATS = {".csv": "CSV table", ".json": "JSON"}
 

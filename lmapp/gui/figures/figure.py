@@ -14,10 +14,19 @@ from pathlib import Path
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import (QBuffer, QByteArray, QIODevice, QMarginsF, QPoint, QRect, QRectF,
-                            QSize, QSizeF, Qt)
-from PySide6.QtGui import (QColor, QFont, QImage, QPageSize, QPainter, QPalette, QPdfWriter,
-                           QRegion)
+from PySide6.QtCore import (
+    QBuffer,
+    QByteArray,
+    QIODevice,
+    QMarginsF,
+    QPoint,
+    QRect,
+    QRectF,
+    QSize,
+    QSizeF,
+    Qt,
+)
+from PySide6.QtGui import QColor, QFont, QImage, QPageSize, QPainter, QPalette, QPdfWriter, QRegion
 from PySide6.QtSvg import QSvgGenerator, QSvgRenderer
 from PySide6.QtWidgets import QApplication, QGraphicsView, QLabel, QLayout, QWidget
 

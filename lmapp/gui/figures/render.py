@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from ...api import Project
 from .styles import LAYOUT_DPI, FigureStyle
@@ -19,9 +20,9 @@ from .styles import LAYOUT_DPI, FigureStyle
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication, QComboBox, QWidget
 
+    from ..core.snapshots import Landscape
     from ..core.view import LazyView
     from ..views.dgraph_view import GraphSettings
-    from ..core.snapshots import Landscape
 
 #: Longest wait for a view's computation, in seconds.
 COMPUTE_TIMEOUT = 300.0
@@ -104,8 +105,8 @@ def dgraph_widget(project: Project, land: Landscape, opts: RenderOptions) -> QWi
 
 def weights_widget(project: Project, land: Landscape, opts: RenderOptions) -> QWidget:
     """The inspector showing ``opts.minimum`` (default: the global minimum)."""
-    from ..views.inspector import InspectorView
     from ..core.selection import SelectionModel
+    from ..views.inspector import InspectorView
     shown = global_minimum(land) if opts.minimum is None else opts.minimum
     selection = SelectionModel()
     view = InspectorView(selection)
@@ -118,8 +119,8 @@ def weights_widget(project: Project, land: Landscape, opts: RenderOptions) -> QW
 def cv_widget(project: Project, land: Landscape, opts: RenderOptions) -> QWidget:
     """The heat-capacity view over the T window of ``opts`` (default automatic), with the T
     cursor at ``opts.temperature`` (default the highest peak)."""
-    from ..views.cv_view import CvView
     from ..core.selection import SelectionModel
+    from ..views.cv_view import CvView
     view = CvView(SelectionModel())
     for edit, value in ((view.t_min, opts.tmin), (view.t_max, opts.tmax)):
         if value is not None:
@@ -136,8 +137,8 @@ def cv_widget(project: Project, land: Landscape, opts: RenderOptions) -> QWidget
 
 def heatmap_widget(project: Project, land: Landscape, opts: RenderOptions) -> QWidget:
     """The misclassification heatmap (``opts`` kind, part, order), ``opts.minimum`` outlined."""
-    from ..views.heatmap_view import HeatmapView
     from ..core.selection import SelectionModel
+    from ..views.heatmap_view import HeatmapView
     view = HeatmapView(SelectionModel())
     choose(view.kind, "kind", opts.kind)
     choose(view.part, "part", opts.part)
@@ -147,8 +148,8 @@ def heatmap_widget(project: Project, land: Landscape, opts: RenderOptions) -> QW
 
 def scatter_widget(project: Project, land: Landscape, opts: RenderOptions) -> QWidget:
     """Euclidean against misclassification distance of every pair (``opts`` kind, part)."""
-    from ..views.distance_scatter import DistanceScatterView
     from ..core.selection import SelectionModel
+    from ..views.distance_scatter import DistanceScatterView
     view = DistanceScatterView(SelectionModel())
     choose(view.kind, "kind", opts.kind)
     choose(view.part, "part", opts.part)
@@ -157,8 +158,8 @@ def scatter_widget(project: Project, land: Landscape, opts: RenderOptions) -> QW
 
 def network_widget(project: Project, land: Landscape, opts: RenderOptions) -> QWidget:
     """The network of minima, ``opts.minimum`` ringed."""
-    from ..views.network_view import NetworkView
     from ..core.selection import SelectionModel
+    from ..views.network_view import NetworkView
     return drawn(NetworkView(SelectionModel()), project, land, opts.minimum)
 
 

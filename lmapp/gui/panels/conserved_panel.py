@@ -12,19 +12,32 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel,
-                               QProgressBar, QPushButton, QSizePolicy, QSlider, QSpinBox,
-                               QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QSlider,
+    QSpinBox,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
-from ...landscape.conserved import (aligned_group, dg_level_groups, perturbation_test,
-                                   weight_labels)
+from ...landscape.conserved import aligned_group, dg_level_groups, perturbation_test, weight_labels
 from ...landscape.dgraph import disconnectivity_graph
 from ...landscape.minimum_metrics import default_positive_class
+from ...words import minima, transition_states
 from ..core import theme
 from ..core.background import Background, last_line
 from ..core.selection import SelectionModel
 from ..core.snapshots import Landscape, empty_landscape
-from ...words import minima, transition_states
 
 GROUP_COLORS = ("#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",
                 "#17becf", "#bcbd22", "#7f7f7f")

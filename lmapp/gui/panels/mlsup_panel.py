@@ -13,22 +13,46 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFormLayout,
-                               QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QProgressBar, QPushButton, QSpinBox, QTabWidget,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ...landscape.distances import misclassification_matrix
 from ...landscape.metrics import auc
-from ...landscape.mlsup import (GATE_LAM, Ensemble, evaluate, fit_mlsup, member_probabilities,
-                               select_cv_peak, select_mmdbm, select_qp, select_random)
 from ...landscape.minimum_metrics import default_positive_class
+from ...landscape.mlsup import (
+    GATE_LAM,
+    Ensemble,
+    evaluate,
+    fit_mlsup,
+    member_probabilities,
+    select_cv_peak,
+    select_mmdbm,
+    select_qp,
+    select_random,
+)
 from ...store.ensembles import list_ensembles, load_ensemble, save_ensemble
 from ..core import theme
 from ..core.background import Background, last_line
-from ..views.decision_view import MEMBER_COLORS, DecisionView
 from ..core.selection import SelectionModel
 from ..core.snapshots import Landscape, empty_landscape
+from ..views.decision_view import MEMBER_COLORS, DecisionView
 
 SUGGESTIONS = {"mmdbm": "MMDBM", "cv": "C_V peak", "qp": "QP", "random": "random"}
 COLUMNS = ("name", "selection", "members", "best individual", "MLSUP", "majority vote", "TMA",

@@ -7,14 +7,38 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDialog, QDialogButtonBox,
-                               QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
-                               QLabel, QLineEdit, QPushButton, QRadioButton, QSpinBox,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ...api import Project
-from ...datasets import (DATASET_NAMES, Dataset, DatasetError, default_lambda, lambda_source,
-                        load_csv, make_dataset)
+from ...datasets import (
+    DATASET_NAMES,
+    Dataset,
+    DatasetError,
+    default_lambda,
+    lambda_source,
+    load_csv,
+    make_dataset,
+)
 from ...landscape.model import ModelError, ModelSpec, build_model
 from ...store import ProjectError
 from ..core import theme

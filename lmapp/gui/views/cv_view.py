@@ -11,18 +11,25 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
 
 from ...landscape.msb import minimax_barrier_to
 from ...landscape.thermo import Thermo, find_peaks, g_alpha, heat_capacity, top_contributors
+from ...words import minima, transition_states
 from ..core import theme
 from ..core.layouts import control_bar, note_label, view_column
 from ..core.plots import PICK_PIXELS, on_scene_click, picking_plot
-from ..core.view import LazyView
 from ..core.selection import SelectionModel
 from ..core.snapshots import Landscape
-from ...words import minima, transition_states
+from ..core.view import LazyView
 
 #: Default number of temperatures.
 DEFAULT_POINTS = 300

@@ -16,13 +16,20 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QLabel, QSizePolicy,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from ...landscape.decision_map import (XOR_BOUNDS, XOR_STEP, Plane, decision_map, ensemble_map,
-                                      feature_plane, pca_plane, xor_robustness)
-from ...landscape.mlsup import Ensemble, correct_class_probabilities, member_probabilities
+from ...landscape.decision_map import (
+    XOR_BOUNDS,
+    XOR_STEP,
+    Plane,
+    decision_map,
+    ensemble_map,
+    feature_plane,
+    pca_plane,
+    xor_robustness,
+)
 from ...landscape.minimum_metrics import default_positive_class
+from ...landscape.mlsup import Ensemble, correct_class_probabilities, member_probabilities
 from ..core import theme
 from ..core.background import Background, last_line
 from ..core.layouts import FlowLayout, group_of
@@ -533,9 +540,9 @@ def render_decision(project: Any, minimum_id: int | None, out_path: str | Path,
     Raises ValueError for a missing minimum or a non-classifier project.
     """
     from ...api import Project
+    from ..core.snapshots import read_landscape
     from ..figures.figure import FigureStyle, save_figure
     from ..figures.render import ensure_app
-    from ..core.snapshots import read_landscape
 
     ensure_app()
     own = not hasattr(project, "model")

@@ -4,24 +4,31 @@ Shift-drag rubber band and branch selection feeding the shared selection."""
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QCursor, QPainter, QPainterPath, QPen
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QLineEdit, QPushButton, QSpinBox, QToolTip,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QToolTip,
+    QWidget,
+)
 
 from ...landscape.dgraph import DGraph, disconnectivity_graph, leaf_at, node_at
+from ...words import minima, transition_states
 from ..core import theme
 from ..core.background import Background, last_line
 from ..core.layouts import control_bar, note_label, view_column
 from ..core.plots import PickingViewBox
 from ..core.selection import SelectionModel
 from ..core.snapshots import VALUE_LABELS, Landscape, describe_minimum, empty_landscape
-from ...words import minima, transition_states
 
 #: Colours a value range is split into (one path per colour).
 N_COLORS = 64
@@ -284,7 +291,7 @@ class DGraphPlot(pg.PlotWidget):
         else:
             self._label.setText("")
 
-    def clone(self, width: int, height: int) -> "DGraphPlot":
+    def clone(self, width: int, height: int) -> DGraphPlot:
         """A new plot of the same graph, selection and (if zoomed) view range."""
         plot = DGraphPlot()
         plot.resize(width, height)

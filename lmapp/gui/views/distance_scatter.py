@@ -15,14 +15,14 @@ from PySide6.QtGui import QColor, QPainter, QPolygonF
 from PySide6.QtWidgets import QComboBox, QWidget
 
 from ...landscape.distances import euclidean_matrix, pearson
+from ...words import minima
 from ..core import theme
-from ..core.plots import PICK_PIXELS, on_scene_click, picking_plot
-from ..core.view import LazyView
 from ..core.layouts import control_bar, note_label, view_column
-from .heatmap_view import KIND_LABELS, PART_LABELS, DistanceSource
+from ..core.plots import PICK_PIXELS, on_scene_click, picking_plot
 from ..core.selection import SelectionModel
 from ..core.snapshots import Landscape
-from ...words import minima
+from ..core.view import LazyView
+from .heatmap_view import KIND_LABELS, PART_LABELS, DistanceSource
 
 #: Most pairs kept (and pickable).
 MAX_POINTS = 200_000
@@ -253,5 +253,5 @@ class DistanceScatterView(LazyView):
         k = np.flatnonzero(sel[r.i] & sel[r.j])
         self.selected.setData(r.euclid[k], r.mis[k])
 
-    def clone(self) -> "LazyView":
+    def clone(self) -> LazyView:
         return type(self)(SelectionModel(), self.source)

@@ -9,11 +9,11 @@ from PySide6.QtCore import QObject
 
 from ...landscape.distances import KINDS, distance_to
 from ...landscape.thermo import g_alpha
+from ..core.selection import SelectionModel
+from ..core.snapshots import Landscape
 from .cv_view import DEFAULT_POINTS, CvView, compute_cv, default_temperatures
 from .dgraph_view import ColorValues, DGraphView
 from .heatmap_view import PART_LABELS, DistanceSource, HeatmapView
-from ..core.selection import SelectionModel
-from ..core.snapshots import Landscape
 
 CV_KEY, DISTANCE_KEY = "cv_contribution", "misclass_distance"
 #: Colour-menu entries of the computed colourings.

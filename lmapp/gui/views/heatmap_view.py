@@ -18,16 +18,21 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QComboBox, QPushButton, QToolTip, QWidget
 
-from ...landscape.distances import (misclassification_matrix, order_by_clustering, order_by_leaves,
-                                   predicted_classes, upper_mean)
+from ...landscape.distances import (
+    misclassification_matrix,
+    order_by_clustering,
+    order_by_leaves,
+    predicted_classes,
+    upper_mean,
+)
+from ...words import minima
 from ..core import theme
-from ..core.plots import picking_plot
-from ..core.view import LazyView
 from ..core.layouts import control_bar, note_label, view_column
-from .dgraph_view import GraphSettings, layout_graph
+from ..core.plots import picking_plot
 from ..core.selection import SelectionModel
 from ..core.snapshots import Landscape
-from ...words import minima
+from ..core.view import LazyView
+from .dgraph_view import GraphSettings, layout_graph
 
 #: Up to this many minima the axes name each cell's minimum id.
 ID_TICKS = 40
@@ -304,5 +309,5 @@ class HeatmapView(LazyView):
         else:
             self._cells.setData([], [])
 
-    def clone(self) -> "LazyView":
+    def clone(self) -> LazyView:
         return type(self)(SelectionModel(), self.source)

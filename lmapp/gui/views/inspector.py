@@ -11,10 +11,10 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWi
 
 from ...api import evaluate
 from ...datasets import Dataset
+from ...landscape.minimum_metrics import ZERO_WEIGHT
 from ...landscape.model import Model
 from ..core import theme
 from ..core.selection import SelectionModel
-from ...landscape.minimum_metrics import ZERO_WEIGHT
 from ..core.snapshots import Landscape, empty_landscape
 
 #: Widest edge, in pixels, for the largest |w|.

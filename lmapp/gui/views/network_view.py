@@ -14,15 +14,20 @@ from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QToolTip, QWidget
 
 from ...landscape.graph_layout import spring_positions
-from ...landscape.network import (adjacency, describe_ts_count, minima_edges, minima_graph,
-                                  network_stats)
+from ...landscape.network import (
+    adjacency,
+    describe_ts_count,
+    minima_edges,
+    minima_graph,
+    network_stats,
+)
+from ...words import minima, plural
 from ..core import theme
-from ..core.plots import PICK_PIXELS, on_scene_click, picking_plot
-from ..core.view import LazyView
 from ..core.layouts import control_bar, note_label, view_column
+from ..core.plots import PICK_PIXELS, on_scene_click, picking_plot
 from ..core.selection import SelectionModel
 from ..core.snapshots import VALUE_LABELS, Landscape, describe_minimum
-from ...words import minima, plural
+from ..core.view import LazyView
 
 #: Kamada–Kawai is O(n²) in memory and time: above this many minima spring is used.
 MAX_KAMADA = 1500

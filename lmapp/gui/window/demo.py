@@ -14,8 +14,8 @@ from PySide6.QtCore import QStandardPaths
 from ...api import Project
 from ...landscape.model import ModelSpec
 from ...store import ProjectError, ProjectFile
-from ..core.project_files import copy_project
 from ...words import minima, transition_states
+from ..core.project_files import copy_project
 
 BUNDLED = Path(__file__).resolve().parents[2] / "resources" / "demo.lmapp"
 MODEL = ModelSpec(hidden=(3,), lam=1e-4)

@@ -9,8 +9,9 @@ per turn of the event loop (:meth:`Docks.update_live`), so their costs never add
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction

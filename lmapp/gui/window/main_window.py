@@ -3,26 +3,30 @@ status bar with job progress; window layout and recent projects persist in QSett
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox,
-                               QProgressBar, QWidget)
+from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QProgressBar, QWidget
 
+from ... import __version__
 from ...api import Project
 from ...datasets import DatasetError
 from ...landscape.model import ModelError
 from ...landscape.user_model import UntrustedModelError, trust_module
-from ...store import ProjectError, UncheckedOwner
-from ... import __version__
-from ...words import minima, plural
 from ...landscape.warmup import compile_kernels
+from ...store import ProjectError, UncheckedOwner
+from ...words import minima, plural
 from ..core.background import Background, last_line
 from ..core.job_queue import JobQueue, QueuedJob
-from ..core.project_files import (copy_project, recent_projects, remember_project,
-                                  remember_trusted, trusted_modules)
+from ..core.project_files import (
+    copy_project,
+    recent_projects,
+    remember_project,
+    remember_trusted,
+    trusted_modules,
+)
 from ..core.selection import SelectionModel
 from ..core.snapshots import Landscape, LandscapePoller, empty_landscape
 from ..figures.export import DATA_FORMATS, ExportViewDialog, export_minima
