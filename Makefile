@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 $(BIN)/lmapp: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,cluster]'
 	touch $@
 
 run: $(BIN)/lmapp
