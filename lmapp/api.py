@@ -5,7 +5,7 @@ The CLI and the GUI drive the same objects, so a notebook sees exactly what the 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -13,13 +13,14 @@ from .datasets import Dataset, DatasetError, default_lambda, make_dataset, sourc
 from .jobs.connect import ConnectJob, ConnectParams, ConnectSummary
 from .jobs.dedupe import DedupeJob, DedupeSummary
 from .jobs.control import JobControl
+from .jobs.events import Progress, ignore
 from .jobs.executor import InlineExecutor, JobHandle, ThreadExecutor
 from .jobs.explore import ExploreJob, ExploreParams, ExploreSummary
 from .landscape.model import Model, ModelSpec, build_model
 from .landscape.user_model import trust_module
 from .landscape.network import network_stats
 from .store import ProjectError, ProjectFile
-from .store.binding import load_landscape, stored_minima_registry, stored_model_spec
+from .store.binding import load_dataset_and_model, stored_minima_registry, stored_model_spec
 from .store.ends import end_positions
 
 
@@ -28,7 +29,7 @@ class Project:
 
     def __init__(self, pf: ProjectFile) -> None:
         self.file = pf
-        self.dataset, self.model = load_landscape(pf)
+        self.dataset, self.model = load_dataset_and_model(pf)
         #: what opening this project re-identified (files identified by an older rule)
         self.reidentified: DedupeSummary | None = None
 
@@ -96,21 +97,21 @@ class Project:
             project.reidentified = project.dedupe()
         return project
 
-    def dedupe(self, progress: Callable[[dict], None] | None = None) -> DedupeSummary:
+    def dedupe(self, progress: Progress | None = None) -> DedupeSummary:
         """Re-identify the stored minima and transition states by the current identity rule:
         duplicates are merged into the lowest id (transition states re-pointed), canonical
         forms rewritten, derived data recomputed — in one transaction."""
-        return InlineExecutor().submit(self.dedupe_job(), progress or (lambda p: None)).wait()
+        return InlineExecutor().submit(self.dedupe_job(), progress or ignore).wait()
 
     def dedupe_job(self) -> DedupeJob:
         """A re-identification job on this project (see :meth:`dedupe`)."""
         self._writable()
         return DedupeJob(self.path)
 
-    def dedupe_async(self, progress: Callable[[dict], None] | None = None,
+    def dedupe_async(self, progress: Progress | None = None,
                      control: JobControl | None = None) -> JobHandle:
         """Re-identify in the background (see :meth:`dedupe`)."""
-        return ThreadExecutor().submit(self.dedupe_job(), progress or (lambda p: None), control)
+        return ThreadExecutor().submit(self.dedupe_job(), progress or ignore, control)
 
     def unlock(self, force: bool = False) -> list[int]:
         """Free the project of runs whose process was killed (they become failed); refused
@@ -151,26 +152,26 @@ class Project:
         self._writable()
         return ConnectJob(self.path, ConnectParams(**params))
 
-    def explore(self, progress: Callable[[dict], None] | None = None, **params: Any) -> ExploreSummary:
+    def explore(self, progress: Progress | None = None, **params: Any) -> ExploreSummary:
         """Run basin-hopping now (``steps`` per walker, ``walkers``, ``seed``, ``temperature``…)."""
-        handle = InlineExecutor().submit(self.explore_job(**params), progress or (lambda p: None))
+        handle = InlineExecutor().submit(self.explore_job(**params), progress or ignore)
         return handle.wait()
 
-    def connect(self, progress: Callable[[dict], None] | None = None, **params: Any) -> ConnectSummary:
+    def connect(self, progress: Progress | None = None, **params: Any) -> ConnectSummary:
         """Run transition-state searches now: ``mode`` ('pair' with ``pair=(id1, id2)``, 'all',
         'refine'), ``budget`` attempts, ``workers`` in parallel, ``transition`` settings."""
-        return InlineExecutor().submit(self.connect_job(**params), progress or (lambda p: None)).wait()
+        return InlineExecutor().submit(self.connect_job(**params), progress or ignore).wait()
 
-    def connect_async(self, progress: Callable[[dict], None] | None = None,
+    def connect_async(self, progress: Progress | None = None,
                       control: JobControl | None = None, **params: Any) -> JobHandle:
         """Start transition-state searches in the background (pause/resume/cancel via handle)."""
-        return ThreadExecutor().submit(self.connect_job(**params), progress or (lambda p: None),
+        return ThreadExecutor().submit(self.connect_job(**params), progress or ignore,
                                        control)
 
-    def explore_async(self, progress: Callable[[dict], None] | None = None,
+    def explore_async(self, progress: Progress | None = None,
                       control: JobControl | None = None, **params: Any) -> JobHandle:
         """Start basin-hopping in the background; the handle can pause, resume or cancel it."""
-        return ThreadExecutor().submit(self.explore_job(**params), progress or (lambda p: None),
+        return ThreadExecutor().submit(self.explore_job(**params), progress or ignore,
                                        control)
 
     def add_minima(self, W: np.ndarray, gtol: float = 1e-8) -> list[int]:

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from lmapp.datasets import make_dataset
+from lmapp.engines.basinhopping import HopSettings, QuenchSettings, WalkerState
 from lmapp.engines.lbfgs import NO_ABORT
 from lmapp.engines.rng import seed_state
 from lmapp.landscape.model import ModelSpec, build_model
@@ -14,17 +15,19 @@ def _model():
     return build_model(ModelSpec(hidden=(3,), lam=1e-2), d.X_train, d.y_train, 2)
 
 
+HOP = HopSettings(0.1, 0.5, 10, 1.1, 0.01, 5.0)
+QUENCH = QuenchSettings(1e-8, 20000, 10, 1.0, 1e-4)
+
+
 def _run(model, x, f, chunks, abort=NO_ABORT):
     rng = seed_state(3, 0)
-    step, wa, wn = 1.0, 0, 0
+    state = WalkerState(x, f, 1.0, 0, 0)
     fs, xs = [], []
     for n in chunks:
-        out = model.kit.bh_chunk(model.args, x, f, step, 0.1, n, rng, 1e-8, 20000, 10, 1.0, 1e-4,
-                                 0.5, 10, 1.1, 0.01, 5.0, wa, wn, abort)
-        x, f, step, wa, wn = out[:5]
-        fs.extend(out[6])
-        xs.extend(out[5])
-    return np.array(fs), np.array(xs), x, f, step, rng
+        state, qx, qf, *_ = model.kit.bh_chunk(model.args, state, n, rng, HOP, QUENCH, abort)
+        fs.extend(qf)
+        xs.extend(qx)
+    return np.array(fs), np.array(xs), state.x, state.f, state.step, rng
 
 
 def test_trajectory_does_not_depend_on_chunking():
@@ -40,9 +43,10 @@ def test_quenches_are_minima_and_metropolis_never_accepts_unconverged():
     m = _model()
     x0, f0, *_ = m.minimize(np.random.default_rng(1).uniform(-1, 1, m.n_params))
     rng = seed_state(1, 1)
-    out = m.kit.bh_chunk(m.args, x0, f0, 1.0, 0.0, 30, rng, 1e-8, 20000, 10, 1.0, 1e-4,
-                         0.5, 10, 1.1, 0.01, 5.0, 0, 0, NO_ABORT)
-    x, f, _, _, _, xs, fs, rs, conv, acc, _ = out
+    state, xs, fs, rs, conv, acc, _ = m.kit.bh_chunk(
+        m.args, WalkerState(x0, f0, 1.0, 0, 0), 30, rng, HOP._replace(temperature=0.0), QUENCH,
+        NO_ABORT)
+    f = state.f
     assert conv.all() and np.all(rs < 1e-8)
     # at T = 0 only downhill moves are accepted: the walker's loss never rises
     assert f <= f0 and f == min(f0, fs[acc].min() if acc.any() else f0)

@@ -20,6 +20,7 @@ from lmapp.api import Project
 from lmapp.bench.numpy_reference import NumpyMLP
 from lmapp.datasets import make_dataset
 from lmapp.jobs.control import JobControl
+from lmapp.jobs.events import ExploreProgress
 from lmapp.jobs.explore import WALKER_KIND, Candidate, ExploreJob, ExploreParams
 from lmapp.landscape.model import ModelSpec, build_model
 from lmapp.landscape.verify import Verification
@@ -102,7 +103,7 @@ def test_cancel_from_progress_stops_after_the_batch(tmp_path):
         control = JobControl()
         reports = []
 
-        def progress(report: dict) -> None:
+        def progress(report: ExploreProgress) -> None:
             reports.append(report)
             control.cancel()
 
@@ -110,7 +111,9 @@ def test_cancel_from_progress_stops_after_the_batch(tmp_path):
                                  chunk=chunk)
         s = handle.wait(timeout=60)
         assert s.status == "cancelled" and len(reports) == 1
-        assert s.quenches == reports[0]["quenches"] == 2 * chunk < reports[0]["steps_total"]
+        assert isinstance(reports[0], ExploreProgress)
+        assert s.quenches == reports[0].quenches == 2 * chunk < reports[0].steps_total
+        assert reports[0].fraction == 2 * chunk / reports[0].steps_total
         run = p.info()["runs"][0]
         assert run["status"] == "cancelled" and run["finished_at"] is not None
         assert run["stats"]["quenches"] == 2 * chunk
@@ -127,7 +130,7 @@ def test_pause_and_resume(tmp_path):
     control = JobControl()
     first = threading.Event()
 
-    def progress(report: dict) -> None:
+    def progress(report: ExploreProgress) -> None:
         if not first.is_set():
             control.pause()
             first.set()
@@ -331,3 +334,30 @@ def test_sigterm_cancels_the_cli_cooperatively(tmp_path):
     assert proc.returncode == 0 and out.startswith("cancelled:")
     with Project.open(path, readonly=True) as p:
         assert p.info()["runs"][0]["status"] == "cancelled"
+
+
+def test_a_walker_chunk_is_a_pure_function_of_the_walker_state(tmp_path):
+    """hop_walker leaves its walker unchanged and gives the same chunk from the same state, so
+    any thread or process (a cluster worker) computes the same candidates; two half chunks
+    equal one whole chunk."""
+    from lmapp.jobs.explore import Walker, hop_walker
+    from lmapp.engines.rng import seed_state
+    d = make_dataset("xor")
+    model = build_model(ModelSpec(hidden=(3,), lam=1e-2), d.X_train, d.y_train, 2)
+    params = ExploreParams(steps=20, walkers=1, seed=4)
+    x0, f0, *_ = model.minimize(np.random.default_rng(4).uniform(-1, 1, model.n_params))
+    start = Walker(0, x0, f0, params.step, seed_state(4, 0))
+    before = (start.x.copy(), start.rng.copy())
+    abort = np.zeros(1, np.uint8)
+    a = hop_walker(model, start, 12, params, abort)
+    b = hop_walker(model, start, 12, params, abort)
+    assert np.array_equal(start.x, before[0]) and np.array_equal(start.rng, before[1])
+    assert start.steps_done == 0 and a.walker.steps_done == 12
+    assert [c.loss for c in a.candidates] == [c.loss for c in b.candidates]
+    assert np.array_equal(a.walker.rng, b.walker.rng) and not np.array_equal(a.walker.rng, start.rng)
+    half = hop_walker(model, start, 5, params, abort)
+    rest = hop_walker(model, half.walker, 7, params, abort)
+    assert [c.loss for c in half.candidates + rest.candidates] == [c.loss for c in a.candidates]
+    assert [c.step for c in half.candidates + rest.candidates] == list(range(12))
+    assert np.array_equal(rest.walker.x, a.walker.x) and rest.walker.accepted == a.walker.accepted
+    assert not a.screened and all(c.check is None for c in a.candidates)

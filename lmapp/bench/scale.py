@@ -97,7 +97,7 @@ _FIRST = textwrap.dedent("""
     first = []
 
     def progress(state):
-        if state["attempts"] >= 1 and not first:
+        if state.attempts >= 1 and not first:
             first.append(time.perf_counter() - t)
 
     with Project.open(sys.argv[1]) as p:

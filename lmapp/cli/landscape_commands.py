@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 from ..api import Project
@@ -11,6 +10,7 @@ from ..jobs.control import JobControl
 from ..landscape.network import describe_ts_count
 from ..words import plural
 from .numbers import count, positive, walkers
+from .progress import ProgressBar
 from .waiting import wait_for
 
 
@@ -38,18 +38,11 @@ def cmd_connect(a: argparse.Namespace) -> int:
               "pair": tuple(a.pair) if a.pair else None}
     with Project.open(a.project) as project:
         control = JobControl()
-        last: dict = {}
-
-        def report(p: dict) -> None:
-            last.update(p)
-            print(f"\r{p['attempts']}/{p['budget']} attempts  {p['new_ts']} new TS  "
-                  f"{plural(p['new_minima'], 'new minimum', 'new minima')}  "
-                  f"{plural(p['components'], 'component')}", end="", file=sys.stderr, flush=True)
-
-        handle = project.connect_async(progress=report, control=control, **params)
-        wait_for(handle, control)
+        bar = ProgressBar()
+        handle = project.connect_async(progress=bar, control=control, **params)
+        wait_for(handle, control, bar.close)
         s = handle.wait()
-        print(file=sys.stderr)
+        bar.close()
         state = "" if s.connected is None else (" — connected" if s.connected else " — not connected yet")
         print(f"{s.status}: {s.attempts} of {s.budget} attempts in {s.elapsed:.1f} s "
               f"({s.rate:.2f}/s), {s.new_ts} new transition states, "

@@ -4,6 +4,8 @@ the GIL; an abort flag set by another thread stops it within one iteration, and 
 stores results between chunks."""
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from .rng import uniform
@@ -14,22 +16,55 @@ BH_DEFAULTS = {"temperature": 0.1, "step": 1.0, "target_acceptance": 0.5, "adapt
                "adapt_factor": 1.1, "step_min": 0.01, "step_max": 5.0}
 
 
+class HopSettings(NamedTuple):
+    """How a walker hops: Metropolis temperature and the step-size adaptation."""
+
+    temperature: float
+    target_acceptance: float
+    adapt_every: int
+    adapt_factor: float
+    step_min: float
+    step_max: float
+
+
+class QuenchSettings(NamedTuple):
+    """The L-BFGS settings of every quench (see LBFGS_DEFAULTS)."""
+
+    gtol: float
+    max_iter: int
+    m: int
+    max_step: float
+    max_rise: float
+
+
+class WalkerState(NamedTuple):
+    """Where a walker stands: its minimum (x, f), step size and acceptance-window counts."""
+
+    x: np.ndarray
+    f: float
+    step: float
+    window_acc: int
+    window_n: int
+
+
 def QUENCH(x0, args, gtol, max_iter, m, max_step, max_rise, abort):  # placeholder: the kit's
     raise NotImplementedError
 
 
-def bh_chunk_template(args, x, f, step, temperature, n_steps, rng, gtol, max_iter, m, max_step,
-                      max_rise, target_acc, adapt_every, adapt_factor, step_min, step_max,
-                      window_acc, window_n, abort):
-    """Run ``n_steps`` basin-hopping steps from minimum ``x`` (loss ``f``).
+def bh_chunk_template(args, state, n_steps, rng, hop, quench, abort):
+    """Run ``n_steps`` basin-hopping steps from the walker ``state`` (a :class:`WalkerState`)
+    with :class:`HopSettings` ``hop`` and :class:`QuenchSettings` ``quench``.
 
-    The step size adapts towards ``target_acc`` within [step_min, step_max]. Returns the
-    walker's new (x, f, step, window_acc, window_n) and per-step arrays of the quenched
-    coordinates, losses, RMS gradients, convergence flags, acceptance flags and
-    L-BFGS iteration counts, for the ``n_done`` ≤ ``n_steps`` steps completed before the
-    ``abort`` flag was raised. ``rng`` (xoshiro256** state) advances in place exactly as far as
-    the completed steps, so a walker resumes the same trajectory however its run was chunked.
+    The step size adapts towards ``hop.target_acceptance`` within [step_min, step_max].
+    Returns the walker's new state and per-step arrays of the quenched coordinates, losses, RMS
+    gradients, convergence flags, acceptance flags and L-BFGS iteration counts, for the
+    ``n_done`` ≤ ``n_steps`` steps completed before the ``abort`` flag was raised. ``rng``
+    (xoshiro256** state) advances in place exactly as far as the completed steps, so a walker
+    resumes the same trajectory however its run was chunked.
     """
+    x, f, step, window_acc, window_n = state
+    temperature, target_acc, adapt_every, adapt_factor, step_min, step_max = hop
+    gtol, max_iter, m, max_step, max_rise = quench
     P = x.shape[0]
     saved = rng.copy()
     n_done = 0
@@ -72,5 +107,5 @@ def bh_chunk_template(args, x, f, step, temperature, n_steps, rng, gtol, max_ite
                 step = max(step / adapt_factor, step_min)
             window_acc = 0
             window_n = 0
-    return (x, f, step, window_acc, window_n, xs[:n_done], fs[:n_done], rs[:n_done],
-            conv[:n_done], acc[:n_done], iters[:n_done])
+    return (WalkerState(x, f, step, window_acc, window_n), xs[:n_done], fs[:n_done],
+            rs[:n_done], conv[:n_done], acc[:n_done], iters[:n_done])

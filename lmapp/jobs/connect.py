@@ -29,12 +29,13 @@ from ..landscape.network import minima_edges
 from ..landscape.transition import (Outcome, TransitionParams, TSSearch, search,
                                     search_from_minimum)
 from ..store import ProjectError, ProjectFile
-from ..store.binding import load_landscape
+from ..store.binding import load_dataset_and_model
 from ..store.ends import end_positions
 from ..store.schema import RunStatus
 from .control import JobControl
-from .executor import Progress
+from .events import ConnectProgress, Progress
 from .lifecycle import RunRecord, job_run
+from .rows import minimum_row
 
 MODES = ("pair", "all", "refine")
 #: failures of a pair after which its attempts search from the stranded minimum itself
@@ -126,7 +127,7 @@ class ConnectSummary:
     """What a connect run did."""
 
     run_id: int
-    status: str
+    status: RunStatus
     attempts: int
     new_ts: int
     new_minima: int
@@ -245,7 +246,7 @@ class ConnectJob:
     def run(self, control: JobControl, progress: Progress) -> ConnectSummary:
         p = self.params
         with ProjectFile.open(self.project) as pf, threadpool_limits(1):
-            _, model = load_landscape(pf)
+            _, model = load_dataset_and_model(pf)
             if pf.n_minima() < 2:
                 raise ProjectError("connecting needs at least two minima; explore first")
             if p.mode == "pair":
@@ -364,11 +365,7 @@ class ConnectJob:
                 if k is None:
                     k = len(min_rows)
                     pending.add(k, side.energy, side.x)
-                    v = side.verification
-                    min_rows.append({"loss": side.energy, "rms_grad": v.rms_grad,
-                                     "hessian_index": v.hessian_index, "min_eig": v.min_eig,
-                                     "lpphe": v.lpphe, "n_zero_modes": v.n_zero_modes,
-                                     "weights": side.x})
+                    min_rows.append(minimum_row(side.energy, side.x, side.verification))
                 ends.append(-(k + 1))
             if self._stored_ts(pf, model, r.energy, r.canonical):
                 known_only += 1
@@ -465,11 +462,10 @@ class ConnectJob:
                     new_ts += a
                     new_min += b
                 elapsed = run.elapsed
-                progress({"run_id": run_id, "attempts": attempts, "budget": budget,
-                          "new_ts": new_ts, "new_minima": new_min, "running": len(running),
-                          "components": known.n_components(), "elapsed": elapsed,
-                          "outcomes": dict(outcomes),
-                          "connected": self._done(known) if p.mode != "refine" else None})
+                progress(ConnectProgress(
+                    run_id, attempts, budget, new_ts, new_min, len(running),
+                    known.n_components(), elapsed, dict(outcomes),
+                    self._done(known) if p.mode != "refine" else None))
                 if control.paused and not running and not run.checkpoint(control):
                     break
         except BaseException:

@@ -13,10 +13,10 @@ from threadpoolctl import threadpool_limits
 from ..landscape.dedupe import duplicates
 from ..landscape.identity import IdentityRule
 from ..store import ProjectFile
-from ..store.binding import load_landscape
+from ..store.binding import load_dataset_and_model
 from ..store.merge import Merge
 from .control import JobControl
-from .executor import Progress
+from .events import DedupeProgress, Progress
 from .lifecycle import job_run
 
 
@@ -50,7 +50,7 @@ class DedupeSummary:
 
 def plan_merge(pf: ProjectFile, rule: IdentityRule = IdentityRule()) -> tuple[Merge, int]:
     """The merge that re-identifies ``pf`` (and the number of degenerate TS after it)."""
-    _, model = load_landscape(pf)
+    _, model = load_dataset_and_model(pf)
     merge = Merge()
     m = pf.minima(with_weights=True, order="id")
     W = m["weights"].reshape(len(m["id"]), model.n_params)
@@ -96,5 +96,5 @@ class DedupeJob:
                              "ts_before": n_ts, "merged_ts": summary.merged_ts,
                              "rewritten": summary.rewritten, "degenerate_ts": degenerate}
                 pf.apply_merge(merge, run.run_id, run.stats)
-        progress({"run_id": summary.run_id, "summary": summary.describe()})
+        progress(DedupeProgress(summary.run_id, summary.describe()))
         return summary

@@ -3,11 +3,10 @@ object with ``run(control, progress) -> result``; a cluster executor can run the
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from .control import JobControl
-
-Progress = Callable[[dict], None]
+from .events import Progress, ignore
 
 
 class Job(Protocol):
@@ -50,7 +49,7 @@ def _run_into(handle: JobHandle, job: Job, progress: Progress) -> None:
 class InlineExecutor:
     """Runs the job in the calling thread."""
 
-    def submit(self, job: Job, progress: Progress = lambda p: None,
+    def submit(self, job: Job, progress: Progress = ignore,
                control: JobControl | None = None) -> JobHandle:
         handle = JobHandle(control or JobControl())
         _run_into(handle, job, progress)
@@ -60,7 +59,7 @@ class InlineExecutor:
 class ThreadExecutor:
     """Runs each job on its own daemon thread; engines release the GIL, so callers stay live."""
 
-    def submit(self, job: Job, progress: Progress = lambda p: None,
+    def submit(self, job: Job, progress: Progress = ignore,
                control: JobControl | None = None) -> JobHandle:
         handle = JobHandle(control or JobControl())
         threading.Thread(target=_run_into, args=(handle, job, progress),

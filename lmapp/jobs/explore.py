@@ -3,26 +3,28 @@ verified minima stored per round in one transaction, resumable from the project 
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from ..engines.basinhopping import BH_DEFAULTS
+from ..engines.basinhopping import BH_DEFAULTS, HopSettings, QuenchSettings, WalkerState
 from ..engines.lbfgs import LBFGS_DEFAULTS
 from ..engines.rng import seed_state
 from ..landscape.identity import EDIFF, GEOMDIFF, OUTPUT_TOL, IdentityRule, PointRegistry
 from ..landscape.model import Model
 from ..landscape.verify import ZERO_TOL, Verification, verify_minimum
 from ..store import ProjectError, ProjectFile
-from ..store.binding import load_landscape, stored_minima_registry
+from ..store.binding import load_dataset_and_model, stored_minima_registry
 from ..store.schema import RunStatus
 from .control import Cancelled, JobControl
-from .executor import Progress
+from .events import ExploreProgress, Progress
 from .lifecycle import RunRecord, job_run
+from .rows import minimum_row
 
 WALKER_KIND = "basin-hopping"
 
@@ -76,6 +78,17 @@ class ExploreParams:
         """When two minima are the same (SPEC §2.3)."""
         return IdentityRule(self.ediff, self.geomdiff, self.output_tol)
 
+    @property
+    def hop(self) -> HopSettings:
+        return HopSettings(float(self.temperature), float(self.target_acceptance),
+                           int(self.adapt_every), float(self.adapt_factor), float(self.step_min),
+                           float(self.step_max))
+
+    @property
+    def quench(self) -> QuenchSettings:
+        return QuenchSettings(float(self.gtol), int(self.max_iter), int(self.m),
+                              float(self.max_step), float(self.max_rise))
+
 
 @dataclass
 class Walker:
@@ -127,11 +140,80 @@ class Candidate:
 
 
 @dataclass
+class WalkerChunk:
+    """What one chunk of a walker's quenches produced: the walker's state after it, and its
+    candidates (``screened`` once the new-looking ones are verified)."""
+
+    walker: Walker
+    candidates: list[Candidate]
+    screened: bool = False
+
+
+def hop_walker(model: Model, walker: Walker, n: int, params: ExploreParams,
+               abort: np.ndarray) -> WalkerChunk:
+    """Run ``n`` basin-hopping steps of ``walker`` (left unchanged): a pure function of its
+    inputs, so any thread or process computes the same chunk from the same walker state."""
+    rng = walker.rng.copy()
+    start = WalkerState(walker.x, float(walker.f), float(walker.step), int(walker.window_acc),
+                        int(walker.window_n))
+    state, xs, fs, _, conv, acc, _ = model.kit.bh_chunk(model.args, start, n, rng, params.hop,
+                                                         params.quench, abort)
+    canon = model.canonical_rows(xs)
+    done = len(fs)
+    cands = [Candidate(walker.index, walker.steps_done + s, float(fs[s]),
+                       canon[s] if conv[s] else xs[s], bool(conv[s]), None) for s in range(done)]
+    after = replace(walker, x=state.x, f=float(state.f), step=float(state.step), rng=rng,
+                    window_acc=int(state.window_acc), window_n=int(state.window_n),
+                    accepted=walker.accepted + int(acc.sum()), steps_done=walker.steps_done + done)
+    return WalkerChunk(after, cands)
+
+
+def screen(model: Model, chunk: WalkerChunk, known: Callable[[list[Candidate]], list[bool]],
+           params: ExploreParams) -> WalkerChunk:
+    """Verify the converged candidates that ``known`` does not recognise (known minima were
+    verified when first stored)."""
+    seen = known([c for c in chunk.candidates if c.converged])
+    it = iter(seen)
+    cands = [c if not c.converged or next(it) else
+             replace(c, check=verify_minimum(model, c.w, params.gtol, params.zero_tol))
+             for c in chunk.candidates]
+    return WalkerChunk(chunk.walker, cands, screened=True)
+
+
+class WalkerPool(Protocol):
+    """Where walkers' chunks run: threads of this process, or a cluster's workers."""
+
+    def submit(self, walker: Walker, n: int) -> Future[WalkerChunk]: ...
+
+    def shutdown(self) -> None: ...
+
+
+class ThreadWalkers:
+    """Walkers on threads of this process (the kernels release the GIL): each chunk is
+    quenched and screened against the registry in its thread."""
+
+    def __init__(self, model: Model, params: ExploreParams, n_threads: int,
+                 known: Callable[[list[Candidate]], list[bool]], abort: np.ndarray) -> None:
+        self.model, self.params, self.known, self.abort = model, params, known, abort
+        self.pool = ThreadPoolExecutor(max_workers=n_threads, thread_name_prefix="bh-walker")
+
+    def _chunk(self, walker: Walker, n: int) -> WalkerChunk:
+        return screen(self.model, hop_walker(self.model, walker, n, self.params, self.abort),
+                      self.known, self.params)
+
+    def submit(self, walker: Walker, n: int) -> Future[WalkerChunk]:
+        return self.pool.submit(self._chunk, walker, n)
+
+    def shutdown(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+@dataclass
 class ExploreSummary:
     """What a run did: counts, rates and the global minimum."""
 
     run_id: int
-    status: str
+    status: RunStatus
     quenches: int
     new_minima: int
     total_minima: int
@@ -192,14 +274,13 @@ class ExploreJob:
         self.params = params
         self._lock = threading.Lock()
 
-    # -- walker work (runs in pool threads; the kernels release the GIL) ------------------
+    # -- walkers --------------------------------------------------------------------------------
     def _start_walker(self, model: Model, index: int, control: JobControl) -> Walker:
         p = self.params
         rng = np.random.default_rng([p.seed, index])
         x0 = model.random_start(rng, p.init_scale)
         while True:  # a pause aborts the start quench: wait, then quench the same start again
-            x, f, _, _, _ = model.kit.quench(x0, model.args, p.gtol, p.max_iter, p.m, p.max_step,
-                                            p.max_rise, control.abort_flag)
+            x, f, _, _, _ = model.kit.quench(x0, model.args, *p.quench, control.abort_flag)
             if control.abort_flag[0] == 0:
                 break
             try:
@@ -208,36 +289,11 @@ class ExploreJob:
                 break  # never stored: a cancelled run commits no further batch
         return Walker(index, x, float(f), p.step, seed_state(p.seed, index))
 
-    def _advance(self, model: Model, registry: PointRegistry, wk: Walker, n: int,
-                 abort: np.ndarray) -> list[Candidate]:
-        p = self.params
-        out = model.kit.bh_chunk(model.args, wk.x, wk.f, wk.step, p.temperature, n, wk.rng,
-                                 p.gtol, p.max_iter, p.m, p.max_step, p.max_rise,
-                                 p.target_acceptance, p.adapt_every, p.adapt_factor, p.step_min,
-                                 p.step_max, wk.window_acc, wk.window_n, abort)
-        x, f, step, wacc, wn, xs, fs, _, conv, acc, _ = out
-        n = len(fs)
-        canon = model.canonical_rows(xs)
-        with self._lock:  # one lookup pass per chunk, not one lock per quench
-            known = [bool(conv[s]) and registry.match(float(fs[s]), canon[s]) is not None
-                     for s in range(n)]
-        cands = []
-        for s in range(n):
-            if not conv[s]:
-                cands.append(Candidate(wk.index, wk.steps_done + s, float(fs[s]), xs[s], False, None))
-                continue
-            check = None if known[s] else verify_minimum(model, canon[s], p.gtol, p.zero_tol)
-            cands.append(Candidate(wk.index, wk.steps_done + s, float(fs[s]), canon[s], True, check))
-        wk.x, wk.f, wk.step, wk.window_acc, wk.window_n = x, float(f), float(step), int(wacc), int(wn)
-        wk.accepted += int(acc.sum())
-        wk.steps_done += n
-        return cands
-
     # -- coordination (the job's own thread) -----------------------------------------------
     def run(self, control: JobControl, progress: Progress) -> ExploreSummary:
         p = self.params
         with ProjectFile.open(self.project) as pf, threadpool_limits(1):
-            _, model = load_landscape(pf)
+            _, model = load_dataset_and_model(pf)
             registry = stored_minima_registry(pf, model, p.rule)
             with job_run(pf, "explore", asdict(p), p.seed) as run:
                 saved = [] if p.new_walkers else pf.walker_states(WALKER_KIND)
@@ -253,22 +309,35 @@ class ExploreJob:
                                      control, progress)
             return replace(summary, status=run.status)
 
+    def _known(self, registry: PointRegistry) -> Callable[[list[Candidate]], list[bool]]:
+        """Which of a chunk's converged candidates the registry knows (one locked pass per
+        chunk, not one lock per quench)."""
+        def known(cands: list[Candidate]) -> list[bool]:
+            with self._lock:
+                return [registry.match(c.loss, c.w) is not None for c in cands]
+        return known
+
+    def walker_pool(self, model: Model, registry: PointRegistry,
+                    control: JobControl) -> WalkerPool:
+        """Where this job's walkers run (threads here; a cluster job overrides it)."""
+        return ThreadWalkers(model, self.params, self.params.walkers, self._known(registry),
+                             control.abort_flag)
+
     def _loop(self, pf: ProjectFile, model: Model, registry: PointRegistry,
               walkers: list[Walker], idle: list[tuple[dict, np.ndarray]], run: RunRecord,
               control: JobControl, progress: Progress) -> ExploreSummary:
         p = self.params
         run_id = run.run_id
-        chunk = p.chunk or auto_chunk(model.args[1].shape[0] if model.is_network else 1, model.n_params)
+        chunk = p.chunk or auto_chunk(model.args.X.shape[0] if model.is_network else 1,
+                                      model.n_params)
         target = {w.index: w.steps_done + p.steps for w in walkers}
         failures = {"unconverged": 0, "not a minimum": 0}
         quenches = new = 0
         accepted0 = sum(w.accepted for w in walkers)
-        pool = ThreadPoolExecutor(max_workers=len(walkers), thread_name_prefix="bh-walker")
+        pool = self.walker_pool(model, registry, control)
 
-        def submit_all() -> dict:
-            return {w.index: pool.submit(self._advance, model, registry, w,
-                                         min(chunk, target[w.index] - w.steps_done),
-                                         control.abort_flag)
+        def submit_all() -> dict[int, Future[WalkerChunk]]:
+            return {w.index: pool.submit(w, min(chunk, target[w.index] - w.steps_done))
                     for w in walkers if w.steps_done < target[w.index]}
 
         try:
@@ -277,13 +346,17 @@ class ExploreJob:
             pending = {} if control.cancelled else submit_all()
             while pending:
                 results = {i: pending[i].result() for i in sorted(pending)}
+                for i, res in results.items():
+                    if not res.screened:  # quenched elsewhere: screened by this, the writer
+                        results[i] = screen(model, res, self._known(registry), p)
+                walkers = [results[w.index].walker if w.index in results else w for w in walkers]
                 states = [w.to_saved() for w in walkers]  # as of these results
                 # the walkers go on while this thread stores their results
                 pending = {} if control.cancelled or control.paused else submit_all()
                 rows: list[dict] = []
                 batch = model.registry(p.rule)
                 for wk in walkers:  # fixed order: ids do not depend on thread timing
-                    for c in results.get(wk.index, []):
+                    for c in results[wk.index].candidates if wk.index in results else []:
                         quenches += 1
                         self._collect(c, registry, batch, rows, failures)
                 ids = pf.commit_batch(minima=rows, run_id=run_id, walker_kind=WALKER_KIND,
@@ -298,17 +371,15 @@ class ExploreJob:
                 done = sum(w.steps_done - (target[w.index] - p.steps) for w in walkers)
                 total = p.steps * len(walkers)
                 rate = quenches / elapsed if elapsed > 0 else 0.0
-                progress({"run_id": run_id, "steps_done": done, "steps_total": total,
-                          "quenches": quenches, "rate": rate, "new_minima": new,
-                          "n_minima": len(registry), "global_min": registry.lowest(),
-                          "failures": dict(failures), "elapsed": elapsed,
-                          "eta": (total - done) / rate if rate > 0 else None})
+                progress(ExploreProgress(run_id, done, total, quenches, rate, new, len(registry),
+                                         registry.lowest(), dict(failures), elapsed,
+                                         (total - done) / rate if rate > 0 else None))
                 if not run.checkpoint(control):
                     break
                 if not pending:  # paused before resubmitting: continue the walkers now
                     pending = submit_all()
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+            pool.shutdown()
             run.stats = {"quenches": quenches, "new_minima": new, "failures": failures}
         acc = sum(w.accepted for w in walkers) - accepted0
         return ExploreSummary(run_id, run.status, quenches, new, len(registry), failures,
@@ -328,7 +399,4 @@ class ExploreJob:
             failures["not a minimum"] += 1
             return
         batch.add(len(rows), c.loss, c.w)
-        v = c.check
-        rows.append({"loss": c.loss, "rms_grad": v.rms_grad, "hessian_index": v.hessian_index,
-                     "min_eig": v.min_eig, "lpphe": v.lpphe, "n_zero_modes": v.n_zero_modes,
-                     "weights": c.w, "walker": c.walker, "step": c.step})
+        rows.append(minimum_row(c.loss, c.w, c.check, walker=c.walker, step=c.step))

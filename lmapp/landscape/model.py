@@ -343,14 +343,16 @@ def probe_inputs(X: np.ndarray) -> np.ndarray:
 
 
 def _builtin_args(kind: int, X: np.ndarray, y: np.ndarray, t: np.ndarray, sizes: np.ndarray,
-                  free: np.ndarray, reg: np.ndarray, lam: float, loss_kind: int, beta: float) -> tuple:
-    """The one argument tuple type of :mod:`lmapp.engines.builtin` (contiguous arrays)."""
+                  free: np.ndarray, reg: np.ndarray, lam: float, loss_kind: int,
+                  beta: float) -> builtin.BuiltinArgs:
+    """The one argument type of :mod:`lmapp.engines.builtin` (contiguous arrays)."""
     c = np.ascontiguousarray
-    return (int(kind), c(X, np.float64), c(y, np.int64), c(t, np.float64), c(sizes, np.int64),
-            c(free, np.int64), c(reg, np.float64), float(lam), int(loss_kind), float(beta))
+    return builtin.BuiltinArgs(int(kind), c(X, np.float64), c(y, np.int64), c(t, np.float64),
+                               c(sizes, np.int64), c(free, np.int64), c(reg, np.float64),
+                               float(lam), int(loss_kind), float(beta))
 
 
-def _builtin_model(spec: ModelSpec, args: tuple, n_params: int, *layout: Any,
+def _builtin_model(spec: ModelSpec, args: builtin.BuiltinArgs, n_params: int, *layout: Any,
                    **identity: Any) -> Model:
     return Model(spec, builtin.fg, builtin.hvp, builtin.hessian, builtin.KIT, args, n_params,
                  *layout, **identity)

@@ -26,7 +26,7 @@ def stored_minima_registry(pf: ProjectFile, model: Model,
     return registry
 
 
-def load_landscape(pf: ProjectFile) -> tuple[Dataset, Model]:
+def load_dataset_and_model(pf: ProjectFile) -> tuple[Dataset, Model]:
     """The project's dataset and its model bound to the training data."""
     spec, arrays = pf.dataset()
     try:

@@ -4,6 +4,7 @@ Progress arrives on worker threads into a mailbox and a GUI-thread timer turns i
 signals."""
 from __future__ import annotations
 
+import enum
 import itertools
 import time
 from dataclasses import dataclass, field
@@ -15,13 +16,27 @@ from PySide6.QtWidgets import QApplication
 from ...api import Project
 from ...jobs.connect import format_outcomes
 from ...jobs.control import JobControl
+from ...jobs.events import JobKind, ProgressEvent
 from ...jobs.executor import JobHandle
-from ...words import minima, plural
+from ...words import plural
 from .snapshots import Mailbox
 
 #: How often the GUI pulls progress and checks whether the running job ended.
 POLL_MS = 100
-KINDS = ("explore", "connect", "dedupe")
+
+
+class JobState(str, enum.Enum):
+    """Where a queued job is in its life (the last three are how runs end, as stored)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    PAUSED = "paused"
+    FINISHED = "finished"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+    def __str__(self) -> str:
+        return self.value
 
 
 @dataclass(eq=False)
@@ -29,21 +44,21 @@ class QueuedJob:
     """One requested job: its kind, parameters, control and, once run, its outcome."""
 
     number: int
-    kind: str  # "explore", "connect" or "dedupe"
+    kind: JobKind
     params: dict[str, Any]
     control: JobControl = field(default_factory=JobControl)
-    status: str = "queued"  # queued, running, paused, finished, cancelled, failed
+    status: JobState = JobState.QUEUED
     handle: JobHandle | None = None
-    progress: dict | None = None
-    summary: Any = None  # ExploreSummary or ConnectSummary
+    progress: ProgressEvent | None = None  #: the latest report
+    summary: Any = None  # ExploreSummary, ConnectSummary or DedupeSummary
     error: BaseException | None = None
     mailbox: Mailbox = field(default_factory=Mailbox)
 
     def describe(self) -> str:
         p = self.params
-        if self.kind == "dedupe":
+        if self.kind is JobKind.DEDUPE:
             return f"job {self.number}: merge duplicate minima (re-identify)"
-        if self.kind == "connect":
+        if self.kind is JobKind.CONNECT:
             what = f"pair {p['pair'][0]}–{p['pair'][1]}" if p.get("pair") else p.get("mode", "all")
             return f"job {self.number}: connect {what}, budget {p.get('budget') or 'auto'}"
         return (f"job {self.number}: explore {p.get('steps')} steps × {p.get('walkers')} walkers, "
@@ -51,39 +66,20 @@ class QueuedJob:
 
     def fraction(self) -> float:
         """Progress in [0, 1] from the latest report."""
-        p = self.progress or {}
-        if self.kind == "dedupe":
-            return 1.0 if p else 0.0
-        done, total = ((p.get("attempts", 0), p.get("budget", 1)) if self.kind == "connect"
-                       else (p.get("steps_done", 0), p.get("steps_total", 1)))
-        return min(done / max(total, 1), 1.0)
+        return 0.0 if self.progress is None else self.progress.fraction
 
     def progress_text(self) -> str:
         """The latest report in words."""
-        p = self.progress
-        if p is None:
-            return "starting…"
-        if self.kind == "dedupe":
-            return p.get("summary", "")
-        if self.kind == "connect":
-            return (f"{p['attempts']}/{p['budget']} attempts · {p['new_ts']} new TS · "
-                    f"{plural(p['new_minima'], 'new minimum', 'new minima')} · "
-                    f"{plural(p['components'], 'component')}")
-        gm = p.get("global_min")
-        low = f" · lowest {gm[1]:.6g} (#{gm[0]})" if gm else ""
-        eta = p.get("eta")
-        eta_s = "--:--" if eta is None else f"{int(eta) // 60:02d}:{int(eta) % 60:02d}"
-        return (f"{p['steps_done']}/{p['steps_total']} quenches · {minima(p['n_minima'])} "
-                f"(+{p['new_minima']}) · {p['rate']:.1f}/s · ETA {eta_s}{low}")
+        return "starting…" if self.progress is None else self.progress.describe()
 
     def summary_text(self) -> str:
         """What the finished job did."""
         if self.error is not None:
             return f"failed: {self.error}"
         s = self.summary
-        if self.kind == "dedupe":
+        if self.kind is JobKind.DEDUPE:
             return f"{self.status}: {s.describe()}"
-        if self.kind == "connect":
+        if self.kind is JobKind.CONNECT:
             text = (f"{self.status}: {s.attempts} of {s.budget} attempts in {s.elapsed:.1f} s, "
                     f"{s.new_ts} new transition states, "
                     f"{plural(s.new_minima, 'new minimum', 'new minima')}, "
@@ -137,14 +133,12 @@ class JobQueue(QObject):
         self._project = project
 
     # -- commands --------------------------------------------------------------------------
-    def submit(self, params: dict[str, Any], kind: str = "explore") -> QueuedJob:
+    def submit(self, params: dict[str, Any], kind: JobKind | str = JobKind.EXPLORE) -> QueuedJob:
         """Queue a job (ExploreParams or ConnectParams keywords); it starts when the queue is
         free."""
         if self._project is None:
             raise RuntimeError("no project is open")
-        if kind not in KINDS:
-            raise ValueError(f"job kind must be one of {KINDS}")
-        job = QueuedJob(next(self._numbers), kind, dict(params))
+        job = QueuedJob(next(self._numbers), JobKind(kind), dict(params))
         self._waiting.append(job)
         self.queueChanged.emit()
         if self._current is None:
@@ -152,15 +146,15 @@ class JobQueue(QObject):
         return job
 
     def pause(self) -> None:
-        if self._current is not None and self._current.status == "running":
+        if self._current is not None and self._current.status is JobState.RUNNING:
             self._current.control.pause()
-            self._current.status = "paused"
+            self._current.status = JobState.PAUSED
             self.queueChanged.emit()
 
     def resume(self) -> None:
-        if self._current is not None and self._current.status == "paused":
+        if self._current is not None and self._current.status is JobState.PAUSED:
             self._current.control.resume()
-            self._current.status = "running"
+            self._current.status = JobState.RUNNING
             self.queueChanged.emit()
 
     def cancel_current(self) -> None:
@@ -171,7 +165,7 @@ class JobQueue(QObject):
     def cancel_all(self) -> None:
         """Drop waiting jobs and stop the running one."""
         for job in self._waiting:
-            job.status = "cancelled"
+            job.status = JobState.CANCELLED
         self._waiting.clear()
         self.cancel_current()
         self.queueChanged.emit()
@@ -190,14 +184,14 @@ class JobQueue(QObject):
         while self._waiting and self._current is None:
             job = self._waiting.pop(0)
             self._current = job
-            job.status = "running"
+            job.status = JobState.RUNNING
             try:
-                start = {"explore": self._project.explore_async,
-                         "connect": self._project.connect_async,
-                         "dedupe": self._project.dedupe_async}[job.kind]
+                start = {JobKind.EXPLORE: self._project.explore_async,
+                         JobKind.CONNECT: self._project.connect_async,
+                         JobKind.DEDUPE: self._project.dedupe_async}[job.kind]
                 job.handle = start(progress=job.mailbox.put, control=job.control, **job.params)
             except Exception as exc:  # noqa: BLE001 - bad parameters: report, go on
-                job.status, job.error, self._current = "failed", exc, None
+                job.status, job.error, self._current = JobState.FAILED, exc, None
                 self.jobFinished.emit(job)
                 continue
             self.jobStarted.emit(job)
@@ -216,11 +210,11 @@ class JobQueue(QObject):
         if job.handle is not None and job.handle.done():
             job.summary, job.error = job.handle.result, job.handle.error
             if job.error is not None:
-                job.status = "failed"
+                job.status = JobState.FAILED
             elif job.control.cancelled:
-                job.status = "cancelled"
+                job.status = JobState.CANCELLED
             else:
-                job.status = getattr(job.summary, "status", "finished")
+                job.status = JobState(getattr(job.summary, "status", JobState.FINISHED))
             self._current = None
             self.jobFinished.emit(job)
             self._start_next()
