@@ -20,7 +20,7 @@ from lmapp.landscape.distances import (
 from lmapp.landscape.model import ModelSpec
 from lmapp.landscape.msb import minimax_barrier_to
 from lmapp.landscape.thermo import heat_capacity
-from lmapp.store.derived_metrics import minimum_metrics
+from lmapp.store.metrics_cache import minimum_metrics
 
 
 def run(*argv) -> int:

@@ -23,7 +23,7 @@ from ..landscape.distances import (
 from ..landscape.msb import minimax_barrier_to
 from ..landscape.thermo import Thermo, find_peaks, g_alpha, heat_capacity, top_contributors
 from ..store import ProjectError
-from ..store.derived_metrics import minimum_metrics
+from ..store.metrics_cache import minimum_metrics
 from ..words import minima
 from .errors import UsageError
 from .numbers import index, positive, ranged

@@ -26,8 +26,8 @@ from ..datasets import (
     load_npz,
     make_dataset,
 )
-from ..gui.figures import render
 from ..gui.figures.styles import DPI_RANGE, PRESETS
+from ..gui.figures.view_names import VIEWS
 from ..jobs.connect import format_outcomes
 from ..jobs.control import JobControl
 from ..jobs.explore import ExploreParams
@@ -164,7 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_render(sub: Any) -> None:
     p = sub.add_parser("render", help="render a view of PROJECT to PNG/SVG/PDF (no display needed)")
     p.add_argument("project")
-    p.add_argument("--view", choices=render.VIEWS, default="dgraph", help="default dgraph")
+    p.add_argument("--view", choices=VIEWS, default="dgraph", help="default dgraph")
     p.add_argument("--minimum", type=count, metavar="ID",
                    help="minimum to show (weights, decision; default the global minimum) or "
                         "highlight (dgraph, heatmap, network); with --color misclass_distance "
@@ -420,6 +420,7 @@ def _check_temperatures(a: argparse.Namespace) -> None:
 def cmd_render(a: argparse.Namespace) -> int:
     import os
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt starts: no display needed
+    from ..gui.figures import render
     from ..gui.figures.styles import IMAGE_FORMATS, FigureStyle, style_from
     from ..gui.views.dgraph_view import COLOR_CHOICES, GraphSettings
     from ..gui.views.graph_colors import MENU

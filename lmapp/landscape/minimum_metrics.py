@@ -1,8 +1,12 @@
 """Per-minimum classifier metrics (SPEC §3.4): train/test loss, accuracy and AUC, sparsity,
 disconnected units and test predictions, as pure functions of a model, data and weights. The
-project file caches them (:mod:`lmapp.store.derived_metrics`); the app, the CLI and the API
+project file caches them (:mod:`lmapp.store.metrics_cache`); the app, the CLI and the API
 all read them from there, so every view shows the same numbers."""
 from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
 
 import numpy as np
 
@@ -18,6 +22,40 @@ COLUMNS = ("id", "train_loss", "test_loss", "train_acc", "test_acc", "train_auc"
            "sparsity", "disconnected_units")
 #: Parameters with |w| below this count as zero (seed 004).
 ZERO_WEIGHT = 1e-10
+
+
+def _plain(value: Any) -> Any:
+    """numpy values as JSON ones (for the fingerprint)."""
+    if isinstance(value, (np.generic, np.ndarray)):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not part of a model or dataset spec")
+
+
+def inputs_fingerprint(model: Model, dataset: Dataset) -> str:
+    """SHA-1 of the model spec, the dataset spec and the data arrays: everything the metrics
+    of a minimum depend on besides its weights (a cache of them is valid while it holds)."""
+    text = json.dumps({"model": model.spec.to_dict(), "dataset": dataset.spec,
+                       "name": dataset.name}, sort_keys=True, default=_plain, allow_nan=False)
+    h = hashlib.sha1(text.encode())
+    for a in (dataset.X_train, dataset.y_train, dataset.X_test, dataset.y_test):
+        h.update(np.ascontiguousarray(a).tobytes())
+    return h.hexdigest()
+
+
+def metrics_columns(table: np.ndarray, predictions: np.ndarray,
+                    stored: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The metrics of minima as named columns: the COLUMNS of ``table`` (counts as integers),
+    the stored minimum fields (loss, lpphe, n_zero_modes, hessian_index) and ``predictions``."""
+    out = {name: table[:, i] for i, name in enumerate(COLUMNS)}
+    out["id"] = stored["id"]
+    for name in ("sparsity", "disconnected_units"):
+        out[name] = out[name].astype(np.int64)
+    out.update({name: stored[name] for name in FROM_MINIMA}, predictions=predictions)
+    return out
+
+
+#: Fields of the metrics that are stored with each minimum rather than computed.
+FROM_MINIMA = ("loss", "lpphe", "n_zero_modes", "hessian_index")
 
 
 def default_positive_class(dataset: Dataset) -> int:

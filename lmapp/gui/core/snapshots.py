@@ -16,7 +16,7 @@ from ...landscape.minimum_metrics import ZERO_WEIGHT
 from ...landscape.model import Model
 from ...landscape.msb import monotonic_sequence_basins
 from ...store import ProjectFile
-from ...store.derived_metrics import minimum_metrics
+from ...store.metrics_cache import minimum_metrics
 from ...store.ends import end_positions
 from .background import Background
 

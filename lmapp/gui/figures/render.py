@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...api import Project
 from .styles import LAYOUT_DPI, FigureStyle
+from .view_names import VIEWS
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication, QComboBox, QWidget
@@ -207,7 +208,7 @@ VIEW_SPECS: dict[str, ViewSpec] = {
     "scatter": ViewSpec(scatter_widget, ("kind", "part")),
     "network": ViewSpec(network_widget, ("minimum",)),
 }
-VIEWS = tuple(VIEW_SPECS)
+assert tuple(VIEW_SPECS) == VIEWS, "view_names.VIEWS lists the views of VIEW_SPECS"
 
 
 #: option → the views that read it (the others refuse it).

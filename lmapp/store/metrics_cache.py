@@ -1,5 +1,6 @@
 """The cache of per-minimum classifier metrics (computed by
-:mod:`lmapp.landscape.minimum_metrics`) in the project's derived data.
+:mod:`lmapp.landscape.minimum_metrics`) in the project's derived data: this module only
+stores, checks and extends cached rows; every number comes from the landscape layer.
 
 Evaluating every minimum on the train and test sets is the slow part of tables, colourings
 and distances, so the results are stored under ``metrics:v1:…`` keys with a fingerprint of
@@ -19,31 +20,22 @@ from ..datasets import Dataset
 from ..landscape.minimum_metrics import (
     COLUMNS,
     default_positive_class,
+    inputs_fingerprint,
+    metrics_columns,
     metrics_table,
     test_predictions,
 )
 from ..landscape.model import Model
-from .codec import to_json
 from .project_file import ProjectFile
 
 VERSION = "v1"
-_FROM_MINIMA = ("loss", "lpphe", "n_zero_modes", "hessian_index")
-
-
-def fingerprint(model: Model, dataset: Dataset) -> str:
-    """SHA-1 of the model spec, the dataset spec and the data arrays: what the metrics depend on."""
-    h = hashlib.sha1(to_json({"model": model.spec.to_dict(), "dataset": dataset.spec,
-                              "name": dataset.name}).encode())
-    for a in (dataset.X_train, dataset.y_train, dataset.X_test, dataset.y_test):
-        h.update(np.ascontiguousarray(a).tobytes())
-    return h.hexdigest()
 
 
 def _ids_digest(ids: np.ndarray) -> str:
     return hashlib.sha1(np.ascontiguousarray(ids, np.int64).tobytes()).hexdigest()
 
 
-def _incremental(pf: ProjectFile, key: str, fp: str, ids: np.ndarray,
+def cached_rows(pf: ProjectFile, key: str, fp: str, ids: np.ndarray,
                  compute: Callable[[np.ndarray], np.ndarray], meta: dict,
                  memo: dict | None = None) -> np.ndarray:
     """Rows for minima ``ids`` (ascending) under derived ``key``: the cached rows when they
@@ -85,7 +77,7 @@ def minimum_metrics(pf: ProjectFile, model: Model, dataset: Dataset,
         raise ValueError(f"positive class must be 0…{model.n_classes - 1}, got {c}")
     m = pf.minima(with_weights=False, order="id")
     ids = m["id"]
-    fp = fingerprint(model, dataset)
+    fp = inputs_fingerprint(model, dataset)
 
     @functools.cache
     def stored() -> dict[str, np.ndarray]:  # weights are read once, and only when needed
@@ -95,15 +87,10 @@ def minimum_metrics(pf: ProjectFile, model: Model, dataset: Dataset,
         rows = np.searchsorted(stored()["id"], ids[pos])  # minima added since are ignored
         return stored()["weights"][rows].reshape(len(pos), model.n_params)
 
-    table = _incremental(pf, f"metrics:{VERSION}:pos{c}", fp, ids,
+    table = cached_rows(pf, f"metrics:{VERSION}:pos{c}", fp, ids,
                          lambda pos: metrics_table(model, dataset, W(pos), ids[pos], c),
                          {"columns": list(COLUMNS), "positive_class": c}, memo)
-    pred = _incremental(pf, f"metrics:{VERSION}:pred_test", fp, ids,
+    pred = cached_rows(pf, f"metrics:{VERSION}:pred_test", fp, ids,
                         lambda pos: test_predictions(model, dataset, W(pos)),
                         {"items": "test set"}, memo)
-    out = {name: table[:, i] for i, name in enumerate(COLUMNS)}
-    out["id"] = ids
-    for name in ("sparsity", "disconnected_units"):
-        out[name] = out[name].astype(np.int64)
-    out.update({name: m[name] for name in _FROM_MINIMA}, predictions=pred)
-    return out
+    return metrics_columns(table, pred, m)

@@ -10,7 +10,8 @@ from lmapp.landscape import minimum_metrics as mm
 from lmapp.landscape.metrics import minima_metrics
 from lmapp.landscape.model import ModelSpec, build_model
 from lmapp.store import ProjectFile
-from lmapp.store import derived_metrics as dm
+from lmapp.landscape.minimum_metrics import inputs_fingerprint
+from lmapp.store import metrics_cache as dm
 
 
 def _add_minima(p, n, seed):
@@ -95,7 +96,7 @@ def test_fingerprint_change_recomputes(iris, counter):
     dm.minimum_metrics(iris.file, iris.model, iris.dataset)
     d = iris.dataset
     other = build_model(ModelSpec(hidden=(3,), lam=1e-2), d.X_train, d.y_train, d.n_classes)
-    assert dm.fingerprint(other, d) != dm.fingerprint(iris.model, d)
+    assert inputs_fingerprint(other, d) != inputs_fingerprint(iris.model, d)
     dm.minimum_metrics(iris.file, other, d)
     assert counter == {"metrics": 12, "predictions": 12}
     dm.minimum_metrics(iris.file, other, d)
