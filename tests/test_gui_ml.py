@@ -129,10 +129,18 @@ def test_mlsup_cancel_stops_the_training(qtbot, spiral):
     assert panel.cancel_button.isEnabled()
     qtbot.wait(200)
     qtbot.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not panel._train_bg.busy, timeout=5000)  # the engine stopped
-    qtbot.wait(50)
     assert panel.records == [] and "cancelled" in panel.status.text()
     assert panel.train_button.isEnabled() and not panel.cancel_button.isEnabled()
+    # a short training waits for the cancelled one's thread: it ends soon only if the engine
+    # stopped, and the cancelled training's result never arrives
+    panel.starts_spin.setValue(1)
+    panel.hidden_edit.setText("2")
+    panel.name_edit.setText("short")
+    qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(panel.records) == 1, timeout=10000)
+    assert panel.wait_idle() and [r.name for r in panel.records] == ["short"]
+    assert panel.records[0].ensemble.members.tolist() == land.ids[:3].tolist()
+    assert not panel.cancel_button.isEnabled() and "short: MLSUP AUC" in panel.status.text()
 
 
 def test_decision_map_values_and_small_multiples(qtbot, spiral):
@@ -198,13 +206,13 @@ def test_conserved_panel_lists_group_conserved(qtbot, spiral):
     if expected.size and expected.size <= p.model.n_params // 2:
         panel.repeats.setValue(3)
         qtbot.mouseClick(panel.perturb_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: hasattr(panel, "last_perturbation"), timeout=20000)
+        qtbot.waitUntil(lambda: panel.last_perturbation is not None, timeout=20000)
         assert panel.last_perturbation["conserved_drops"].size == 3
         assert "random" in panel.perturb_result.text()
     # level scan
     panel.level_spin.setValue(panel.levels_spin.value() - 1)
     qtbot.mouseClick(panel.scan_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not panel._bg.busy, timeout=20000)
+    assert panel.wait_idle() and "scanning" not in panel.info.text()
     assert panel.relevance().shape == (2,)
     _shot(panel, "conserved_level_scan.png", qtbot, 900, 850)
 

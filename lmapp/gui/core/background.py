@@ -1,8 +1,14 @@
-"""Work off the GUI thread: a callable runs on a plain Python thread and the GUI thread picks
+"""Work off the GUI thread: ``fn(state)`` runs on a plain Python thread and the GUI thread picks
 its outcome up on a short timer, then emits it as a signal. Worker threads never call Qt
 (no QThreadPool, no cross-thread emit), so every Qt object is only touched on the GUI thread.
-The threads are kept and reused: starting one waits for it to take the GIL, which costs the
-GUI thread milliseconds while jobs keep the interpreter busy.
+The threads are daemons, kept and reused: starting one waits for it to take the GIL, which
+costs the GUI thread milliseconds while jobs keep the interpreter busy.
+
+A task sees a :class:`TaskState`: ``cancelled`` (and ``abort``, the same request as a flag
+jitted kernels poll) and ``warn``. Warnings of a task's thread (numpy floating-point warnings,
+and those raised through :mod:`warnings`) are collected per task and delivered with
+``warned``; a cancelled task delivers nothing, and neither does a waiting one replaced by a
+newer submit.
 """
 from __future__ import annotations
 
@@ -10,16 +16,135 @@ import queue
 import threading
 import time
 import traceback
+import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtWidgets import QApplication
 
 #: How often the GUI thread looks for a finished task.
 POLL_MS = 15
 #: Most worker threads kept for the tasks of all Background objects together.
 MAX_THREADS = 8
+
+
+@dataclass(frozen=True)
+class TaskWarning:
+    """One kind of warning a task raised, and how often."""
+
+    category: str  #: e.g. "RuntimeWarning"
+    message: str
+    count: int = 1
+
+    def __str__(self) -> str:
+        times = f" ({self.count} times)" if self.count > 1 else ""
+        return f"{self.category}: {self.message}{times}"
+
+
+class TaskState:
+    """What a running task can ask and tell: whether it was cancelled, and its warnings."""
+
+    def __init__(self) -> None:
+        self._cancelled = threading.Event()
+        #: Raised to 1 by ``cancel``; pass it to kernels that poll an abort flag.
+        self.abort = np.zeros(1, np.uint8)
+        self._lock = threading.Lock()
+        self._warnings: dict[tuple[str, str], int] = {}
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
+
+    def cancel(self) -> None:
+        self.abort[0] = 1
+        self._cancelled.set()
+
+    def warn(self, message: str, category: type[Warning] = UserWarning) -> None:
+        """Record a warning for the GUI (any thread; repeats are counted)."""
+        key = (category.__name__, message)
+        with self._lock:
+            self._warnings[key] = self._warnings.get(key, 0) + 1
+
+    def warnings(self) -> list[TaskWarning]:
+        with self._lock:
+            return [TaskWarning(c, m, n) for (c, m), n in self._warnings.items()]
+
+
+class _NumpyLog:
+    """numpy's ``errstate(..., call=)`` log target: each floating-point warning of the task's
+    thread ("Warning: overflow encountered in exp") becomes a task warning."""
+
+    def __init__(self, state: TaskState) -> None:
+        self._state = state
+
+    def write(self, text: str) -> None:
+        self._state.warn(text.strip().removeprefix("Warning: "), RuntimeWarning)
+
+
+#: The task whose function runs on this thread (warnings raised here belong to it).
+_running = threading.local()
+_show_elsewhere: Callable[..., None] = warnings.showwarning
+
+
+def _route_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                   file: Any = None, line: str | None = None) -> None:
+    """``warnings.showwarning`` for the process: a task thread's warning goes to its task,
+    any other as before. (Python's filters still decide first whether it is shown at all.)"""
+    state = getattr(_running, "state", None)
+    if state is None:
+        _show_elsewhere(message, category, filename, lineno, file, line)
+    else:
+        state.warn(str(message), category)
+
+
+def _route_warnings() -> None:
+    """Install the router unless it is installed (something may have replaced it since)."""
+    global _show_elsewhere
+    if warnings.showwarning is not _route_warning:
+        _show_elsewhere, warnings.showwarning = warnings.showwarning, _route_warning
+
+
+class Task:
+    """One submitted call: its ``tag``, its ``state`` and, once it ran, its outcome."""
+
+    def __init__(self, fn: Callable[[TaskState], Any], tag: Any) -> None:
+        self.tag = tag
+        self.state = TaskState()
+        self.result: Any = None
+        self.error: Exception | None = None
+        self._fn = fn
+        self._done = threading.Event()
+
+    @property
+    def cancelled(self) -> bool:
+        return self.state.cancelled
+
+    def cancel(self) -> None:
+        """Ask the function to stop; whatever it returns or raises is dropped."""
+        self.state.cancel()
+
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the function returned or raised (any thread)."""
+        return self._done.wait(timeout)
+
+    def run(self) -> None:
+        """Call the function on this (worker) thread, collecting its warnings."""
+        _running.state = self.state
+        numpy_warns = {k: "log" for k, v in np.geterr().items() if v == "warn"}
+        try:
+            with np.errstate(**numpy_warns, call=_NumpyLog(self.state)):
+                self.result = self._fn(self.state)
+        except Exception as exc:  # noqa: BLE001 - delivered to the GUI thread
+            self.error = exc
+        finally:
+            _running.state = None
+            self._done.set()
 
 
 class _Threads:
@@ -53,76 +178,94 @@ _THREADS = _Threads(MAX_THREADS)
 
 
 class Background(QObject):
-    """Runs one task at a time; a task submitted while one runs waits, replacing any older
-    waiting task (only the newest request matters for views that redraw)."""
+    """Runs one task at a time. A task submitted while one runs waits, replacing any older
+    waiting task (only the newest request matters for views that redraw); the running task
+    still delivers unless it was cancelled."""
 
     finished = Signal(object, object)  #: (tag, result)
-    failed = Signal(object, str)  #: (tag, message with traceback)
+    failed = Signal(object, object)  #: (tag, exception: see error_line and error_details)
+    warned = Signal(object, object)  #: (tag, list[TaskWarning]), before finished or failed
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._done: threading.Event | None = None  # set by the worker when its task ended
-        self._outcome: tuple[Any, Any, str | None] | None = None  # (tag, result, error)
-        self._pending: tuple[Callable[[], Any], Any] | None = None
+        _route_warnings()
+        self._running: Task | None = None
+        self._waiting: Task | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_MS)
         self._timer.timeout.connect(self._collect)
 
     @property
     def busy(self) -> bool:
-        return self._done is not None or self._pending is not None
+        """A task that was not cancelled runs or waits."""
+        return self._waiting is not None or (self._running is not None
+                                             and not self._running.cancelled)
 
-    def submit(self, fn: Callable[[], Any], tag: Any = None) -> None:
-        """Run ``fn()`` on a worker thread now, or after the running task (dropping older
-        waiting tasks)."""
-        if self._done is not None:
-            self._pending = (fn, tag)
-            return
-        self._start(fn, tag)
+    def submit(self, fn: Callable[[TaskState], Any], tag: Any = None,
+               cancel_running: bool = False) -> Task:
+        """Run ``fn(state)`` on a worker thread now, or when the running task ended (a task
+        still waiting is dropped); ``cancel_running`` cancels the running task too."""
+        task = Task(fn, tag)
+        if self._waiting is not None:
+            self._waiting.cancel()
+        if self._running is not None and cancel_running:
+            self._running.cancel()
+        if self._running is None:
+            self._start(task)
+        else:
+            self._waiting = task
+        return task
 
-    def _start(self, fn: Callable[[], Any], tag: Any) -> None:
-        done = self._done = threading.Event()
+    def cancel(self) -> None:
+        """Cancel the running and the waiting task: nothing more is delivered (closing)."""
+        for task in (self._running, self._waiting):
+            if task is not None:
+                task.cancel()
+        self._waiting = None
 
-        def work() -> None:
-            try:
-                outcome = (tag, fn(), None)
-            except Exception as exc:  # noqa: BLE001 - reported to the GUI as a message
-                outcome = (tag, None, "".join(traceback.format_exception(exc)))
-            self._outcome = outcome
-            done.set()
-
-        _THREADS.run(work)
+    def _start(self, task: Task) -> None:
+        self._running = task
+        _THREADS.run(task.run)
         self._timer.start()
 
     def _collect(self) -> None:
         """On the GUI thread: deliver a finished task's outcome and start the waiting one."""
-        if self._done is None or not self._done.is_set():
+        task = self._running
+        if task is None or not task.done:
             return
-        tag, result, error = self._outcome
-        self._done, self._outcome = None, None
-        self._timer.stop()
-        if self._pending is not None:
-            fn, next_tag = self._pending
-            self._pending = None
-            self._start(fn, next_tag)
-        if error is None:
-            self.finished.emit(tag, result)
+        self._running, waiting, self._waiting = None, self._waiting, None
+        if waiting is not None:
+            self._start(waiting)
         else:
-            self.failed.emit(tag, error)
+            self._timer.stop()
+        if task.cancelled:
+            return
+        found = task.state.warnings()
+        if found:
+            self.warned.emit(task.tag, found)
+        if task.error is None:
+            self.finished.emit(task.tag, task.result)
+        else:
+            self.failed.emit(task.tag, task.error)
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
-        """Process events until no task runs or waits (for closing and tests)."""
+        """Block (no event processing) until no task runs or waits, delivering outcomes on
+        this thread; for tests and headless export, not for closing (closing cancels)."""
         end = time.monotonic() + timeout
-        while self.busy and time.monotonic() < end:
-            QApplication.processEvents()
-            if self._done is not None:
-                self._done.wait(0.005)
+        while self.busy:
+            if not self._running.wait(max(end - time.monotonic(), 0.0)):
+                return False
             self._collect()
-        return not self.busy
+        return True
 
 
-def last_line(message: str) -> str:
-    """The last non-blank line of a failure message (a traceback's "Error: why" line), for
-    one-line status texts."""
-    lines = [s for s in message.strip().splitlines() if s.strip()]
-    return lines[-1] if lines else message
+def error_line(exc: BaseException) -> str:
+    """An exception as one line ("ValueError: why", the last line of its traceback), for
+    status texts."""
+    lines = "".join(traceback.format_exception_only(exc)).strip().splitlines()
+    return lines[-1] if lines else type(exc).__name__
+
+
+def error_details(exc: BaseException) -> str:
+    """An exception's traceback as text, for the details of an error dialog."""
+    return "".join(traceback.format_exception(exc))

@@ -145,7 +145,7 @@ class LandscapePoller(QObject):
     this process, or another process exploring the same file, shows up live)."""
 
     changed = Signal(object)  #: Landscape
-    failed = Signal(str)
+    failed = Signal(object)  #: the exception a read raised
 
     def __init__(self, path: str | Path, model: Model, dataset: Dataset,
                  interval_ms: int = 1000, parent: QObject | None = None) -> None:
@@ -156,7 +156,7 @@ class LandscapePoller(QObject):
         self._memo: dict = {}  # metrics of a read-only file between reads (one task at a time)
         self._bg = Background(self)
         self._bg.finished.connect(self._on_result)
-        self._bg.failed.connect(lambda _tag, msg: self.failed.emit(msg))
+        self._bg.failed.connect(lambda _tag, exc: self.failed.emit(exc))
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(lambda: self.refresh(force=False))
@@ -166,17 +166,17 @@ class LandscapePoller(QObject):
         self.refresh(force=True)
         self._timer.start()
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """Stop polling and wait for a running read."""
+    def stop(self) -> None:
+        """Stop polling; a read still running is dropped."""
         self._timer.stop()
-        self._bg.wait_idle(timeout)
+        self._bg.cancel()
 
     def refresh(self, force: bool = True) -> None:
         """Read the project now (if ``force``) or only if its counts changed."""
         if self._bg.busy and not force:
             return
         known = None if force else self._counts
-        self._bg.submit(lambda: self._read(known))
+        self._bg.submit(lambda _state: self._read(known))
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         return self._bg.wait_idle(timeout)

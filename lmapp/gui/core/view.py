@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from . import theme
-from .background import Background, last_line
+from .background import Background, error_line
 from .selection import SelectionModel
 from .snapshots import Landscape, empty_landscape
 
@@ -84,7 +84,7 @@ class LazyView(QWidget):
         if job is None:
             return
         fn, tag = job
-        self._bg.submit(fn, tag)
+        self._bg.submit(lambda _state: fn(), tag)
 
     def wait_ready(self, timeout: float = 20.0) -> bool:
         """Compute now if stale and wait for the result to be drawn (tests, export)."""
@@ -98,8 +98,8 @@ class LazyView(QWidget):
         self.show_selection()
         self.computed.emit()
 
-    def _on_failed(self, _tag: Any, msg: str) -> None:
-        self.message(last_line(msg), error=True)
+    def _on_failed(self, _tag: Any, exc: Exception) -> None:
+        self.message(error_line(exc), error=True)
 
     # -- for subclasses ----------------------------------------------------------------------
     def make_job(self) -> tuple[Callable[[], Any], Any] | None:

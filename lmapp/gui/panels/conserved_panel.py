@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -35,7 +35,7 @@ from ...landscape.dgraph import disconnectivity_graph
 from ...landscape.minimum_metrics import default_positive_class
 from ...words import minima, transition_states
 from ..core import theme
-from ..core.background import Background, last_line
+from ..core.background import Background, TaskState, error_line
 from ..core.selection import SelectionModel
 from ..core.snapshots import Landscape, empty_landscape
 
@@ -75,6 +75,26 @@ def _group_stats(model: Any, W: np.ndarray, groups: list[tuple[str, np.ndarray]]
         out.append(Group(label, np.asarray(rows), [int(ids[r]) for r in rows], A.std(axis=0),
                          A.mean(axis=0)))
     return out
+
+
+@dataclass
+class _PerturbRun:
+    """One perturbation test in progress: its groups, settings and the drops so far."""
+
+    tasks: list[tuple[Group, np.ndarray]]  #: (group, its conserved-weight mask)
+    repeats: int
+    scale: float
+    model: Any
+    dataset: Any
+    positive_class: int
+    W: np.ndarray
+    rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(0))
+    cons: list[float] = field(default_factory=list)
+    rand: list[float] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.repeats * len(self.tasks)
 
 
 class ConservedDiagram(QWidget):
@@ -167,12 +187,11 @@ class ConservedPanel(QWidget):
         self.landscape: Landscape = empty_landscape()
         self.project: Any = None
         self.groups: list[Group] = []
+        self.last_perturbation: dict[str, Any] | None = None  #: the last finished test's drops
         self.source = "selection"
-        self._token = 0
-        self._perturb_token = 0
         self._bg = Background(self)
         self._bg.finished.connect(self._on_groups)
-        self._bg.failed.connect(lambda _t, m: self._message(html.escape(last_line(m)), True))
+        self._bg.failed.connect(lambda _t, exc: self._message(html.escape(error_line(exc)), True))
         self._pbg = Background(self)
         self._pbg.finished.connect(self._on_perturbed)
         self._pbg.failed.connect(self._on_perturb_failed)
@@ -285,6 +304,9 @@ class ConservedPanel(QWidget):
 
     # -- inputs ---------------------------------------------------------------------------------
     def set_project(self, project: Any) -> None:
+        """A new project (or None); a perturbation test of the old one stops."""
+        self._pbg.cancel()
+        self._set_perturb_busy(False)
         self.project = project
         self.groups = []
         self.perturb_result.setText("")
@@ -331,6 +353,9 @@ class ConservedPanel(QWidget):
             self._recompute()
 
     def _recompute(self) -> None:
+        """Groups for the current inputs, off the GUI thread (groups of older inputs still
+        computing are dropped)."""
+        self._bg.cancel()
         why = self._usable()
         land = self.landscape
         self.groups = []
@@ -348,7 +373,7 @@ class ConservedPanel(QWidget):
                 return
             label = self.selection.label or "selection"
 
-            def work() -> tuple[list[Group], str]:
+            def work(_state: TaskState) -> tuple[list[Group], str]:
                 return _group_stats(model, W, [(label, rows)], ids), ""
             what = f"aligning {minima(rows.size)}…"
         else:
@@ -358,7 +383,7 @@ class ConservedPanel(QWidget):
                 self._redraw()
                 return
 
-            def work() -> tuple[list[Group], str]:
+            def work(_state: TaskState) -> tuple[list[Group], str]:
                 dg = disconnectivity_graph(land.values("loss"), land.ts_loss, land.ts_a, land.ts_b,
                                            n_levels=n_levels)
                 groups = [(f"level_node {lab}", rows) for lab, rows in dg_level_groups(dg, level)]
@@ -367,14 +392,10 @@ class ConservedPanel(QWidget):
                     f"({transition_states(land.n_ts)}; connect minima to form superbasins)")
                 return _group_stats(model, W, groups, ids), note
             what = f"scanning level {level} of {n_levels}…"
-        self._token += 1
         self._message(what)
-        self._bg.submit(work, tag=(self._token, land))
+        self._bg.submit(work)
 
-    def _on_groups(self, tag: tuple[int, Landscape], result: tuple[list[Group], str]) -> None:
-        token, land = tag
-        if token != self._token or land is not self.landscape:
-            return
+    def _on_groups(self, _tag: None, result: tuple[list[Group], str]) -> None:
         self.groups, note = result
         self.group_combo.clear()
         if len(self.groups) > 1:
@@ -501,60 +522,50 @@ class ConservedPanel(QWidget):
             self.perturb_result.setText("No group has conserved weights (and as many others) "
                                         "at this threshold: raise η.")
             return
-        model, d = self.project.model, self.project.dataset
-        c = default_positive_class(d)
-        W = self.landscape.weights
-        R, scale = self.repeats.value(), self.scale_spin.value() / 100.0
-        self._perturb_token += 1
-        token = self._perturb_token
-        self._perturb_state = {"token": token, "tasks": tasks, "k": 0, "R": R, "scale": scale,
-                               "cons": [], "rand": [], "model": model, "d": d, "c": c, "W": W,
-                               "rng": np.random.default_rng(0)}
-        self.perturb_progress.setRange(0, R * len(tasks))
+        run = _PerturbRun(tasks, self.repeats.value(), self.scale_spin.value() / 100.0,
+                          self.project.model, self.project.dataset,
+                          default_positive_class(self.project.dataset), self.landscape.weights)
+        self.perturb_progress.setRange(0, run.total)
         self.perturb_progress.setValue(0)
         self._set_perturb_busy(True)
-        self._next_repeat()
+        self._next_repeat(run)
 
-    def _next_repeat(self) -> None:
-        s = self._perturb_state
-        g, mask = s["tasks"][s["k"] // s["R"]]
-        W = s["W"][g.rows]
+    def _next_repeat(self, run: _PerturbRun) -> None:
+        """Submit the next repeat (a new test replaces one still running)."""
+        g, mask = run.tasks[len(run.cons) // run.repeats]
+        W, d = run.W[g.rows], run.dataset
 
-        def work() -> dict:
-            return perturbation_test(s["model"], W, mask, s["d"].X_test, s["d"].y_test,
-                                     s["scale"], 1, s["rng"], s["c"])
-        self._pbg.submit(work, tag=s["token"])
+        def work(_state: TaskState) -> dict:
+            return perturbation_test(run.model, W, mask, d.X_test, d.y_test, run.scale, 1,
+                                     run.rng, run.positive_class)
+        self._pbg.submit(work, tag=run, cancel_running=True)
 
-    def _on_perturbed(self, token: int, res: dict) -> None:
-        s = getattr(self, "_perturb_state", None)
-        if s is None or token != s["token"] or token != self._perturb_token:
-            return
-        s["cons"].append(res["conserved"])
-        s["rand"].append(res["random"])
-        s["k"] += 1
-        self.perturb_progress.setValue(s["k"])
-        if s["k"] < s["R"] * len(s["tasks"]):
-            self._next_repeat()
+    def _on_perturbed(self, run: _PerturbRun, res: dict) -> None:
+        run.cons.append(res["conserved"])
+        run.rand.append(res["random"])
+        self.perturb_progress.setValue(len(run.cons))
+        if len(run.cons) < run.total:
+            self._next_repeat(run)
             return
         self._set_perturb_busy(False)
-        cons, rand = np.array(s["cons"]), np.array(s["rand"])
+        cons, rand = np.array(run.cons), np.array(run.rand)
         self.last_perturbation = {"conserved": float(cons.mean()), "random": float(rand.mean()),
                                   "conserved_drops": cons, "random_drops": rand}
-        n = sum(int(m.sum()) for _, m in s["tasks"])
+        n = sum(int(m.sum()) for _, m in run.tasks)
         verdict = ("conserved weights matter more" if cons.mean() > rand.mean() else
                    "no more than random weights")
         self.perturb_result.setText(
-            f"<b>Mean test-AUC drop</b> over {s['R']} repeats ({n} conserved weight"
-            f"{'s' * (n != 1)}, noise {s['scale']:.0%}): conserved <b>{cons.mean():.4f}</b> "
-            f"± {cons.std():.4f} vs random <b>{rand.mean():.4f}</b> ± {rand.std():.4f} — {verdict}.")
+            f"<b>Mean test-AUC drop</b> over {run.repeats} repeats ({n} conserved weight"
+            f"{'s' * (n != 1)}, noise {run.scale:.0%}): conserved <b>{cons.mean():.4f}</b> "
+            f"± {cons.std():.4f} vs random <b>{rand.mean():.4f}</b> ± {rand.std():.4f} — "
+            f"{verdict}.")
 
-    def _on_perturb_failed(self, token: int, msg: str) -> None:
-        if token == self._perturb_token:
-            self._set_perturb_busy(False)
-            self.perturb_result.setText(html.escape(last_line(msg)))
+    def _on_perturb_failed(self, _run: _PerturbRun, exc: Exception) -> None:
+        self._set_perturb_busy(False)
+        self.perturb_result.setText(html.escape(error_line(exc)))
 
     def _cancel_perturb(self) -> None:
-        self._perturb_token += 1
+        self._pbg.cancel()
         self._set_perturb_busy(False)
         self.perturb_result.setText("perturbation test cancelled")
 

@@ -49,7 +49,7 @@ from ...landscape.mlsup import (
 )
 from ...store.ensembles import list_ensembles, load_ensemble, save_ensemble
 from ..core import theme
-from ..core.background import Background, last_line
+from ..core.background import Background, TaskState, error_line
 from ..core.selection import SelectionModel
 from ..core.snapshots import Landscape, empty_landscape
 from ..views.decision_view import MEMBER_COLORS, DecisionView
@@ -116,12 +116,9 @@ class MlsupPanel(QWidget):
         self.records: list[EnsembleRecord] = []
         self._scores: tuple[Landscape, np.ndarray, np.ndarray] | None = None
         self._names = itertools.count(1)
-        self._train_token = 0
-        self._cancelled: set[int] = set()
-        self._abort = np.zeros(1, np.uint8)  #: raised by Cancel; a new one per training
         self._suggest_bg = Background(self)
         self._suggest_bg.finished.connect(self._on_suggested)
-        self._suggest_bg.failed.connect(lambda _t, m: self._message(last_line(m), True))
+        self._suggest_bg.failed.connect(lambda _t, exc: self._message(error_line(exc), True))
         self._train_bg = Background(self)
         self._train_bg.finished.connect(self._on_trained)
         self._train_bg.failed.connect(self._on_train_failed)
@@ -261,9 +258,10 @@ class MlsupPanel(QWidget):
 
     # -- inputs ---------------------------------------------------------------------------------
     def set_project(self, project: Any) -> None:
-        """A new project (or None): nothing of the old one stays (ensembles, names, messages)."""
-        if self._train_bg.busy:
-            self.cancel()
+        """A new project (or None): nothing of the old one stays (ensembles, names, messages,
+        suggestions or trainings still running)."""
+        self._suggest_bg.cancel()
+        self._train_bg.cancel()
         self.project = project
         self._scores = None
         self.records = []
@@ -320,12 +318,12 @@ class MlsupPanel(QWidget):
         busy = self._train_bg.busy
         n = len(self._member_ids())
         self.train_button.setEnabled(ok and not busy and 2 <= n <= 20)
+        self.open_button.setEnabled(ok and not busy and self.saved_combo.count() > 0)
         for b in self.suggest_buttons.values():
             b.setEnabled(ok and self.landscape.n_minima >= 2 and not self._suggest_bg.busy)
         row = self._current_row()
         self.save_button.setEnabled(row is not None and self.project is not None)
         self.select_button.setEnabled(row is not None)
-        self.open_button.setEnabled(self.saved_combo.count() > 0 and ok)
 
     def _message(self, text: str, error: bool = False) -> None:
         self.status.setStyleSheet(theme.ERROR_STYLE if error else "")
@@ -349,7 +347,8 @@ class MlsupPanel(QWidget):
         model, d, c = self.project.model, self.project.dataset, self._positive_class()
         cached = self._scores if self._scores is not None and self._scores[0] is land else None
 
-        def work() -> tuple[Landscape, np.ndarray | None, np.ndarray | None, np.ndarray]:
+        def work(_state: TaskState
+                 ) -> tuple[Landscape, np.ndarray | None, np.ndarray | None, np.ndarray]:
             aucs = pred = None
             if how in ("mmdbm", "qp"):
                 if cached is not None:
@@ -380,7 +379,6 @@ class MlsupPanel(QWidget):
             return
         ids = [int(land.ids[r]) for r in rows]
         self._message(f"{SUGGESTIONS[how]} suggests minima {', '.join(map(str, ids))}.")
-        self._suggested_how = how
         self.selection.set(ids, label=f"{SUGGESTIONS[how]} suggestion")
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
@@ -421,16 +419,13 @@ class MlsupPanel(QWidget):
         lam, starts, seed, c = (self.lam_spin.value(), self.starts_spin.value(),
                                 self.seed_spin.value(), self._positive_class())
 
-        abort = self._abort = np.zeros(1, np.uint8)
-
-        def work() -> EnsembleRecord:
+        def work(state: TaskState) -> EnsembleRecord:
             ens = fit_mlsup(model, W, d.X_train, d.y_train, np.array(ids), gate_hidden=hidden,
                             gate_lam=lam, starts=starts, seed=seed, positive_class=c,
-                            selection=how, abort=abort)
+                            selection=how, abort=state.abort)
             return _evaluate_record(name, ens, model, d.X_test, d.y_test)
 
-        self._train_token += 1
-        self._train_bg.submit(work, tag=self._train_token)
+        self._train_bg.submit(work)
         self._message(f"training the gate of {name} over minima {', '.join(map(str, ids))} "
                       f"({starts} start{'s' * (starts != 1)})…")
         self._set_busy(True)
@@ -438,8 +433,7 @@ class MlsupPanel(QWidget):
     def cancel(self) -> None:
         """Stop the running training within one L-BFGS iteration (a result that arrives
         anyway is dropped)."""
-        self._abort[0] = 1
-        self._cancelled.add(self._train_token)
+        self._train_bg.cancel()
         self._message("training cancelled")
         self._set_busy(False)
 
@@ -454,11 +448,7 @@ class MlsupPanel(QWidget):
         self._update_enabled()
         self.busy_changed.emit(busy)
 
-    def _on_trained(self, token: Any, record: EnsembleRecord) -> None:
-        if token in self._cancelled:
-            self._cancelled.discard(token)
-            self._update_enabled()
-            return
+    def _on_trained(self, _tag: None, record: EnsembleRecord) -> None:
         self._set_busy(self._train_bg.busy)
         self.add_record(record)
         mt = record.metrics
@@ -466,12 +456,9 @@ class MlsupPanel(QWidget):
                       f"{mt['best_individual']:.4f}, TMA {mt['tma']:.4f}).")
         self.name_edit.clear()
 
-    def _on_train_failed(self, token: Any, msg: str) -> None:
+    def _on_train_failed(self, _tag: None, exc: Exception) -> None:
         self._set_busy(self._train_bg.busy)
-        if token in self._cancelled:
-            self._cancelled.discard(token)  # cancelled: the engine stopped on request
-        else:
-            self._message("training failed: " + last_line(msg), True)
+        self._message("training failed: " + error_line(exc), True)
 
     def add_record(self, rec: EnsembleRecord) -> None:
         """Add (or replace, by name) a row and show it."""
@@ -601,9 +588,8 @@ class MlsupPanel(QWidget):
             self._message(f"ensemble {name} was made for another model", True)
             return
         model, d = self.project.model, self.project.dataset
-        self._train_token += 1
-        self._train_bg.submit(lambda: _evaluate_record(name, ens, model, d.X_test, d.y_test,
-                                                       saved=True), tag=self._train_token)
+        self._train_bg.submit(lambda _state: _evaluate_record(name, ens, model, d.X_test,
+                                                              d.y_test, saved=True))
         self._message(f"evaluating saved ensemble {name}…")
         self._set_busy(True)
 

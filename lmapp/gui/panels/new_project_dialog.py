@@ -42,7 +42,7 @@ from ...datasets import (
 from ...landscape.model import ModelError, ModelSpec, build_model
 from ...store import ProjectError
 from ..core import theme
-from ..core.background import Background, last_line
+from ..core.background import Background, error_line
 
 #: Datasets that are split from a table (test fraction applies) rather than generated.
 TABLES = ("iris", "digits", "breast_cancer", "wine")
@@ -65,7 +65,7 @@ class NewProjectDialog(QDialog):
         self._serial = 0
         self._bg = Background(self)
         self._bg.finished.connect(self._validated)
-        self._bg.failed.connect(lambda tag, msg: self._validated(tag, last_line(msg)))
+        self._bg.failed.connect(lambda tag, exc: self._validated(tag, error_line(exc)))
         self._timer = QTimer(self, singleShot=True, interval=200)
         self._timer.timeout.connect(self._validate_now)
 
@@ -252,7 +252,7 @@ class NewProjectDialog(QDialog):
             self._show_error(str(exc))
             return
         serial = self._serial
-        self._bg.submit(lambda: _build(request), tag=serial)
+        self._bg.submit(lambda _state: _build(request), tag=serial)
 
     def _request(self) -> dict[str, Any]:
         """Everything the worker needs, read from the widgets on the GUI thread."""

@@ -31,7 +31,7 @@ from ...landscape.decision_map import (
 from ...landscape.minimum_metrics import default_positive_class
 from ...landscape.mlsup import Ensemble, correct_class_probabilities, member_probabilities
 from ..core import theme
-from ..core.background import Background, last_line
+from ..core.background import Background, error_line
 from ..core.layouts import FlowLayout, group_of
 from ..core.selection import SelectionModel
 from ..core.snapshots import Landscape, empty_landscape
@@ -173,7 +173,7 @@ class DecisionView(QWidget):
         self.result: MapResult | None = None
         self._bg = Background(self)
         self._bg.finished.connect(self._on_result)
-        self._bg.failed.connect(lambda _t, msg: self._status(html.escape(last_line(msg)), True))
+        self._bg.failed.connect(lambda _t, exc: self._status(html.escape(error_line(exc)), True))
 
         self.source = QComboBox()
         self.source.setToolTip("Draw the current minimum, all selected minima, or an ensemble")
@@ -333,6 +333,7 @@ class DecisionView(QWidget):
         """Recompute the maps for the current controls (off the GUI thread)."""
         req = self.make_request()
         if req is None:
+            self._bg.cancel()  # a map still computing is of inputs that are gone
             self.result = None
             self._clear()
             return
@@ -340,10 +341,12 @@ class DecisionView(QWidget):
                 "minimum " + ", ".join(map(str, req.ids)))
         self._status(f"computing the decision map of {what}…")
         model, dataset = self.project.model, self.project.dataset
-        self._bg.submit(lambda: compute_maps(model, dataset, req), tag=req)
+        self._bg.submit(lambda _state: compute_maps(model, dataset, req), tag=req)
 
     def compute_now(self) -> MapResult | None:
-        """Compute and draw on this thread (headless rendering, tests)."""
+        """Compute and draw on this thread (headless rendering, tests); a map still computing
+        in the background is dropped."""
+        self._bg.cancel()
         req = self.make_request()
         if req is None:
             return None
@@ -516,7 +519,6 @@ class DecisionView(QWidget):
         copy.plane.setCurrentIndex(self.plane.currentIndex())
         copy.fx.setCurrentIndex(self.fx.currentIndex())
         copy.fy.setCurrentIndex(self.fy.currentIndex())
-        copy._bg.wait_idle(20)
         copy.compute_now()
         copy.resize(width, height)
         return copy
@@ -563,7 +565,6 @@ def render_decision(project: Any, minimum_id: int | None, out_path: str | Path,
         view.set_landscape(land)
         view.output.setCurrentIndex(max(view.output.findData(output), 0))
         selection.set([minimum_id])
-        view._bg.wait_idle(30)
         view.compute_now()
         try:
             return save_figure(view, out_path, style or FigureStyle(9.4, 7.3), dpi)

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from ...landscape.dgraph import DGraph, disconnectivity_graph, leaf_at, node_at
 from ...words import minima, transition_states
 from ..core import theme
-from ..core.background import Background, last_line
+from ..core.background import Background, error_line
 from ..core.layouts import control_bar, note_label, view_column
 from ..core.plots import PickingViewBox
 from ..core.selection import SelectionModel
@@ -442,7 +442,7 @@ class DGraphView(QWidget):
         self.plot = DGraphPlot()
         self._bg = Background(self)
         self._bg.finished.connect(self._on_layout)
-        self._bg.failed.connect(lambda _t, msg: self._message(html.escape(last_line(msg)), True))
+        self._bg.failed.connect(lambda _t, exc: self._message(html.escape(error_line(exc)), True))
 
         self.levels = QSpinBox(minimum=2, maximum=MAX_LEVELS, value=GraphSettings.n_levels)
         self.levels.setToolTip("number of evenly spaced energy levels")
@@ -538,7 +538,8 @@ class DGraphView(QWidget):
             self._message(html.escape(str(exc)), error=True)
             return
         land, colors = self.landscape, self._computed.get(settings.color_by)
-        self._bg.submit(lambda: layout_graph(land, settings, colors), tag=(land, settings, colors))
+        self._bg.submit(lambda _state: layout_graph(land, settings, colors),
+                       tag=(land, settings, colors))
 
     def wait_layout(self, timeout: float = 10.0) -> bool:
         """Wait until the newest layout is drawn (tests, export)."""

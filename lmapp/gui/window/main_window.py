@@ -3,6 +3,7 @@ status bar with job progress; window layout and recent projects persist in QSett
 from __future__ import annotations
 
 import html
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from ...landscape.user_model import UntrustedModelError, trust_module
 from ...landscape.warmup import compile_kernels
 from ...store import ProjectError, UncheckedOwner
 from ...words import minima, plural
-from ..core.background import Background, last_line
+from ..core.background import Background, TaskWarning, error_details, error_line
 from ..core.job_queue import JobQueue, QueuedJob
 from ..core.project_files import (
     copy_project,
@@ -66,6 +67,7 @@ class MainWindow(QMainWindow):
         self.selection = SelectionModel(self)
         self.jobs = JobQueue(self)
         self._dialogs: list[QMessageBox] = []
+        self._heard: weakref.WeakSet[Background] = weakref.WeakSet()  #: warned is connected
 
         self.explore_panel = ExplorePanel(self.jobs)
         self.explore_panel.errorMessage.connect(self.show_error)
@@ -98,6 +100,7 @@ class MainWindow(QMainWindow):
         self.selection.changed.connect(self._update_actions)
         self._restore_settings()
         self._update_actions()
+        self._hear_warnings()
 
     # -- construction --------------------------------------------------------------------------
     def _start_warmup(self) -> None:
@@ -112,10 +115,11 @@ class MainWindow(QMainWindow):
             self.statusBar().addPermanentWidget(w)
         self.warmup = Background(self)
         self.warmup.finished.connect(self._warmup_done)
-        self.warmup.failed.connect(lambda _t, msg: (self._warmup_done(None, None),
+        self.warmup.failed.connect(lambda _t, exc: (self._warmup_done(None, None),
                                                     self.show_error("Kernels failed to compile",
-                                                                    last_line(msg), msg)))
-        self.warmup.submit(compile_kernels)
+                                                                    error_line(exc),
+                                                                    error_details(exc))))
+        self.warmup.submit(lambda _state: compile_kernels())
         QTimer.singleShot(WARMUP_NOTICE_MS, self._warmup_notice)
 
     def _warmup_notice(self) -> None:
@@ -319,11 +323,14 @@ class MainWindow(QMainWindow):
         self.jobs.set_project(project)
         self.poller = LandscapePoller(project.path, project.model, project.dataset, parent=self)
         self.poller.changed.connect(self._landscape_changed)
-        self.poller.failed.connect(lambda msg: self.show_error("Cannot read project", msg))
+        self.poller.failed.connect(lambda exc: self.show_error("Cannot read project",
+                                                               error_line(exc),
+                                                               error_details(exc)))
         self.docks.update(None, project)
         self.setWindowTitle(f"{project.path.name} — lmapp")
         self.status_label.setText(f"{project.path}")
         remember_project(project.path)
+        self._hear_warnings()
         self.poller.start()
         self._update_actions()
 
@@ -485,6 +492,21 @@ class MainWindow(QMainWindow):
         return True
 
     # -- messages ------------------------------------------------------------------------------
+    def _hear_warnings(self) -> None:
+        """Show the warnings of every background task of this window (its views, panels and
+        poller) that is not heard yet."""
+        for bg in self.findChildren(Background):
+            if bg not in self._heard:
+                bg.warned.connect(self._task_warned)
+                self._heard.add(bg)
+
+    def _task_warned(self, _tag: object, found: list[TaskWarning]) -> None:
+        """Warnings of a background computation: in the log, the first in the status bar."""
+        for w in found:
+            self.explore_panel.log_message(f"warning in a background computation: {w}")
+        more = f" (and {plural(len(found) - 1, 'other')})" if len(found) > 1 else ""
+        self.statusBar().showMessage(f"warning: {found[0]}{more}", 10000)
+
     def show_error(self, title: str, text: str, details: str = "") -> QMessageBox:
         """A non-blocking error dialog (the event loop, and running jobs, carry on)."""
         box = QMessageBox(QMessageBox.Icon.Critical, title, text, QMessageBox.StandardButton.Ok,
@@ -527,8 +549,9 @@ class MainWindow(QMainWindow):
         self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Ask before stopping jobs or dropping unsaved ensembles, then cancel and wait so the
-        project file stays valid."""
+        """Ask before stopping jobs or dropping unsaved ensembles, then cancel the job and wait
+        for it (it records itself as cancelled, so the project file stays valid); background
+        computations are cancelled, not waited for (their threads are daemons)."""
         if not self._may_discard_ensembles("Quit"):
             event.ignore()
             return
@@ -542,5 +565,6 @@ class MainWindow(QMainWindow):
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/state", self.saveState(LAYOUT_VERSION))
         self.close_project()
-        self.graph_view.wait_layout()  # no worker may deliver into a closed window
+        for bg in self.findChildren(Background):
+            bg.cancel()  # no worker may deliver into a closed window
         event.accept()
