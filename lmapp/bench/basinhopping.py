@@ -65,7 +65,7 @@ def _scipy_rate(case: Case) -> dict:
     x0 = np.random.default_rng(0).uniform(-1, 1, f.n_params)
     converged = []
 
-    def record(x: np.ndarray, fx: float, accept: bool) -> None:
+    def record(x: np.ndarray, fx: float, _accept: bool) -> None:
         converged.append(rms(f(x)[1]) < case.gtol)
 
     # gtol bounds the largest gradient component, so max|g| ≤ gtol implies RMS ≤ gtol;

@@ -13,9 +13,6 @@ from pathlib import Path
 
 import numpy as np
 
-FILES = ("min.data", "ts.data", "points.min", "points.ts")
-
-
 class PathsampleError(ValueError):
     """A PATHSAMPLE folder that cannot be read (message names file and line)."""
 

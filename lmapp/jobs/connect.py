@@ -6,8 +6,9 @@ the next route runs through intermediate known minima; when it is chosen again, 
 escalates by tier (number of earlier failures of the pair): more images and iterations, then a
 stiffer band with more candidates, then single-ended searches from the stranded end minimum
 (uphill along its softest modes). Every attempt is recorded with its outcome. Attempts run in
-parallel threads (DNEB/HEF kernels release the GIL); each attempt's results (transition states,
-new minima, the attempt record and a failed pair) are stored in one transaction."""
+parallel threads (DNEB/HEF kernels release the GIL) or as tasks on a Dask cluster; each
+attempt's results (transition states, new minima, the attempt record and a failed pair) are
+stored in one transaction by the job's thread."""
 from __future__ import annotations
 
 import enum
@@ -17,7 +18,7 @@ from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -32,10 +33,14 @@ from ..store import ProjectError, ProjectFile
 from ..store.binding import load_dataset_and_model
 from ..store.ends import end_positions
 from ..store.schema import RunStatus
-from .control import JobControl
+from .control import Interrupted, JobControl
 from .events import ConnectProgress, Progress
 from .lifecycle import RunRecord, job_run
 from .rows import minimum_row
+
+if TYPE_CHECKING:
+    from ..datasets import Dataset
+    from .cluster import Cluster
 
 MODES = ("pair", "all", "refine")
 #: failures of a pair after which its attempts search from the stranded minimum itself
@@ -234,19 +239,81 @@ class _Attempt:
     first_mode: int = 0  # single-ended: the softest mode searched along first
 
 
-class ConnectJob:
-    """Transition-state searches on a project: pure inputs (path, params) → ConnectSummary."""
+@dataclass
+class AttemptResult:
+    """What one search found, how long it took, and whether a pause or cancel cut it short
+    (an interrupted search proves nothing about its pair)."""
 
-    def __init__(self, project: str | Path, params: ConnectParams) -> None:
+    found: TSSearch
+    elapsed: float
+    interrupted: bool
+
+
+def run_attempt(model: Model, tp: TransitionParams, work: _Attempt, xa: np.ndarray,
+                xb: np.ndarray, x_origin: np.ndarray | None, abort: np.ndarray) -> AttemptResult:
+    """One attempt: a pure function of its inputs, run in a thread here or on a worker."""
+    t0 = time.perf_counter()
+    if x_origin is not None:
+        found = search_from_minimum(model, x_origin, tp, work.first_mode, SINGLE_ENDED_MODES, abort)
+    else:  # beyond the single-ended tier (those searches spent): the stiffest band again
+        found = search(model, xa, model.align(xa, xb),
+                       tier_params(tp, min(work.tier, SINGLE_ENDED_TIER - 1)), abort=abort)
+    return AttemptResult(found, time.perf_counter() - t0, bool(abort[0]))
+
+
+class AttemptHandle(Protocol):
+    """A submitted attempt (a Future, or a cluster task)."""
+
+    def result(self) -> AttemptResult: ...
+
+
+class AttemptPool(Protocol):
+    """Where attempts run: threads of this process, or a cluster's workers."""
+
+    def submit(self, work: _Attempt, xa: np.ndarray, xb: np.ndarray,
+               x_origin: np.ndarray | None) -> AttemptHandle: ...
+
+    def wait_first(self, handles: list[AttemptHandle]) -> set[AttemptHandle]: ...
+
+    def shutdown(self) -> None: ...
+
+
+class ThreadAttempts:
+    """Attempts on threads of this process (the DNEB/HEF kernels release the GIL)."""
+
+    def __init__(self, model: Model, tp: TransitionParams, n_threads: int,
+                 abort: np.ndarray) -> None:
+        self.model, self.tp, self.abort = model, tp, abort
+        self.pool = ThreadPoolExecutor(max_workers=n_threads, thread_name_prefix="connect")
+
+    def submit(self, work: _Attempt, xa: np.ndarray, xb: np.ndarray,
+               x_origin: np.ndarray | None) -> Future[AttemptResult]:
+        return self.pool.submit(run_attempt, self.model, self.tp, work, xa, xb, x_origin, self.abort)
+
+    def wait_first(self, handles: list[Future]) -> set[Future]:
+        return wait(handles, return_when=FIRST_COMPLETED).done
+
+    def shutdown(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+class ConnectJob:
+    """Transition-state searches on a project: pure inputs (path, params) → ConnectSummary; the
+    searches run on threads here, or as tasks on ``cluster`` (a connected
+    :class:`~.cluster.Cluster`)."""
+
+    def __init__(self, project: str | Path, params: ConnectParams,
+                 cluster: Cluster | None = None) -> None:
         self.tp = params.validate()
         self.project = Path(project)
         self.params = params
+        self.cluster = cluster
         self._lock = threading.Lock()
 
     def run(self, control: JobControl, progress: Progress) -> ConnectSummary:
         p = self.params
         with ProjectFile.open(self.project) as pf, threadpool_limits(1):
-            _, model = load_dataset_and_model(pf)
+            data, model = load_dataset_and_model(pf)
             if pf.n_minima() < 2:
                 raise ProjectError("connecting needs at least two minima; explore first")
             if p.mode == "pair":
@@ -257,7 +324,8 @@ class ConnectJob:
                 control.checkpoint()
                 known = _KnownPoints(pf, model, self.tp, control)
                 budget = p.budget if p.budget is not None else auto_budget(self._unconnected(known))
-                summary = self._loop(pf, model, known, run, budget, control, progress)
+                pool = self.attempt_pool(data, model, control)
+                summary = self._loop(pf, model, known, pool, run, budget, control, progress)
             if summary is None:  # cancelled while the points were being read
                 return ConnectSummary(run.run_id, run.status, 0, 0, 0, 0, run.elapsed, None, 0,
                                       p.budget or 0, note="cancelled before the first attempt")
@@ -329,17 +397,11 @@ class ConnectJob:
             return known.apart().size == 0
         return False
 
-    # -- one attempt (pool thread) ----------------------------------------------------------
-    def _attempt(self, model: Model, work: _Attempt, xa: np.ndarray, xb: np.ndarray,
-                 x_origin: np.ndarray | None, abort: np.ndarray) -> tuple[TSSearch, float]:
-        t0 = time.perf_counter()
-        if x_origin is not None:
-            found = search_from_minimum(model, x_origin, self.tp, work.first_mode,
-                                        SINGLE_ENDED_MODES, abort)
-        else:  # beyond the single-ended tier (those searches spent): the stiffest band again
-            found = search(model, xa, model.align(xa, xb),
-                           tier_params(self.tp, min(work.tier, SINGLE_ENDED_TIER - 1)), abort=abort)
-        return found, time.perf_counter() - t0
+    def attempt_pool(self, data: Dataset, model: Model, control: JobControl) -> AttemptPool:
+        """Where this job's searches run: threads here, or the cluster's workers."""
+        if self.cluster is not None:
+            return self.cluster.attempts(data, model, self.tp, control)
+        return ThreadAttempts(model, self.tp, self.params.workers, control.abort_flag)
 
     # -- storing results (job thread) -------------------------------------------------------
     def _store(self, pf: ProjectFile, model: Model, known: _KnownPoints, run_id: int,
@@ -383,7 +445,7 @@ class ConnectJob:
         def pos(ref: int) -> int:
             return known.index[ref] if ref > 0 else len(known.ids) - ref - 1
 
-        for a, b in ts_ends:
+        for _, (a, b) in zip(ts_ids, ts_ends):  # the stored ones
             trial.union(pos(a), pos(b))
         joined = trial.connected(i, j)
         new_links = sum(pos(a) != pos(b) for a, b in ts_ends)
@@ -404,7 +466,7 @@ class ConnectJob:
             failed_pair=None if joined else (known.ids[i], known.ids[j]))
         for mid, row in zip(min_ids, min_rows):
             known.add_minimum(mid, row["loss"], row["weights"])
-        for tid, row, (a, b) in zip(ts_ids, ts_rows, ts_ends):
+        for _, (a, b) in zip(ts_ids, ts_ends):  # the stored ones
             ia = known.index[a if a > 0 else min_ids[-a - 1]]
             ib = known.index[b if b > 0 else min_ids[-b - 1]]
             known.link(ia, ib)
@@ -419,8 +481,9 @@ class ConnectJob:
         stored.add_many(near["id"], near["loss"], near["weights"])
         return stored.match(loss, w) is not None
 
-    def _loop(self, pf: ProjectFile, model: Model, known: _KnownPoints, run: RunRecord,
-              budget: int, control: JobControl, progress: Progress) -> ConnectSummary:
+    def _loop(self, pf: ProjectFile, model: Model, known: _KnownPoints, pool: AttemptPool,
+              run: RunRecord, budget: int, control: JobControl,
+              progress: Progress) -> ConnectSummary:
         p = self.params
         run_id = run.run_id
         attempts = new_ts = new_min = 0
@@ -430,8 +493,7 @@ class ConnectJob:
         if self._done(known):
             note = ("the two minima are already connected" if p.mode == "pair"
                     else "every minimum is already connected to the global minimum")
-        running: dict[Future, _Attempt] = {}
-        pool = ThreadPoolExecutor(max_workers=p.workers, thread_name_prefix="connect")
+        running: dict[AttemptHandle, _Attempt] = {}
         try:
             while True:
                 if control.cancelled:
@@ -443,20 +505,21 @@ class ConnectJob:
                     for work in self._next_attempts(known, busy, room):
                         i, j = work.pair
                         origin = None if work.origin is None else known.coords[work.origin]
-                        fut = pool.submit(self._attempt, model, work, known.coords[i],
-                                          known.coords[j], origin, control.abort_flag)
+                        fut = pool.submit(work, known.coords[i], known.coords[j], origin)
                         running[fut] = work
                 if not running:
                     if not note and not self._done(known) and attempts < budget:
                         note = "no pair left to try"
                     break
-                finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
-                for fut in finished:
+                for fut in pool.wait_first(list(running)):
                     work = running.pop(fut)
                     if control.abort_flag[0]:
                         continue  # an interrupted search proves nothing about the pair
-                    found, elapsed = fut.result()
-                    outcome, a, b = self._store(pf, model, known, run_id, work, found, elapsed)
+                    res = fut.result()
+                    if res.interrupted:
+                        continue
+                    outcome, a, b = self._store(pf, model, known, run_id, work, res.found,
+                                                res.elapsed)
                     attempts += 1
                     outcomes[outcome.value] += 1
                     new_ts += a
@@ -468,11 +531,13 @@ class ConnectJob:
                     self._done(known) if p.mode != "refine" else None))
                 if control.paused and not running and not run.checkpoint(control):
                     break
+        except Interrupted:  # the cluster went away: every stored attempt is kept
+            run.status = RunStatus.INTERRUPTED
         except BaseException:
             control.abort_flag[0] = 1  # stop the searches still running
             raise
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+            pool.shutdown()
             run.stats = {"attempts": attempts, "budget": budget, "new_ts": new_ts,
                          "new_minima": new_min, "outcomes": dict(outcomes), "note": note}
         connected = self._done(known) if p.mode == "pair" else None
