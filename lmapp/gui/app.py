@@ -4,11 +4,24 @@ from __future__ import annotations
 import argparse
 import sys
 import traceback
+from pathlib import Path
 from types import TracebackType
 
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from .window.main_window import MainWindow, ensure_identity
+
+#: the application icon: lmapp.svg and its PNGs lmapp-SIZE.png (packaging/make-icons.py)
+ICONS = Path(__file__).resolve().parents[1] / "resources" / "icons"
+
+
+def app_icon() -> QIcon:
+    """The lmapp icon at every drawn size, so title bars and task switchers pick a sharp one."""
+    icon = QIcon()
+    for png in sorted(ICONS.glob("lmapp-*.png")):
+        icon.addFile(str(png))
+    return icon
 
 
 def install_excepthook(window: MainWindow) -> None:
@@ -33,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     a = parser.parse_args(sys.argv[1:] if argv is None else argv)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     ensure_identity()
+    app.setWindowIcon(app_icon())
+    app.setDesktopFileName("lmapp")  # Wayland compositors match windows to lmapp.desktop by it
     window = MainWindow()
     install_excepthook(window)
     window.show()
