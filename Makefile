@@ -30,3 +30,30 @@ demo: $(BIN)/lmapp
 # callee, so clear it after editing lmapp/engines during development.
 clean-cache:
 	find lmapp -name '*.nbi' -delete -o -name '*.nbc' -delete
+
+# Packaging (README "Install"): the wheel and sdist in dist/, the one-folder app
+# dist/lmapp-bundle/ (PyInstaller; work files in build/bundle/), their smoke tests (also run by
+# tests/test_packaging.py) and the icon PNGs drawn from lmapp/resources/icons/lmapp.svg.
+PACKAGING_TOOLS := 'build>=1.2' 'pyinstaller>=6.10' 'pyinstaller-hooks-contrib>=2025.1'
+.PHONY: wheel bundle smoke-wheel smoke-bundle icons
+
+$(BIN)/pyinstaller: $(BIN)/lmapp
+	$(BIN)/pip install --quiet $(PACKAGING_TOOLS)
+	touch $@
+
+wheel: $(BIN)/pyinstaller
+	rm -f dist/lmapp-*.whl dist/lmapp-*.tar.gz
+	$(BIN)/python -m build --outdir dist .
+
+bundle: $(BIN)/pyinstaller
+	$(BIN)/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build/bundle \
+	  packaging/lmapp.spec
+
+smoke-wheel: wheel
+	packaging/smoke-test wheel dist/lmapp-*.whl
+
+smoke-bundle: bundle
+	packaging/smoke-test bundle dist/lmapp-bundle/lmapp
+
+icons: $(BIN)/lmapp
+	$(BIN)/python packaging/make-icons.py

@@ -445,7 +445,7 @@ class ConnectJob:
         def pos(ref: int) -> int:
             return known.index[ref] if ref > 0 else len(known.ids) - ref - 1
 
-        for _, (a, b) in zip(ts_ids, ts_ends):  # the stored ones
+        for a, b in ts_ends:
             trial.union(pos(a), pos(b))
         joined = trial.connected(i, j)
         new_links = sum(pos(a) != pos(b) for a, b in ts_ends)

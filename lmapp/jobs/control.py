@@ -10,6 +10,11 @@ class Cancelled(Exception):
     """Raised inside a job when its control was cancelled."""
 
 
+class Interrupted(Exception):
+    """Raised inside a job whose cluster went away (its scheduler is gone): what the job
+    committed is kept, and the next run continues it."""
+
+
 class JobControl:
     """Thread-safe flags shared by a job and whoever drives it (GUI, CLI, API)."""
 

@@ -1,5 +1,6 @@
-"""Basin-hopping exploration as a job: K walkers in parallel threads over ``nogil`` chunks,
-verified minima stored per round in one transaction, resumable from the project file."""
+"""Basin-hopping exploration as a job: K walkers in parallel threads over ``nogil`` chunks (or
+as tasks on a Dask cluster's workers), verified minima stored per round in one transaction,
+resumable from the project file."""
 from __future__ import annotations
 
 import threading
@@ -7,7 +8,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -21,10 +22,14 @@ from ..landscape.verify import ZERO_TOL, Verification, verify_minimum
 from ..store import ProjectError, ProjectFile
 from ..store.binding import load_dataset_and_model, stored_minima_registry
 from ..store.schema import RunStatus
-from .control import Cancelled, JobControl
+from .control import Cancelled, Interrupted, JobControl
 from .events import ExploreProgress, Progress
 from .lifecycle import RunRecord, job_run
 from .rows import minimum_row
+
+if TYPE_CHECKING:
+    from ..datasets import Dataset
+    from .cluster import Cluster
 
 WALKER_KIND = "basin-hopping"
 
@@ -180,10 +185,16 @@ def screen(model: Model, chunk: WalkerChunk, known: Callable[[list[Candidate]], 
     return WalkerChunk(chunk.walker, cands, screened=True)
 
 
+class ChunkResult(Protocol):
+    """A submitted chunk (a Future, or a cluster task)."""
+
+    def result(self) -> WalkerChunk: ...
+
+
 class WalkerPool(Protocol):
     """Where walkers' chunks run: threads of this process, or a cluster's workers."""
 
-    def submit(self, walker: Walker, n: int) -> Future[WalkerChunk]: ...
+    def submit(self, walker: Walker, n: int) -> ChunkResult: ...
 
     def shutdown(self) -> None: ...
 
@@ -266,12 +277,15 @@ def auto_chunk(n_data: int, n_params: int) -> int:
 
 
 class ExploreJob:
-    """Basin-hopping on a project: pure inputs (path, params) → ExploreSummary."""
+    """Basin-hopping on a project: pure inputs (path, params) → ExploreSummary; the walkers
+    run on threads here, or as tasks on ``cluster`` (a connected :class:`~.cluster.Cluster`)."""
 
-    def __init__(self, project: str | Path, params: ExploreParams) -> None:
+    def __init__(self, project: str | Path, params: ExploreParams,
+                 cluster: Cluster | None = None) -> None:
         params.validate()
         self.project = Path(project)
         self.params = params
+        self.cluster = cluster
         self._lock = threading.Lock()
 
     # -- walkers --------------------------------------------------------------------------------
@@ -293,7 +307,7 @@ class ExploreJob:
     def run(self, control: JobControl, progress: Progress) -> ExploreSummary:
         p = self.params
         with ProjectFile.open(self.project) as pf, threadpool_limits(1):
-            _, model = load_dataset_and_model(pf)
+            data, model = load_dataset_and_model(pf)
             registry = stored_minima_registry(pf, model, p.rule)
             with job_run(pf, "explore", asdict(p), p.seed) as run:
                 saved = [] if p.new_walkers else pf.walker_states(WALKER_KIND)
@@ -305,7 +319,8 @@ class ExploreJob:
                 walkers += [self._start_walker(model, i, control)
                             for i in range(len(walkers), p.walkers)]
                 # walkers this run does not use keep their saved states for a later run
-                summary = self._loop(pf, model, registry, walkers, saved[p.walkers:], run,
+                pool = self.walker_pool(data, model, registry, control)
+                summary = self._loop(pf, model, registry, pool, walkers, saved[p.walkers:], run,
                                      control, progress)
             return replace(summary, status=run.status)
 
@@ -317,13 +332,16 @@ class ExploreJob:
                 return [registry.match(c.loss, c.w) is not None for c in cands]
         return known
 
-    def walker_pool(self, model: Model, registry: PointRegistry,
+    def walker_pool(self, data: Dataset, model: Model, registry: PointRegistry,
                     control: JobControl) -> WalkerPool:
-        """Where this job's walkers run (threads here; a cluster job overrides it)."""
+        """Where this job's walkers run: threads here, or the cluster's workers (whose chunks
+        come back unscreened: this thread, the writer, verifies them)."""
+        if self.cluster is not None:
+            return self.cluster.walkers(data, model, self.params, control)
         return ThreadWalkers(model, self.params, self.params.walkers, self._known(registry),
                              control.abort_flag)
 
-    def _loop(self, pf: ProjectFile, model: Model, registry: PointRegistry,
+    def _loop(self, pf: ProjectFile, model: Model, registry: PointRegistry, pool: WalkerPool,
               walkers: list[Walker], idle: list[tuple[dict, np.ndarray]], run: RunRecord,
               control: JobControl, progress: Progress) -> ExploreSummary:
         p = self.params
@@ -334,9 +352,8 @@ class ExploreJob:
         failures = {"unconverged": 0, "not a minimum": 0}
         quenches = new = 0
         accepted0 = sum(w.accepted for w in walkers)
-        pool = self.walker_pool(model, registry, control)
 
-        def submit_all() -> dict[int, Future[WalkerChunk]]:
+        def submit_all() -> dict[int, ChunkResult]:
             return {w.index: pool.submit(w, min(chunk, target[w.index] - w.steps_done))
                     for w in walkers if w.steps_done < target[w.index]}
 
@@ -345,7 +362,11 @@ class ExploreJob:
                 run.status = RunStatus.CANCELLED
             pending = {} if control.cancelled else submit_all()
             while pending:
-                results = {i: pending[i].result() for i in sorted(pending)}
+                try:
+                    results = {i: pending[i].result() for i in sorted(pending)}
+                except Interrupted:  # the cluster went away: the last commit is where it ends
+                    run.status = RunStatus.INTERRUPTED
+                    break
                 for i, res in results.items():
                     if not res.screened:  # quenched elsewhere: screened by this, the writer
                         results[i] = screen(model, res, self._known(registry), p)
@@ -378,6 +399,8 @@ class ExploreJob:
                     break
                 if not pending:  # paused before resubmitting: continue the walkers now
                     pending = submit_all()
+        except Interrupted:  # submitting to a cluster that went away
+            run.status = RunStatus.INTERRUPTED
         finally:
             pool.shutdown()
             run.stats = {"quenches": quenches, "new_minima": new, "failures": failures}

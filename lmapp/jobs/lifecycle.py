@@ -3,13 +3,14 @@ run, mark it paused while paused, and record how it ended (finished, cancelled, 
 its elapsed time and statistics, whatever happens in between."""
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..store import ProjectFile
+from ..store import ProjectError, ProjectFile
 from ..store.schema import RunStatus
 from .control import Cancelled, JobControl
 
@@ -62,4 +63,17 @@ def job_run(pf: ProjectFile, kind: str, params: dict, seed: int | None = None) -
         run.status = RunStatus.FAILED
         raise
     finally:
-        pf.update_run(run.run_id, status=run.status, elapsed=run.elapsed, stats=run.stats)
+        _record_end(run)
+
+
+def _record_end(run: RunRecord) -> None:
+    """Store how the run ended. A file created before runs could be 'interrupted' refuses that
+    status (a CHECK constraint of its runs table): it records the run as failed, saying so."""
+    try:
+        run.pf.update_run(run.run_id, status=run.status, elapsed=run.elapsed, stats=run.stats)
+    except ProjectError as exc:
+        if run.status is not RunStatus.INTERRUPTED or not isinstance(exc.__cause__,
+                                                                    sqlite3.IntegrityError):
+            raise
+        run.pf.update_run(run.run_id, status=RunStatus.FAILED, elapsed=run.elapsed,
+                          stats={**run.stats, "interrupted": True})

@@ -31,13 +31,17 @@ class RunStatus(str, enum.Enum):
     CANCELLED = "cancelled"
     FINISHED = "finished"
     FAILED = "failed"
+    #: ended because its cluster's scheduler went away; what it committed is kept, and the
+    #: next run continues it (files created before this status record such runs as failed)
+    INTERRUPTED = "interrupted"
 
     def __str__(self) -> str:
         return self.value
 
 
 RUN_STATUSES = tuple(s.value for s in RunStatus)
-FINAL_STATUSES = (RunStatus.CANCELLED.value, RunStatus.FINISHED.value, RunStatus.FAILED.value)
+FINAL_STATUSES = (RunStatus.CANCELLED.value, RunStatus.FINISHED.value, RunStatus.FAILED.value,
+                  RunStatus.INTERRUPTED.value)
 DATASET_ARRAYS = ("X_train", "y_train", "X_test", "y_test")
 
 _CONNECT_ATTEMPTS = (

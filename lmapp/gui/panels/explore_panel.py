@@ -1,6 +1,6 @@
 """Exploration control panel: basin-hopping parameters (ExploreParams, OPTIM-like expert
-names) and transition-state connect runs; start/queue, pause/resume, stop, live counts, rate,
-ETA and a log."""
+names) and transition-state connect runs, run here or on a Dask cluster; start/queue,
+pause/resume, stop, live counts, rate, ETA and a log."""
 from __future__ import annotations
 
 import dataclasses
@@ -31,6 +31,7 @@ from ...jobs.connect import ConnectParams
 from ...jobs.explore import ExploreParams
 from ..core import theme
 from ..core.job_queue import JobQueue, QueuedJob
+from .run_on import RunOnBox
 
 #: Parameters always shown; every other ExploreParams field goes under "Expert".
 BASIC = ("steps", "walkers", "temperature", "step", "seed", "new_walkers")
@@ -160,11 +161,14 @@ class ExplorePanel(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(explore_tab, "Basin-hopping")
         self.tabs.addTab(connect_tab, "Transition states")
+        self.run_on = RunOnBox()
+        self.run_on.changed.connect(self._update_buttons)
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
         lay.addWidget(self.project_label)
         lay.addWidget(self.tabs)
+        lay.addWidget(self.run_on)
         lay.addLayout(buttons)
         lay.addWidget(self.progress)
         lay.addWidget(self.counts)
@@ -232,10 +236,15 @@ class ExplorePanel(QWidget):
         self._update_buttons()
 
     # -- commands ------------------------------------------------------------------------------
+    def _where(self) -> dict:
+        """The job keywords that say where it runs (none: on this computer)."""
+        cluster = self.run_on.cluster()
+        return {} if cluster is None else {"cluster": cluster}
+
     def start(self) -> QueuedJob | None:
-        """Queue a job with the form's parameters."""
+        """Queue a job with the form's parameters, to run where "Run on" says."""
         try:
-            return self.jobs.submit(self.params())
+            return self.jobs.submit({**self.params(), **self._where()})
         except (ValueError, RuntimeError) as exc:
             self.errorMessage.emit("Cannot start exploration", str(exc))
             return None
@@ -247,7 +256,7 @@ class ExplorePanel(QWidget):
                   "workers": self.connect_workers.value()}
         try:
             ConnectParams(**params).validate()
-            return self.jobs.submit(params, kind="connect")
+            return self.jobs.submit({**params, **self._where()}, kind="connect")
         except (ValueError, RuntimeError) as exc:
             self.errorMessage.emit("Cannot start connecting", str(exc))
             return None
@@ -278,7 +287,8 @@ class ExplorePanel(QWidget):
 
     # -- job reports ---------------------------------------------------------------------------
     def _started(self, job: QueuedJob) -> None:
-        self._log(f"started {job.describe()}")
+        where = job.params.get("cluster")
+        self._log(f"started {job.describe()}" + (f" on {where}" if where else ""))
         self.counts.setStyleSheet("")
         self.progress.setValue(0)
         self.counts.setText("starting…")
@@ -299,9 +309,14 @@ class ExplorePanel(QWidget):
 
     def _update_buttons(self) -> None:
         cur = self.jobs.current
-        self.start_button.setEnabled(self._has_project and not self.invalid.text())
+        try:
+            self.run_on.cluster()
+            placed = True
+        except ValueError:
+            placed = False
+        self.start_button.setEnabled(self._has_project and placed and not self.invalid.text())
         self.start_button.setText("Queue exploration" if self.jobs.busy else "Explore")
-        self.connect_button.setEnabled(self._has_project)
+        self.connect_button.setEnabled(self._has_project and placed)
         self.connect_button.setText("Queue connect" if self.jobs.busy else "Connect")
         self.pause_button.setEnabled(cur is not None)
         self.pause_button.setText("Resume" if cur is not None and cur.status == "paused" else "Pause")
