@@ -5,6 +5,7 @@ The CLI and the GUI drive the same objects, so a notebook sees exactly what the 
 from __future__ import annotations
 
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -14,7 +15,8 @@ from .jobs.connect import ConnectJob, ConnectParams, ConnectSummary
 from .jobs.dedupe import DedupeJob, DedupeSummary
 from .jobs.control import JobControl
 from .jobs.events import Progress, ignore
-from .jobs.executor import InlineExecutor, JobHandle, ThreadExecutor
+from .jobs.cluster import Cluster, ClusterExecutor
+from .jobs.executor import Executor, InlineExecutor, JobHandle, ThreadExecutor
 from .jobs.explore import ExploreJob, ExploreParams, ExploreSummary
 from .landscape.model import Model, ModelSpec, build_model
 from .landscape.user_model import trust_module
@@ -22,6 +24,11 @@ from .landscape.network import network_stats
 from .store import ProjectError, ProjectFile
 from .store.binding import load_dataset_and_model, stored_minima_registry, stored_model_spec
 from .store.ends import end_positions
+
+
+#: where a job's tasks run: a cluster address ("tcp://HOST:PORT", "local:N"), a connected
+#: Cluster, or None (threads of this process)
+Where = str | Cluster | None
 
 
 class Project:
@@ -152,27 +159,35 @@ class Project:
         self._writable()
         return ConnectJob(self.path, ConnectParams(**params))
 
-    def explore(self, progress: Progress | None = None, **params: Any) -> ExploreSummary:
-        """Run basin-hopping now (``steps`` per walker, ``walkers``, ``seed``, ``temperature``…)."""
-        handle = InlineExecutor().submit(self.explore_job(**params), progress or ignore)
-        return handle.wait()
+    def explore(self, progress: Progress | None = None, *, cluster: Where = None,
+                executor: Executor | None = None, **params: Any) -> ExploreSummary:
+        """Run basin-hopping now (``steps`` per walker, ``walkers``, ``seed``, ``temperature``…):
+        here, or with its walkers as tasks on a Dask ``cluster`` ("tcp://HOST:PORT",
+        "local:N" or a connected :class:`~lmapp.jobs.cluster.Cluster`), or by ``executor``."""
+        job = self.explore_job(**params)
+        return _executor(executor, cluster, InlineExecutor).submit(job, progress or ignore).wait()
 
-    def connect(self, progress: Progress | None = None, **params: Any) -> ConnectSummary:
+    def connect(self, progress: Progress | None = None, *, cluster: Where = None,
+                executor: Executor | None = None, **params: Any) -> ConnectSummary:
         """Run transition-state searches now: ``mode`` ('pair' with ``pair=(id1, id2)``, 'all',
-        'refine'), ``budget`` attempts, ``workers`` in parallel, ``transition`` settings."""
-        return InlineExecutor().submit(self.connect_job(**params), progress or ignore).wait()
+        'refine'), ``budget`` attempts, ``workers`` in parallel (here), ``transition``
+        settings; ``cluster`` and ``executor`` as for :meth:`explore`."""
+        job = self.connect_job(**params)
+        return _executor(executor, cluster, InlineExecutor).submit(job, progress or ignore).wait()
 
-    def connect_async(self, progress: Progress | None = None,
-                      control: JobControl | None = None, **params: Any) -> JobHandle:
+    def connect_async(self, progress: Progress | None = None, control: JobControl | None = None,
+                      *, cluster: Where = None, executor: Executor | None = None,
+                      **params: Any) -> JobHandle:
         """Start transition-state searches in the background (pause/resume/cancel via handle)."""
-        return ThreadExecutor().submit(self.connect_job(**params), progress or ignore,
-                                       control)
+        return _executor(executor, cluster, ThreadExecutor).submit(
+            self.connect_job(**params), progress or ignore, control)
 
-    def explore_async(self, progress: Progress | None = None,
-                      control: JobControl | None = None, **params: Any) -> JobHandle:
+    def explore_async(self, progress: Progress | None = None, control: JobControl | None = None,
+                      *, cluster: Where = None, executor: Executor | None = None,
+                      **params: Any) -> JobHandle:
         """Start basin-hopping in the background; the handle can pause, resume or cancel it."""
-        return ThreadExecutor().submit(self.explore_job(**params), progress or ignore,
-                                       control)
+        return _executor(executor, cluster, ThreadExecutor).submit(
+            self.explore_job(**params), progress or ignore, control)
 
     def add_minima(self, W: np.ndarray, gtol: float = 1e-8) -> list[int]:
         """Store given points (rows of ``W``, e.g. W = 0 or minima from elsewhere) as minima:
@@ -309,6 +324,15 @@ def evaluate(model: Model, w: np.ndarray, X: np.ndarray, y: np.ndarray | None = 
         out["accuracy"] = float(np.mean(out["predictions"] == y))
         out["loss"] = float(-np.mean(np.log(np.maximum(probs[np.arange(len(y)), y], 1e-300))))
     return out
+
+
+def _executor(executor: Executor | None, cluster: Where, default: Callable[[], Executor]) -> Executor:
+    """What runs a job: the given executor, one for the given cluster, or the default."""
+    if executor is not None and cluster is not None:
+        raise ValueError("give a cluster or an executor, not both")
+    if executor is not None:
+        return executor
+    return default() if cluster is None else ClusterExecutor(cluster)
 
 
 def _dataset_spec(data: Dataset) -> dict:

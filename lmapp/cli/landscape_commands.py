@@ -5,10 +5,12 @@ import argparse
 from typing import Any
 
 from ..api import Project
+from ..jobs.cluster import Cluster
 from ..jobs.connect import MODES, format_outcomes
 from ..jobs.control import JobControl
 from ..landscape.network import describe_ts_count
 from ..words import plural
+from .cluster_option import add_cluster_option, cluster_for, report_interrupted
 from .numbers import count, positive, walkers
 from .progress import ProgressBar
 from .waiting import wait_for
@@ -24,7 +26,9 @@ def add_parsers(sub: Any) -> None:
     what.add_argument("--refine", action="store_true", help="join nearest unconnected neighbours")
     p.add_argument("--budget", type=count, default=None,
                    help="attempts in all (default: 20 + 10 per minimum still to connect)")
-    p.add_argument("--workers", type=walkers, default=2, help="parallel searches (default 2)")
+    p.add_argument("--workers", type=walkers, default=None,
+                   help="parallel searches (default 2; on a cluster, its number of workers)")
+    add_cluster_option(p, "searches")
     p = sub.add_parser("import-pathsample", help="add PATHSAMPLE min.data/ts.data/points.* to a project")
     p.add_argument("folder")
     p.add_argument("project")
@@ -34,15 +38,22 @@ def add_parsers(sub: Any) -> None:
 def cmd_connect(a: argparse.Namespace) -> int:
     mode = "pair" if a.pair else ("all" if a.all else "refine")
     assert mode in MODES
-    params = {"mode": mode, "budget": a.budget, "workers": a.workers,
-              "pair": tuple(a.pair) if a.pair else None}
+    with cluster_for(a) as cluster:  # before the project is touched
+        workers = a.workers or (cluster.workers if cluster is not None else 2)
+        params = {"mode": mode, "budget": a.budget, "workers": workers,
+                  "pair": tuple(a.pair) if a.pair else None}
+        return _connect(a, params, cluster)
+
+
+def _connect(a: argparse.Namespace, params: dict, cluster: Cluster | None) -> int:
     with Project.open(a.project) as project:
         control = JobControl()
         bar = ProgressBar()
-        handle = project.connect_async(progress=bar, control=control, **params)
+        handle = project.connect_async(progress=bar, control=control, cluster=cluster, **params)
         wait_for(handle, control, bar.close)
         s = handle.wait()
         bar.close()
+        report_interrupted(s.status)
         state = "" if s.connected is None else (" — connected" if s.connected else " — not connected yet")
         print(f"{s.status}: {s.attempts} of {s.budget} attempts in {s.elapsed:.1f} s "
               f"({s.rate:.2f}/s), {s.new_ts} new transition states, "

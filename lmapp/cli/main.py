@@ -38,6 +38,8 @@ from ..store import ProjectError, ProjectFile
 from ..store.codec import json_text
 from ..words import minima, plural, transition_states
 from . import analysis_commands, landscape_commands, ml_commands
+from ..jobs.cluster import Cluster
+from .cluster_option import add_cluster_option, cluster_for, report_interrupted
 from .errors import Parser, UsageError
 from .numbers import (
     MAX_POINTS,
@@ -119,6 +121,7 @@ def _add_explore(sub: Any) -> None:
     e.add_argument("--temperature", type=nonnegative, default=ExploreParams.temperature)
     e.add_argument("--step", type=positive, default=ExploreParams.step, help="initial step size")
     e.add_argument("--gtol", type=positive, default=ExploreParams.gtol, help="RMS gradient tolerance")
+    add_cluster_option(e, "walkers")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -288,6 +291,13 @@ def cmd_explore(a: argparse.Namespace) -> int:
         if given:
             opts = ", ".join("--" + o.replace("_", "-") for o in given)
             raise UsageError(f"{path} exists; {opts} only apply when creating a new project")
+    with cluster_for(a) as cluster:  # before the project is touched
+        return _explore(a, params, path, cluster)
+
+
+def _explore(a: argparse.Namespace, params: ExploreParams, path: Path,
+             cluster: Cluster | None) -> int:
+    if path.exists():
         project = Project.open(path)
         _report_reidentified(project)
         print(f"continuing {path}: {plural(project.file.n_minima(), 'minimum', 'minima')} so far",
@@ -303,9 +313,11 @@ def cmd_explore(a: argparse.Namespace) -> int:
     with project:
         bar = ProgressBar()
         control = JobControl()
-        handle = project.explore_async(progress=bar, control=control, **vars(params))
+        handle = project.explore_async(progress=bar, control=control, cluster=cluster,
+                                       **vars(params))
         wait_for(handle, control, bar.close)
         s = handle.wait()
+        report_interrupted(s.status)
         gm = s.global_min
         print(f"{s.status}: {s.quenches} quenches in {s.elapsed:.2f} s ({s.rate:.1f}/s), "
               f"{s.new_minima} new minima, {s.total_minima} in project, "

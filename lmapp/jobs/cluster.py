@@ -13,6 +13,8 @@ from .. import __version__
 from .cluster_pool import ClusterAttempts, ClusterPool, ClusterWalkers
 from .cluster_tasks import ModelRecipe
 from .control import JobControl
+from .events import Progress, ignore
+from .executor import JobHandle, ThreadExecutor
 
 if TYPE_CHECKING:
     from ..datasets import Dataset
@@ -195,3 +197,36 @@ def worker_lmapp_version() -> str:
     """Run on each worker: the lmapp version it imports."""
     import lmapp
     return lmapp.__version__
+
+
+class ClusterExecutor:
+    """Runs explore and connect jobs with their tasks on a cluster: ``where`` is a connected
+    :class:`Cluster` (kept open) or an address, connected to on the job's thread and closed
+    when the job ends (a connection failure is the job's error)."""
+
+    def __init__(self, where: "str | ClusterAddress | Cluster") -> None:
+        if isinstance(where, str):
+            where = ClusterAddress.parse(where)  # garbage is refused now, not in the job
+        self.where = where
+
+    def submit(self, job: Any, progress: Progress = ignore,
+               control: JobControl | None = None) -> JobHandle:
+        def run(control: JobControl, progress: Progress) -> Any:
+            if isinstance(self.where, Cluster):
+                job.cluster = self.where
+                return job.run(control, progress)
+            with Cluster.connect(self.where) as cluster:
+                job.cluster = cluster
+                return job.run(control, progress)
+
+        return ThreadExecutor().submit(_Run(run), progress, control)
+
+
+@dataclass(frozen=True)
+class _Run:
+    """A job made of a function (what ThreadExecutor runs)."""
+
+    fn: Any
+
+    def run(self, control: JobControl, progress: Progress) -> Any:
+        return self.fn(control, progress)

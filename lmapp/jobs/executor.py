@@ -13,6 +13,12 @@ class Job(Protocol):
     def run(self, control: JobControl, progress: Progress) -> Any: ...
 
 
+class Executor(Protocol):
+    """Runs jobs: InlineExecutor, ThreadExecutor, or ClusterExecutor (lmapp.jobs.cluster)."""
+
+    def submit(self, job: Job, progress: Progress = ..., control: JobControl | None = None) -> "JobHandle": ...
+
+
 class JobHandle:
     """A submitted job: its control, and its result or error once done."""
 
