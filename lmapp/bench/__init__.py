@@ -39,7 +39,8 @@ def run_benchmarks(as_json: bool = False, quick: bool = False) -> int:
         out["dgraph_layout"] = [{"minima": n, "ts": 2 * n, "seconds": bench_layout(n, 2 * n)} for n in sizes]
         if not as_json:
             for r in out["dgraph_layout"]:
-                print(f"dgraph layout    {r['minima']:>7} minima, {r['ts']:>7} TS: {r['seconds']:.3f} s")
+                print(f"dgraph layout    {r['minima']:>7} minima, {r['ts']:>7} TS: "
+                      f"{r['seconds']:.3f} s")
     if as_json:
         print(json_text(out))
     return 0

@@ -18,9 +18,12 @@ class NumpyMLP:
     def _unpack(self, w: np.ndarray):
         K, H, C = self.K, self.H, self.C
         i = 0
-        W1 = w[i:i + H * K].reshape(H, K); i += H * K
-        b1 = w[i:i + H]; i += H
-        W2 = w[i:i + C * H].reshape(C, H); i += C * H
+        W1 = w[i:i + H * K].reshape(H, K)
+        i += H * K
+        b1 = w[i:i + H]
+        i += H
+        W2 = w[i:i + C * H].reshape(C, H)
+        i += C * H
         return W1, b1, W2, w[i:i + C]
 
     def __call__(self, w: np.ndarray) -> tuple[float, np.ndarray]:

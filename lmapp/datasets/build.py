@@ -6,6 +6,7 @@ Generators and importers produce ``RawData`` (already split); ``finish`` turns i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -38,7 +39,8 @@ class RawData:
         return len(self.class_names)
 
 
-def plane_draws(draw, rng: np.random.Generator, n_train: int, n_test: int) -> RawData:
+def plane_draws(draw: Callable[[np.random.Generator, int], tuple[np.ndarray, np.ndarray]],
+                rng: np.random.Generator, n_train: int, n_test: int) -> RawData:
     """Binary 2-D classification data with independent train and test draws of
     ``draw(rng, n) -> (X, y)`` (the spiral and checkerboard generators)."""
     X_train, y_train = draw(rng, n_train)

@@ -113,7 +113,8 @@ def _feature_columns(header: list[str], label_col: int, features: list[str] | No
         missing = [name for name in features if name not in header]
         if missing:
             raise DatasetError(
-                f"feature column(s) not found: {', '.join(missing)}; available columns: {', '.join(header)}"
+                f"feature column(s) not found: {', '.join(missing)}; "
+                f"available columns: {', '.join(header)}"
             )
         columns = [header.index(name) for name in features]
         if label_col in columns:

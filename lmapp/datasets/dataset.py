@@ -99,7 +99,7 @@ class Dataset:
 
     @classmethod
     def from_arrays(cls, spec: dict, arrays: dict[str, np.ndarray]) -> Dataset:
-        """Rebuild a dataset from a stored spec (with name, task, n_classes, names) and its arrays."""
+        """Rebuild a dataset from a stored spec (name, task, n_classes, names) and its arrays."""
         missing = [k for k in ("name", "task", "n_classes", "feature_names", "class_names") if k not in spec]
         missing += [k for k in ARRAY_KEYS if k not in arrays]
         if missing:

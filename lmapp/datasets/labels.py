@@ -10,7 +10,8 @@ from .errors import DatasetError
 
 
 def encode_labels(values: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
-    """Map labels to 0..C-1 in sorted order; integers (also as text) sort numerically, others as strings.
+    """Map labels to 0..C-1 in sorted order; integers (also as text) sort numerically, others
+    as strings.
 
     Needs at least two classes. Returns the int64 codes and the class names (original values).
     """

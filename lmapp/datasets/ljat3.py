@@ -33,7 +33,8 @@ MAX_TRIES_PER_ITEM = 20
 
 
 @njit(cache=True, nogil=True)
-def quench_outcomes(starts, z, gtol, max_iter, m, max_step, max_rise):
+def quench_outcomes(starts: np.ndarray, z: float, gtol: float, max_iter: int, m: int,
+                    max_step: float, max_rise: float) -> tuple[np.ndarray, np.ndarray]:
     """Minimise every start (rows of 9 coordinates); return outcome labels and final energies.
 
     Label 0..3 as ``classify_minimum``, or UNMATCHED / UNCONVERGED.
@@ -53,7 +54,8 @@ def quench_outcomes(starts, z, gtol, max_iter, m, max_step, max_rise):
 
 
 def cube_side(cube: str | float) -> float:
-    """Side length for ``"D1"``/``"D2"``/``"D3"`` or a positive number (also as text, e.g. from a CLI)."""
+    """Side length for ``"D1"``/``"D2"``/``"D3"`` or a positive number (also as text, e.g. from
+    a CLI)."""
     if isinstance(cube, str) and cube.strip().upper() in CUBES:
         return CUBES[cube.strip().upper()]
     try:

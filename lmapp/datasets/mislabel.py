@@ -26,7 +26,7 @@ def mislabel_labels(y: np.ndarray, n_classes: int, fraction: float, rng: np.rand
     """
     fraction = check_fraction(fraction)
     y = np.array(y, dtype=np.int64)
-    count = int(round(fraction * y.shape[0]))
+    count = round(fraction * y.shape[0])
     if count == 0:
         return y
     if n_classes < 2:

@@ -52,7 +52,8 @@ def load_npz(
         source = {"source": "npz", "path": str(path), "keys": list(SPLIT_KEYS)}
     else:
         found = ", ".join(sorted(arrays)) or "none"
-        raise DatasetError(f"{path.name} needs arrays X and y, or X_train, y_train, X_test, y_test (found: {found})")
+        raise DatasetError(f"{path.name} needs arrays X and y, or X_train, y_train, X_test, "
+                           f"y_test (found: {found})")
     return finish(path.stem, raw, seed=seed, mislabel=mislabel, standardize=standardize, spec=source)
 
 

@@ -1,4 +1,5 @@
-"""Built-in data sets by name: ``make_dataset`` validates parameters, generates and finishes them."""
+"""Built-in data sets by name: ``make_dataset`` validates parameters, generates and finishes
+them."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ from .split import check_test_fraction
 DATASET_NAMES: tuple[str, ...] = (
     "xor", "spiral", "checkerboard", "ljat3", "iris", "digits", "breast_cancer", "wine", "regression",
 )
-#: Default test fraction of the bundled tables (they are split; generators draw their own test sets).
+#: Default test fraction of the bundled tables (they are split; generators draw their own test
+#: sets).
 BUNDLED_TEST_FRACTION = 0.25
 
 
@@ -77,7 +79,8 @@ def make_dataset(
 
 
 def _bind_params(name: str, generate: Callable[..., RawData], params: dict) -> dict:
-    """All generator parameters (defaults filled in); unknown names and wrong number types are errors.
+    """All generator parameters (defaults filled in); unknown names and wrong number types are
+    errors.
 
     A parameter whose default is an int must be an integer, one whose default is a float must
     be a finite real number; other parameters are checked by the generator itself.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -12,7 +13,7 @@ from .errors import DatasetError
 Q_TRUE = (0.1, 2.13, 0.0, 1.34, 0.0)
 
 
-def model(x: np.ndarray, q) -> np.ndarray:
+def model(x: np.ndarray, q: Sequence[float]) -> np.ndarray:
     """y(x; q) = exp(-q1 x) sin(q2 x + q3) sin(q4 x + q5)."""
     return np.exp(-q[0] * x) * np.sin(q[1] * x + q[2]) * np.sin(q[3] * x + q[4])
 

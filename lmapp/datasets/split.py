@@ -29,15 +29,12 @@ def split(
     test_fraction = check_test_fraction(test_fraction)
     X, y = np.asarray(X), np.asarray(y)
     n = y.shape[0]
-    n_test = int(round(test_fraction * n))
+    n_test = round(test_fraction * n)
     if test_fraction > 0 and n_test == 0:
         raise DatasetError(f"too few rows ({n}) to hold out a test fraction of {test_fraction}")
     if n - n_test < 1:
         raise DatasetError(f"too few rows ({n}) to keep any for training with test_fraction {test_fraction}")
-    if stratify:
-        test = _stratified_test_rows(y, n_test, rng)
-    else:
-        test = rng.permutation(n)[:n_test]
+    test = _stratified_test_rows(y, n_test, rng) if stratify else rng.permutation(n)[:n_test]
     is_test = np.zeros(n, dtype=bool)
     is_test[test] = True
     train = rng.permutation(np.flatnonzero(~is_test))
@@ -46,7 +43,8 @@ def split(
 
 
 def _stratified_test_rows(y: np.ndarray, n_test: int, rng: np.random.Generator) -> np.ndarray:
-    """Pick n_test row indices spread over classes by largest remainder (at most size-1 per class)."""
+    """Pick n_test row indices spread over classes by largest remainder (at most size-1 per
+    class)."""
     classes, inverse, counts = np.unique(y, return_inverse=True, return_counts=True)
     if len(classes) > len(y) - n_test:
         raise DatasetError(

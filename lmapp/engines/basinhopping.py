@@ -10,7 +10,6 @@ import numpy as np
 
 from .rng import uniform
 
-
 #: Default walker settings (shown by the CLI/GUI parameter editors).
 BH_DEFAULTS = {"temperature": 0.1, "step": 1.0, "target_acceptance": 0.5, "adapt_every": 10,
                "adapt_factor": 1.1, "step_min": 0.01, "step_max": 5.0}
@@ -90,11 +89,8 @@ def bh_chunk_template(args, state, n_steps, rng, hop, quench, abort):
         conv[s] = ok
         iters[s] = it
         u = uniform(rng)
-        if ok:
-            if fq <= f:
-                acc[s] = True
-            elif temperature > 0.0 and u < np.exp(-(fq - f) / temperature):
-                acc[s] = True
+        if ok and (fq <= f or (temperature > 0.0 and u < np.exp(-(fq - f) / temperature))):
+            acc[s] = True  # Metropolis: downhill, or uphill with probability exp(-ΔL/T)
         if acc[s]:
             x = xq
             f = fq

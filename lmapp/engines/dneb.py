@@ -86,10 +86,7 @@ def tangent(xm, x, xp, em, e, ep):
     else:
         dmax = max(abs(ep - e), abs(em - e))
         dmin = min(abs(ep - e), abs(em - e))
-        if ep > em:
-            tau = tp * dmax + tm * dmin
-        else:
-            tau = tp * dmin + tm * dmax
+        tau = tp * dmax + tm * dmin if ep > em else tp * dmin + tm * dmax
     nt = np.sqrt(tau @ tau)
     if nt == 0.0:
         tau = tp + tm

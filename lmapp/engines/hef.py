@@ -112,7 +112,7 @@ def lowest_mode_template(x, v0, args, exact_limit, eig_tol, dim):
                 if j + 1 < used:
                     T[j, j + 1] = beta[j]
                     T[j + 1, j] = beta[j]
-            th, Sv = np.linalg.eigh(T)
+            _, Sv = np.linalg.eigh(T)
             v = np.zeros(n)
             for j in range(used):
                 v += Sv[j, 0] * Q[j]

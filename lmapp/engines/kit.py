@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from numba import njit
 
 
-def rebind(func: Callable, tag: str, cache: bool, **names: Callable) -> Callable:
+def rebind(func: Callable, tag: str, cache: bool, **names: object) -> Callable:
     """Jit a copy of plain function ``func`` whose globals ``names`` point elsewhere.
 
     ``tag`` makes the copy's qualified name (and so its cache file) unique.

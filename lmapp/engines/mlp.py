@@ -16,6 +16,8 @@ first K rows, so every inner loop runs over data points contiguously and vectori
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numba import njit
 
@@ -26,7 +28,7 @@ APPAUC = 1
 
 # error_model="numpy": no zero-division checks, so loops vectorise. Only contraction (FMA) is
 # allowed: fastmath.exp's range reduction relies on exact rounding, so no reassociation.
-_PLAIN = dict(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
+_PLAIN: dict[str, Any] = dict(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 
 
 @njit(cache=True, nogil=True)
@@ -387,7 +389,7 @@ def _outputs(Z, P, lse, y, loss_kind, beta):
 @njit(cache=True, nogil=True)
 def _prepare(w, args):
     """Forward pass shared by gradient, HVP and Hessian."""
-    X, y, sizes, free, reg, lam, loss_kind, beta = args
+    X, y, sizes, free, reg, _lam, loss_kind, beta = args
     wf = expand(w, free, reg.shape[0])
     A, Z = _forward(wf, X, sizes)
     P, lse = _softmax(Z)
@@ -398,8 +400,8 @@ def _prepare(w, args):
 @njit(cache=True, nogil=True)
 def fg(w, args):
     """Loss and gradient with respect to the free parameters ``w``."""
-    X, y, sizes, free, reg, lam, loss_kind, beta = args
-    wf, A, P, loss, D = _prepare(w, args)
+    _X, _y, sizes, free, reg, lam, _loss_kind, _beta = args
+    wf, A, _P, loss, D = _prepare(w, args)
     gfull = _backward(wf, wf, A, A, D, D, sizes, False)
     g = np.empty(free.shape[0])
     for i in range(free.shape[0]):
@@ -411,13 +413,10 @@ def fg(w, args):
 
 @njit(cache=True, nogil=True)
 def _hvp_prepared(wf, v, args, A, P, D):
-    X, y, sizes, free, reg, lam, loss_kind, beta = args
+    _X, y, sizes, free, reg, lam, loss_kind, beta = args
     vf = expand(v, free, reg.shape[0])
     RA, RZ = _rforward(wf, vf, A, sizes)
-    if loss_kind == APPAUC:
-        RD = _auc_rout(P, RZ, y, beta)
-    else:
-        RD = _rprobs(P, RZ) / P.shape[1]
+    RD = _auc_rout(P, RZ, y, beta) if loss_kind == APPAUC else _rprobs(P, RZ) / P.shape[1]
     hfull = _backward(wf, vf, A, RA, D, RD, sizes, True)
     hv = np.empty(free.shape[0])
     for i in range(free.shape[0]):

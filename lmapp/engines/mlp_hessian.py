@@ -162,7 +162,7 @@ def _full_hessian(wf, X, y, sizes, A, P):
 def hessian(w, args):
     """Exact Hessian of the free parameters: the block formula where it applies, else one
     R-operator product per column (:func:`lmapp.engines.mlp.hessian`)."""
-    X, y, sizes, free, reg, lam, loss_kind, beta = args
+    X, y, sizes, free, reg, lam, loss_kind, _beta = args
     if not structured(sizes, loss_kind):
         return mlp.hessian(w, args)
     wf = mlp.expand(w, free, reg.shape[0])

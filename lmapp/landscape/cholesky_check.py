@@ -5,8 +5,9 @@ eigendecomposition (SPEC §2.1, §3.3). For P ≈ 8000 a factorisation costs an 
 - H = LLᵀ exists ⇔ every eigenvalue is positive (index 0), and ln det H = 2 Σ ln L_ii is the
   LPPHE (Σ ln h over the modes);
 - the smallest eigenvalue comes from block inverse iteration with L (triangular solves), an
-  estimate for the table (an upper bound); where it comes within ZERO_MARGIN of the zero-mode tolerance
-  the caller takes the exact eigenvalues instead, so the zero-mode count is never a guess;
+  estimate for the table (an upper bound); where it comes within ZERO_MARGIN of the zero-mode
+  tolerance the caller takes the exact eigenvalues instead, so the zero-mode count is never a
+  guess;
 - where the factorisation fails, the exact index is the inertia of an LDLᵀ factorisation
   (Sylvester), and the smallest eigenvalue a Lanczos estimate on H.
 """

@@ -15,6 +15,7 @@ the path is the exact optimum.
 from __future__ import annotations
 
 import heapq
+import itertools
 from collections.abc import Callable
 
 import numpy as np
@@ -188,7 +189,7 @@ def missing_connections(graph: NeighbourGraph, roots: np.ndarray,
         path.append(prev[path[-1]])
     if small_a:  # it ran back from b's side to a: the pairs go from a's side to b's
         path.reverse()
-    return [(i, j) for i, j in zip(path[:-1], path[1:]) if roots[i] != roots[j]]
+    return [(i, j) for i, j in itertools.pairwise(path) if roots[i] != roots[j]]
 
 
 def nearest_unconnected(graph: NeighbourGraph, neighbours: list[set[int]],

@@ -82,7 +82,7 @@ def grid_axes(bounds: tuple[float, float, float, float], step: float | None = No
             raise ValueError(f"step must be > 0, got {step}")
         return (x0 + step * np.arange(int(np.floor((x1 - x0) / step + 1e-9)) + 1),
                 y0 + step * np.arange(int(np.floor((y1 - y0) / step + 1e-9)) + 1))
-    if n < 2:
+    if n is None or n < 2:  # (None only to tell the type checker: one of step and n is given)
         raise ValueError(f"n must be ≥ 2, got {n}")
     return np.linspace(x0, x1, n), np.linspace(y0, y1, n)
 

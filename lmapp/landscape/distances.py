@@ -105,7 +105,7 @@ def euclidean_matrix(W: np.ndarray, dtype: type = np.float64) -> np.ndarray:
     if W.ndim != 2:
         raise ValueError(f"weights must be (n_minima, n_params), got shape {W.shape}")
     n = W.shape[0]
-    out = np.empty((n, n), dtype)
+    out: np.ndarray = np.empty((n, n), dtype)
     for start in range(0, n, BLOCK_ROWS):
         out[start:start + BLOCK_ROWS] = cdist(W[start:start + BLOCK_ROWS], W)
     np.fill_diagonal(out, 0.0)

@@ -105,7 +105,7 @@ def select_qp(D: np.ndarray, m: int, starts: int = 8,
     summed pairwise distance wins. Each costs about a hundred products D·y.
     """
     D = np.asarray(D, float)
-    n = D.shape[0]
+    n = int(D.shape[0])
     if D.shape != (n, n):
         raise ValueError(f"D must be square, got shape {D.shape}")
     _check_m(m, n)
@@ -203,7 +203,7 @@ def gate_network(n_features: int, n_members: int, hidden: tuple[int, ...] = GATE
 
     Bound to training data (X, b) when given; without data it serves for predictions only.
     """
-    if X is None:
+    if X is None or b is None:
         X, b = np.zeros((n_members, n_features)), np.arange(n_members)
     return build_model(ModelSpec(hidden=tuple(hidden), lam=lam), X, b, n_members)
 
@@ -229,6 +229,8 @@ def train_gate(X: np.ndarray, b: np.ndarray, n_members: int,
             raise Cancelled("gate training cancelled")
         if f < best_f:
             best_w, best_f = w, f
+    if best_w is None:
+        raise ValueError("gate training reached no finite loss from any start")
     return best_w, float(best_f)
 
 

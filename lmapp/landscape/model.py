@@ -6,12 +6,14 @@ any of them without the GIL.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -82,8 +84,10 @@ class ModelSpec:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
-        if self.lam is None:
-            object.__setattr__(self, "lam", 0.0 if self.kind in ("regression", "user") else 1e-2)
+        lam = self.lam
+        if lam is None:
+            lam = 0.0 if self.kind in ("regression", "user") else 1e-2
+            object.__setattr__(self, "lam", lam)
         if self.kind not in ("mlp", "regression", "user"):
             raise ModelError(f"unknown model kind {self.kind!r} (use 'mlp', 'regression' or 'user')")
         if self.kind == "user":
@@ -97,8 +101,8 @@ class ModelSpec:
                 raise ModelError(f"β must be a finite number > 0, got {self.beta}")
             if self.locality is not None and self.locality < 1:
                 raise ModelError(f"locality must be ≥ 1, got {self.locality}")
-        if not (math.isfinite(self.lam) and self.lam >= 0):
-            raise ModelError(f"λ must be a finite number ≥ 0, got {self.lam}")
+        if not (math.isfinite(lam) and lam >= 0):
+            raise ModelError(f"λ must be a finite number ≥ 0, got {lam}")
         if self.kind == "regression" and self.lam != 0:
             raise ModelError("the regression model is plain least squares: λ must be 0")
 
@@ -127,7 +131,7 @@ class ModelSpec:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "ModelSpec":
+    def from_dict(cls, d: dict[str, Any]) -> ModelSpec:
         """A spec from its stored JSON object; a wrong type names the option and what it needs."""
         if not isinstance(d, dict):
             raise ModelError(f"a model spec must be a JSON object, got {type(d).__name__}")
@@ -291,6 +295,7 @@ def build_model(spec: ModelSpec, X: np.ndarray, y: np.ndarray, n_classes: int) -
             reg[boff[l]:boff[l] + sizes[l + 1]] = 0.0
     free = np.flatnonzero(keep).astype(np.int64)
     loss_kind = mlp.APPAUC if spec.loss == "appauc" else mlp.CROSS_ENTROPY
+    assert spec.lam is not None  # ModelSpec.__post_init__ sets the default
     args = _builtin_args(builtin.MLP, X, np.asarray(y, np.int64), np.zeros(len(y)), sizes, free,
                          reg, spec.lam, loss_kind, spec.beta)
     symmetry = NetworkSymmetry(sizes, free, int(n_full), spec.locality is None, not spec.reg_bias)
@@ -308,7 +313,7 @@ def memory_needed(sizes: np.ndarray | list[int], n_data: int) -> tuple[int, floa
     its exact Hessian (P² doubles, verification computes it), activations and their
     derivatives for every data point, and the minimiser's vectors."""
     sizes = [int(s) for s in sizes]
-    P = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+    P = sum(a * b + b for a, b in itertools.pairwise(sizes))
     units = sum(sizes)
     return P, 8.0 * (P * P + 6.0 * n_data * units + 40.0 * P)
 

@@ -24,8 +24,10 @@ from ..engines.regression_symmetry import align_regression, canonical_regression
 class Symmetry(Protocol):
     """A model's parameter symmetries."""
 
-    #: what the group is, for the docs and ``lmapp info``
-    description: str
+    @property
+    def description(self) -> str:
+        """What the group is, for the docs and ``lmapp info``."""
+        ...
 
     def canonical_rows(self, W: np.ndarray) -> np.ndarray:
         """Canonical representatives of the rows of ``W``."""

@@ -129,7 +129,8 @@ def _curves(x, h, db, T, out):
         out[6, j] = mu
 
 
-def _check(L: np.ndarray, lpphe: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _check(L: np.ndarray, lpphe: np.ndarray,
+           T: float | np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     L = np.asarray(L, float).ravel()
     lpphe = np.asarray(lpphe, float).ravel()
     T = np.atleast_1d(np.asarray(T, float))

@@ -33,26 +33,26 @@ class TransitionParams:
     # doubly nudged elastic band
     dneb_k: float = _D["k"]  # spring constant
     images_per_unit: float = _D["images_per_unit"]  # per unit Euclidean distance of the ends
-    min_images: int = _D["min_images"]
-    max_images: int = _D["max_images"]
+    min_images: int = int(_D["min_images"])
+    max_images: int = int(_D["max_images"])
     band_tol: float = _D["band_tol"]  # band RMS force for convergence
-    dneb_iter: int = _D["max_iter"]  # band iterations in all
+    dneb_iter: int = int(_D["max_iter"])  # band iterations in all
     dneb_max_step: float = _D["max_step"]  # largest move of one image per iteration
     dneb_chunk: int = 50  # iterations between progress reports
     max_candidates: int = 5  # band maxima refined, highest first
     # hybrid eigenvector-following
     ts_tol: float = _H["ts_tol"]  # RMS gradient of a converged transition state
-    max_hef_steps: int = _H["max_steps"]
-    exact_limit: int = _H["exact_limit"]  # exact Hessian up to this many parameters
+    max_hef_steps: int = int(_H["max_steps"])
+    exact_limit: int = int(_H["exact_limit"])  # exact Hessian up to this many parameters
     max_uphill: float = _H["trust"]  # initial trust radius of the uphill step
     max_trust: float = _H["max_trust"]  # largest trust radius
-    n_tangent: int = _H["n_tangent"]  # orthogonal L-BFGS steps per uphill step
-    n_tangent_conv: int = _H["n_tangent_conv"]  # ... once the gradient along the mode converged
-    tangent_m: int = _H["m"]  # their L-BFGS memory (kept across uphill steps)
+    n_tangent: int = int(_H["n_tangent"])  # orthogonal L-BFGS steps per uphill step
+    n_tangent_conv: int = int(_H["n_tangent_conv"])  # ... once the gradient along the mode converged
+    tangent_m: int = int(_H["m"])  # their L-BFGS memory (kept across uphill steps)
     max_tangent_step: float = _H["max_tangent_step"]
     max_rise: float = _H["max_rise"]
     eig_tol: float = _H["eig_tol"]  # Lanczos residual tolerance (relative to max(1, |λ|))
-    lanczos_dim: int = _H["lanczos_dim"]
+    lanczos_dim: int = int(_H["lanczos_dim"])
     # connected minima
     pushoff: float = 0.01  # Euclidean displacement from the transition state along ±v
     quench_gtol: float = 1e-8  # RMS gradient of the quenched (and verified) minima

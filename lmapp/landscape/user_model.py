@@ -178,8 +178,10 @@ def build_user_model(d: UserModel, spec: ModelSpec, cache_tag: str | None) -> Mo
         if hess_j is None:
             nopython = False
             hess_j = _objmode_hessian(d.hessian)
-    cache = cache_tag is not None and nopython
-    tag = cache_tag if cache else f"user{next(_USER_IDS)}"
+    if cache_tag is not None and nopython:
+        cache, tag = True, cache_tag
+    else:
+        cache, tag = False, f"user{next(_USER_IDS)}"
     if hess_j is None:
         hess_j = rebind(_fd_hessian_template, tag, cache, FG=fg_j)
     hvp_j = rebind(hvp_from_hessian_template, tag, cache, HESS=hess_j)

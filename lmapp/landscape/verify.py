@@ -45,7 +45,11 @@ def check_stationary(model: Model, x: np.ndarray, tol: float, index_wanted: int,
         finite = bool(np.all(np.isfinite(H)))
         spec = cholesky_spectrum(H, zero_tol) if finite else Spectrum(0, 0, np.nan, np.nan)
     if spec is None:  # the exact eigenvalues decide (of the Hessian made above, if any)
-        eigs = model.kit.hessian_eigenvalues(x, model.args) if H is None else np.linalg.eigvalsh(H)
+        kernel = model.kit.hessian_eigenvalues  # None only in kits built without a Hessian
+        if H is None and kernel is not None:
+            eigs = kernel(x, model.args)
+        else:
+            eigs = np.linalg.eigvalsh(model.hessian(x) if H is None else H)
         finite = bool(np.all(np.isfinite(eigs)))
         index, nzero, lpphe = classify_spectrum(eigs, zero_tol)
         spec = Spectrum(int(index), int(nzero), float(lpphe), float(eigs[0]))

@@ -22,6 +22,7 @@ def compile_kernels() -> float:
     model = build_model(ModelSpec(hidden=(2,)), X, np.array([0, 1, 1, 0]), 2)
     w = np.random.default_rng(0).uniform(-1, 1, model.n_params)
     k = model.kit
+    assert k.hessian_eigenvalues is not None and model.fingerprint is not None  # a built-in net
     x, f, _, _, _ = k.quench(w, model.args, 1e-6, 50, 4, 1.0, 1e-4, NO_ABORT)
     k.hessian_eigenvalues(x, model.args)
     model.hvp(x, w)

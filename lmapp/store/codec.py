@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -35,7 +36,7 @@ def blob_to_array(blob: bytes) -> np.ndarray:
         raise ProjectError("stored array is unreadable (not a plain .npy array)") from exc
 
 
-def blobs_to_matrix(blobs: list[bytes]) -> np.ndarray:
+def blobs_to_matrix(blobs: Sequence[bytes]) -> np.ndarray:
     """Stack .npy blobs of equal-length 1-D vectors into an (n, P) array.
 
     Blobs written alike share one header, so it is parsed once and the data joined directly

@@ -77,6 +77,14 @@ def _sidecars(path: Path) -> tuple[Path, Path]:
     return path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")
 
 
+def _inserted_id(cursor: sqlite3.Cursor) -> int:
+    """The rowid an INSERT just wrote (sqlite3 types ``lastrowid`` as None-able)."""
+    row_id = cursor.lastrowid
+    if row_id is None:
+        raise ProjectError("SQLite reported no row id for an INSERT")
+    return row_id
+
+
 def _fits(value: Any, dtype: Any) -> bool:
     """Whether one stored cell converts to ``dtype`` (to find the bad cell of a column)."""
     try:
@@ -268,7 +276,7 @@ class ProjectFile:
         columns = [*fields, "run_id"]
         sql = (f"INSERT INTO {table} ({', '.join(columns)}) "
                f"VALUES ({', '.join('?' * len(columns))})")
-        return [conn.execute(sql, (*row, run_id)).lastrowid for row in rows]
+        return [_inserted_id(conn.execute(sql, (*row, run_id))) for row in rows]
 
     def _arrays(self, table: str, columns: tuple, order_by: str, with_weights: bool,
                 where: str = "", params: tuple = ()) -> dict[str, np.ndarray]:
@@ -338,9 +346,9 @@ class ProjectFile:
         params_json = to_json({**_require_dict(params, "run params"), "owner": me.to_dict()})
         seed = as_int(seed, "seed")
         self._settle_runs(conn, force=False)
-        return conn.execute(
+        return _inserted_id(conn.execute(
             "INSERT INTO runs (kind, params, seed, status, started_at, stats) "
-            "VALUES (?, ?, ?, 'running', ?, '{}')", (kind, params_json, seed, time.time())).lastrowid
+            "VALUES (?, ?, ?, 'running', ?, '{}')", (kind, params_json, seed, time.time())))
 
     def _settle_runs(self, conn: sqlite3.Connection, force: bool) -> list[int]:
         """Runs of processes that are gone become failed (interrupted); a live owner (or, unless
@@ -467,7 +475,7 @@ class ProjectFile:
 
     # ------------------------------------------------------------------ transition states
     def add_transition_states(self, rows: list[dict], run_id: int | None) -> list[int]:
-        """Store a batch of transition states (min1/min2 must be stored minima) in one transaction."""
+        """Store transition states (min1/min2 must be stored minima) in one transaction."""
         prepared, n_params = prepare_rows(rows, TRANSITION_STATE_FIELDS, "transition state", time.time())
         run_id = as_int(run_id, "run_id")
         with self._transaction() as conn:
@@ -508,7 +516,8 @@ class ProjectFile:
     def _count_failed(conn: sqlite3.Connection, a: int, b: int, run_id: int | None) -> None:
         conn.execute(
             "INSERT INTO failed_pairs (min1, min2, attempts, last_run) VALUES (?, ?, 1, ?) "
-            "ON CONFLICT (min1, min2) DO UPDATE SET attempts = attempts + 1, last_run = excluded.last_run",
+            "ON CONFLICT (min1, min2) DO UPDATE SET attempts = attempts + 1, "
+            "last_run = excluded.last_run",
             (min(a, b), max(a, b), run_id))
 
     def failed_pairs(self) -> dict[tuple[int, int], int]:
@@ -552,8 +561,8 @@ class ProjectFile:
         self._check_n_params(conn, n_params)
         min_ids = self._insert(conn, "minima", MINIMUM_FIELDS, prepared, run_id)
         resolved = []
-        for row in transition_states:
-            row = dict(row)
+        for given in transition_states:
+            row = dict(given)
             for end in ("min1", "min2"):
                 ref = as_int(row.get(end), f"transition state {end}", required=True)
                 if ref < 0:
@@ -626,8 +635,8 @@ class ProjectFile:
     def _repoint_failed_pairs(conn: sqlite3.Connection, mapping: dict[int, int]) -> None:
         rows = conn.execute("SELECT min1, min2, attempts, last_run FROM failed_pairs").fetchall()
         merged: dict[tuple[int, int], list] = {}
-        for a, b, n, last in rows:
-            a, b = mapping.get(a, a), mapping.get(b, b)
+        for old_a, old_b, n, last in rows:
+            a, b = mapping.get(old_a, old_a), mapping.get(old_b, old_b)
             if a == b:
                 continue  # both ends are one minimum now
             key = (min(a, b), max(a, b))
@@ -680,7 +689,7 @@ class ProjectFile:
                 conn.execute("DELETE FROM walker_states WHERE run_kind = ?", (walker_kind,))
                 conn.executemany("INSERT INTO walker_states (run_kind, walker, state, x) VALUES (?, ?, ?, ?)",
                                  [(walker_kind, *walker) for walker in walkers])
-            if run_stats is not None:
+            if run_stats is not None and run_id is not None:  # run_stats without run_id: refused
                 self._update_run(conn, run_id, status=None, stats=run_stats, elapsed=None)
             return ids
 

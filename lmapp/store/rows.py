@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 
@@ -15,6 +15,10 @@ from .codec import array_to_blob
 from .errors import ProjectError
 
 
+@overload
+def as_real(value: Any, what: str, *, finite: Literal[True]) -> float: ...
+@overload
+def as_real(value: Any, what: str, *, finite: bool = False) -> float | None: ...
 def as_real(value: Any, what: str, *, finite: bool = False) -> float | None:
     """A float from any real number (None passes through unless `finite` is asked)."""
     if value is None and not finite:
@@ -27,6 +31,10 @@ def as_real(value: Any, what: str, *, finite: bool = False) -> float | None:
     return result
 
 
+@overload
+def as_int(value: Any, what: str, *, required: Literal[True]) -> int: ...
+@overload
+def as_int(value: Any, what: str, *, required: bool = False) -> int | None: ...
 def as_int(value: Any, what: str, *, required: bool = False) -> int | None:
     """An int from any integer (None passes through unless `required`)."""
     if value is None and not required:
@@ -67,7 +75,8 @@ def prepare_rows(rows: list[dict], fields: dict[str, str], what: str,
                  now: float) -> tuple[list[tuple], int | None]:
     """Convert row dicts to INSERT parameter tuples (weights as .npy blobs, found_at defaulting
     to `now`); return them with the common weight-vector length (None for no rows)."""
-    prepared, n_params = [], None
+    prepared: list[tuple] = []
+    n_params: int | None = None
     for i, row in enumerate(rows):
         label = f"{what} row {i}"
         if not isinstance(row, dict):
@@ -78,7 +87,7 @@ def prepare_rows(rows: list[dict], fields: dict[str, str], what: str,
         missing = [name for name in fields if name in _REQUIRED and row.get(name) is None]
         if missing:
             raise ProjectError(f"{label}: missing required field(s) {missing}")
-        values = []
+        values: list[object] = []
         for name, kind in fields.items():
             value, where = row.get(name), f"{label}: {name}"
             if kind == _WEIGHTS:

@@ -127,7 +127,8 @@ DDL = (
         value BLOB NOT NULL,
         meta TEXT NOT NULL,
         updated_at REAL NOT NULL)""",
-) + _CONNECT_ATTEMPTS
+    *_CONNECT_ATTEMPTS,
+)
 
 #: statements that bring a file of schema version k − 1 to version k
 UPGRADES = {2: _CONNECT_ATTEMPTS, 3: _TS_LOSS_INDEX}
