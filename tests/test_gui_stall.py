@@ -1,12 +1,15 @@
 """The event loop stays responsive while a real exploration runs and the views update live:
 a 10 ms timer never waits more than 50 ms for its next tick.
 
-Time the machine kept the process from running is not a stall of the app. On Linux each gap
-is reduced by the GUI thread's run-queue delay, by the largest run-queue delay of any other
-thread of the process in that gap (a thread preempted while holding the GIL blocks the GUI
-thread for that long), both from ``/proc/self/task/*/schedstat``, and by the largest time the
-hypervisor took a CPU away ("steal" in ``/proc/stat``). On an idle machine these are ~0 and
-the raw gap is what counts; the failure message reports the raw gap too.
+A stall is counted from the GUI thread's own times in each gap (``/proc/self/task/*/schedstat``
+and "steal" in ``/proc/stat``; Linux). Never excused: the GUI thread's time on a CPU (its own
+work). Excused as the machine's, not the app's: the GUI thread's own run-queue delay (runnable,
+no CPU free), the time the hypervisor took a CPU away, and, of the time the GUI thread slept
+(idle, or waiting for the GIL), at most the longest run-queue delay of another thread of the
+process in that gap (a thread preempted while holding the GIL blocks the GUI thread that
+long). Another thread's delay thus never hides GUI work; what it may hide is a GIL wait behind a
+thread that ran. On an idle machine the excuses are ~0 and the raw gap is what counts; the
+failure message reports the raw gap and the GUI thread's CPU time too.
 
 Objects left by the earlier tests of the session are frozen out of the garbage collector
 (``gc.freeze``) for the timed window: a full collection over them is the test session's cost,
@@ -31,17 +34,17 @@ STAT = Path("/proc/stat")
 JIFFY = 0.01  # /proc/stat counts in USER_HZ = 100 ticks per second
 
 
-def run_queue_delays() -> dict[int, tuple[float, float]]:
+def thread_times() -> dict[int, tuple[float, float]]:
     """(seconds on a CPU, seconds runnable but not running) of each thread of this process
     (Linux; empty elsewhere)."""
-    delays = {}
+    times = {}
     for stat in TASKS.glob("*/schedstat") if TASKS.is_dir() else ():
         try:
             run, wait = stat.read_text().split()[:2]
-            delays[int(stat.parent.name)] = (int(run) * 1e-9, int(wait) * 1e-9)
+            times[int(stat.parent.name)] = (int(run) * 1e-9, int(wait) * 1e-9)
         except (OSError, ValueError):
             pass  # the thread ended meanwhile
-    return delays
+    return times
 
 
 def steal_times() -> dict[str, float]:
@@ -54,21 +57,22 @@ def steal_times() -> dict[str, float]:
             if f[0].startswith("cpu") and f[0] != "cpu" and len(f) > 8}
 
 
-def machine_delay(before: tuple[dict, dict], after: tuple[dict, dict], gui: int
-                  ) -> tuple[float, float]:
-    """Time within a gap that the scheduler or the hypervisor, not the app, is to blame for,
-    and the GUI thread's own CPU time in it."""
-    (runq0, steal0), (runq1, steal1) = before, after
-    grew = {t: (r - runq0.get(t, (r, w))[0], w - runq0.get(t, (r, w))[1])
-            for t, (r, w) in runq1.items()}
-    others = max((w for t, (_, w) in grew.items() if t != gui), default=0.0)
-    stolen = max((s - steal0.get(c, s) for c, s in steal1.items()), default=0.0)
-    cpu, wait = grew.get(gui, (0.0, 0.0))
-    return wait + others + stolen, cpu
-
-
 def machine_state() -> tuple[dict, dict]:
-    return run_queue_delays(), steal_times()
+    return thread_times(), steal_times()
+
+
+def stall_of(gap: float, before: tuple[dict, dict], after: tuple[dict, dict], gui: int
+             ) -> tuple[float, float]:
+    """The GUI thread's stall in a gap between ticks (see the module docstring), and its CPU
+    time in the gap."""
+    (threads0, steal0), (threads1, steal1) = before, after
+    grew = {t: (r - threads0.get(t, (r, w))[0], w - threads0.get(t, (r, w))[1])
+            for t, (r, w) in threads1.items()}
+    cpu, wait = grew.get(gui, (0.0, 0.0))
+    stolen = max((s - steal0.get(c, s) for c, s in steal1.items()), default=0.0)
+    slept = max(gap - cpu - wait - stolen, 0.0)
+    others = max((w for t, (_, w) in grew.items() if t != gui), default=0.0)
+    return gap - wait - stolen - min(others, slept), cpu
 
 
 def test_event_loop_never_stalls_during_exploration(qtbot, tmp_path, monkeypatch):
@@ -91,15 +95,15 @@ def test_event_loop_never_stalls_during_exploration(qtbot, tmp_path, monkeypatch
 
     live_updates: list[int] = []
     window.graph_view.layoutReady.connect(lambda: live_updates.append(window.landscape.n_minima))
-    gaps: list[tuple[float, float, float]] = []  # raw gap, less machine delays, GUI CPU
+    gaps: list[tuple[float, float, float]] = []  # raw gap, stall, GUI CPU
     gui = threading.get_native_id()
     last = [time.perf_counter(), machine_state()]
 
     def tick() -> None:
         now, state = time.perf_counter(), machine_state()
         gap = now - last[0]
-        delay, cpu = machine_delay(last[1], state, gui)
-        gaps.append((gap, gap - delay, cpu))
+        stall, cpu = stall_of(gap, last[1], state, gui)
+        gaps.append((gap, stall, cpu))
         last[:] = now, state
 
     gc.collect()
@@ -120,10 +124,12 @@ def test_event_loop_never_stalls_during_exploration(qtbot, tmp_path, monkeypatch
     window.jobs.cancel_all()
     assert window.jobs.wait(10)
 
-    assert job.progress is not None and job.progress["quenches"] > 0  # it really explored
+    assert job.progress is not None and job.progress.quenches > 0  # it really explored
     assert updates_while_timed, "the graph was never redrawn with new minima during the run"
     assert len(gaps) > 150
     raw, stall, cpu = max(gaps, key=lambda g: g[1])
+    print(f"worst stall {1000 * stall:.1f} ms (raw {1000 * raw:.1f} ms, GUI CPU "
+          f"{1000 * cpu:.1f} ms), longest raw gap {1000 * max(gaps)[0]:.1f} ms, {len(gaps)} ticks")
     assert stall < MAX_STALL, (f"event loop stalled {1000 * stall:.0f} ms (raw gap "
                                f"{1000 * raw:.0f} ms, GUI thread on a CPU {1000 * cpu:.0f} ms "
                                f"of it; longest raw gap {1000 * max(gaps)[0]:.0f} ms; "
