@@ -19,7 +19,7 @@ RESUBMITS = 3
 
 
 class ClusterTask:
-    """One submitted task; ``result()`` waits for it (the job's control followed meanwhile)."""
+    """One submitted task; ``result()`` waits for it."""
 
     def __init__(self, pool: "ClusterPool", name: str, fn: Callable, args: tuple) -> None:
         self.pool, self.name, self.fn, self.args = pool, name, fn, args
@@ -43,8 +43,7 @@ class ClusterTask:
         from distributed.scheduler import KilledWorker
 
         while True:
-            while not self._done.wait(CONTROL_POLL):
-                self.pool.follow_control()
+            self._done.wait()
             try:
                 value = self.future.result()
                 self.pool.running.discard(self)
@@ -62,8 +61,9 @@ class ClusterTask:
 
 class ClusterPool:
     """The tasks of one job: submits them, mirrors the job's pause/cancel onto a Dask event
-    that running tasks watch (see :func:`~lmapp.jobs.cluster_tasks.stop_flag`), and tells a
-    lost scheduler from a failing task."""
+    that running tasks watch (see :func:`~lmapp.jobs.cluster_tasks.stop_flag`) from a thread
+    of its own (the job's thread may be waiting out a pause), and tells a lost scheduler from
+    a failing task."""
 
     def __init__(self, cluster: Any, control: JobControl) -> None:
         from distributed import Event
@@ -72,8 +72,18 @@ class ClusterPool:
         self.stop_event = f"lmapp-stop-{uuid.uuid4().hex}"
         self._event = Event(self.stop_event, client=self.client)
         self._stopped = False
+        self._lock = threading.Lock()
+        self._closed = threading.Event()
         self._held: list[Any] = []
         self.running: set[ClusterTask] = set()  #: submitted tasks whose result was not taken
+        threading.Thread(target=self._follow, name="lmapp-cluster-control", daemon=True).start()
+
+    def _follow(self) -> None:
+        while not self._closed.wait(CONTROL_POLL):
+            try:
+                self.follow_control()
+            except Interrupted:
+                return  # the tasks' futures report it
 
     @property
     def lost(self) -> bool:
@@ -98,14 +108,15 @@ class ClusterPool:
 
     def follow_control(self) -> None:
         """Raise the stop event while the job is paused or cancelled, clear it otherwise."""
-        stop = bool(self.control.abort_flag[0])
-        if stop == self._stopped:
-            return
-        try:
-            self._event.set() if stop else self._event.clear()
-        except Exception as exc:  # noqa: BLE001 - the scheduler is gone
-            raise self.interrupted(exc) from None
-        self._stopped = stop
+        with self._lock:
+            stop = bool(self.control.abort_flag[0])
+            if stop == self._stopped:
+                return
+            try:
+                self._event.set() if stop else self._event.clear()
+            except Exception as exc:  # noqa: BLE001 - the scheduler is gone
+                raise self.interrupted(exc) from None
+            self._stopped = stop
 
     def wait_first(self, tasks: Iterable[ClusterTask]) -> set[ClusterTask]:
         """Block until at least one task is done (following the job's control meanwhile)."""
@@ -114,12 +125,12 @@ class ClusterPool:
             done = {t for t in tasks if t.done()}
             if done or not tasks:
                 return done
-            self.follow_control()
             threading.Event().wait(CONTROL_POLL)
 
     def shutdown(self) -> None:
         """Stop the tasks still running (their chunks end at the next quench) and let the
         scheduler forget this job's tasks and data."""
+        self._closed.set()
         if self.lost:
             return
         try:
