@@ -27,9 +27,23 @@ def shown(qtbot, view: QWidget, size=(800, 500)) -> QWidget:
     return view
 
 
-def click(qtbot, plot, vb, point: QPointF, modifier=Qt.KeyboardModifier.NoModifier) -> None:
-    """A real mouse click on the viewport pixel of a view point."""
+def click(qtbot, plot, point: QPointF, modifier=Qt.KeyboardModifier.NoModifier) -> None:
+    """A real mouse click on the viewport pixel of a view point of a plot widget."""
     QApplication.processEvents()
-    pos = plot.mapFromScene(vb.mapViewToScene(point))
+    pos = plot.mapFromScene(plot.getPlotItem().getViewBox().mapViewToScene(point))
     qtbot.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton, modifier, pos)
     QApplication.processEvents()
+
+
+def plot_items(plot, kind: type) -> list:
+    """The items of a kind a plot widget shows: those added to its plot and those in its
+    layout (a colour bar)."""
+    pi = plot.getPlotItem()
+    in_layout = [pi.layout.itemAt(k) for k in range(pi.layout.count())]
+    return [item for item in [*pi.items, *in_layout] if isinstance(item, kind)]
+
+
+def the(items: list):
+    """The one item of a list (an assertion error if there are none or more)."""
+    assert len(items) == 1, items
+    return items[0]

@@ -4,6 +4,7 @@ selection."""
 from __future__ import annotations
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
@@ -24,7 +25,7 @@ from lmapp.landscape.distances import (
 )
 from lmapp.landscape.model import ModelSpec
 from lmapp.landscape.thermo import top_contributors
-from tests.gui_helpers import click, shown, synthetic
+from tests.gui_helpers import click, plot_items, shown, synthetic
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +59,7 @@ def test_cv_peak_click_selects_top_contributors(qtbot, project):
     assert r.peaks.size >= 1
     got: list = []
     view.contributorsChanged.connect(lambda T, pos, neg: got.append((T, pos, neg)))
-    click(qtbot, view.plot, view._vb, view.peak_point(0))
+    click(qtbot, view.plot, view.peak_point(0))
     T = float(r.thermo.T[r.peaks[0]])
     assert view.T_cursor == pytest.approx(T)
     pos, neg = top_contributors(land.values("loss"), land.values("lpphe"), T,
@@ -73,8 +74,8 @@ def test_cv_peak_click_selects_top_contributors(qtbot, project):
     # a click away from the peaks only moves the cursor
     sel.clear()
     th = r.thermo
-    y_mid = float(np.mean(view._vb.viewRange()[1]))
-    click(qtbot, view.plot, view._vb, QPointF(float(np.log10(th.T[5])), y_mid))
+    y_mid = float(np.mean(view.plot.viewRange()[1]))
+    click(qtbot, view.plot, QPointF(float(np.log10(th.T[5])), y_mid))
     assert view.T_cursor == pytest.approx(th.T[5], rel=0.05) and len(sel) == 0
     # the button selects the contributors at the cursor
     view.select_button.click()
@@ -112,11 +113,12 @@ def test_heatmap_click_selects_pair_and_hover_describes_it(qtbot, project):
     assert sorted(r.order.tolist()) == list(range(n))
     assert np.allclose(r.M, D[np.ix_(r.order, r.order)])
     i, j = 0, n - 1
-    click(qtbot, view.plot, view._vb, view.cell_center(i, j))
+    click(qtbot, view.plot, view.cell_center(i, j))
     a, b = int(land.ids[r.order[i]]), int(land.ids[r.order[j]])
     assert sel.ids() == [a, b]
     assert f"minima {a} and {b}" in view.describe((i, j))
-    assert view._outline.getData()[0].size > 0  # selected rows/columns outlined
+    outline = [c for c in plot_items(view.plot, pg.PlotCurveItem) if c.getData()[0] is not None]
+    assert outline and outline[0].getData()[0].size > 0  # selected rows/columns outlined
     for order in range(view.order.count()):  # clustering and id orders work too
         view.order.setCurrentIndex(order)
         assert view.wait_ready() and sorted(view.result.order.tolist()) == list(range(n))
@@ -150,7 +152,7 @@ def test_scatter_pearson_and_click(qtbot, project):
     assert "Pearson r" in view.plot.getPlotItem().titleLabel.text
     r = view.result
     k = int(np.argmax(r.euclid))  # the farthest pair stands alone on the right
-    click(qtbot, view.plot, view._vb, view.point_of(k))
+    click(qtbot, view.plot, view.point_of(k))
     assert set(sel.ids()) == {int(land.ids[r.i[k]]), int(land.ids[r.j[k]])}
     # subsampling keeps at most max_points pairs, but r uses all of them
     small = compute_scatter(source, land, "differ", "test", max_points=2)
@@ -168,7 +170,7 @@ def test_network_click_selects_minimum(qtbot, project):
     assert r.stats["nodes"] == land.n_minima and r.stats["edges"] >= 1
     assert "mean degree" in view.stats.text()
     row = int(np.argmax(r.degree))
-    click(qtbot, view.plot, view._vb, view.node_point(row))
+    click(qtbot, view.plot, view.node_point(row))
     assert sel.ids() == [int(land.ids[row])]
     assert view.selected.data.size == 1
     view.layout_choice.setCurrentText("kamada-kawai")

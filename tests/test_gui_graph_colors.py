@@ -4,6 +4,7 @@ linked to the heat-capacity view, the heatmap's settings and the shared selectio
 from __future__ import annotations
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QApplication
@@ -23,7 +24,7 @@ from lmapp.gui.views.graph_colors import (
 from lmapp.gui.views.heatmap_view import DistanceSource, HeatmapView
 from lmapp.landscape.model import ModelSpec
 from lmapp.landscape.thermo import g_alpha, top_contributors
-from tests.gui_helpers import click, shown, synthetic
+from tests.gui_helpers import click, plot_items, shown, synthetic, the
 
 #: Four minima, all joined: C_V has a peak (widths differ through the LPPHE column).
 ENERGIES = [0.0, 0.05, 0.3, 0.31]
@@ -85,7 +86,7 @@ def test_distance_colors_match_a_brute_force_loop(spiral):
     assert got[land.row_of(ref)] == 0 and got.max() > 0  # the minima really differ
     assert np.isnan(distance_colors(source, None).values(land)).all()
     assert "select a minimum" in distance_colors(source, None).label
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="kind must be one of"):
         distance_colors(source, ref, kind="nope")
 
 
@@ -123,7 +124,7 @@ def test_clicking_a_cv_peak_colours_the_graph_and_selects_contributors(qtbot):
     assert graph.color.findData(CV_KEY) >= 0 and graph.color.findData(DISTANCE_KEY) >= 0
     r = cv.result
     assert r.peaks.size >= 1
-    click(qtbot, cv.plot, cv._vb, cv.peak_point(0))
+    click(qtbot, cv.plot, cv.peak_point(0))
     T = float(r.thermo.T[r.peaks[0]])
     assert cv.T_cursor == pytest.approx(T)
     # the contributors are selected ...
@@ -152,8 +153,8 @@ def test_clicking_a_cv_peak_colours_the_graph_and_selects_contributors(qtbot):
             assert red > blue + 60, (row, red, blue)
     # dragging the cursor (here: a click away from the peaks) recolours at the new T
     th = r.thermo
-    y_mid = float(np.mean(cv._vb.viewRange()[1]))
-    click(qtbot, cv.plot, cv._vb, QPointF(float(np.log10(th.T[10])), y_mid))
+    y_mid = float(np.mean(cv.plot.viewRange()[1]))
+    click(qtbot, cv.plot, QPointF(float(np.log10(th.T[10])), y_mid))
     assert graph.wait_layout()
     np.testing.assert_allclose(graph.plot.graph.node_value[graph.plot.graph.leaf_node],
                                g_alpha(L, lp, cv.T_cursor))
@@ -202,9 +203,9 @@ def test_main_window_links_its_cv_view_to_its_graph(qtbot, monkeypatch, tmp_path
     qtbot.waitUntil(lambda: win.landscape.n_minima > 0, timeout=20000)
     win.docks["cv"].raise_()
     cv = win.docks.view("cv")
-    qtbot.waitUntil(lambda: cv.isVisible(), timeout=5000)
+    qtbot.waitUntil(cv.isVisible, timeout=5000)
     assert cv.wait_ready() and cv.result.peaks.size
-    click(qtbot, cv.plot, cv._vb, cv.peak_point(0))
+    click(qtbot, cv.plot, cv.peak_point(0))
     assert win.graph_view.settings().color_by == CV_KEY and len(win.selection) > 0
     assert win.graph_view.wait_layout()
     land, dg = win.landscape, win.graph_view.plot.graph
@@ -219,13 +220,13 @@ def test_main_window_links_its_cv_view_to_its_graph(qtbot, monkeypatch, tmp_path
 
 def test_links_lay_out_once_per_change_and_survive_an_empty_landscape(qtbot):
     land = synthetic(ENERGIES, TS)
-    sel, graph, cv, _, _ = linked_views(qtbot, land)
+    _sel, graph, cv, _, _ = linked_views(qtbot, land)
     assert graph.wait_layout()
     layouts = []  # each relayout asked for is drawn (wait_layout delivers it)
     graph.layoutReady.connect(lambda: layouts.append(graph.settings().color_by))
-    click(qtbot, cv.plot, cv._vb, cv.peak_point(0))  # switches the graph to C_V: one layout
+    click(qtbot, cv.plot, cv.peak_point(0))  # switches the graph to C_V: one layout
     assert graph.wait_layout() and layouts == [CV_KEY]
-    click(qtbot, cv.plot, cv._vb, cv.peak_point(0))  # the same T again: nothing to redo
+    click(qtbot, cv.plot, cv.peak_point(0))  # the same T again: nothing to redo
     assert graph.wait_layout() and len(layouts) == 1
     th = cv.result.thermo
     cv.set_temperature(float(th.T[7]))  # a new T: one layout
@@ -245,7 +246,7 @@ def test_links_lay_out_once_per_change_and_survive_an_empty_landscape(qtbot):
 
 def test_diverging_range_spans_the_drawn_minima_only(qtbot):
     land = synthetic(ENERGIES, [(0.1, 0, 1), (0.6, 1, 2), (0.4, 2, 3)])  # 0–1 join below top
-    sel, graph, cv, _, _ = linked_views(qtbot, land)
+    _sel, graph, cv, _, _ = linked_views(qtbot, land)
     L, lp = land.values("loss"), land.values("lpphe")
     hidden = L > 0.2
     # a T where the hidden minima gain more occupation than any drawn minimum changes by:
@@ -264,7 +265,7 @@ def test_diverging_range_spans_the_drawn_minima_only(qtbot):
     drawn = dg.leaf_node >= 0
     assert (~drawn).sum() == 2
     g = g_alpha(land.values("loss"), land.values("lpphe"), T)
-    lo, hi = graph.plot._bar.levels()
+    lo, hi = the(plot_items(graph.plot, pg.ColorBarItem)).levels()
     assert hi == pytest.approx(np.abs(g[drawn]).max()) and lo == pytest.approx(-hi)
 
 

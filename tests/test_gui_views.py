@@ -8,6 +8,7 @@ import json
 import sys
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QEvent, QItemSelectionModel, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
@@ -21,6 +22,7 @@ from lmapp.gui.figures.export import export_minima
 from lmapp.gui.views.dgraph_view import DGraphView, GraphSettings, layout_graph
 from lmapp.gui.views.inspector import InspectorView
 from lmapp.gui.views.minima_table import MinimaTable
+from tests.gui_helpers import plot_items, the
 
 
 def synthetic(energies, ts=()) -> Landscape:
@@ -114,7 +116,7 @@ def test_click_leaf_selects_and_ctrl_click_adds(graph, qtbot):
                      view_pos(graph, plot.leaf_point(2)))
     assert graph.selection.ids() == [10]
     # the highlight covers exactly the selected leaf, marked at its bottom
-    assert plot._markers.data.size == 1
+    assert len(the(plot_items(plot, pg.ScatterPlotItem)).data) == 1
 
 
 def test_branch_click_selects_its_superbasin_with_label(graph, qtbot):
@@ -127,7 +129,7 @@ def test_branch_click_selects_its_superbasin_with_label(graph, qtbot):
     qtbot.mouseClick(graph.plot.viewport(), Qt.MouseButton.LeftButton, pos=view_pos(graph, point))
     assert sorted(graph.selection.ids()) == [10, 20]
     assert graph.selection.label == f"superbasin {dg.label(node)}"
-    assert graph.plot._label.toPlainText() == graph.selection.label
+    assert the(plot_items(graph.plot, pg.TextItem)).toPlainText() == graph.selection.label
     assert graph.selection.current == 10  # the basin's lowest minimum is inspected
     # a click on empty space clears the selection
     qtbot.mouseClick(graph.plot.viewport(), Qt.MouseButton.LeftButton,
@@ -164,12 +166,13 @@ def test_shift_drag_selects_leaves_in_the_box(graph, qtbot):
 
 def test_colour_by_value_shows_colour_bar(graph):
     show(graph, TREE)
-    assert not graph.plot._bar.isVisible()
+    bar = the(plot_items(graph.plot, pg.ColorBarItem))
+    assert not bar.isVisible()
     graph.color.setCurrentIndex(graph.color.findData("train_accuracy"))
     assert graph.wait_layout()
-    assert graph.plot._bar.isVisible()
+    assert bar.isVisible()
     assert graph.plot.graph.segment_value is not None
-    assert graph.plot._bar.levels() == pytest.approx((0.5, 1.0))
+    assert bar.levels() == pytest.approx((0.5, 1.0))
 
 
 def test_level_controls_change_the_layout():
@@ -253,7 +256,7 @@ def test_export_selected_minima_csv_and_json(tmp_path, demo):
     assert export_minima(land, ids, tmp_path / "m.json", project.model) == 3
     doc = json.loads((tmp_path / "m.json").read_text())
     assert doc["format"] == "lmapp-minima" and len(doc["minima"][0]["layers"]) == 2
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"unknown data format '\.txt'"):
         export_minima(land, ids, tmp_path / "m.txt")
 
 

@@ -4,6 +4,7 @@ Progress arrives on worker threads into a mailbox and a GUI-thread timer turns i
 signals."""
 from __future__ import annotations
 
+import contextlib
 import enum
 import itertools
 import time
@@ -11,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtWidgets import QApplication
 
 from ...api import Project
 from ...jobs.connect import format_outcomes
@@ -171,12 +171,16 @@ class JobQueue(QObject):
         self.queueChanged.emit()
 
     def wait(self, timeout: float = 30.0) -> bool:
-        """Block until the running job has ended (after cancel_all, when closing)."""
+        """Block, without running the event loop, until no job runs, and record how each
+        ended (when closing after cancel_all: the job commits its batch and records itself
+        as cancelled in the project before it ends)."""
         end = time.monotonic() + timeout
-        while self._current is not None and time.monotonic() < end:
-            time.sleep(0.02)
+        while self._current is not None and self._current.handle is not None:
+            with contextlib.suppress(Exception):  # its error is recorded by _poll
+                self._current.handle.wait(max(end - time.monotonic(), 0.0))
+            if not self._current.handle.done():
+                break
             self._poll()
-            QApplication.processEvents()
         return self._current is None
 
     # -- internals ---------------------------------------------------------------------------
