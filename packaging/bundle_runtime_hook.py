@@ -6,6 +6,7 @@ sources: ``$XDG_CACHE_HOME/lmapp`` (default ``~/.cache/lmapp``). Kernels are kep
 (``lmapp-build-id``, a hash of the bundled lmapp sources), because numba's cache notices a change
 of a jitted function but not of the functions it calls.
 """
+
 import os
 import sys
 

@@ -1,5 +1,6 @@
 """Render the application icon (lmapp/resources/icons/lmapp.svg) to the PNG sizes that desktop
 menus, window title bars and the bundle use: ``make icons`` after editing the SVG."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Starting the desktop app: ``lmapp`` (no subcommand) and ``lmapp --demo`` end up here."""
+
 from __future__ import annotations
 
 import argparse
@@ -32,8 +33,11 @@ def install_excepthook(window: MainWindow) -> None:
         previous(kind, exc, tb)
         if issubclass(kind, KeyboardInterrupt):
             return
-        window.show_error("Unexpected error", f"{kind.__name__}: {exc}",
-                          "".join(traceback.format_exception(kind, exc, tb)))
+        window.show_error(
+            "Unexpected error",
+            f"{kind.__name__}: {exc}",
+            "".join(traceback.format_exception(kind, exc, tb)),
+        )
 
     sys.excepthook = hook
 
