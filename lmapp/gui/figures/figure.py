@@ -96,13 +96,19 @@ def prepare_for_print(widget: QWidget, style: FigureStyle) -> None:
                 item.setFont(small)
 
 
+def settle() -> None:
+    """Deliver the events Qt posted for layouts, resizes and pyqtgraph's deferred range
+    updates, without running the event loop (no timers or input reach other widgets)."""
+    for _ in range(3):  # a delivered event may post the next (layout → resize → range)
+        QApplication.sendPostedEvents()
+
+
 def show_offscreen(widget: QWidget, size: QSize) -> None:
     """Lay a widget out at a size without showing it on screen."""
     widget.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
     widget.resize(size)
     widget.show()
-    for _ in range(3):  # layouts and pyqtgraph's deferred range updates
-        QApplication.processEvents()
+    settle()
 
 
 def _paint_on(widget: QWidget, device: Any) -> None:
@@ -273,6 +279,5 @@ def save_figure(widget: QWidget, path: str | Path, style: FigureStyle,
     if widget.layout() is not None:  # the new fonts take other room
         widget.layout().invalidate()
         widget.layout().activate()
-    for _ in range(3):
-        QApplication.processEvents()
+    settle()
     return paint(widget, path, dpi)
