@@ -50,7 +50,7 @@ Builder = Callable[[Project, "Landscape", RenderOptions], "QWidget"]
 _PLATFORM_CHATTER = ("This plugin does not support propagateSizeHints()",)
 
 
-def _quiet_platform(mode: Any, context: Any, message: str) -> None:
+def _quiet_platform(_mode: Any, context: Any, message: str) -> None:
     """Qt's messages on stderr, less the offscreen platform's chatter."""
     if message not in _PLATFORM_CHATTER:
         category = getattr(context, "category", None)

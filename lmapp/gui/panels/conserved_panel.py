@@ -407,6 +407,7 @@ class ConservedPanel(QWidget):
         self._redraw()
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Block until the groups and the perturbation repeats asked for have arrived (tests)."""
         return self._bg.wait_idle(timeout) and self._pbg.wait_idle(timeout)
 
     # -- drawing --------------------------------------------------------------------------------

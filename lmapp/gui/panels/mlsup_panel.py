@@ -382,6 +382,7 @@ class MlsupPanel(QWidget):
         self.selection.set(ids, label=f"{SUGGESTIONS[how]} suggestion")
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Block until suggestions and trainings asked for have arrived (tests)."""
         return self._suggest_bg.wait_idle(timeout) and self._train_bg.wait_idle(timeout)
 
     # -- training -------------------------------------------------------------------------------

@@ -207,7 +207,6 @@ class DecisionView(QWidget):
         self.figure_chrome = [bar, self.info]  # a figure: the maps and their legend
         self.plots: list[MapPlot] = []
         self.colorbar: pg.ColorBarItem | None = None
-        self.confidence_plot: pg.PlotItem | None = None
         for combo in (self.source, self.output, self.plane, self.fx, self.fy):
             combo.activated.connect(self.refresh)
         for box in (self.show_test, self.show_train):
@@ -354,6 +353,7 @@ class DecisionView(QWidget):
         return self.result
 
     def wait_idle(self, timeout: float = 20.0) -> bool:
+        """Block until the maps asked for are drawn (tests)."""
         return self._bg.wait_idle(timeout)
 
     @property
@@ -368,7 +368,7 @@ class DecisionView(QWidget):
     # -- drawing --------------------------------------------------------------------------------
     def _clear(self) -> None:
         self.canvas.clear()
-        self.plots, self.colorbar, self.confidence_plot = [], None, None
+        self.plots, self.colorbar = [], None
         self.legend.setText("")
 
     def _status(self, text: str, error: bool = False) -> None:
@@ -471,7 +471,6 @@ class DecisionView(QWidget):
             plot.legend.addItem(pg.ScatterPlotItem(symbol="o", size=9, pen=pg.mkPen(c),
                                                    brush=pg.mkBrush(c)), f"member {mid}")
         self.canvas.addItem(plot, row=0, col=col)
-        self.confidence_plot = plot
 
     def _write_info(self, req: MapRequest, res: MapResult) -> None:
         if req.ensemble is not None:

@@ -428,8 +428,8 @@ def _colorize(values: np.ndarray, diverging: bool = False,
 
 class DGraphView(QWidget):
     """The graph with its controls, wired to the shared selection; layouts are computed off
-    the GUI thread (:class:`~lmapp.gui.core.background.Background`) and the newest one is drawn
-    when it arrives."""
+    the GUI thread (:class:`~lmapp.gui.core.background.Background`); one asked for while another
+    runs waits for it (only the newest waiting one is kept), and each is drawn when it arrives."""
 
     layoutReady = Signal()  #: a new layout was drawn
 

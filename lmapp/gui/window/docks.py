@@ -103,7 +103,6 @@ class Docks:
         itself (the exploration panel, which needs the job queue)."""
         self.window = window
         self.shared = Shared(selection, DistanceSource())
-        self.specs = {s.key: s for s in DOCKS}
         self._views: dict[str, QWidget] = {}
         self.docks: dict[str, QDockWidget] = {}
         self._live: Landscape | None = None  # the snapshot the views in _due still have to get
@@ -186,11 +185,6 @@ class Docks:
         self._due = [key for key, view in self._views.items()
                      if key not in skip and hasattr(view, "set_landscape")]
         self._feed.start()
-
-    @property
-    def feeding(self) -> bool:
-        """Whether some view has not yet been given the latest live snapshot."""
-        return bool(self._due)
 
     def _feed_next(self) -> None:
         if self._due and self._live is not None:
