@@ -1,10 +1,11 @@
 # The two commands of the README: `make run` (install, then open the app on the bundled demo
-# project) and `make test` (install, then run the whole test suite). .ci/run calls `make test`.
+# project) and `make test` (install, lint and type-check, then run the whole test suite).
+# .ci/run calls `make test`.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test bench demo clean-cache
+.PHONY: run test lint bench demo clean-cache
 
 $(BIN)/lmapp: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +17,14 @@ run: $(BIN)/lmapp
 	packaging/check-qt-libs $(BIN)/python
 	$(BIN)/lmapp --demo
 
-test: $(BIN)/lmapp
+test: $(BIN)/lmapp lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+
+# ruff (lint + format check) and mypy, configured in pyproject.toml; `ruff format` fixes layout
+lint: $(BIN)/lmapp
+	$(BIN)/ruff check --quiet .
+	$(BIN)/ruff format --check --quiet .
+	$(BIN)/mypy
 
 bench: $(BIN)/lmapp
 	$(BIN)/lmapp bench

@@ -4,27 +4,26 @@ The CLI and the GUI drive the same objects, so a notebook sees exactly what the 
 """
 from __future__ import annotations
 
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .datasets import Dataset, DatasetError, default_lambda, make_dataset, source_name
-from .jobs.connect import ConnectJob, ConnectParams, ConnectSummary
-from .jobs.dedupe import DedupeJob, DedupeSummary
-from .jobs.control import JobControl
-from .jobs.events import Progress, ignore
 from .jobs.cluster import Cluster, ClusterExecutor
+from .jobs.connect import ConnectJob, ConnectParams, ConnectSummary
+from .jobs.control import JobControl
+from .jobs.dedupe import DedupeJob, DedupeSummary
+from .jobs.events import Progress, ignore
 from .jobs.executor import Executor, InlineExecutor, JobHandle, ThreadExecutor
 from .jobs.explore import ExploreJob, ExploreParams, ExploreSummary
 from .landscape.model import Model, ModelSpec, build_model
-from .landscape.user_model import trust_module
 from .landscape.network import network_stats
+from .landscape.user_model import trust_module
 from .store import ProjectError, ProjectFile
 from .store.binding import load_dataset_and_model, stored_minima_registry, stored_model_spec
 from .store.ends import end_positions
-
 
 #: where a job's tasks run: a cluster address ("tcp://HOST:PORT", "local:N"), a connected
 #: Cluster, or None (threads of this process)
@@ -44,7 +43,7 @@ class Project:
     @classmethod
     def create(cls, path: str | Path, dataset: Dataset | str | None = "xor",
                model: ModelSpec | dict | None = None, *, trust_user_model: bool = False,
-               **dataset_options: Any) -> "Project":
+               **dataset_options: Any) -> Project:
         """Create a new project file from a dataset (object or built-in name) and model spec.
 
         ``model`` as a dict (or None) without ``lam`` takes the data set's default λ
@@ -56,8 +55,9 @@ class Project:
         if isinstance(dataset, Dataset) and dataset_options:
             raise DatasetError(f"dataset options ({', '.join(sorted(dataset_options))}) apply to a "
                                "dataset name, not to a Dataset object")
-        spec = model if isinstance(model, ModelSpec) else None
-        if spec is None:
+        if isinstance(model, ModelSpec):
+            spec = model
+        else:
             spec_dict = dict(model or {})
             if spec_dict.get("kind", "mlp") == "mlp" and spec_dict.get("lam") is None \
                     and dataset is not None:
@@ -82,7 +82,7 @@ class Project:
 
     @classmethod
     def open(cls, path: str | Path, readonly: bool = False, *,
-             trust_user_model: bool = False, reidentify: bool = True) -> "Project":
+             trust_user_model: bool = False, reidentify: bool = True) -> Project:
         """Open an existing project (read-only opens may run beside a writing process).
 
         A project whose model is user code imports its module only with
@@ -138,7 +138,7 @@ class Project:
     def close(self) -> None:
         self.file.close()
 
-    def __enter__(self) -> "Project":
+    def __enter__(self) -> Project:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -200,7 +200,8 @@ class Project:
         if W.shape[1] != self.model.n_params:
             raise ValueError(f"points need {self.model.n_params} parameters, got {W.shape[1]}")
         known = stored_minima_registry(self.file, self.model)
-        rows, refs = [], []
+        rows: list[dict] = []
+        refs: list[int] = []
         for k, w in enumerate(W):
             v = verify_minimum(self.model, w, gtol)
             if not v.is_minimum:

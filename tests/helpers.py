@@ -1,6 +1,8 @@
 """Shared test helpers: finite differences and small random problems."""
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 
@@ -18,7 +20,7 @@ def fd_jacobian(g, w, h=1e-6):
 def layers_of(sizes, w):
     """Per-layer (W, b) of a full weight vector, independently of lmapp's layout code."""
     out, pos = [], 0
-    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+    for n_in, n_out in itertools.pairwise(sizes):
         W = w[pos:pos + n_in * n_out].reshape(n_out, n_in)
         pos += n_in * n_out
         b = w[pos:pos + n_out]
@@ -34,9 +36,9 @@ def flat(layers):
 def symmetry_copy(sizes, w, perms, signs):
     """Apply, per hidden layer l, the unit permutation perms[l] and sign flips signs[l]."""
     L = layers_of(sizes, w)
-    for l, (perm, s) in enumerate(zip(perms, signs)):
-        s = np.asarray(s, float)
-        perm = list(perm)
+    for l, (layer_perm, layer_signs) in enumerate(zip(perms, signs)):
+        s = np.asarray(layer_signs, float)
+        perm = list(layer_perm)
         W, b = L[l]
         L[l] = ((W * s[:, None])[perm], (b * s)[perm])
         W2, b2 = L[l + 1]

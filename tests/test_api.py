@@ -190,7 +190,7 @@ def test_user_model_plain_python():
         numba.njit(_python_quadratic)(np.zeros(3), ())
     m = user_model(_python_quadratic, 3)
     CALLS.clear()
-    x, f, r, n_iter, converged = m.minimize(np.zeros(3), gtol=1e-10, max_iter=1000, m=4, max_step=0.2)
+    x, f, _r, n_iter, converged = m.minimize(np.zeros(3), gtol=1e-10, max_iter=1000, m=4, max_step=0.2)
     assert converged and np.allclose(x, CENTRE, atol=1e-10) and f < 1e-20
     assert len(CALLS) >= n_iter > 1  # the Python function itself was evaluated
     assert m.fg(CENTRE + 1.0) == (3.0, pytest.approx(np.full(3, 2.0)))

@@ -137,7 +137,7 @@ def _csv(path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("options, check", [
+@pytest.mark.parametrize(("options", "check"), [
     (["--dataset", "xor", "--hidden", "5,5"],
      lambda p: list(p.model.sizes) == [2, 5, 5, 2] and p.model.n_params == 57),
     (["--csv", "{csv}", "--label", "kind"],
@@ -231,7 +231,7 @@ def test_bad_options_leave_existing_project_untouched(argv, xor_project, tmp_pat
     path = tmp_path / "xor.lmapp"
     path.write_bytes(xor_project.read_bytes())
     before = snapshot(path)
-    rc, out, err = run([a.replace("{p}", str(path)).replace("{tmp}", str(tmp_path)) for a in argv],
+    rc, _out, err = run([a.replace("{p}", str(path)).replace("{tmp}", str(tmp_path)) for a in argv],
                        capsys)
     assert rc == 2
     assert err.startswith("lmapp: error: ") and err.count("\n") == 1, err
@@ -267,12 +267,12 @@ def test_console_script_exit_codes(xor_project, tmp_path):
     path = tmp_path / "xor.lmapp"
     path.write_bytes(xor_project.read_bytes())
     ok = subprocess.run([script, "explore", path, "--steps", "25", "--walkers", "2"],
-                        capture_output=True, text=True, timeout=120)
+                        capture_output=True, text=True, timeout=120, check=False)
     assert ok.returncode == 0, ok.stderr
     assert summary(ok.stdout)["quenches"] == 50
     before = snapshot(path)
     bad = subprocess.run([script, "explore", path, "--hidden", "0"], capture_output=True, text=True,
-                         timeout=120)
+                         timeout=120, check=False)
     assert bad.returncode == 2 and bad.stdout == ""
     assert bad.stderr.startswith("lmapp: error: ") and bad.stderr.count("\n") == 1
     assert snapshot(path) == before

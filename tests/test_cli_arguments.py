@@ -39,7 +39,7 @@ def test_no_option_takes_an_unchecked_number():
     assert len(_numeric_options()) > 30
 
 
-@pytest.mark.parametrize("command, option, kind", _numeric_options(),
+@pytest.mark.parametrize(("command", "option", "kind"), _numeric_options(),
                          ids=[f"{c} {o}" for c, o, _ in _numeric_options()])
 def test_every_numeric_option_refuses_nan_inf_and_out_of_range(command, option, kind):
     parser = build_parser()
@@ -61,7 +61,7 @@ def test_every_numeric_option_refuses_nan_inf_and_out_of_range(command, option, 
     assert kind(str(int(inside) if integer else inside)) == inside
 
 
-@pytest.mark.parametrize("argv, message", [
+@pytest.mark.parametrize(("argv", "message"), [
     (["explore", "{p}", "--beta", "nan"], "argument --beta: 'nan' is not a finite number"),
     (["explore", "{p}", "--beta", "-5"], "argument --beta: -5 must be > 0"),
     (["explore", "{p}", "--temperature", "inf"], "argument --temperature: 'inf' is not a finite"),

@@ -1,5 +1,7 @@
 """Missing-connection analysis against a brute-force shortest path (networkx), on the complete
 graph (small landscapes: exact) and on the sparse neighbour graph (large ones)."""
+import itertools
+
 import networkx as nx
 import numpy as np
 
@@ -155,7 +157,7 @@ def test_a_search_that_runs_too_long_proposes_the_direct_pair():
     assert missing_connections(graph, roots, {}, 0, n - 1, max_settled=1) == [(0, n - 1)]
     full = missing_connections(graph, roots, {}, 0, n - 1)
     assert full[0][0] == 0 and full[-1][1] == n - 1  # from a's side to b's
-    assert all(j == k for (_, j), (k, _) in zip(full, full[1:]))  # a chain of gaps
+    assert all(j == k for (_, j), (k, _) in itertools.pairwise(full))  # a chain of gaps
 
 
 def test_the_smaller_component_is_searched_from_either_end():

@@ -35,7 +35,7 @@ def test_planted_conserved_weights_found_exactly():
     assert np.array_equal(conserved_weights(G, 0.01), planted)
     assert not conserved_weights(G, 1e-5).any()
     assert conserved_weights(G, 10.0).all()
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="a group needs at least 2 minima"):
         conserved_weights(G[:1], 0.01)
 
 
@@ -95,7 +95,10 @@ def test_groups_from_dg_levels_and_msbs():
     e = np.array([0.0, 0.1, 0.2, 0.5, 0.6])
     ts_e, a, b = np.array([0.3, 0.7, 0.4, 1.0]), np.array([0, 3, 1, 2]), np.array([1, 4, 2, 3])
     dg = disconnectivity_graph(e, ts_e, a, b, n_levels=10)  # levels 0.1, 0.2, …, 1.0
-    as_sets = lambda groups: sorted(sorted(g.tolist()) for _, g in groups)
+
+    def as_sets(groups: list) -> list[list[int]]:
+        return sorted(sorted(g.tolist()) for _, g in groups)
+
     assert as_sets(dg_level_groups(dg, 1)) == []
     assert as_sets(dg_level_groups(dg, 2)) == [[0, 1]]
     assert as_sets(dg_level_groups(dg, 3)) == [[0, 1, 2]]
@@ -103,7 +106,7 @@ def test_groups_from_dg_levels_and_msbs():
     assert as_sets(dg_level_groups(dg, 9)) == [[0, 1, 2, 3, 4]]
     for label, members in dg_level_groups(dg, 6):
         assert np.array_equal(dg.members(label), members)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="level must be 0…9, got 10"):
         dg_level_groups(dg, 10)
     assert [g.tolist() for g in msb_groups(e, a, b)] == [[0, 1, 2, 3, 4]]
     assert [g.tolist() for g in msb_groups(e, a[:3], b[:3])] == [[0, 1, 2], [3, 4]]

@@ -89,7 +89,7 @@ def test_regression_data_and_spec():
 
 
 @pytest.mark.parametrize(
-    "name, rows, features, classes",
+    ("name", "rows", "features", "classes"),
     [("iris", 150, 4, 3), ("digits", 1797, 64, 10), ("breast_cancer", 569, 30, 2), ("wine", 178, 13, 3)],
 )
 def test_bundled_tables(name, rows, features, classes):
@@ -195,7 +195,7 @@ def test_split_keeps_every_class_in_training():
 
 
 @pytest.mark.parametrize(
-    "X, y, fraction, message",
+    ("X", "y", "fraction", "message"),
     [
         (np.zeros((3, 1)), np.array([0, 1, 2]), 0.1, "too few rows"),
         (np.zeros((3, 1)), np.array([0, 1, 2]), 0.5, "each class needs a training row"),
@@ -211,7 +211,7 @@ def test_split_errors(X, y, fraction, message):
 
 
 @pytest.mark.parametrize(
-    "kwargs, message",
+    ("kwargs", "message"),
     [
         ({"name": "mnist"}, "unknown dataset 'mnist'; choose one of xor, spiral"),
         ({"name": "spiral", "radius": 2}, r"unknown parameter\(s\) for spiral: radius \(accepted: n_train, n_test"),
@@ -257,7 +257,7 @@ def test_from_arrays_rejects_incomplete_or_inconsistent_input():
         Dataset.from_arrays(spec, d.arrays())
     with pytest.raises(DatasetError, match="missing y_test"):
         Dataset.from_arrays(d.spec, {k: v for k, v in d.arrays().items() if k != "y_test"})
-    with pytest.raises(DatasetError, match="labels outside 0..1"):
+    with pytest.raises(DatasetError, match=r"labels outside 0\.\.1"):
         Dataset.from_arrays(d.spec, {**d.arrays(), "y_train": np.array([0, 1, 2, 0])})
     with pytest.raises(DatasetError, match="y_train has shape"):
         Dataset.from_arrays(d.spec, {**d.arrays(), "y_train": np.array([0, 1])})
@@ -301,7 +301,7 @@ def test_load_csv_integer_labels_by_index_features_and_blank_lines(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "text, label, message",
+    ("text", "label", "message"),
     [
         ("", "c", "data.csv is empty"),
         ("\n  \n", "c", "data.csv is empty"),
@@ -384,7 +384,7 @@ def test_load_npz_presplit(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "arrays, message",
+    ("arrays", "message"),
     [
         ({"A": np.zeros(3)}, r"needs arrays X and y, or X_train, y_train, X_test, y_test \(found: A\)"),
         ({"X": np.zeros(4), "y": np.array([0, 1, 0, 1])}, "X must be a 2-D array"),
@@ -413,16 +413,16 @@ def test_load_npz_file_errors(tmp_path):
     with pytest.raises(DatasetError, match="file not found"):
         load_npz(tmp_path / "none.npz")
     (tmp_path / "empty.npz").write_bytes(b"")
-    with pytest.raises(DatasetError, match="empty.npz is empty"):
+    with pytest.raises(DatasetError, match=r"empty\.npz is empty"):
         load_npz(tmp_path / "empty.npz")
     (tmp_path / "junk.npz").write_bytes(b"this is not numpy")
-    with pytest.raises(DatasetError, match="not a readable .npz archive"):
+    with pytest.raises(DatasetError, match=r"not a readable \.npz archive"):
         load_npz(tmp_path / "junk.npz")
     np.save(tmp_path / "single.npy", np.zeros(3))
     with pytest.raises(DatasetError, match="single array"):
         load_npz(tmp_path / "single.npy")
     np.savez(tmp_path / "obj.npz", X=np.array([[1, "a"]], dtype=object), y=np.array([0]))
-    with pytest.raises(DatasetError, match="not a readable .npz archive"):
+    with pytest.raises(DatasetError, match=r"not a readable \.npz archive"):
         load_npz(tmp_path / "obj.npz")
     np.savez(tmp_path / "ok.npz", X=np.zeros((4, 1)), y=np.array([0, 1, 0, 1]))
     with pytest.raises(DatasetError, match="mislabel fraction"):

@@ -31,8 +31,10 @@ def test_grid_axes():
     assert xs.size == ys.size == 134 and xs[0] == -0.5 and xs[-1] <= 1.5 < xs[-1] + 0.015
     xs, ys = grid_axes((0, 1, -2, 2), n=5)
     assert xs.tolist() == [0, 0.25, 0.5, 0.75, 1] and ys.tolist() == [-2, -1, 0, 1, 2]
-    for bad in ({"step": None, "n": None}, {"step": 0.1, "n": 3}, {"step": -1.0}):
-        with pytest.raises(ValueError):
+    for bad, message in (({"step": None, "n": None}, "give exactly one of step and n"),
+                         ({"step": 0.1, "n": 3}, "give exactly one of step and n"),
+                         ({"step": -1.0}, "step must be > 0")):
+        with pytest.raises(ValueError, match=message):
             grid_axes((0, 1, 0, 1), **{"step": None, "n": None, **bad})
 
 
@@ -50,7 +52,7 @@ def test_map_values_equal_direct_evaluation(xor_model):
 
 def test_feature_slice_for_more_inputs():
     rng = np.random.default_rng(1)
-    X = rng.normal(size=(50, 4)) + [1.0, 2.0, 3.0, 4.0]
+    X = rng.normal(size=(50, 4)) + np.array([1.0, 2.0, 3.0, 4.0])
     model = build_model(ModelSpec(hidden=(3,), lam=1e-3), X, (X[:, 0] > 1).astype(int), 2)
     w = rng.normal(size=model.n_params)
     for fill, centre in (("mean", X.mean(0)), ("median", np.median(X, 0))):
@@ -61,7 +63,7 @@ def test_feature_slice_for_more_inputs():
         assert p[5, 2] == pytest.approx(model.predict_proba(w, x[None])[0, 1], abs=1e-14)
     with pytest.raises(ValueError, match="plane"):
         decision_map(model, w, (0, 1, 0, 1), n=3)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="need two different features"):
         feature_plane(X, 2, 2)
 
 

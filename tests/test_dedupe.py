@@ -14,8 +14,8 @@ from lmapp.jobs.connect import AttemptOutcome
 from lmapp.landscape.mlsup import Ensemble
 from lmapp.landscape.model import ModelSpec
 from lmapp.store import SCHEMA_VERSION, ProjectError, ProjectFile
-from lmapp.store.metrics_cache import minimum_metrics
 from lmapp.store.ensembles import load_ensemble, save_ensemble
+from lmapp.store.metrics_cache import minimum_metrics
 from tests.helpers import group, symmetry_copy
 
 

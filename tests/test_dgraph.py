@@ -28,7 +28,7 @@ def test_levels_count_and_spacing_agree():
     np.testing.assert_allclose(make_levels(0.0, 3.0, 6, None), [0.5, 1, 1.5, 2, 2.5, 3])
     np.testing.assert_allclose(make_levels(0.0, 3.0, None, 0.5), [0.5, 1, 1.5, 2, 2.5, 3])
     np.testing.assert_allclose(make_levels(0.0, 3.0, None, 0.7), [0.2, 0.9, 1.6, 2.3, 3.0])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="n_levels must be ≥ 1"):
         make_levels(0.0, 3.0, 0, None)
 
 
@@ -110,7 +110,7 @@ def test_minimum_above_top_is_not_drawn():
     e = np.append(E4, 5.0)
     dg = disconnectivity_graph(e, *TS4, n_levels=6)  # default top = highest TS = 3.0
     assert np.isnan(dg.leaf_x[4]) and dg.disconnected.tolist() == [4]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="must be above the lowest minimum"):
         disconnectivity_graph(E4, *TS4, top=-1.0)
 
 

@@ -52,9 +52,9 @@ def test_misclassification_matches_loops(n_classes):
 
 
 def test_bad_input_is_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="one label per item"):
         misclassification_matrix(np.zeros((3, 4)), np.zeros(5))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="kind must be one of"):
         misclassification_matrix(np.zeros((3, 4)), np.zeros(4), kind="hamming")
 
 
@@ -90,9 +90,9 @@ def test_euclidean_and_pearson_against_loops_and_scipy():
 
 def test_orders():
     assert order_by_leaves([3, 1], 5).tolist() == [3, 1, 0, 2, 4]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="leaf order must list distinct minima"):
         order_by_leaves([3, 3], 5)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="leaf order must list distinct minima"):
         order_by_leaves([5], 5)
     # two tight groups, interleaved in index order: clustering puts each group together
     x = np.array([0.0, 10.0, 0.1, 10.1, 0.2, 10.2])

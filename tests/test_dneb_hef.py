@@ -79,8 +79,8 @@ def test_mb_connected_minima(mb):
     for ts, saddle, ends in zip(res, (SADDLE_1, SADDLE_2), ((a, c), (c, b))):
         assert np.allclose(ts.x, saddle[0], atol=1.5e-3) and abs(ts.energy - saddle[1]) < 1e-2
         assert ts.connected and not ts.self_connected
-        got = sorted([ts.minus.x, ts.plus.x], key=lambda x: m.loss(x))
-        want = sorted(ends, key=lambda x: m.loss(x))
+        got = sorted([ts.minus.x, ts.plus.x], key=m.loss)
+        want = sorted(ends, key=m.loss)
         for g, w in zip(got, want):
             assert np.allclose(g, w, atol=1e-6)
 

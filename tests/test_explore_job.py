@@ -209,7 +209,7 @@ def test_every_stored_minimum_is_verified(explored):
     m = p.minima(order="id")
     assert m["id"].size >= 2
     assert np.all(m["hessian_index"] == 0) and np.all(m["rms_grad"] < gtol) and np.all(m["min_eig"] > 0)
-    for w, loss, min_eig, rms in zip(m["weights"], m["loss"], m["min_eig"], m["rms_grad"]):
+    for w, loss, min_eig, _rms in zip(m["weights"], m["loss"], m["min_eig"], m["rms_grad"]):
         f, g = p.model.fg(w)
         assert f == pytest.approx(loss, rel=1e-12)
         assert np.sqrt(np.mean(g ** 2)) < gtol
@@ -340,8 +340,8 @@ def test_a_walker_chunk_is_a_pure_function_of_the_walker_state(tmp_path):
     """hop_walker leaves its walker unchanged and gives the same chunk from the same state, so
     any thread or process (a cluster worker) computes the same candidates; two half chunks
     equal one whole chunk."""
-    from lmapp.jobs.explore import Walker, hop_walker
     from lmapp.engines.rng import seed_state
+    from lmapp.jobs.explore import Walker, hop_walker
     d = make_dataset("xor")
     model = build_model(ModelSpec(hidden=(3,), lam=1e-2), d.X_train, d.y_train, 2)
     params = ExploreParams(steps=20, walkers=1, seed=4)

@@ -179,10 +179,10 @@ def test_decision_map_values_and_small_multiples(qtbot, spiral):
 
 
 def test_decision_map_pca_plane_and_render(qtbot, spiral, tmp_path):
-    p, land = spiral
+    p, _land = spiral
     out = render_decision(p, None, tmp_path / "d.png", FigureStyle.from_pixels(600, 450, 96))
     assert out.exists() and out.stat().st_size > 5000
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="no minimum with id 1000000"):
         render_decision(p, 10**6, tmp_path / "x.png")
 
 

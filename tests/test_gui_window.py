@@ -4,6 +4,7 @@ desktop app (opening a file from the command line, version, asking before losing
 from __future__ import annotations
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
@@ -24,6 +25,7 @@ from lmapp.gui.figures.figure import figure_mode
 from lmapp.gui.figures.styles import PRESETS, FigureStyle, parse_size
 from lmapp.gui.window.docks import DOCKS
 from lmapp.gui.window.main_window import MainWindow
+from tests.gui_helpers import plot_items
 from tests.test_gui import settle
 
 
@@ -69,13 +71,13 @@ def test_every_dock_is_listed_in_the_view_menu_and_comes_back_after_closing(wind
 def test_entropy_and_frustration_plots_show_their_data(window, qtbot):
     window.docks["cv"].raise_()
     cv = window.docks.view("cv")
-    qtbot.waitUntil(lambda: cv.isVisible(), timeout=5000)
+    qtbot.waitUntil(cv.isVisible, timeout=5000)
     assert cv.wait_ready()
     for key in ("S", "F", "cv"):
         cv.curve.setCurrentIndex(cv.curve.findData(key))
         QApplication.processEvents()
         (y0, y1) = cv.plot.getPlotItem().getViewBox().viewRange()[1]
-        shown = [item.yData for item in cv._lines.values()
+        shown = [item.yData for item in plot_items(cv.plot, pg.PlotDataItem)
                  if item.isVisible() and item.yData is not None and len(item.yData)]
         assert shown, key
         lo = min(np.nanmin(y) for y in shown)
@@ -135,7 +137,7 @@ def test_exported_figures_contain_no_controls(window, key):
 def test_figure_sizes_and_presets():
     assert parse_size("8.6x6cm") == pytest.approx((8.6 / 2.54, 6 / 2.54))
     assert parse_size("4x3in") == (4.0, 3.0) and parse_size("960x480px") == (10.0, 5.0)
-    with pytest.raises(ValueError, match="8.6x6cm"):
+    with pytest.raises(ValueError, match=r"8\.6x6cm"):
         parse_size("big")
     with pytest.raises(ValueError, match="inches"):
         FigureStyle(1000.0, 3.0)

@@ -87,7 +87,7 @@ EDITS = [
 ]
 
 
-@pytest.mark.parametrize("sql, command, message", EDITS)
+@pytest.mark.parametrize(("sql", "command", "message"), EDITS)
 def test_damaged_records_give_one_line_naming_table_row_and_column(base, tmp_path, capsys,
                                                                    sql, command, message):
     path = _edited(base, tmp_path, sql)
@@ -140,7 +140,7 @@ def test_a_damaged_file_is_never_written_to(base, tmp_path, capsys, damage):
         assert main(argv) == 2
         err = _one_error_line(capsys)
         assert "nothing was written" in err and f"lmapp export {path}" in err, err
-    with pytest.raises(ProjectError, match="damaged|inconsistent"):
+    with pytest.raises(ProjectError, match=r"damaged|inconsistent"):
         Project.open(path)
     assert _digest(path) == before
     assert not Path(f"{path}-wal").exists() or Path(f"{path}-wal").stat().st_size == 0

@@ -33,7 +33,7 @@ def xor_minimum(model, seed=0):
     """A verified minimum (RMS gradient < 1e-10) of an XOR net."""
     rng = np.random.default_rng(seed)
     while True:
-        x, f, r, _, ok = model.minimize(model.random_start(rng, 2.0), gtol=1e-10)
+        x, f, _r, _, ok = model.minimize(model.random_start(rng, 2.0), gtol=1e-10)
         if ok and np.linalg.eigvalsh(model.hessian(x))[0] > 0:
             return x, f
 
@@ -119,7 +119,7 @@ def test_alignment_matches_brute_force_over_the_group(hidden):
     model = random_model(hidden)
     sizes = list(model.sizes)
     rng = np.random.default_rng(2)
-    for trial in range(6):
+    for _trial in range(6):
         a = rng.normal(size=model.n_params)
         perms = [rng.permutation(h) for h in hidden]
         signs = [rng.choice([-1, 1], h) for h in hidden]

@@ -45,7 +45,7 @@ def test_ill_conditioned_quadratic_to_1e_minus_10():
     Q, _ = np.linalg.qr(rng.normal(size=(20, 20)))
     A = Q @ np.diag(np.logspace(-3, 3, 20)) @ Q.T
     c = rng.normal(size=20)
-    x, f, r, it, ok = QUAD_LBFGS(np.zeros(20), (A, c), 1e-10, 100000, 6, 1.0, 1e-4, NO_ABORT)
+    x, _f, r, _it, ok = QUAD_LBFGS(np.zeros(20), (A, c), 1e-10, 100000, 6, 1.0, 1e-4, NO_ABORT)
     assert ok and r == pytest.approx(rms(quadratic(x, (A, c))[1]))
     assert np.allclose(x, c, atol=1e-6)
 
@@ -55,6 +55,6 @@ def test_step_is_capped():
     A = np.eye(3)
     c = np.zeros(3)
     x0 = np.full(3, 100.0)
-    x, f, r, it, ok = QUAD_LBFGS(x0, (A, c), 1e-8, 5, 4, 0.5, 1e-4, NO_ABORT)
+    x, _f, _r, it, ok = QUAD_LBFGS(x0, (A, c), 1e-8, 5, 4, 0.5, 1e-4, NO_ABORT)
     assert np.linalg.norm(x - x0) <= 5 * 0.5 + 1e-12
     assert not ok and it == 5

@@ -64,7 +64,7 @@ def test_gradient_matches_central_differences():
         x = rng.uniform(0, 2.0, 9)
         if min(distances(x)) < 0.7:
             continue
-        f, g = fg(x, Z)
+        _f, g = fg(x, Z)
         h = 1e-6
         numeric = np.array([(fg(x + h * e, Z)[0] - fg(x - h * e, Z)[0]) / (2 * h) for e in np.eye(9)])
         np.testing.assert_allclose(g, numeric, rtol=1e-6, atol=1e-7 * max(1.0, np.abs(g).max()))
@@ -122,7 +122,7 @@ def test_cube_accepts_names_and_numbers():
 
 
 @pytest.mark.parametrize(
-    "cube, triangle_range",
+    ("cube", "triangle_range"),
     [("D1", (0.12, 0.26)), ("D2", (0.65, 0.82)), ("D3", (0.17, 0.31))],
 )
 def test_class_fractions_are_plausible(cube, triangle_range):
@@ -152,7 +152,7 @@ def test_inputs_are_start_distances_and_labels_their_outcomes():
 
 
 @pytest.mark.parametrize(
-    "params, message",
+    ("params", "message"),
     [
         ({"cube": "D4"}, "cube must be D1, D2, D3 or a positive number, got 'D4'"),
         ({"cube": -1.0}, "cube side must be a positive number"),

@@ -8,9 +8,9 @@ import pytest
 from lmapp.api import Project
 from lmapp.landscape import minimum_metrics as mm
 from lmapp.landscape.metrics import minima_metrics
+from lmapp.landscape.minimum_metrics import inputs_fingerprint
 from lmapp.landscape.model import ModelSpec, build_model
 from lmapp.store import ProjectFile
-from lmapp.landscape.minimum_metrics import inputs_fingerprint
 from lmapp.store import metrics_cache as dm
 
 
@@ -88,7 +88,7 @@ def test_values_cache_hits_and_appends(iris, counter):
     table, meta = iris.file.get_derived("metrics:v1:pos2")
     assert table.shape == (9, len(dm.COLUMNS)) and meta["columns"] == list(dm.COLUMNS)
     assert meta["n_minima"] == 9 and meta["max_id"] == int(r2["id"][-1])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="positive class must be 0…2, got 3"):
         dm.minimum_metrics(iris.file, iris.model, iris.dataset, positive_class=3)
 
 

@@ -90,7 +90,7 @@ def test_mlsup_ids_and_save(spiral, capsys, tmp_path):
     assert ens.metrics["mlsup"] == res["mlsup"]
 
 
-@pytest.mark.parametrize("argv, match", [
+@pytest.mark.parametrize(("argv", "match"), [
     (["--select", "nearest"], "--select"),
     (["--select", "1,1"], "distinct"),
     (["--select", "999999,1"], "no minimum"),

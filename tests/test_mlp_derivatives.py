@@ -62,7 +62,7 @@ def test_parameter_count_and_layout():
     assert np.allclose(model.predict_proba(w, X), np.exp(logp))
 
 
-@pytest.mark.parametrize("k,frozen", [(1, 40), (2, 20), (3, 10)])
+@pytest.mark.parametrize(("k", "frozen"), [(1, 40), (2, 20), (3, 10)])
 def test_locality_freezes_the_paper_counts(k, frozen):
     X, y = _problem(4, n_in=2)
     full = build_model(ModelSpec(hidden=(10,)), X, y, 4)

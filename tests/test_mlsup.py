@@ -106,10 +106,12 @@ def test_selection_methods_return_valid_distinct_minima(spiral, tested):
             assert rows.min() >= 0 and rows.max() < n
     ids = m["id"]
     assert mlsup.select_by_hand(ids, [int(ids[3]), int(ids[0])]).tolist() == [3, 0]
-    for bad in ([int(ids[0])], [int(ids[0]), int(ids[0])], [int(ids[0]), int(ids.max()) + 1]):
-        with pytest.raises(ValueError):
+    for bad, message in (([int(ids[0])], "at least 2 members"),
+                         ([int(ids[0]), int(ids[0])], "members must be distinct"),
+                         ([int(ids[0]), int(ids.max()) + 1], "no minimum with id")):
+        with pytest.raises(ValueError, match=message):
             mlsup.select_by_hand(ids, bad)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="MLSUP needs 2 ≤ members"):
         mlsup.select_qp(D, n + 1)
 
 

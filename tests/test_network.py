@@ -42,7 +42,7 @@ def test_network_stats_small_cases():
     assert (lone["components"], lone["largest_component"], lone["diameter"]) == (3, 1, 0)
     assert lone["mean_shortest_path"] == 0.0 and lone["degree_distribution"] == {0: 3}
     assert network_stats(0, [], [])["nodes"] == 0
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="TS minimum index out of range"):
         network_stats(2, [0], [2])
 
 
@@ -53,7 +53,8 @@ def msb_brute(e, a, b):
             nbrs[p].add(q)
             nbrs[q].add(p)
     out = []
-    for m in range(len(e)):
+    for start in range(len(e)):
+        m = start
         while True:
             lower = [q for q in nbrs[m] if e[q] < e[m]]
             if not lower:

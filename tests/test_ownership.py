@@ -3,6 +3,7 @@ in the write transaction that records the run; owners are told apart by host, bo
 process start time, so a reused PID or a reboot frees the project; ``lmapp unlock``."""
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sqlite3
@@ -62,7 +63,7 @@ def test_a_live_writer_blocks_every_other_writer_and_a_killed_one_frees_the_file
     proc, run_id = _holder(path, 60)
     try:
         with Project.open(path) as p:
-            for job in (lambda: p.explore(steps=1, walkers=1), lambda: p.dedupe(),
+            for job in (lambda: p.explore(steps=1, walkers=1), p.dedupe,
                         lambda: p.add_minima(np.zeros((1, p.model.n_params)))):
                 with pytest.raises(ProjectError, match=f"being written by process {proc.pid}"):
                     job()
@@ -82,7 +83,7 @@ def test_a_live_writer_blocks_every_other_writer_and_a_killed_one_frees_the_file
 def test_two_explorers_started_at_the_same_instant_never_both_run(tmp_path):
     path = tmp_path / "race.lmapp"
     Project.create(path, "xor").close()
-    for trial in range(4):
+    for _trial in range(4):
         start = time.time() + 3.0
         procs = [subprocess.Popen([sys.executable, "-c", RACER, str(path), str(start), str(k)],
                                   stdout=subprocess.PIPE, text=True, env=_env()) for k in (0, 1)]
@@ -95,7 +96,7 @@ def test_two_explorers_started_at_the_same_instant_never_both_run(tmp_path):
         with Project.open(path, readonly=True) as p:
             runs = [r for r in p.file.runs() if r["kind"] == "explore"]
         spans = sorted((r["started_at"], r["finished_at"]) for r in runs)
-        assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:])), spans
+        assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans)), spans
     with Project.open(path, readonly=True) as p:  # no minimum stored twice (as before)
         m = p.minima(order="loss")
         for i in range(len(m["id"]) - 1):
@@ -130,9 +131,9 @@ def test_unlock_frees_a_file_left_by_another_host_only_with_force(tmp_path, caps
         conn.execute("INSERT INTO runs (kind, params, seed, status, started_at, stats) "
                      "VALUES ('explore', ?, 0, 'running', 0, '{}')", (json.dumps({"owner": other}),))
     conn.close()
-    with Project.open(path) as p:
-        with pytest.raises(ProjectError, match="cannot be checked from this host.*unlock"):
-            p.explore(steps=1, walkers=1)
+    with (Project.open(path) as p,
+          pytest.raises(ProjectError, match=r"cannot be checked from this host.*unlock")):
+        p.explore(steps=1, walkers=1)
     assert main(["unlock", str(path)]) == 2
     assert "--force" in capsys.readouterr().err
     assert main(["unlock", str(path), "--force"]) == 0

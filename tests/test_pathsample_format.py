@@ -40,16 +40,16 @@ def test_fortran_d_exponents_are_read(tmp_path):
 
 
 def test_bad_folders_are_refused_with_file_and_line(tmp_path):
-    with pytest.raises(PathsampleError, match="no min.data"):
+    with pytest.raises(PathsampleError, match=r"no min\.data"):
         read_pathsample(tmp_path, 3)
     write_pathsample(tmp_path, _data(3, 3, 2))
-    with pytest.raises(PathsampleError, match="points.min: .* expected 3 records"):
+    with pytest.raises(PathsampleError, match=r"points\.min: .* expected 3 records"):
         read_pathsample(tmp_path, 6)
     lines = (tmp_path / "ts.data").read_text().splitlines()
-    lines[1] = " ".join(lines[1].split()[:3] + ["9"] + lines[1].split()[4:])
+    lines[1] = " ".join([*lines[1].split()[:3], "9", *lines[1].split()[4:]])
     (tmp_path / "ts.data").write_text("\n".join(lines) + "\n")
-    with pytest.raises(PathsampleError, match="ts.data line 2: minimum index outside 1..3"):
+    with pytest.raises(PathsampleError, match=r"ts\.data line 2: minimum index outside 1\.\.3"):
         read_pathsample(tmp_path, 3)
     (tmp_path / "min.data").write_text("1.0 abc 1 1 1 1\n")
-    with pytest.raises(PathsampleError, match="min.data line 1: non-numeric"):
+    with pytest.raises(PathsampleError, match=r"min\.data line 1: non-numeric"):
         read_pathsample(tmp_path, 3)

@@ -29,7 +29,7 @@ def _fake_bin(tmp_path: Path, ldd_output: str) -> Path:
 def _run(tmp_path: Path, ldd_output: str) -> subprocess.CompletedProcess:
     env = {"PATH": str(_fake_bin(tmp_path, ldd_output)), "HOME": str(tmp_path)}
     return subprocess.run([shutil.which("bash"), str(SCRIPT), sys.executable], env=env,
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=60, check=False)
 
 
 def test_missing_libraries_are_named_with_their_packages(tmp_path):

@@ -27,7 +27,7 @@ def _spiral(hidden=(10,), lam=1e-5, n=200):
 
 
 # -- structured Hessian ------------------------------------------------------------------------
-@pytest.mark.parametrize("n_in,hidden,classes,kw", [
+@pytest.mark.parametrize(("n_in", "hidden", "classes", "kw"), [
     (2, 3, 2, {}), (3, 5, 3, {"reg_bias": False}), (20, 18, 4, {}), (6, 4, 3, {"locality": 1}),
 ])
 def test_structured_hessian_equals_the_r_operator_hessian(n_in, hidden, classes, kw):
@@ -87,10 +87,10 @@ def test_newton_finish_reaches_1e_minus_10_at_the_minima_of_plain_lbfgs(make):
     same = 0
     for _ in range(6):
         w0 = rng.uniform(-1, 1, model.n_params)
-        x, f, r, it, ok = model.minimize(w0, gtol=1e-10, max_iter=200_000)
+        x, f, r, _it, ok = model.minimize(w0, gtol=1e-10, max_iter=200_000)
         assert ok and r < 1e-10
         assert check_stationary(model, x, 1e-10, model_index(model, x))[1] < 1e-10
-        xp, fp, rp, _, okp = _plain(model, w0, 1e-10)
+        xp, fp, _rp, _, okp = _plain(model, w0, 1e-10)
         assert okp
         same += model.same_point(f, model.canonical(x), fp, model.canonical(xp))
     assert same == 6
@@ -114,13 +114,13 @@ def test_a_quench_started_on_or_beside_a_saddle_never_yields_a_verified_saddle()
     model = _two_blobs()
     zero = np.zeros(model.n_params)
     assert np.max(np.abs(model.grad(zero))) < 1e-15 and model_index(model, zero) > 0
-    x, f, r, it, ok = model.minimize(zero)  # converged where it started: on the saddle
+    x, _f, _r, _it, _ok = model.minimize(zero)  # converged where it started: on the saddle
     for cholesky_from in (1, NEVER):
         v = verify_minimum(model, x, 1e-8, cholesky_from=cholesky_from)
         assert not v.is_minimum and v.hessian_index == model_index(model, zero)
     rng = np.random.default_rng(0)
     for _ in range(8):
-        x, f, r, it, ok = model.minimize(zero + 1e-6 * rng.normal(size=model.n_params))
+        x, f, _r, _it, ok = model.minimize(zero + 1e-6 * rng.normal(size=model.n_params))
         assert ok and f < model.loss(zero) - 1e-3  # Newton never steps back up onto it
         for cholesky_from in (1, NEVER):
             assert verify_minimum(model, x, 1e-8, cholesky_from=cholesky_from).is_minimum \

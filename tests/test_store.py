@@ -214,7 +214,7 @@ def test_numpy_scalars_and_float32_weights(project):
     assert m["weights"].dtype == np.float64 and m["weights"].tolist() == list(range(P))
 
 
-@pytest.mark.parametrize("bad, message", [
+@pytest.mark.parametrize(("bad", "message"), [
     ({"loss": float("nan")}, "loss must be finite"),
     ({"loss": float("inf")}, "loss must be finite"),
     ({"weights": np.ones(P + 1)}, "length 7"),
@@ -262,7 +262,7 @@ def test_database_error_mid_batch_rolls_back(project, monkeypatch):
         project.commit_batch(minima=[], run_id=78, run_stats={"n": 2})
 
 
-# ---------------------------------------------------------------- transition states and failed pairs
+# ------------------------------------------------------------ transition states and failed pairs
 def test_transition_states_round_trip(project):
     project.add_minima([row(0.1, 1), row(0.2, 2), row(0.3, 3)], None)
     run = project.start_run("connect", {"k": 10}, 5)
@@ -420,7 +420,7 @@ def test_open_missing_and_create_existing_refused(tmp_path):
         assert pf.model_spec()["hidden"] == [3]
 
 
-@pytest.mark.parametrize("change, message", [
+@pytest.mark.parametrize(("change", "message"), [
     (lambda a: a.pop("y_test"), "missing \\['y_test'\\]"),
     (lambda a: a.update(extra=np.zeros(2)), "unexpected \\['extra'\\]"),
     (lambda a: a.update(y_train=np.array(["a", None], dtype=object)), "Python objects"),

@@ -1,4 +1,5 @@
-"""File safety of project files across processes: concurrent readers and a writer killed mid-batch."""
+"""File safety of project files across processes: concurrent readers and a writer killed
+mid-batch."""
 from __future__ import annotations
 
 import os
@@ -20,25 +21,27 @@ P = 40
 # Child process: append batches of minima (and walker states) to an existing project,
 # printing the committed count after every commit. argv: path, batch size, number of batches
 # (0 = forever), seconds to sleep between batches.
-WRITER = textwrap.dedent("""
+WRITER = f"P = {P}\n" + textwrap.dedent("""
     import sys, time
     import numpy as np
     from lmapp.store import ProjectFile
 
-    path, size, batches, pause = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+    path, size = sys.argv[1], int(sys.argv[2])
+    batches, pause = int(sys.argv[3]), float(sys.argv[4])
     rng = np.random.default_rng(0)
     with ProjectFile.open(path) as pf:
         run = pf.start_run("basin_hopping", {"batch": size}, 0)
         b = 0
         while batches == 0 or b < batches:
-            rows = [{"loss": float(rng.random()), "weights": rng.normal(size=%d), "walker": 0, "step": b}
-                    for _ in range(size)]
+            rows = [{"loss": float(rng.random()), "weights": rng.normal(size=P), "walker": 0,
+                     "step": b} for _ in range(size)]
             pf.commit_batch(minima=rows, run_id=run, walker_kind="basin_hopping",
-                            walker_states=[({"step": b}, rng.normal(size=%d))], run_stats={"batches": b + 1})
+                            walker_states=[({"step": b}, rng.normal(size=P))],
+                            run_stats={"batches": b + 1})
             print(pf.n_minima(), flush=True)
             b += 1
             time.sleep(pause)
-""" % (P, P))
+""")
 
 
 def new_project(path: Path) -> None:

@@ -143,9 +143,9 @@ def test_single_minimum_and_mode_mismatch_report():
     assert np.all(th.Cv == 3) and np.all(th.S == 0) and th.mode_mismatch.size == 0
     th = heat_capacity([0.3, 0.4, 0.5], [1.0, 2.0, 3.0], [0.1], 6, n_pos=[6, 5, 6])
     assert th.mode_mismatch.tolist() == [1]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="losses and LPPHEs must be finite"):
         heat_capacity([0.3, np.nan], [1.0, 1.0], [0.1], 6)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="temperatures must be a 1-D array"):
         heat_capacity([0.3], [1.0], [0.0], 6)
 
 

@@ -7,7 +7,7 @@ from lmapp.landscape.model import ModelSpec, build_model
 from lmapp.landscape.verify import verify_minimum
 
 
-@pytest.mark.parametrize("dataset,kw,spec", [
+@pytest.mark.parametrize(("dataset", "kw", "spec"), [
     ("xor", {}, ModelSpec(hidden=(3,), lam=1e-2)),
     ("xor", {}, ModelSpec(hidden=(4, 3), lam=1e-4)),
     ("spiral", {"n_train": 200, "n_test": 50}, ModelSpec(hidden=(10,), lam=1e-5)),
@@ -19,7 +19,7 @@ def test_quench_to_1e_minus_10(dataset, kw, spec):
     rng = np.random.default_rng(0)
     done = 0
     for _ in range(3):
-        w, f, r, it, ok = m.minimize(rng.uniform(-1, 1, m.n_params), gtol=1e-10, max_iter=100000)
+        w, _f, r, _it, ok = m.minimize(rng.uniform(-1, 1, m.n_params), gtol=1e-10, max_iter=100000)
         assert ok and r < 1e-10
         v = verify_minimum(m, w, 1e-10)
         assert v.rms_grad < 1e-10

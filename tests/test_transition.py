@@ -96,7 +96,7 @@ def test_sides_stuck_on_saddles_are_pushed_off_to_minima():
 
 def test_verify_transition_state_rejects_minimum_and_non_stationary_point():
     model = xor_net(3, 1e-2)
-    (f, w), *_ = distinct_minima(model, 5)
+    (_f, w), *_ = distinct_minima(model, 5)
     ver = verify_transition_state(model, w, 1e-7)
     assert not ver.is_ts and ver.hessian_index == 0 and "index 0" in ver.reason
     ver = verify_transition_state(model, w + 0.1, 1e-7)

@@ -28,6 +28,7 @@ from ..datasets import (
 )
 from ..gui.figures.styles import DPI_RANGE, PRESETS
 from ..gui.figures.view_names import VIEWS
+from ..jobs.cluster import Cluster
 from ..jobs.connect import format_outcomes
 from ..jobs.control import JobControl
 from ..jobs.explore import ExploreParams
@@ -38,7 +39,6 @@ from ..store import ProjectError, ProjectFile
 from ..store.codec import json_text
 from ..words import minima, plural, transition_states
 from . import analysis_commands, landscape_commands, ml_commands
-from ..jobs.cluster import Cluster
 from .cluster_option import add_cluster_option, cluster_for, report_interrupted
 from .errors import Parser, UsageError
 from .numbers import (
@@ -75,7 +75,7 @@ def _hidden(text: str) -> tuple[int, ...]:
     try:
         sizes = tuple(int(s) for s in text.split(","))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"--hidden must be sizes like 3 or 5,5, got {text!r}")
+        raise argparse.ArgumentTypeError(f"--hidden must be sizes like 3 or 5,5, got {text!r}") from None
     return sizes
 
 
@@ -156,7 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_render(sub)
     parser.add_argument("--demo", action="store_true",
                         help="open the desktop app on the bundled demo project")
-    for name, command in sub.choices.items():
+    for command in sub.choices.values():
         if "project" in {action.dest for action in command._actions}:
             command.add_argument("--trust-user-model", action="store_true",
                                  help="import the Python module a user-model project names "
@@ -378,8 +378,9 @@ def cmd_info(a: argparse.Namespace) -> int:
           + (f" ({describe_ts_count(info['network'])})" if describe_ts_count(info["network"]) else ""))
     net = info["network"]
     if info["n_transition_states"]:
-        print(f"network   {net['components']} connected components (largest {net['largest_component']}), "
-              f"mean degree {net['mean_degree']:.2f}, mean shortest path "
+        print(f"network   {net['components']} connected components "
+              f"(largest {net['largest_component']}), mean degree {net['mean_degree']:.2f}, "
+              "mean shortest path "
               f"{'' if net['paths_exact'] else '≈'}{net['mean_shortest_path']:.2f}, diameter "
               f"{'' if net['paths_exact'] else '≥'}{net['diameter']}, clustering "
               f"{net['clustering']:.3f}")

@@ -36,7 +36,7 @@ def _sizes(text: str) -> tuple[int, ...]:
     try:
         sizes = tuple(int(s) for s in text.split(","))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected sizes like 3 or 5,5, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected sizes like 3 or 5,5, got {text!r}") from None
     if not sizes or min(sizes) < 1:
         raise argparse.ArgumentTypeError(f"layer sizes must be ≥ 1, got {text!r}")
     return sizes
@@ -83,7 +83,7 @@ def _select(a: argparse.Namespace, how: str, project: Project,
             wanted = [int(s) for s in how.split(",")]
         except ValueError:
             raise UsageError(f"--select must be one of {', '.join(SELECTIONS)} or comma-separated "
-                             f"minimum ids, got {a.select!r}")
+                             f"minimum ids, got {a.select!r}") from None
         if a.members is not None and a.members != len(wanted):
             raise UsageError(f"--members {a.members} disagrees with the {len(wanted)} ids given")
         return select_by_hand(minima["id"], wanted)

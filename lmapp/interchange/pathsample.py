@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+
 class PathsampleError(ValueError):
     """A PATHSAMPLE folder that cannot be read (message names file and line)."""
 

@@ -43,7 +43,7 @@ class ClusterAddress:
     local_workers: int = 0
 
     @classmethod
-    def parse(cls, text: str) -> "ClusterAddress":
+    def parse(cls, text: str) -> ClusterAddress:
         """``tcp://HOST:PORT`` or ``local:N``; anything else is a ValueError in words."""
         text = text.strip()
         m = _TCP.match(text)
@@ -91,7 +91,7 @@ class Cluster:
         self._local = local
 
     @classmethod
-    def connect(cls, where: "str | ClusterAddress", timeout: float | None = None) -> "Cluster":
+    def connect(cls, where: str | ClusterAddress, timeout: float | None = None) -> Cluster:
         """Connect and check (ClusterError in one line if the cluster cannot run jobs);
         ``timeout`` defaults to CONNECT_TIMEOUT."""
         address = ClusterAddress.parse(where) if isinstance(where, str) else where
@@ -180,7 +180,7 @@ class Cluster:
         if self._local is not None:
             self._local.close()
 
-    def __enter__(self) -> "Cluster":
+    def __enter__(self) -> Cluster:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -204,7 +204,7 @@ class ClusterExecutor:
     :class:`Cluster` (kept open) or an address, connected to on the job's thread and closed
     when the job ends (a connection failure is the job's error)."""
 
-    def __init__(self, where: "str | ClusterAddress | Cluster") -> None:
+    def __init__(self, where: str | ClusterAddress | Cluster) -> None:
         if isinstance(where, str):
             where = ClusterAddress.parse(where)  # garbage is refused now, not in the job
         self.where = where

@@ -18,17 +18,20 @@ from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from ..landscape.connect_strategy import (Components, NeighbourGraph, missing_connections,
-                                          nearest_unconnected)
+from ..landscape.connect_strategy import (
+    Components,
+    NeighbourGraph,
+    missing_connections,
+    nearest_unconnected,
+)
 from ..landscape.model import Model
 from ..landscape.network import minima_edges
-from ..landscape.transition import (Outcome, TransitionParams, TSSearch, search,
-                                    search_from_minimum)
+from ..landscape.transition import Outcome, TransitionParams, TSSearch, search, search_from_minimum
 from ..store import ProjectError, ProjectFile
 from ..store.binding import load_dataset_and_model
 from ..store.ends import end_positions
@@ -267,13 +270,17 @@ class AttemptHandle(Protocol):
     def result(self) -> AttemptResult: ...
 
 
-class AttemptPool(Protocol):
-    """Where attempts run: threads of this process, or a cluster's workers."""
+_Handle = TypeVar("_Handle", bound=AttemptHandle)
+
+
+class AttemptPool(Protocol[_Handle]):
+    """Where attempts run: threads of this process, or a cluster's workers (each pool waits on
+    the handles it gave out)."""
 
     def submit(self, work: _Attempt, xa: np.ndarray, xb: np.ndarray,
-               x_origin: np.ndarray | None) -> AttemptHandle: ...
+               x_origin: np.ndarray | None) -> _Handle: ...
 
-    def wait_first(self, handles: list[AttemptHandle]) -> set[AttemptHandle]: ...
+    def wait_first(self, handles: list[_Handle]) -> set[_Handle]: ...
 
     def shutdown(self) -> None: ...
 
@@ -316,7 +323,7 @@ class ConnectJob:
             data, model = load_dataset_and_model(pf)
             if pf.n_minima() < 2:
                 raise ProjectError("connecting needs at least two minima; explore first")
-            if p.mode == "pair":
+            if p.mode == "pair" and p.pair is not None:  # (a pair-mode job has its pair)
                 for i in p.pair:
                     pf.minimum(i)  # "no minimum with id …"
             summary = None
@@ -347,7 +354,7 @@ class ConnectJob:
             cand = nearest_unconnected(known.graph, known.neighbours, known.failed, order,
                                        limit=n + len(busy))
         else:
-            if p.mode == "pair":
+            if p.mode == "pair" and p.pair is not None:
                 targets = [(known.index[p.pair[0]], known.index[p.pair[1]])]
             else:
                 apart = known.apart()
@@ -391,13 +398,13 @@ class ConnectJob:
 
     def _done(self, known: _KnownPoints) -> bool:
         p = self.params
-        if p.mode == "pair":
+        if p.mode == "pair" and p.pair is not None:
             return known.components.connected(known.index[p.pair[0]], known.index[p.pair[1]])
         if p.mode == "all":
             return known.apart().size == 0
         return False
 
-    def attempt_pool(self, data: Dataset, model: Model, control: JobControl) -> AttemptPool:
+    def attempt_pool(self, data: Dataset, model: Model, control: JobControl) -> AttemptPool[Any]:
         """Where this job's searches run: threads here, or the cluster's workers."""
         if self.cluster is not None:
             return self.cluster.attempts(data, model, self.tp, control)
@@ -481,7 +488,7 @@ class ConnectJob:
         stored.add_many(near["id"], near["loss"], near["weights"])
         return stored.match(loss, w) is not None
 
-    def _loop(self, pf: ProjectFile, model: Model, known: _KnownPoints, pool: AttemptPool,
+    def _loop(self, pf: ProjectFile, model: Model, known: _KnownPoints, pool: AttemptPool[Any],
               run: RunRecord, budget: int, control: JobControl,
               progress: Progress) -> ConnectSummary:
         p = self.params

@@ -3,8 +3,8 @@ callers receive from a running explore, connect or dedupe job."""
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Union
 
 from ..words import minima, plural
 
@@ -92,7 +92,7 @@ class DedupeProgress:
         return self.summary
 
 
-ProgressEvent = Union[ExploreProgress, ConnectProgress, DedupeProgress]
+ProgressEvent = ExploreProgress | ConnectProgress | DedupeProgress
 #: Where a job sends its reports (called on the job's thread).
 Progress = Callable[[ProgressEvent], None]
 

@@ -77,7 +77,7 @@ class SelectionModel(QObject):
 
     def retain(self, valid: Iterable[int]) -> None:
         """Drop ids that no longer exist (e.g. after opening another project)."""
-        keep = set(int(i) for i in valid)
+        keep = {int(i) for i in valid}
         new = {i: None for i in self._ids if i in keep}
         if len(new) != len(self._ids):
             self._apply(new, self._current if self._current in new else None, self._label)

@@ -16,8 +16,8 @@ from ...landscape.minimum_metrics import ZERO_WEIGHT
 from ...landscape.model import Model
 from ...landscape.msb import monotonic_sequence_basins
 from ...store import ProjectFile
-from ...store.metrics_cache import minimum_metrics
 from ...store.ends import end_positions
+from ...store.metrics_cache import minimum_metrics
 from .background import Background
 
 #: Per-minimum values a view can show or colour by: key → human label.

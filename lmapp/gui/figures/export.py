@@ -60,7 +60,8 @@ def export_minima(land: Landscape, ids: list[int], path: str | Path,
     """Write the given minima (all stored values, and weights) to CSV or JSON; returns how many.
 
     CSV: one row per minimum, its values then ``w0 … w{P-1}``. JSON: ``{"format":
-    "lmapp-minima", "version": 1, "minima": [{values…, "weights": [...], "layers": [{"W", "b"}]}]}``.
+    "lmapp-minima", "version": 1, "minima": [{values…, "weights": [...],
+    "layers": [{"W", "b"}]}]}``.
     """
     path = Path(path)
     ext = path.suffix.lower()

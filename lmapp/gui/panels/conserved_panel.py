@@ -326,7 +326,7 @@ class ConservedPanel(QWidget):
     @staticmethod
     def _tick_of(eta: float) -> int:
         t = (math.log10(eta) - ETA_LOG_MIN) / (ETA_LOG_MAX - ETA_LOG_MIN) * ETA_TICKS
-        return int(round(min(max(t, 0), ETA_TICKS)))
+        return round(min(max(t, 0), ETA_TICKS))
 
     def _usable(self) -> str:
         if self.project is None:

@@ -117,7 +117,8 @@ class ExplorePanel(QWidget):
         self.connect_workers.setToolTip("searches run at once")
         self.connect_button = QPushButton("Connect")
         self.connect_button.setToolTip("search transition states (queued if a job is running)")
-        self.connect_button.clicked.connect(lambda: self.start_connect())
+        # a lambda: clicked(bool) would pass its `checked` flag as the pair
+        self.connect_button.clicked.connect(lambda: self.start_connect())  # noqa: PLW0108
         connect_form = QFormLayout()
         connect_form.addRow("mode", self.connect_mode)
         connect_form.addRow("budget", self.connect_budget)

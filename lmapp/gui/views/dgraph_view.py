@@ -43,7 +43,7 @@ COLORED_EXTRA = 1.0
 #: Most levels a spacing may ask for.
 MAX_LEVELS = 5000
 #: Values the branches can be coloured by ("none": plain black lines).
-COLOR_CHOICES = ("none",) + tuple(k for k in VALUE_LABELS if k != "id")
+COLOR_CHOICES = ("none", *(k for k in VALUE_LABELS if k != "id"))
 
 
 @dataclass(frozen=True)

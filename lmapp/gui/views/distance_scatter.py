@@ -201,7 +201,7 @@ class DistanceScatterView(LazyView):
             x0, x1, y0, y1 = r.extent
             self.density.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
             self.density.show()
-        kind, part = r.settings
+        _kind, part = r.settings
         rtext = "undefined (a distance is constant)" if not np.isfinite(r.r) else f"{r.r:.3f}"
         self.plot.getPlotItem().setTitle(f"Pearson r = {rtext} over {r.n_pairs:,} pairs",
                                          size="11pt", color=QColor(20, 20, 20))

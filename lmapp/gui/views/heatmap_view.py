@@ -223,7 +223,7 @@ class HeatmapView(LazyView):
         self.image.setImage(M, levels=(0.0, hi), autoLevels=False)
         self.image.setRect(QRectF(0, 0, n, n))
         self._bar.setLevels((0.0, hi))
-        kind, part, how = r.settings
+        _kind, part, how = r.settings
         self._bar.axis.setLabel(f"misclassification distance ({part})")
         # few minima: each cell labelled by its minimum's id; many: positions in the order
         ids = n <= ID_TICKS

@@ -275,7 +275,7 @@ class MinimaTable(QWidget):
         sel = QItemSelection()
         last = len(COLUMNS) - 1
         start = prev = None
-        for r in proxy_rows + [None]:
+        for r in [*proxy_rows, None]:
             if start is not None and (r is None or r != prev + 1):
                 sel.select(self.proxy.index(start, 0), self.proxy.index(prev, last))
                 start = None

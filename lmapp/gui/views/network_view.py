@@ -1,6 +1,7 @@
 """Network of minima (SPEC §3.2): minima as nodes joined where a transition state connects
-them, laid out off the GUI thread (a Barnes–Hut spring layout, or Kamada–Kawai), node size by degree and colour by
-a per-minimum value, with the network statistics beside it; a click selects a minimum."""
+them, laid out off the GUI thread (a Barnes–Hut spring layout, or Kamada–Kawai), node size by
+degree and colour by a per-minimum value, with the network statistics beside it; a click selects
+a minimum."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ MAX_KAMADA = 1500
 BASE_SIZE, SIZE_PER_SQRT_DEGREE, MAX_SIZE = 6.0, 3.0, 30.0
 #: above CROWD minima nodes shrink with 1/√n, down to MIN_CROWD_SCALE of their size
 CROWD, MIN_CROWD_SCALE = 1000, 0.35
-COLOR_CHOICES = ("loss",) + tuple(k for k in VALUE_LABELS if k not in ("loss", "id"))
+COLOR_CHOICES = ("loss", *(k for k in VALUE_LABELS if k not in ("loss", "id")))
 
 #: Node colours: the value range is split into this many (one cached symbol each).
 PALETTE = 64

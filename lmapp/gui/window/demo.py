@@ -2,7 +2,8 @@
 3 hidden units, λ = 1e-4) explored and connected, so every view shows something true: ~50
 distinct minima all connected to the global minimum, minima that misclassify different test
 points (MLSUP of two beats the best single minimum), C_V peaks made of different minima.
-``python -m lmapp.gui.window.demo`` (or ``make demo``) regenerates ``lmapp/resources/demo.lmapp``."""
+``python -m lmapp.gui.window.demo`` (or ``make demo``) regenerates
+``lmapp/resources/demo.lmapp``."""
 from __future__ import annotations
 
 import sqlite3
