@@ -234,5 +234,5 @@ def test_scatter_many_pairs_draws_density(qtbot, monkeypatch, project):
     assert view.wait_ready()
     assert view.result.density is not None and view.result.density.sum() == view.result.i.size
     k = int(np.argmax(view.result.euclid))
-    view._on_click(view.point_of(k))
+    click(qtbot, view.plot, view.point_of(k))
     assert len(sel) == 2
