@@ -1,5 +1,6 @@
 """``lmapp bench``: measured speed of the engines, each against what a user would otherwise do,
 in one process with BLAS limited to one thread."""
+
 from __future__ import annotations
 
 import tempfile
@@ -27,20 +28,28 @@ def run_benchmarks(as_json: bool = False, quick: bool = False) -> int:
     out: dict[str, list[dict]] = {}
     with threadpool_limits(1), tempfile.TemporaryDirectory() as tmp:
         _warm_up(Path(tmp))
-        for name, module in (("basin_hopping", basinhopping), ("transition_states", transition),
-                             ("verification", verification), ("analysis", analysis),
-                             ("scale", scale)):
+        for name, module in (
+            ("basin_hopping", basinhopping),
+            ("transition_states", transition),
+            ("verification", verification),
+            ("analysis", analysis),
+            ("scale", scale),
+        ):
             out[name] = []
             for r in module.run(Path(tmp), quick):
                 out[name].append(r)
                 if not as_json:
                     print(module.report(r), flush=True)
         sizes = (10_000,) if quick else (10_000, 100_000)
-        out["dgraph_layout"] = [{"minima": n, "ts": 2 * n, "seconds": bench_layout(n, 2 * n)} for n in sizes]
+        out["dgraph_layout"] = [
+            {"minima": n, "ts": 2 * n, "seconds": bench_layout(n, 2 * n)} for n in sizes
+        ]
         if not as_json:
             for r in out["dgraph_layout"]:
-                print(f"dgraph layout    {r['minima']:>7} minima, {r['ts']:>7} TS: "
-                      f"{r['seconds']:.3f} s")
+                print(
+                    f"dgraph layout    {r['minima']:>7} minima, {r['ts']:>7} TS: "
+                    f"{r['seconds']:.3f} s"
+                )
     if as_json:
         print(json_text(out))
     return 0

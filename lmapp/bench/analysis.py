@@ -3,6 +3,7 @@ heat capacity against numpy/scipy ``logsumexp`` over the same minima and tempera
 misclassification distance matrix against ``scipy.spatial.distance.pdist(…, "hamming")`` on
 the same predictions, and the network-of-minima statistics against networkx. Each pair is
 checked to agree before their times are reported."""
+
 from __future__ import annotations
 
 import time
@@ -40,11 +41,11 @@ def numpy_heat_capacity(L: np.ndarray, lpphe: np.ndarray, T: np.ndarray, kappa: 
     """C_V(T) = κ/2 + Var_p(L)/T² with p from ``logsumexp`` over the minima, T in blocks."""
     out = np.empty(T.size)
     for s in range(0, T.size, BLOCK):
-        t = T[s:s + BLOCK, None]
+        t = T[s : s + BLOCK, None]
         a = -L[None, :] / t - 0.5 * lpphe[None, :]
         p = np.exp(a - logsumexp(a, axis=1, keepdims=True))
         d = L[None, :] - (p @ L)[:, None]
-        out[s:s + BLOCK] = 0.5 * kappa + (p * d * d).sum(axis=1) / t[:, 0] ** 2
+        out[s : s + BLOCK] = 0.5 * kappa + (p * d * d).sum(axis=1) / t[:, 0] ** 2
     return out
 
 
@@ -59,9 +60,13 @@ def cv_case(n_min: int, n_T: int, seed: int = 0) -> dict:
     t1 = time.perf_counter()
     ref = numpy_heat_capacity(L, lpphe, T, kappa)
     t2 = time.perf_counter()
-    return {"case": f"C_V {n_min} minima x {n_T} T", "lmapp_s": t1 - t0, "numpy_s": t2 - t1,
-            "ratio": (t2 - t1) / (t1 - t0),
-            "max_rel_diff": float(np.max(np.abs(th.Cv - ref) / np.abs(ref)))}
+    return {
+        "case": f"C_V {n_min} minima x {n_T} T",
+        "lmapp_s": t1 - t0,
+        "numpy_s": t2 - t1,
+        "ratio": (t2 - t1) / (t1 - t0),
+        "max_rel_diff": float(np.max(np.abs(th.Cv - ref) / np.abs(ref))),
+    }
 
 
 def misclassification_case(n_min: int, n_items: int, seed: int = 0) -> dict:
@@ -74,9 +79,13 @@ def misclassification_case(n_min: int, n_items: int, seed: int = 0) -> dict:
     t1 = time.perf_counter()
     ref = squareform(pdist(pred, "hamming"))
     t2 = time.perf_counter()
-    return {"case": f"misclassification {n_min} minima x {n_items} items", "lmapp_s": t1 - t0,
-            "scipy_s": t2 - t1, "ratio": (t2 - t1) / (t1 - t0),
-            "max_abs_diff": float(np.max(np.abs(D - ref)))}
+    return {
+        "case": f"misclassification {n_min} minima x {n_items} items",
+        "lmapp_s": t1 - t0,
+        "scipy_s": t2 - t1,
+        "ratio": (t2 - t1) / (t1 - t0),
+        "max_abs_diff": float(np.max(np.abs(D - ref))),
+    }
 
 
 def random_network(n_min: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -101,17 +110,25 @@ def network_case(n_min: int, n_large: int, seed: int = 0) -> dict:
     network_stats(n_large, *random_network(n_large, seed))
     t3 = time.perf_counter()
     got = (s["mean_shortest_path"], s["diameter"], s["clustering"])
-    return {"case": f"network stats {n_min} minima", "lmapp_s": t1 - t0, "networkx_s": t2 - t1,
-            "ratio": (t2 - t1) / (t1 - t0),
-            "max_abs_diff": float(max(abs(x - y) for x, y in zip(got, ref))),
-            "large_minima": n_large, "large_s": t3 - t2}
+    return {
+        "case": f"network stats {n_min} minima",
+        "lmapp_s": t1 - t0,
+        "networkx_s": t2 - t1,
+        "ratio": (t2 - t1) / (t1 - t0),
+        "max_abs_diff": float(max(abs(x - y) for x, y in zip(got, ref))),
+        "large_minima": n_large,
+        "large_s": t3 - t2,
+    }
 
 
 def run(_folder: Path, quick: bool) -> list[dict]:
     """Both cases at the quick or full (target) sizes; the target is attached at full size."""
     size = "quick" if quick else "full"
-    out = [cv_case(*CV_SIZES[size]), misclassification_case(*MISCLASS_SIZES[size]),
-           network_case(*NETWORK_SIZES[size])]
+    out = [
+        cv_case(*CV_SIZES[size]),
+        misclassification_case(*MISCLASS_SIZES[size]),
+        network_case(*NETWORK_SIZES[size]),
+    ]
     if not quick:
         for r, key in zip(out, ("cv", "misclassification")):
             r["target_s"] = TARGETS[key]
@@ -126,7 +143,12 @@ def report(r: dict) -> str:
     ref = next(k for k in REFERENCES if k in r)
     diff = r.get("max_rel_diff", r.get("max_abs_diff"))
     target = f" (target ≤ {r['target_s']:g} s)" if "target_s" in r else ""
-    large = (f"; {r['large_minima']} minima {r['large_s']:.2f} s (paths estimated)"
-             if "large_s" in r else "")
-    return (f"{r['case']:<42} lmapp {r['lmapp_s']:.3f} s{target}, {REFERENCES[ref]} "
-            f"{r[ref]:.3f} s: {r['ratio']:.1f}x (results agree to {diff:.1e}){large}")
+    large = (
+        f"; {r['large_minima']} minima {r['large_s']:.2f} s (paths estimated)"
+        if "large_s" in r
+        else ""
+    )
+    return (
+        f"{r['case']:<42} lmapp {r['lmapp_s']:.3f} s{target}, {REFERENCES[ref]} "
+        f"{r[ref]:.3f} s: {r['ratio']:.1f}x (results agree to {diff:.1e}){large}"
+    )

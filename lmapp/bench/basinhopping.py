@@ -1,6 +1,7 @@
 """Basin-hopping benchmark: lmapp against ``scipy.optimize.basinhopping`` (L-BFGS-B with an
 analytic numpy gradient), side by side in one process, same loss, temperature, initial step and
 RMS-gradient tolerance; plus the 2-walker speed-up."""
+
 from __future__ import annotations
 
 import time
@@ -51,11 +52,22 @@ def _lmapp_rate(case: Case, folder: Path, walkers: int, steps: int, tag: str) ->
     data = make_dataset(case.dataset, **case.data_params)
     with Project.create(path, data, ModelSpec(hidden=(case.hidden,), lam=case.lam)) as p:
         p.explore(steps=20, walkers=walkers, seed=99)  # compile / load every kernel of a run
-        s = p.explore(steps=steps, walkers=walkers, seed=0, temperature=case.temperature,
-                      step=case.step, gtol=case.gtol)
-    return {"quenches": s.quenches, "seconds": s.elapsed, "rate": s.rate,
-            "minima": s.total_minima, "minima_per_hour": 3600 * s.total_minima / s.elapsed,
-            "global_min": s.global_min[1] if s.global_min else None}
+        s = p.explore(
+            steps=steps,
+            walkers=walkers,
+            seed=0,
+            temperature=case.temperature,
+            step=case.step,
+            gtol=case.gtol,
+        )
+    return {
+        "quenches": s.quenches,
+        "seconds": s.elapsed,
+        "rate": s.rate,
+        "minima": s.total_minima,
+        "minima_per_hour": 3600 * s.total_minima / s.elapsed,
+        "global_min": s.global_min[1] if s.global_min else None,
+    }
 
 
 def _scipy_rate(case: Case) -> dict:
@@ -70,28 +82,53 @@ def _scipy_rate(case: Case) -> dict:
 
     # gtol bounds the largest gradient component, so max|g| ≤ gtol implies RMS ≤ gtol;
     # ftol = 0 stops scipy from ending early on a small loss change.
-    kw = {"method": "L-BFGS-B", "jac": True,
-          "options": {"gtol": case.gtol, "ftol": 0.0, "maxiter": 20000}}
+    kw = {
+        "method": "L-BFGS-B",
+        "jac": True,
+        "options": {"gtol": case.gtol, "ftol": 0.0, "maxiter": 20000},
+    }
     t = time.perf_counter()
-    res = scipy.optimize.basinhopping(f, x0, niter=case.scipy_steps, T=case.temperature,
-                                      stepsize=case.step, minimizer_kwargs=kw, seed=0,
-                                      callback=record)
+    res = scipy.optimize.basinhopping(
+        f,
+        x0,
+        niter=case.scipy_steps,
+        T=case.temperature,
+        stepsize=case.step,
+        minimizer_kwargs=kw,
+        seed=0,
+        callback=record,
+    )
     dt = time.perf_counter() - t
     n = case.scipy_steps + 1  # the initial quench counts
-    return {"quenches": n, "seconds": dt, "rate": n / dt, "global_min": float(res.fun),
-            "converged_fraction": float(np.mean(converged)) if converged else 0.0}
+    return {
+        "quenches": n,
+        "seconds": dt,
+        "rate": n / dt,
+        "global_min": float(res.fun),
+        "converged_fraction": float(np.mean(converged)) if converged else 0.0,
+    }
 
 
 def run_case(case: Case, folder: Path, quick: bool) -> dict:
     div = 4 if quick else 1
-    small = Case(**{**case.__dict__, "lmapp_steps": max(case.lmapp_steps // div, 2),
-                    "scipy_steps": max(case.scipy_steps // div, 1)})
+    small = Case(
+        **{
+            **case.__dict__,
+            "lmapp_steps": max(case.lmapp_steps // div, 2),
+            "scipy_steps": max(case.scipy_steps // div, 1),
+        }
+    )
     one = _lmapp_rate(small, folder, 1, small.lmapp_steps, "w1")
     two = _lmapp_rate(small, folder, 2, small.lmapp_steps, "w2")
     sp = _scipy_rate(small)
-    return {"case": case.name, "lmapp_1_walker": one, "lmapp_2_walkers": two, "scipy": sp,
-            "ratio_vs_scipy": one["rate"] / sp["rate"],
-            "speedup_2_walkers": two["rate"] / one["rate"]}
+    return {
+        "case": case.name,
+        "lmapp_1_walker": one,
+        "lmapp_2_walkers": two,
+        "scipy": sp,
+        "ratio_vs_scipy": one["rate"] / sp["rate"],
+        "speedup_2_walkers": two["rate"] / one["rate"],
+    }
 
 
 def identity_cost(folder: Path, quick: bool) -> dict:
@@ -113,7 +150,10 @@ def identity_cost(folder: Path, quick: bool) -> dict:
     for f, w in zip(m["loss"], m["weights"]):
         layers = model.layers(w)
         perm, sign = rng.permutation(5), rng.choice([-1.0, 1.0], 5)
-        layers[0]["W"], layers[0]["b"] = (layers[0]["W"] * sign[:, None])[perm], (layers[0]["b"] * sign)[perm]
+        layers[0]["W"], layers[0]["b"] = (
+            (layers[0]["W"] * sign[:, None])[perm],
+            (layers[0]["b"] * sign)[perm],
+        )
         layers[1]["W"] = (layers[1]["W"] * sign[None, :])[:, perm]
         copy = np.concatenate([np.concatenate([d["W"].ravel(), d["b"]]) for d in layers])
         queries.append((float(f), model.canonical(copy + rng.normal(scale=1e-6, size=copy.size))))
@@ -122,9 +162,14 @@ def identity_cost(folder: Path, quick: bool) -> dict:
     found = sum(registry.match(f, w) is not None for f, w in queries)
     per_query = (time.perf_counter() - t) / len(queries)
     per_quench = s.elapsed / s.quenches
-    return {"case": "identity-xor-h5", "minima": len(queries), "identified": found,
-            "seconds_per_query": per_query, "seconds_per_quench": per_quench,
-            "fraction_of_quench": per_query / per_quench}
+    return {
+        "case": "identity-xor-h5",
+        "minima": len(queries),
+        "identified": found,
+        "seconds_per_query": per_query,
+        "seconds_per_quench": per_quench,
+        "fraction_of_quench": per_query / per_quench,
+    }
 
 
 def run(folder: Path, quick: bool) -> list[dict]:
@@ -135,14 +180,20 @@ def run(folder: Path, quick: bool) -> list[dict]:
 def report(r: dict) -> str:
     """One table line of a case."""
     if r["case"].startswith("identity"):
-        return (f"{r['case']:<16} {r['seconds_per_query'] * 1e6:7.1f} µs per candidate "
-                f"(symmetry copies, {r['identified']}/{r['minima']} identified) = "
-                f"{r['fraction_of_quench']:.1%} of a quench ({r['seconds_per_quench'] * 1e6:.0f} µs)")
-    line = (f"{r['case']:<16} lmapp {r['lmapp_1_walker']['rate']:9.1f} q/s   "
-            f"scipy {r['scipy']['rate']:8.2f} q/s (converged {r['scipy']['converged_fraction']:.0%})   "
-            f"ratio {r['ratio_vs_scipy']:6.1f}x   2 walkers {r['speedup_2_walkers']:.2f}x")
+        return (
+            f"{r['case']:<16} {r['seconds_per_query'] * 1e6:7.1f} µs per candidate "
+            f"(symmetry copies, {r['identified']}/{r['minima']} identified) = "
+            f"{r['fraction_of_quench']:.1%} of a quench ({r['seconds_per_quench'] * 1e6:.0f} µs)"
+        )
+    line = (
+        f"{r['case']:<16} lmapp {r['lmapp_1_walker']['rate']:9.1f} q/s   "
+        f"scipy {r['scipy']['rate']:8.2f} q/s (converged {r['scipy']['converged_fraction']:.0%})   "
+        f"ratio {r['ratio_vs_scipy']:6.1f}x   2 walkers {r['speedup_2_walkers']:.2f}x"
+    )
     if r["case"] == SEED_000:
         one, two = r["lmapp_1_walker"]["minima_per_hour"], r["lmapp_2_walkers"]["minima_per_hour"]
-        line += (f"\n{'':<16} new minima per hour: {one:,.0f} (1 walker), {two:,.0f} (2 walkers); "
-                 f"the paper: {SEED_000_MINIMA_PER_HOUR:.0f} (7842 in ~92 h, GMIN, one core)")
+        line += (
+            f"\n{'':<16} new minima per hour: {one:,.0f} (1 walker), {two:,.0f} (2 walkers); "
+            f"the paper: {SEED_000_MINIMA_PER_HOUR:.0f} (7842 in ~92 h, GMIN, one core)"
+        )
     return line

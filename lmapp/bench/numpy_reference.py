@@ -1,5 +1,6 @@
 """The loss a scipy user would write: vectorised numpy cross-entropy + λ‖W‖² and its gradient
 for a one-hidden-layer tanh/softmax net, in lmapp's parameter layout (W1, b1, W2, b2)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -8,7 +9,9 @@ import numpy as np
 class NumpyMLP:
     """Loss and analytic gradient of a [K, H, C] classifier, for scipy.optimize."""
 
-    def __init__(self, X: np.ndarray, y: np.ndarray, hidden: int, n_classes: int, lam: float) -> None:
+    def __init__(
+        self, X: np.ndarray, y: np.ndarray, hidden: int, n_classes: int, lam: float
+    ) -> None:
         self.X = np.asarray(X, float)
         self.Y = np.eye(n_classes)[np.asarray(y)]
         self.K, self.H, self.C = self.X.shape[1], hidden, n_classes
@@ -18,13 +21,13 @@ class NumpyMLP:
     def _unpack(self, w: np.ndarray):
         K, H, C = self.K, self.H, self.C
         i = 0
-        W1 = w[i:i + H * K].reshape(H, K)
+        W1 = w[i : i + H * K].reshape(H, K)
         i += H * K
-        b1 = w[i:i + H]
+        b1 = w[i : i + H]
         i += H
-        W2 = w[i:i + C * H].reshape(C, H)
+        W2 = w[i : i + C * H].reshape(C, H)
         i += C * H
-        return W1, b1, W2, w[i:i + C]
+        return W1, b1, W2, w[i : i + C]
 
     def __call__(self, w: np.ndarray) -> tuple[float, np.ndarray]:
         W1, b1, W2, b2 = self._unpack(w)

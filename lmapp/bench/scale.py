@@ -8,6 +8,7 @@ iterations) and the peak memory of distance matrices of 10⁴ minima against sci
 The synthetic landscape: random canonical weights of a spiral network (4 hidden units), losses
 spread like real ones, a random connected network over 80 % of the minima (the rest not yet
 connected, as after an exploration) with transition states above both their minima."""
+
 from __future__ import annotations
 
 import os
@@ -47,15 +48,30 @@ DISTANCE_SIZES = {"full": 10_000, "quick": 2000}
 def synthetic_project(path: Path, n: int, seed: int = 0) -> Path:
     """A project of ``n`` minima and 3n transition states (see the module docstring)."""
     rng = np.random.default_rng(seed)
-    with Project.create(path, make_dataset("spiral", n_train=200, n_test=100),
-                        ModelSpec(hidden=(4,))) as p:
+    with Project.create(
+        path, make_dataset("spiral", n_train=200, n_test=100), ModelSpec(hidden=(4,))
+    ) as p:
         P = p.model.n_params
         W = p.model.canonical_rows(rng.normal(size=(n, P)))
         L = 0.05 + rng.exponential(0.2, n)
         lpphe = rng.normal(-60.0, 8.0, n)
-        ids = np.array(p.file.add_minima(
-            [{"loss": float(L[i]), "weights": W[i], "lpphe": float(lpphe[i]), "hessian_index": 0,
-              "n_zero_modes": 0, "rms_grad": 1e-8, "min_eig": 0.1} for i in range(n)], None))
+        ids = np.array(
+            p.file.add_minima(
+                [
+                    {
+                        "loss": float(L[i]),
+                        "weights": W[i],
+                        "lpphe": float(lpphe[i]),
+                        "hessian_index": 0,
+                        "n_zero_modes": 0,
+                        "rms_grad": 1e-8,
+                        "min_eig": 0.1,
+                    }
+                    for i in range(n)
+                ],
+                None,
+            )
+        )
         m = int(CONNECTED * n)
         extra = 3 * n - (m - 1)
         a = np.r_[np.arange(1, m), rng.integers(0, m, extra)]
@@ -63,11 +79,20 @@ def synthetic_project(path: Path, n: int, seed: int = 0) -> Path:
         a, b = a[a != b], b[a != b]
         E = np.maximum(L[a], L[b]) + rng.exponential(0.1, a.size)
         TW = p.model.canonical_rows(0.5 * (W[a] + W[b]))
-        rows = [{"loss": float(E[k]), "weights": TW[k], "min1": int(ids[a[k]]),
-                 "min2": int(ids[b[k]]), "eigenvalue": -0.1, "lpphe": float(lpphe[a[k]]),
-                 "rms_grad": 1e-8} for k in range(a.size)]
+        rows = [
+            {
+                "loss": float(E[k]),
+                "weights": TW[k],
+                "min1": int(ids[a[k]]),
+                "min2": int(ids[b[k]]),
+                "eigenvalue": -0.1,
+                "lpphe": float(lpphe[a[k]]),
+                "rms_grad": 1e-8,
+            }
+            for k in range(a.size)
+        ]
         for s in range(0, len(rows), 50_000):
-            p.file.add_transition_states(rows[s:s + 50_000], None)
+            p.file.add_transition_states(rows[s : s + 50_000], None)
     return path
 
 
@@ -82,8 +107,9 @@ _TIMED = textwrap.dedent("""
 
 def _command(argv: list[str]) -> dict:
     """One ``lmapp`` command in a fresh process: exit code, seconds, peak resident memory."""
-    out = subprocess.run([sys.executable, "-c", _TIMED, *argv], capture_output=True, text=True,
-                         check=False)  # the exit code is one of the results
+    out = subprocess.run(
+        [sys.executable, "-c", _TIMED, *argv], capture_output=True, text=True, check=False
+    )  # the exit code is one of the results
     line = next((x for x in out.stdout.splitlines() if x.startswith("@@ ")), None)
     if line is None:
         raise RuntimeError(f"lmapp {' '.join(argv)} failed: {out.stderr.strip()[-400:]}")
@@ -111,15 +137,31 @@ def connect_case(project: Path, work: Path) -> dict:
     """Seconds to connect's first stored attempt (a fresh process), and from SIGTERM to exit of
     ``lmapp connect --all`` once its attempts run."""
     import shutil
+
     shutil.copy(project, work)
-    out = subprocess.run([sys.executable, "-c", _FIRST, str(work)], capture_output=True, text=True,
-                         check=False)  # a failure shows as no timing line
+    out = subprocess.run(
+        [sys.executable, "-c", _FIRST, str(work)], capture_output=True, text=True, check=False
+    )  # a failure shows as no timing line
     line = next((x for x in out.stdout.splitlines() if x.startswith("@@ ")), "@@ -1")
     first = float(line.split()[1])
     shutil.copy(project, work)
-    proc = subprocess.Popen([sys.executable, "-m", "lmapp", "connect", str(work), "--all",
-                             "--budget", "1000", "--workers", "2"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "lmapp",
+            "connect",
+            str(work),
+            "--all",
+            "--budget",
+            "1000",
+            "--workers",
+            "2",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     seen = ""
     while "1/1000 attempts" not in seen and proc.poll() is None:  # its first attempt is stored
         seen += os.read(proc.stderr.fileno(), 4096).decode(errors="replace")
@@ -133,6 +175,7 @@ def layout_case(n_compare: int, n_large: int, seed: int = 0) -> dict:
     """lmapp's Barnes–Hut spring layout against networkx's spring layout (both 50 iterations)
     on a random connected network of n_compare minima, and lmapp's on n_large."""
     from .analysis import random_network
+
     A = adjacency(n_compare, minima_edges(n_compare, *random_network(n_compare, seed)))
     spring_positions(A[:20][:, :20], iterations=2)  # compiled before timing
     t0 = time.perf_counter()
@@ -144,9 +187,14 @@ def layout_case(n_compare: int, n_large: int, seed: int = 0) -> dict:
     t3 = time.perf_counter()
     spring_positions(big)
     t4 = time.perf_counter()
-    return {"case": f"spring layout {n_compare} minima, 50 iterations", "lmapp_s": t1 - t0,
-            "networkx_s": t2 - t1, "ratio": (t2 - t1) / (t1 - t0), "large_minima": n_large,
-            "large_s": t4 - t3}
+    return {
+        "case": f"spring layout {n_compare} minima, 50 iterations",
+        "lmapp_s": t1 - t0,
+        "networkx_s": t2 - t1,
+        "ratio": (t2 - t1) / (t1 - t0),
+        "large_minima": n_large,
+        "large_s": t4 - t3,
+    }
 
 
 def _peak(fn) -> tuple[object, float]:
@@ -176,8 +224,13 @@ def distance_case(n: int, seed: int = 0) -> dict:
 
     r_ours, gb_ours = _peak(ours)
     r_ref, gb_ref = _peak(reference)
-    return {"case": f"distance matrices {n} minima", "lmapp_gb": gb_ours, "scipy_gb": gb_ref,
-            "ratio": gb_ref / gb_ours, "r_diff": abs(r_ours - r_ref)}
+    return {
+        "case": f"distance matrices {n} minima",
+        "lmapp_gb": gb_ours,
+        "scipy_gb": gb_ref,
+        "ratio": gb_ref / gb_ours,
+        "r_diff": abs(r_ours - r_ref),
+    }
 
 
 def run(folder: Path, quick: bool) -> list[dict]:
@@ -186,20 +239,46 @@ def run(folder: Path, quick: bool) -> list[dict]:
     n = SIZES[size]
     project = synthetic_project(folder / f"scale-{n}.lmapp", n)
     out = []
-    for argv in (["info", str(project)], ["thermo", str(project), "--out", str(folder / "cv.csv")],
-                 ["metrics", str(project), "--out", str(folder / "m.csv")],
-                 ["dgraph", str(project), "--out", str(folder / "g.png")]):
-        out.append({"case": f"lmapp {argv[0]} {n} minima, {3 * n} TS", **_command(argv),
-                    "target_s": TARGET_S})
-    out.append({"case": f"connect --all {n} minima", **connect_case(project, folder / "work.lmapp"),
-                "target_s": TARGET_S, "cancel_target_s": CANCEL_TARGET_S})
+    for argv in (
+        ["info", str(project)],
+        ["thermo", str(project), "--out", str(folder / "cv.csv")],
+        ["metrics", str(project), "--out", str(folder / "m.csv")],
+        ["dgraph", str(project), "--out", str(folder / "g.png")],
+    ):
+        out.append(
+            {
+                "case": f"lmapp {argv[0]} {n} minima, {3 * n} TS",
+                **_command(argv),
+                "target_s": TARGET_S,
+            }
+        )
+    out.append(
+        {
+            "case": f"connect --all {n} minima",
+            **connect_case(project, folder / "work.lmapp"),
+            "target_s": TARGET_S,
+            "cancel_target_s": CANCEL_TARGET_S,
+        }
+    )
     n_small = min(n, SIZES["quick"])
-    small = project if n == n_small else synthetic_project(folder / f"scale-{n_small}.lmapp", n_small)
-    out.append({"case": f"lmapp render --view network {n_small} minima", "target_s": TARGET_S,
-                **_command(["render", str(small), "--view", "network", "--out", str(folder / "n.png")])})
-    out.append({"case": f"lmapp distances {n_small} minima", "target_s": TARGET_S,
-                "target_gb": MEMORY_TARGET_GB,
-                **_command(["distances", str(small), "--out", str(folder / "d.npy")])})
+    small = (
+        project if n == n_small else synthetic_project(folder / f"scale-{n_small}.lmapp", n_small)
+    )
+    out.append(
+        {
+            "case": f"lmapp render --view network {n_small} minima",
+            "target_s": TARGET_S,
+            **_command(["render", str(small), "--view", "network", "--out", str(folder / "n.png")]),
+        }
+    )
+    out.append(
+        {
+            "case": f"lmapp distances {n_small} minima",
+            "target_s": TARGET_S,
+            "target_gb": MEMORY_TARGET_GB,
+            **_command(["distances", str(small), "--out", str(folder / "d.npy")]),
+        }
+    )
     out.append(layout_case(*LAYOUT_SIZES[size]))
     out.append(distance_case(DISTANCE_SIZES[size]))
     return out
@@ -207,15 +286,22 @@ def run(folder: Path, quick: bool) -> list[dict]:
 
 def report(r: dict) -> str:
     if "networkx_s" in r:
-        return (f"{r['case']:<42} lmapp {r['lmapp_s']:.3f} s, networkx {r['networkx_s']:.3f} s: "
-                f"{r['ratio']:.1f}x; {r['large_minima']} minima {r['large_s']:.2f} s")
+        return (
+            f"{r['case']:<42} lmapp {r['lmapp_s']:.3f} s, networkx {r['networkx_s']:.3f} s: "
+            f"{r['ratio']:.1f}x; {r['large_minima']} minima {r['large_s']:.2f} s"
+        )
     if "scipy_gb" in r:
-        return (f"{r['case']:<42} lmapp peak {r['lmapp_gb']:.2f} GB, scipy route "
-                f"{r['scipy_gb']:.2f} GB: {r['ratio']:.1f}x less (r agrees to {r['r_diff']:.1e})")
+        return (
+            f"{r['case']:<42} lmapp peak {r['lmapp_gb']:.2f} GB, scipy route "
+            f"{r['scipy_gb']:.2f} GB: {r['ratio']:.1f}x less (r agrees to {r['r_diff']:.1e})"
+        )
     if "first_attempt_s" in r:
-        return (f"{r['case']:<42} first attempt stored after {r['first_attempt_s']:.2f} s "
-                f"(target ≤ {r['target_s']:g} s); SIGTERM to exit {r['cancel_s']:.2f} s "
-                f"(target ≤ {r['cancel_target_s']:g} s)")
-    memory = f", peak {r['peak_gb']:.2f} GB" + (f" (target ≤ {r['target_gb']:g} GB)"
-                                                if "target_gb" in r else "")
+        return (
+            f"{r['case']:<42} first attempt stored after {r['first_attempt_s']:.2f} s "
+            f"(target ≤ {r['target_s']:g} s); SIGTERM to exit {r['cancel_s']:.2f} s "
+            f"(target ≤ {r['cancel_target_s']:g} s)"
+        )
+    memory = f", peak {r['peak_gb']:.2f} GB" + (
+        f" (target ≤ {r['target_gb']:g} GB)" if "target_gb" in r else ""
+    )
     return f"{r['case']:<42} {r['seconds']:.2f} s (target ≤ {r['target_s']:g} s){memory}"

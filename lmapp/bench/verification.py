@@ -1,6 +1,7 @@
 """Minimum verification at MNIST size (seeds 001 and 003: [784, 10, 10], ~8000 parameters): the
 time of one quench plus its verification against one ``numpy.linalg.eigvalsh`` of a Hessian of
 that size (what verification cost before the Cholesky check), and their agreement."""
+
 from __future__ import annotations
 
 import time
@@ -44,16 +45,27 @@ def run(folder: Path, quick: bool) -> list[dict]:
     eigs = np.linalg.eigvalsh(H)
     eigvalsh = time.perf_counter() - t
     index, _, lpphe = classify_spectrum(eigs, 1e-9)
-    return [{"case": f"[{X.shape[1]}, {HIDDEN}, 10] on {n} items", "params": model.n_params,
-             "quench_s": quench, "iterations": int(iterations), "verify_s": verify,
-             "eigvalsh_s": eigvalsh, "ratio": (quench + verify) / eigvalsh,
-             "is_minimum": v.is_minimum, "index_agrees": v.hessian_index == int(index),
-             "lpphe_rel_diff": abs(v.lpphe - lpphe) / abs(lpphe) if v.is_minimum else None}]
+    return [
+        {
+            "case": f"[{X.shape[1]}, {HIDDEN}, 10] on {n} items",
+            "params": model.n_params,
+            "quench_s": quench,
+            "iterations": int(iterations),
+            "verify_s": verify,
+            "eigvalsh_s": eigvalsh,
+            "ratio": (quench + verify) / eigvalsh,
+            "is_minimum": v.is_minimum,
+            "index_agrees": v.hessian_index == int(index),
+            "lpphe_rel_diff": abs(v.lpphe - lpphe) / abs(lpphe) if v.is_minimum else None,
+        }
+    ]
 
 
 def report(r: dict) -> str:
     lp = "—" if r["lpphe_rel_diff"] is None else f"{r['lpphe_rel_diff']:.0e}"
-    return (f"verify {r['case']} (P = {r['params']}): quench {r['quench_s']:.2f} s "
-            f"({r['iterations']} it) + verification {r['verify_s']:.2f} s = "
-            f"{r['ratio']:.2f} x one eigvalsh ({r['eigvalsh_s']:.2f} s); minimum "
-            f"{r['is_minimum']}, index agrees {r['index_agrees']}, LPPHE rel. diff {lp}")
+    return (
+        f"verify {r['case']} (P = {r['params']}): quench {r['quench_s']:.2f} s "
+        f"({r['iterations']} it) + verification {r['verify_s']:.2f} s = "
+        f"{r['ratio']:.2f} x one eigvalsh ({r['eigvalsh_s']:.2f} s); minimum "
+        f"{r['is_minimum']}, index agrees {r['index_agrees']}, LPPHE rel. diff {lp}"
+    )

@@ -39,15 +39,26 @@ class RawData:
         return len(self.class_names)
 
 
-def plane_draws(draw: Callable[[np.random.Generator, int], tuple[np.ndarray, np.ndarray]],
-                rng: np.random.Generator, n_train: int, n_test: int) -> RawData:
+def plane_draws(
+    draw: Callable[[np.random.Generator, int], tuple[np.ndarray, np.ndarray]],
+    rng: np.random.Generator,
+    n_train: int,
+    n_test: int,
+) -> RawData:
     """Binary 2-D classification data with independent train and test draws of
     ``draw(rng, n) -> (X, y)`` (the spiral and checkerboard generators)."""
     X_train, y_train = draw(rng, n_train)
     X_test, y_test = draw(rng, n_test)
-    return RawData(task="classification", X_train=X_train, y_train=y_train, X_test=X_test,
-                   y_test=y_test, feature_names=("x", "y"), class_names=("0", "1"),
-                   info={"split": "independent train and test draws"})
+    return RawData(
+        task="classification",
+        X_train=X_train,
+        y_train=y_train,
+        X_test=X_test,
+        y_test=y_test,
+        feature_names=("x", "y"),
+        class_names=("0", "1"),
+        info={"split": "independent train and test draws"},
+    )
 
 
 def check_seed(seed: int) -> int:
@@ -112,7 +123,9 @@ def finish(
         scaling.update(mean=mean.tolist(), scale=scale.tolist())
     y_train = raw.y_train
     if raw.task == "classification":
-        y_train = mislabel_labels(raw.y_train, raw.n_classes, fraction, rng_streams(seed)["mislabel"])
+        y_train = mislabel_labels(
+            raw.y_train, raw.n_classes, fraction, rng_streams(seed)["mislabel"]
+        )
         changed = np.flatnonzero(y_train != raw.y_train)
         noise = {"fraction": fraction, "count": int(changed.size), "indices": changed.tolist()}
     elif fraction > 0:

@@ -48,7 +48,9 @@ def load_csv(
     labels = []
     for i, (line, row) in enumerate(rows):
         if len(row) != len(header):
-            raise DatasetError(f"line {line}: expected {len(header)} columns as in the header, found {len(row)}")
+            raise DatasetError(
+                f"line {line}: expected {len(header)} columns as in the header, found {len(row)}"
+            )
         for j, col in enumerate(feature_cols):
             X[i, j] = _number(row[col], line, header[col])
         text = row[label_col].strip()
@@ -59,7 +61,9 @@ def load_csv(
     names = tuple(header[c] for c in feature_cols)
     raw = from_table(X, y, names, class_names, test_fraction, rng_streams(seed)["split"])
     source = {"source": "csv", "path": str(path), "label": header[label_col]}
-    return finish(path.stem, raw, seed=seed, mislabel=mislabel, standardize=standardize, spec=source)
+    return finish(
+        path.stem, raw, seed=seed, mislabel=mislabel, standardize=standardize, spec=source
+    )
 
 
 def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
@@ -85,7 +89,9 @@ def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     header = [cell.strip() for cell in header]
     for j, name in enumerate(header):
         if not name:
-            raise DatasetError(f"line {line}: header column {j + 1} has no name (a header row is required)")
+            raise DatasetError(
+                f"line {line}: header column {j + 1} has no name (a header row is required)"
+            )
         if name in header[:j]:
             raise DatasetError(f"line {line}: header column name '{name}' appears twice")
     if len(rows) == 1:
@@ -100,8 +106,14 @@ def _label_column(header: list[str], label: str | int) -> int:
         if label not in header:
             raise DatasetError(f"label column '{label}' not found; available columns: {available}")
         return header.index(label)
-    if isinstance(label, bool) or not isinstance(label, int) or not -len(header) <= label < len(header):
-        raise DatasetError(f"label column index {label!r} out of range for {len(header)} columns: {available}")
+    if (
+        isinstance(label, bool)
+        or not isinstance(label, int)
+        or not -len(header) <= label < len(header)
+    ):
+        raise DatasetError(
+            f"label column index {label!r} out of range for {len(header)} columns: {available}"
+        )
     return label % len(header)
 
 
@@ -118,9 +130,13 @@ def _feature_columns(header: list[str], label_col: int, features: list[str] | No
             )
         columns = [header.index(name) for name in features]
         if label_col in columns:
-            raise DatasetError(f"column '{header[label_col]}' cannot be both the label and a feature")
+            raise DatasetError(
+                f"column '{header[label_col]}' cannot be both the label and a feature"
+            )
     if not columns:
-        raise DatasetError("no feature columns: the table needs at least one column besides the label")
+        raise DatasetError(
+            "no feature columns: the table needs at least one column besides the label"
+        )
     return columns
 
 
@@ -134,5 +150,7 @@ def _number(cell: str, line: int, column: str) -> float:
     except ValueError:
         raise DatasetError(f"line {line}, column '{column}': '{text}' is not a number") from None
     if not math.isfinite(value):
-        raise DatasetError(f"line {line}, column '{column}': value '{text}' is not finite (NaN or infinity)")
+        raise DatasetError(
+            f"line {line}, column '{column}': value '{text}' is not finite (NaN or infinity)"
+        )
     return value

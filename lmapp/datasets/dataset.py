@@ -46,9 +46,14 @@ class Dataset:
 
     def _check_shapes(self) -> None:
         k = len(self.feature_names)
-        for X, y, part in ((self.X_train, self.y_train, "train"), (self.X_test, self.y_test, "test")):
+        for X, y, part in (
+            (self.X_train, self.y_train, "train"),
+            (self.X_test, self.y_test, "test"),
+        ):
             if X.ndim != 2 or X.shape[1] != k:
-                raise DatasetError(f"X_{part} has shape {X.shape}; expected (rows, {k}) for {k} feature names")
+                raise DatasetError(
+                    f"X_{part} has shape {X.shape}; expected (rows, {k}) for {k} feature names"
+                )
             if y.shape != (X.shape[0],):
                 raise DatasetError(f"y_{part} has shape {y.shape}; expected ({X.shape[0]},)")
         if self.task == "none":
@@ -60,7 +65,9 @@ class Dataset:
     def _check_labels(self) -> None:
         if self.task in ("regression", "none"):
             if self.n_classes != 0 or self.class_names:
-                raise DatasetError(f"a {self.task} dataset must have n_classes = 0 and no class names")
+                raise DatasetError(
+                    f"a {self.task} dataset must have n_classes = 0 and no class names"
+                )
             return
         if self.n_classes < 2 or len(self.class_names) != self.n_classes:
             raise DatasetError(
@@ -75,8 +82,9 @@ class Dataset:
     def none(cls, name: str = "user model") -> Dataset:
         """No data: the project of a user model, whose data live in the user's module."""
         empty = np.zeros((0, 0))
-        return cls(name, "none", empty, np.zeros(0), empty, np.zeros(0), 0, (), (),
-                   {"generator": "none"})
+        return cls(
+            name, "none", empty, np.zeros(0), empty, np.zeros(0), 0, (), (), {"generator": "none"}
+        )
 
     @property
     def n_features(self) -> int:
@@ -100,7 +108,11 @@ class Dataset:
     @classmethod
     def from_arrays(cls, spec: dict, arrays: dict[str, np.ndarray]) -> Dataset:
         """Rebuild a dataset from a stored spec (name, task, n_classes, names) and its arrays."""
-        missing = [k for k in ("name", "task", "n_classes", "feature_names", "class_names") if k not in spec]
+        missing = [
+            k
+            for k in ("name", "task", "n_classes", "feature_names", "class_names")
+            if k not in spec
+        ]
         missing += [k for k in ARRAY_KEYS if k not in arrays]
         if missing:
             raise DatasetError(f"cannot rebuild dataset: missing {', '.join(missing)}")

@@ -1,6 +1,7 @@
 """Default L2 regularisation λ per data set, from the seed papers where they give one: a λ
 too large for the data leaves only the trivial minimum (W ≈ 0), one too small a huge
 landscape of near-duplicates."""
+
 from __future__ import annotations
 
 #: data set → (λ, where the value comes from)

@@ -27,7 +27,9 @@ def encode_labels(values: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
     classes, codes = np.unique(values, return_inverse=True)
     if len(classes) < 2:
         found = f"only class {classes[0]!s}" if len(classes) else "no labels"
-        raise DatasetError(f"classification needs at least two classes; the label column has {found}")
+        raise DatasetError(
+            f"classification needs at least two classes; the label column has {found}"
+        )
     return codes.reshape(-1).astype(np.int64), tuple(str(c) for c in classes)
 
 

@@ -33,8 +33,15 @@ MAX_TRIES_PER_ITEM = 20
 
 
 @njit(cache=True, nogil=True)
-def quench_outcomes(starts: np.ndarray, z: float, gtol: float, max_iter: int, m: int,
-                    max_step: float, max_rise: float) -> tuple[np.ndarray, np.ndarray]:
+def quench_outcomes(
+    starts: np.ndarray,
+    z: float,
+    gtol: float,
+    max_iter: int,
+    m: int,
+    max_step: float,
+    max_rise: float,
+) -> tuple[np.ndarray, np.ndarray]:
     """Minimise every start (rows of 9 coordinates); return outcome labels and final energies.
 
     Label 0..3 as ``classify_minimum``, or UNMATCHED / UNCONVERGED.
@@ -43,7 +50,9 @@ def quench_outcomes(starts: np.ndarray, z: float, gtol: float, max_iter: int, m:
     labels = np.empty(n, dtype=np.int64)
     energies = np.empty(n)
     for i in range(n):
-        x, f, _, _, converged = _lbfgs(starts[i].copy(), (z,), gtol, max_iter, m, max_step, max_rise, NO_ABORT)
+        x, f, _, _, converged = _lbfgs(
+            starts[i].copy(), (z,), gtol, max_iter, m, max_step, max_rise, NO_ABORT
+        )
         energies[i] = f
         if converged:
             r12, r13, r23 = distances(x)
@@ -61,7 +70,9 @@ def cube_side(cube: str | float) -> float:
     try:
         side = float(cube)
     except (TypeError, ValueError):
-        raise DatasetError(f"LJAT3 cube must be D1, D2, D3 or a positive number, got {cube!r}") from None
+        raise DatasetError(
+            f"LJAT3 cube must be D1, D2, D3 or a positive number, got {cube!r}"
+        ) from None
     if not (math.isfinite(side) and side > 0):
         raise DatasetError(f"LJAT3 cube side must be a positive number, got {cube!r}")
     return side
@@ -92,11 +103,15 @@ def generate(
     """
     side = cube_side(cube)
     if inputs not in (2, 3):
-        raise DatasetError(f"LJAT3 inputs must be 2 (r12, r13) or 3 (r12, r13, r23), got {inputs!r}")
+        raise DatasetError(
+            f"LJAT3 inputs must be 2 (r12, r13) or 3 (r12, r13, r23), got {inputs!r}"
+        )
     if n_train < 1 or n_test < 0:
         raise DatasetError(f"LJAT3 needs n_train >= 1 and n_test >= 0, got {n_train} and {n_test}")
     if not (gtol > 0 and max_iter >= 1 and m >= 1 and max_step > 0 and max_rise >= 0):
-        raise DatasetError("LJAT3 minimiser settings must be positive (gtol, max_iter, m, max_step; max_rise >= 0)")
+        raise DatasetError(
+            "LJAT3 minimiser settings must be positive (gtol, max_iter, m, max_step; max_rise >= 0)"
+        )
     wanted = n_train + n_test
     batches, outcomes = [], []
     n_good = n_tried = 0

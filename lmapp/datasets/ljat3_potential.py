@@ -32,7 +32,7 @@ def distances(x: np.ndarray) -> tuple[float, float, float]:
 @njit(cache=True, nogil=True)
 def _lj(r: float) -> tuple[float, float]:
     """Lennard-Jones pair energy 4(r^-12 - r^-6) and its derivative d/dr."""
-    s6 = r ** -6
+    s6 = r**-6
     return 4.0 * (s6 * s6 - s6), (-48.0 * s6 * s6 + 24.0 * s6) / r
 
 
@@ -47,8 +47,8 @@ def _axilrod_teller(a: float, b: float, c: float, z: float) -> tuple[float, floa
     p1, p2, p3 = u + v - w, u - v + w, -u + v + w
     P = p1 * p2 * p3
     S = a * b * c
-    s3 = S ** -3
-    s5 = S ** -5
+    s3 = S**-3
+    s5 = S**-5
     e = z * (s3 + 0.375 * P * s5)
     dP_du = p2 * p3 + p1 * p3 - p1 * p2
     dP_dv = p2 * p3 - p1 * p3 + p1 * p2
@@ -92,7 +92,11 @@ def classify_minimum(r12: float, r13: float, r23: float, energy: float, tol: flo
     within ``tol`` of the reference energy.
     """
     if abs(energy - TRIANGLE_ENERGY) < tol:
-        if abs(r12 - TRIANGLE_BOND) < tol and abs(r13 - TRIANGLE_BOND) < tol and abs(r23 - TRIANGLE_BOND) < tol:
+        if (
+            abs(r12 - TRIANGLE_BOND) < tol
+            and abs(r13 - TRIANGLE_BOND) < tol
+            and abs(r23 - TRIANGLE_BOND) < tol
+        ):
             return 0
         return -1
     if abs(energy - LINEAR_ENERGY) >= tol:

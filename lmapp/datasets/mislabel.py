@@ -12,13 +12,17 @@ def check_fraction(fraction: float) -> float:
     try:
         value = float(fraction)
     except (TypeError, ValueError):
-        raise DatasetError(f"mislabel fraction must be a number in [0, 1), got {fraction!r}") from None
+        raise DatasetError(
+            f"mislabel fraction must be a number in [0, 1), got {fraction!r}"
+        ) from None
     if not 0.0 <= value < 1.0:
         raise DatasetError(f"mislabel fraction must be in [0, 1), got {fraction!r}")
     return value
 
 
-def mislabel_labels(y: np.ndarray, n_classes: int, fraction: float, rng: np.random.Generator) -> np.ndarray:
+def mislabel_labels(
+    y: np.ndarray, n_classes: int, fraction: float, rng: np.random.Generator
+) -> np.ndarray:
     """Return a copy of ``y`` with round(fraction*N) distinct labels each moved to another class.
 
     The changed rows are chosen without replacement and each new label is uniform over the

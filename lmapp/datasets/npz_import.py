@@ -52,9 +52,13 @@ def load_npz(
         source = {"source": "npz", "path": str(path), "keys": list(SPLIT_KEYS)}
     else:
         found = ", ".join(sorted(arrays)) or "none"
-        raise DatasetError(f"{path.name} needs arrays X and y, or X_train, y_train, X_test, "
-                           f"y_test (found: {found})")
-    return finish(path.stem, raw, seed=seed, mislabel=mislabel, standardize=standardize, spec=source)
+        raise DatasetError(
+            f"{path.name} needs arrays X and y, or X_train, y_train, X_test, "
+            f"y_test (found: {found})"
+        )
+    return finish(
+        path.stem, raw, seed=seed, mislabel=mislabel, standardize=standardize, spec=source
+    )
 
 
 def _read_arrays(path: Path) -> dict[str, np.ndarray]:
@@ -71,8 +75,9 @@ def _read_arrays(path: Path) -> dict[str, np.ndarray]:
             with archive:
                 return {key: archive[key] for key in archive.files}
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
-        raise DatasetError(f"{path.name} is not a readable .npz archive of numeric arrays "
-                           f"({_why(error)})") from None
+        raise DatasetError(
+            f"{path.name} is not a readable .npz archive of numeric arrays ({_why(error)})"
+        ) from None
     raise DatasetError(f"{path.name} holds a single array, not an .npz archive with named arrays")
 
 
@@ -80,14 +85,18 @@ def _features(arrays: dict[str, np.ndarray], key: str) -> np.ndarray:
     """A finite 2-D float feature array, or an error naming the first bad cell."""
     X = arrays[key]
     if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
-        raise DatasetError(f"{key} must be a 2-D array with at least one row and column, got shape {X.shape}")
+        raise DatasetError(
+            f"{key} must be a 2-D array with at least one row and column, got shape {X.shape}"
+        )
     if X.dtype.kind not in "biuf":
         raise DatasetError(f"{key} must hold numbers, got dtype {X.dtype}")
     X = X.astype(np.float64)
     bad = np.argwhere(~np.isfinite(X))
     if len(bad):
         row, col = bad[0]
-        raise DatasetError(f"{key} row {row}, column {col}: value {X[row, col]} is not finite (NaN or infinity)")
+        raise DatasetError(
+            f"{key} row {row}, column {col}: value {X[row, col]} is not finite (NaN or infinity)"
+        )
     return X
 
 
@@ -95,7 +104,9 @@ def _labels(arrays: dict[str, np.ndarray], key: str, n_rows: int) -> np.ndarray:
     """A 1-D label array with one entry per feature row."""
     y = arrays[key]
     if y.ndim != 1 or y.shape[0] != n_rows:
-        raise DatasetError(f"{key} must be 1-D with {n_rows} entries (one per row of X), got shape {y.shape}")
+        raise DatasetError(
+            f"{key} must be 1-D with {n_rows} entries (one per row of X), got shape {y.shape}"
+        )
     if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
         row = int(np.flatnonzero(~np.isfinite(y))[0])
         raise DatasetError(f"{key} row {row}: label {y[row]} is not finite")
@@ -117,7 +128,9 @@ def _presplit(arrays: dict[str, np.ndarray]) -> RawData:
     X_train = _features(arrays, "X_train")
     X_test = _features(arrays, "X_test")
     if X_test.shape[1] != X_train.shape[1]:
-        raise DatasetError(f"X_test has {X_test.shape[1]} columns but X_train has {X_train.shape[1]}")
+        raise DatasetError(
+            f"X_test has {X_test.shape[1]} columns but X_train has {X_train.shape[1]}"
+        )
     y_train = _labels(arrays, "y_train", X_train.shape[0])
     y_test = _labels(arrays, "y_test", X_test.shape[0])
     pair = [y_train, y_test]
@@ -131,7 +144,7 @@ def _presplit(arrays: dict[str, np.ndarray]) -> RawData:
         X_train=X_train,
         y_train=y[: len(y_train)],
         X_test=X_test,
-        y_test=y[len(y_train):],
+        y_test=y[len(y_train) :],
         feature_names=_feature_names(arrays, X_train.shape[1]),
         class_names=class_names,
         info={"split": "given in the file"},

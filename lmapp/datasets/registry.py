@@ -20,7 +20,15 @@ from .mislabel import check_fraction
 from .split import check_test_fraction
 
 DATASET_NAMES: tuple[str, ...] = (
-    "xor", "spiral", "checkerboard", "ljat3", "iris", "digits", "breast_cancer", "wine", "regression",
+    "xor",
+    "spiral",
+    "checkerboard",
+    "ljat3",
+    "iris",
+    "digits",
+    "breast_cancer",
+    "wine",
+    "regression",
 )
 #: Default test fraction of the bundled tables (they are split; generators draw their own test
 #: sets).
@@ -59,7 +67,9 @@ def make_dataset(
     if name in BUNDLED:
         if params:
             raise DatasetError(f"{name} takes no parameters (got {', '.join(sorted(params))})")
-        fraction = check_test_fraction(BUNDLED_TEST_FRACTION if test_fraction is None else test_fraction)
+        fraction = check_test_fraction(
+            BUNDLED_TEST_FRACTION if test_fraction is None else test_fraction
+        )
         X, y, feature_names, class_names = load_bundled(name)
         raw = from_table(X, y, feature_names, class_names, fraction, streams["split"])
         source: dict = {"generator": name, "params": {}, "source": "scikit-learn"}
@@ -85,11 +95,15 @@ def _bind_params(name: str, generate: Callable[..., RawData], params: dict) -> d
     A parameter whose default is an int must be an integer, one whose default is a float must
     be a finite real number; other parameters are checked by the generator itself.
     """
-    defaults = {p.name: p.default for p in list(inspect.signature(generate).parameters.values())[1:]}
+    defaults = {
+        p.name: p.default for p in list(inspect.signature(generate).parameters.values())[1:]
+    }
     unknown = sorted(set(params) - set(defaults))
     if unknown:
         accepted = ", ".join(defaults) or "none"
-        raise DatasetError(f"unknown parameter(s) for {name}: {', '.join(unknown)} (accepted: {accepted})")
+        raise DatasetError(
+            f"unknown parameter(s) for {name}: {', '.join(unknown)} (accepted: {accepted})"
+        )
     bound = {**defaults, **params}
     for key, value in params.items():
         default = defaults[key]

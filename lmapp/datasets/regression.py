@@ -51,6 +51,10 @@ def generate(
         X_test=x_test[:, None],
         y_test=t_test,
         feature_names=("x",),
-        info={"model": "exp(-q1 x) sin(q2 x + q3) sin(q4 x + q5)", "q_true": list(q), "sigma": float(sigma),
-              "split": "train on an even grid, test at uniform random x"},
+        info={
+            "model": "exp(-q1 x) sin(q2 x + q3) sin(q4 x + q5)",
+            "q_true": list(q),
+            "sigma": float(sigma),
+            "split": "train on an even grid, test at uniform random x",
+        },
     )

@@ -23,8 +23,10 @@ def standardization_parameters(X_train: np.ndarray) -> tuple[np.ndarray, np.ndar
     X_train = np.asarray(X_train, dtype=np.float64)
     big = np.flatnonzero(np.abs(X_train).max(axis=0, initial=0.0) > MAX_FEATURE)
     if big.size:
-        raise DatasetError(f"feature column {int(big[0])} holds values beyond ±{MAX_FEATURE:g}; "
-                           "they cannot be standardised (rescale the data first)")
+        raise DatasetError(
+            f"feature column {int(big[0])} holds values beyond ±{MAX_FEATURE:g}; "
+            "they cannot be standardised (rescale the data first)"
+        )
     with np.errstate(over="raise", invalid="raise"):
         try:
             mean = X_train.mean(axis=0)

@@ -29,11 +29,15 @@ def generate(
     if n_train < 2 or n_test < 0:
         raise DatasetError(f"spiral needs n_train >= 2 and n_test >= 0, got {n_train} and {n_test}")
     if not (turns > 0 and noise >= 0 and 0 <= r_min < 1):
-        raise DatasetError(f"spiral needs turns > 0, noise >= 0 and 0 <= r_min < 1 (got {turns}, {noise}, {r_min})")
+        raise DatasetError(
+            f"spiral needs turns > 0, noise >= 0 and 0 <= r_min < 1 (got {turns}, {noise}, {r_min})"
+        )
     return plane_draws(lambda g, n: _draw(g, n, turns, noise, r_min), rng, n_train, n_test)
 
 
-def _draw(rng: np.random.Generator, n: int, turns: float, noise: float, r_min: float) -> tuple[np.ndarray, np.ndarray]:
+def _draw(
+    rng: np.random.Generator, n: int, turns: float, noise: float, r_min: float
+) -> tuple[np.ndarray, np.ndarray]:
     """n shuffled, class-balanced noisy spiral points and their labels."""
     y = rng.permutation(np.arange(n) % 2).astype(np.int64)
     t = rng.uniform(0.0, 1.0, n)

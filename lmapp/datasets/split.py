@@ -12,14 +12,20 @@ def check_test_fraction(test_fraction: float) -> float:
     try:
         value = float(test_fraction)
     except (TypeError, ValueError):
-        raise DatasetError(f"test_fraction must be a number in [0, 1), got {test_fraction!r}") from None
+        raise DatasetError(
+            f"test_fraction must be a number in [0, 1), got {test_fraction!r}"
+        ) from None
     if not 0.0 <= value < 1.0:
         raise DatasetError(f"test_fraction must be in [0, 1), got {test_fraction!r}")
     return value
 
 
 def split(
-    X: np.ndarray, y: np.ndarray, test_fraction: float, rng: np.random.Generator, stratify: bool = True
+    X: np.ndarray,
+    y: np.ndarray,
+    test_fraction: float,
+    rng: np.random.Generator,
+    stratify: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Shuffle and split into (X_train, y_train, X_test, y_test) with round(f*N) test rows.
 
@@ -33,7 +39,9 @@ def split(
     if test_fraction > 0 and n_test == 0:
         raise DatasetError(f"too few rows ({n}) to hold out a test fraction of {test_fraction}")
     if n - n_test < 1:
-        raise DatasetError(f"too few rows ({n}) to keep any for training with test_fraction {test_fraction}")
+        raise DatasetError(
+            f"too few rows ({n}) to keep any for training with test_fraction {test_fraction}"
+        )
     test = _stratified_test_rows(y, n_test, rng) if stratify else rng.permutation(n)[:n_test]
     is_test = np.zeros(n, dtype=bool)
     is_test[test] = True
@@ -58,5 +66,8 @@ def _stratified_test_rows(y: np.ndarray, n_test: int, rng: np.random.Generator) 
         for c in order:
             if take.sum() < n_test and take[c] < counts[c] - 1:
                 take[c] += 1
-    rows = [rng.choice(np.flatnonzero(inverse == c), size=take[c], replace=False) for c in range(len(classes))]
+    rows = [
+        rng.choice(np.flatnonzero(inverse == c), size=take[c], replace=False)
+        for c in range(len(classes))
+    ]
     return np.concatenate(rows).astype(np.int64)

@@ -12,6 +12,7 @@ result is never farther from A than B itself. With node locality the units are n
 interchangeable and only the sign flips apply. Works on full parameter vectors
 (:mod:`lmapp.engines.mlp` layout).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -126,8 +127,9 @@ def align_network(a, b, sizes, permute, center_outputs):
 @njit(cache=True, nogil=True)
 def align_network_free(a, b, free, n_full, sizes, permute, center_outputs):
     """:func:`align_network` on free-parameter vectors (frozen locality weights are zero)."""
-    wf, d = align_network(expand(a, free, n_full), expand(b, free, n_full), sizes, permute,
-                          center_outputs)
+    wf, d = align_network(
+        expand(a, free, n_full), expand(b, free, n_full), sizes, permute, center_outputs
+    )
     out = np.empty(free.shape[0])
     for p in range(free.shape[0]):
         out[p] = wf[free[p]]

@@ -1,5 +1,6 @@
 """Optimal linear assignment (the Hungarian method with potentials, O(n³)), jitted so that the
 identity of minima can align hidden units inside walker threads without the GIL."""
+
 from __future__ import annotations
 
 import numpy as np

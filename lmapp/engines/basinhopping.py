@@ -2,6 +2,7 @@
 :mod:`.newton`), Metropolis accept, adapt the step size. One call runs a chunk of steps without
 the GIL; an abort flag set by another thread stops it within one iteration, and the caller
 stores results between chunks."""
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -11,8 +12,15 @@ import numpy as np
 from .rng import uniform
 
 #: Default walker settings (shown by the CLI/GUI parameter editors).
-BH_DEFAULTS = {"temperature": 0.1, "step": 1.0, "target_acceptance": 0.5, "adapt_every": 10,
-               "adapt_factor": 1.1, "step_min": 0.01, "step_max": 5.0}
+BH_DEFAULTS = {
+    "temperature": 0.1,
+    "step": 1.0,
+    "target_acceptance": 0.5,
+    "adapt_every": 10,
+    "adapt_factor": 1.1,
+    "step_min": 0.01,
+    "step_max": 5.0,
+}
 
 
 class HopSettings(NamedTuple):
@@ -103,5 +111,12 @@ def bh_chunk_template(args, state, n_steps, rng, hop, quench, abort):
                 step = max(step / adapt_factor, step_min)
             window_acc = 0
             window_n = 0
-    return (WalkerState(x, f, step, window_acc, window_n), xs[:n_done], fs[:n_done],
-            rs[:n_done], conv[:n_done], acc[:n_done], iters[:n_done])
+    return (
+        WalkerState(x, f, step, window_acc, window_n),
+        xs[:n_done],
+        fs[:n_done],
+        rs[:n_done],
+        conv[:n_done],
+        acc[:n_done],
+        iters[:n_done],
+    )

@@ -4,6 +4,7 @@
 X, y and the layout fields) or the regression model (:mod:`.regression`, using X[:, 0] and the
 targets t).
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple

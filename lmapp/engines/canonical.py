@@ -12,6 +12,7 @@ shift together (a zero mode): ``center_outputs`` makes their mean zero.
 A sort like this can be broken by near ties under convergence noise, so it only picks the
 stored representative; identity is decided by :mod:`lmapp.engines.alignment`.
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,5 +1,6 @@
 """Accuracy, AUC and cross-entropy of many weight vectors on one dataset, in one jitted pass
 (SPEC §3.4): the per-minimum metrics of a landscape of 10⁵ minima in about a second."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -14,14 +14,22 @@ forces differ by orders of magnitude. The template takes a band, velocities and 
 and returns them, so a caller can run it in chunks of iterations, show the band between
 chunks and continue exactly where it stopped.
 """
+
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
 
 #: Default band settings (OPTIM-style names), shown by CLI/GUI parameter editors.
-DNEB_DEFAULTS = {"k": 10.0, "images_per_unit": 10.0, "min_images": 5, "max_images": 50,
-                 "band_tol": 0.01, "max_iter": 200, "max_step": 0.1}
+DNEB_DEFAULTS = {
+    "k": 10.0,
+    "images_per_unit": 10.0,
+    "min_images": 5,
+    "max_images": 50,
+    "band_tol": 0.01,
+    "max_iter": 200,
+    "max_step": 0.1,
+}
 
 # FIRE constants (Bitzek et al. 2006).
 FIRE_N_MIN = 5
@@ -198,10 +206,10 @@ def dneb_template(band0, vel0, state0, args, k, band_tol, max_iter, max_step, ab
             dmax = max(dmax, np.sqrt(D[i] @ D[i]))
         if dmax > max_step:
             D *= max_step / dmax
-        old = band[1:nb - 1].copy()
-        band[1:nb - 1] += D
+        old = band[1 : nb - 1].copy()
+        band[1 : nb - 1] += D
         if not EVALUATE(band, args, energies, grads):  # left the objective's domain: back off
-            band[1:nb - 1] = old
+            band[1 : nb - 1] = old
             EVALUATE(band, args, energies, grads)
             vel[:] = 0.0
             dt *= FIRE_F_DEC

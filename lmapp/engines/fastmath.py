@@ -5,6 +5,7 @@ only arithmetic and integer bit operations (Cody–Waite range reduction, a degr
 polynomial, exponent assembly via the 1.5·2⁵² shifter), so loops over data points run in SIMD
 lanes. Accuracy: within 2 ulp of libm on the whole double range (tested).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -22,16 +23,20 @@ _SHIFTER_BITS = 0x4338000000000000
 @intrinsic
 def _as_int64(typingctx, x):
     """Reinterpret the bits of a float64 as int64."""
+
     def codegen(context, builder, signature, args):
         return builder.bitcast(args[0], ir.IntType(64))
+
     return types.int64(types.float64), codegen
 
 
 @intrinsic
 def _as_float64(typingctx, x):
     """Reinterpret the bits of an int64 as float64."""
+
     def codegen(context, builder, signature, args):
         return builder.bitcast(args[0], ir.DoubleType())
+
     return types.float64(types.int64), codegen
 
 

@@ -5,6 +5,7 @@ a Barnes–Hut quadtree, O(n log n) per iteration instead of networkx's O(n²).
 Pure functions on arrays: positions (n, 2), the graph as CSR ``indptr``/``indices``; an abort
 flag (``abort[0] != 0``) is read between iterations.
 """
+
 from __future__ import annotations
 
 import numpy as np

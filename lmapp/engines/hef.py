@@ -13,6 +13,7 @@ turns little, which on soft landscapes (spiral nets, λ = 1e−5) is what lets i
 The engine only reports gradient convergence: whether the result is a transition state
 (exactly one negative eigenvalue) is checked by the caller on the exact Hessian.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -21,9 +22,20 @@ from numba import njit
 from .lbfgs import rms, two_loop
 
 #: Default HEF settings (OPTIM-style names), shown by CLI/GUI parameter editors.
-HEF_DEFAULTS = {"exact_limit": 200, "ts_tol": 1e-7, "max_steps": 200, "trust": 0.1,
-                "max_trust": 0.5, "n_tangent": 10, "n_tangent_conv": 100, "m": 10,
-                "max_tangent_step": 0.1, "max_rise": 1e-4, "eig_tol": 1e-8, "lanczos_dim": 30}
+HEF_DEFAULTS = {
+    "exact_limit": 200,
+    "ts_tol": 1e-7,
+    "max_steps": 200,
+    "trust": 0.1,
+    "max_trust": 0.5,
+    "n_tangent": 10,
+    "n_tangent_conv": 100,
+    "m": 10,
+    "max_tangent_step": 0.1,
+    "max_rise": 1e-4,
+    "eig_tol": 1e-8,
+    "lanczos_dim": 30,
+}
 
 
 #: Overlap of successive modes below which the orthogonal L-BFGS memory is discarded.
@@ -128,8 +140,7 @@ def lowest_mode_template(x, v0, args, exact_limit, eig_tol, dim):
     return lam, v
 
 
-def tangent_min_template(x, f, g, v, args, n_steps, S, Y, rho, mem, max_step, max_rise, tol,
-                         abort):
+def tangent_min_template(x, f, g, v, args, n_steps, S, Y, rho, mem, max_step, max_rise, tol, abort):
     """Up to ``n_steps`` L-BFGS steps minimising in the space orthogonal to unit ``v``.
 
     Gradients and steps are projected with P = I − vvᵀ; a step is capped at ``max_step`` and
@@ -195,8 +206,24 @@ def tangent_min_template(x, f, g, v, args, n_steps, S, Y, rho, mem, max_step, ma
     return x, f, g
 
 
-def hef_template(x0, v0, args, exact_limit, ts_tol, max_steps, trust, max_trust, n_tangent,
-                 n_tangent_conv, m, max_tangent_step, max_rise, eig_tol, lanczos_dim, abort):
+def hef_template(
+    x0,
+    v0,
+    args,
+    exact_limit,
+    ts_tol,
+    max_steps,
+    trust,
+    max_trust,
+    n_tangent,
+    n_tangent_conv,
+    m,
+    max_tangent_step,
+    max_rise,
+    eig_tol,
+    lanczos_dim,
+    abort,
+):
     """Converge candidate ``x0`` to a saddle point by hybrid eigenvector-following.
 
     ``v0`` guesses the uphill direction (zeros: none). Stops when the RMS gradient is
@@ -243,8 +270,9 @@ def hef_template(x0, v0, args, exact_limit, ts_tol, max_steps, trust, max_trust,
             f = fn
             g = gn
         nt = n_tangent_conv if abs(g @ v) < ts_tol * np.sqrt(n) else n_tangent
-        x, f, g = TANGENT(x, f, g, v, args, nt, S, Y, rho, mem, max_tangent_step, max_rise,
-                          ts_tol, abort)
+        x, f, g = TANGENT(
+            x, f, g, v, args, nt, S, Y, rho, mem, max_tangent_step, max_rise, ts_tol, abort
+        )
         v_old = v
         lam, v = MODE(x, v, args, exact_limit, eig_tol, lanczos_dim)
         if abs(v @ v_old) < MODE_OVERLAP:  # the mode turned: the stored pairs no longer apply

@@ -6,6 +6,7 @@ engine is written once against module-level names (``FG``, ``HESS``, ``LBFGS``) 
 per objective by rebinding those names. Kits made at import time (the built-in models, LJAT3)
 are cached on disk; kits for user functions are compiled on first use.
 """
+
 from __future__ import annotations
 
 import types
@@ -22,7 +23,9 @@ def rebind(func: Callable, tag: str, cache: bool, **names: object) -> Callable:
     """
     glb = dict(func.__globals__)
     glb.update(names)
-    copy = types.FunctionType(func.__code__, glb, func.__name__, func.__defaults__, func.__closure__)
+    copy = types.FunctionType(
+        func.__code__, glb, func.__name__, func.__defaults__, func.__closure__
+    )
     copy.__qualname__ = f"{func.__qualname__}__{tag}"
     copy.__module__ = func.__module__
     return njit(cache=cache, nogil=True)(copy)
@@ -45,8 +48,9 @@ class EngineKit:
     hef: Callable | None = None
 
 
-def make_kit(fg: Callable, hessian: Callable | None, tag: str, cache: bool,
-             hvp: Callable | None = None) -> EngineKit:
+def make_kit(
+    fg: Callable, hessian: Callable | None, tag: str, cache: bool, hvp: Callable | None = None
+) -> EngineKit:
     """Compile (lazily) the engines for objective ``fg``, Hessian ``hessian`` and
     Hessian-vector product ``hvp(w, v, args)`` (None: the Hessian times v)."""
     from . import basinhopping, dneb, hef, lbfgs, newton, spectrum
@@ -55,12 +59,19 @@ def make_kit(fg: Callable, hessian: Callable | None, tag: str, cache: bool,
     ev = rebind(dneb.evaluate_template, tag, cache, FG=fg)
     band = rebind(dneb.dneb_template, tag, cache, FG=fg, EVALUATE=ev)
     if hessian is None:
-        return EngineKit(lb, lb, rebind(basinhopping.bh_chunk_template, tag, cache, QUENCH=lb),
-                         None, band)
+        return EngineKit(
+            lb, lb, rebind(basinhopping.bh_chunk_template, tag, cache, QUENCH=lb), None, band
+        )
     steps = rebind(newton.newton_steps_template, tag, cache, FG=fg, HESS=hessian)
     finish = rebind(newton.newton_finish_template, tag, cache, HESS=hessian, NEWTON=steps)
-    trying = rebind(lbfgs.lbfgs_template, f"{tag}_trying", cache, FG=fg, FINISH=finish,
-                    FINISH_GTOL=newton.SWITCH_GTOL)
+    trying = rebind(
+        lbfgs.lbfgs_template,
+        f"{tag}_trying",
+        cache,
+        FG=fg,
+        FINISH=finish,
+        FINISH_GTOL=newton.SWITCH_GTOL,
+    )
     quench = rebind(newton.quench_template, tag, cache, LBFGS=lb, TRYING_LBFGS=trying)
     bh = rebind(basinhopping.bh_chunk_template, tag, cache, QUENCH=quench)
     eig = rebind(spectrum.eigenvalues_template, tag, cache, HESS=hessian)

@@ -4,6 +4,7 @@ GMIN's variant (Nocedal's two-loop recursion, capped step length, energy-rise ch
 a line search) is used because basin-hopping and data-generation results depend on the
 minimiser: small memory and a capped step keep quenches inside the starting basin.
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -14,6 +14,7 @@ The Hessian-vector product is exact (Pearlmutter's R-operator), not finite diffe
 Internally activations are stored unit-major, ``A[(K + Σ hidden), N]`` with the inputs in the
 first K rows, so every inner loop runs over data points contiguously and vectorises.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -239,8 +240,9 @@ def _auc_rout(P, RZ, y, beta):
         e = 1.0 if c == 1 else 0.0
         for n in range(N):
             q = P[1, n]
-            RD[c, n] = -(rdq[n] * q * (e - P[c, n]) + dq[n] * RP[1, n] * (e - P[c, n])
-                         - dq[n] * q * RP[c, n])
+            RD[c, n] = -(
+                rdq[n] * q * (e - P[c, n]) + dq[n] * RP[1, n] * (e - P[c, n]) - dq[n] * q * RP[c, n]
+            )
     return RD
 
 
@@ -360,20 +362,20 @@ def _backward(wf, vf, A, RA, D, RD, sizes, with_r):
         n_in = sizes[l]
         n_out = sizes[l + 1]
         in_row, _ = _rows(sizes, l, aoff)
-        Ain = A[in_row:in_row + n_in]
+        Ain = A[in_row : in_row + n_in]
         if with_r:
             _accumulate(out, woff[l], boff[l], RD[:n_out], Ain)
             if l > 0:
-                _accumulate(out, woff[l], -1, D[:n_out], RA[in_row:in_row + n_in])
+                _accumulate(out, woff[l], -1, D[:n_out], RA[in_row : in_row + n_in])
         else:
             _accumulate(out, woff[l], boff[l], D[:n_out], Ain)
         if l == 0:
             break
-        W = wf[woff[l]:woff[l] + n_out * n_in].reshape(n_out, n_in)
+        W = wf[woff[l] : woff[l] + n_out * n_in].reshape(n_out, n_in)
         Dn = _propagate(W, D, Ain)
         if with_r:
-            V = vf[woff[l]:woff[l] + n_out * n_in].reshape(n_out, n_in)
-            RD = _rpropagate(W, V, D, RD, Ain, RA[in_row:in_row + n_in])
+            V = vf[woff[l] : woff[l] + n_out * n_in].reshape(n_out, n_in)
+            RD = _rpropagate(W, V, D, RD, Ain, RA[in_row : in_row + n_in])
         D = Dn
     return out
 

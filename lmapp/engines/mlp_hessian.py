@@ -14,6 +14,7 @@ V[c, j̃] have (sums over data points):
 with h′ = 1 − h², h″ = −2hh′, plus 2λ on the diagonal of the regularised entries. Any other
 network or loss uses :func:`lmapp.engines.mlp.hessian` (one R-operator product per column).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -68,12 +69,12 @@ def _full_hessian(wf, X, y, sizes, A, P):
     H = sizes[1]
     C = sizes[2]
     inv = 1.0 / N
-    W2 = wf[woff[1]:woff[1] + C * H].reshape(C, H)
+    W2 = wf[woff[1] : woff[1] + C * H].reshape(C, H)
     Xt = np.empty((K + 1, N))  # x̃, unit-major
     Xt[:K] = A[:K]
     Xt[K] = 1.0
     Ht = np.empty((H + 1, N))  # h̃
-    Ht[:H] = A[K:K + H]
+    Ht[:H] = A[K : K + H]
     Ht[H] = 1.0
     hp = 1.0 - Ht[:H] * Ht[:H]  # h′ (H, N)
     hpp = -2.0 * Ht[:H] * hp  # h″

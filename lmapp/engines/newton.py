@@ -16,6 +16,7 @@ verified.) The point is verified by its Hessian afterwards like any other. Beyon
 NEWTON_MAX_PARAMS parameters (an eigendecomposition per step) and for loose tolerances the
 quench is plain L-BFGS.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -122,8 +123,11 @@ def newton_finish_template(x, f, g, args, gtol, max_step, abort):
         return False, x, f, np.inf, 0
     xn, fn, rn, k = NEWTON(x, f, g, s, args, gtol, max_step, NEWTON_STEPS, abort)
     miss = xn - x - s  # where the steps ended against where the first model said
-    kept = (rn < gtol and f - fn <= TRUST * predicted + ROUNDOFF * (1.0 + abs(f))
-            and np.dot(miss, miss) <= (MISS * MISS) * np.dot(s, s))
+    kept = (
+        rn < gtol
+        and f - fn <= TRUST * predicted + ROUNDOFF * (1.0 + abs(f))
+        and np.dot(miss, miss) <= (MISS * MISS) * np.dot(s, s)
+    )
     return kept, xn, fn, rn, k
 
 

@@ -1,5 +1,6 @@
 """Statistics over the pairs i < j of square matrices, streamed without copies: a 10⁴-minima
 matrix has 5·10⁷ pairs, and index arrays for them alone would take 800 MB."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -3,6 +3,7 @@
 y(x; q) = exp(−q1 x) sin(q2 x + q3) sin(q4 x + q5), E(q) = Σ_i (t_i − y(x_i; q))².
 ``args = (x, t)`` with x (N,) inputs and t (N,) targets; the Hessian is analytic.
 """
+
 from __future__ import annotations
 
 import numpy as np

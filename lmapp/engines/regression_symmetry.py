@@ -15,6 +15,7 @@ A sort can break on near ties (q2 ≈ q4, a phase ≈ 0 or ≈ π), so identity 
 :func:`align_regression`: the minimum distance over the 16 discrete group elements, each with
 its phases moved by multiples of 2π to the nearest copy.
 """
+
 from __future__ import annotations
 
 import numpy as np

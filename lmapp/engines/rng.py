@@ -1,5 +1,6 @@
 """xoshiro256** random numbers with explicit state, so a walker's stream can be saved in the
 project file and resumed exactly, independent of how its steps were chunked."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,5 @@
 """Hessian spectrum of a stationary point: the basis of index, zero-mode and LPPHE checks."""
+
 from __future__ import annotations
 
 import numpy as np

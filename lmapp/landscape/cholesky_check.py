@@ -11,6 +11,7 @@ eigendecomposition (SPEC §2.1, §3.3). For P ≈ 8000 a factorisation costs an 
 - where the factorisation fails, the exact index is the inertia of an LDLᵀ factorisation
   (Sylvester), and the smallest eigenvalue a Lanczos estimate on H.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -92,8 +93,11 @@ def _indefinite(H: np.ndarray, zero_tol: float) -> Spectrum | None:
         lowest = float(np.linalg.eigvalsh(H)[0])
     else:
         try:
-            lowest = float(eigsh(H, k=1, which="SA", tol=ESTIMATE_TOL, v0=_start(n),
-                                 return_eigenvectors=False)[0])
+            lowest = float(
+                eigsh(
+                    H, k=1, which="SA", tol=ESTIMATE_TOL, v0=_start(n), return_eigenvectors=False
+                )[0]
+            )
         except ArpackNoConvergence as exc:
             lowest = float(exc.eigenvalues[0]) if len(exc.eigenvalues) else float("nan")
     return Spectrum(below[0], below[1] - below[0], float("nan"), lowest)

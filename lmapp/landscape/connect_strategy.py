@@ -12,6 +12,7 @@ aligned distance among its CANDIDATES nearest by canonical-form distance (one BL
 when Dijkstra first reaches it); with at most CANDIDATES + 1 minima every pair is an edge and
 the path is the exact optimum.
 """
+
 from __future__ import annotations
 
 import heapq
@@ -43,7 +44,9 @@ class Components:
         """The components of ``edges`` (m, 2) on n minima, in one sparse pass."""
         c = cls(n)
         if n and len(edges):
-            A = scipy.sparse.coo_array((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n))
+            A = scipy.sparse.coo_array(
+                (np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n)
+            )
             _, labels = connected_components(A, directed=False)
             lowest = np.full(labels.max() + 1, n)
             np.minimum.at(lowest, labels, np.arange(n))
@@ -90,9 +93,13 @@ class NeighbourGraph:
     """The sparse neighbour graph of the minima (see the module docstring), its edges computed
     per minimum when first asked for and again after minima were added."""
 
-    def __init__(self, coords: list[np.ndarray],
-                 metric: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
-                 neighbours: int = NEIGHBOURS, candidates: int = CANDIDATES) -> None:
+    def __init__(
+        self,
+        coords: list[np.ndarray],
+        metric: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+        neighbours: int = NEIGHBOURS,
+        candidates: int = CANDIDATES,
+    ) -> None:
         self.coords = coords  # shared with the caller, who appends new minima
         self.metric = metric or _euclidean
         self.neighbours, self.candidates = neighbours, max(candidates, neighbours)
@@ -109,11 +116,14 @@ class NeighbourGraph:
                 P = len(self.coords[0])
                 grown = np.empty((max(n, 2 * self._matrix.shape[0]), P))
                 if self._n:
-                    grown[:self._n] = self._matrix[:self._n]
-                self._matrix, self._sq = grown, np.r_[self._sq[:self._n], np.zeros(grown.shape[0] - self._n)]
-            new = np.asarray(self.coords[self._n:n], float)
-            self._matrix[self._n:n] = new
-            self._sq[self._n:n] = np.einsum("ij,ij->i", new, new)
+                    grown[: self._n] = self._matrix[: self._n]
+                self._matrix, self._sq = (
+                    grown,
+                    np.r_[self._sq[: self._n], np.zeros(grown.shape[0] - self._n)],
+                )
+            new = np.asarray(self.coords[self._n : n], float)
+            self._matrix[self._n : n] = new
+            self._sq[self._n : n] = np.einsum("ij,ij->i", new, new)
             self._n = n
         return self._matrix[:n], self._sq[:n]
 
@@ -129,18 +139,23 @@ class NeighbourGraph:
         else:
             near = sq - 2.0 * (M @ M[u])  # + |u|², the same for every row
             near[u] = np.inf
-            idx = np.argpartition(near, self.candidates)[:self.candidates]
+            idx = np.argpartition(near, self.candidates)[: self.candidates]
         d = self.metric(M[u], M[idx]) if idx.size else np.zeros(0)
         if idx.size > self.neighbours and n - 1 > self.candidates:
-            keep = np.argpartition(d, self.neighbours)[:self.neighbours]
+            keep = np.argpartition(d, self.neighbours)[: self.neighbours]
             idx, d = idx[keep], d[keep]
         self._edges[u] = (n, idx, d)
         return idx, d
 
 
-def missing_connections(graph: NeighbourGraph, roots: np.ndarray,
-                        failed: dict[tuple[int, int], int], a: int, b: int,
-                        max_settled: int = MAX_SETTLED) -> list[tuple[int, int]]:
+def missing_connections(
+    graph: NeighbourGraph,
+    roots: np.ndarray,
+    failed: dict[tuple[int, int], int],
+    a: int,
+    b: int,
+    max_settled: int = MAX_SETTLED,
+) -> list[tuple[int, int]]:
     """Pairs of minima in different components on the cheapest path from minimum a to b.
 
     ``roots`` is each minimum's component (:meth:`Components.roots`); ``failed[(i, j)]``
@@ -192,9 +207,13 @@ def missing_connections(graph: NeighbourGraph, roots: np.ndarray,
     return [(i, j) for i, j in itertools.pairwise(path) if roots[i] != roots[j]]
 
 
-def nearest_unconnected(graph: NeighbourGraph, neighbours: list[set[int]],
-                        failed: dict[tuple[int, int], int], order: np.ndarray,
-                        limit: int | None = None) -> list[tuple[int, int]]:
+def nearest_unconnected(
+    graph: NeighbourGraph,
+    neighbours: list[set[int]],
+    failed: dict[tuple[int, int], int],
+    order: np.ndarray,
+    limit: int | None = None,
+) -> list[tuple[int, int]]:
     """For each minimum in ``order``, the pair with its nearest minimum (aligned distance)
     that no transition state joins directly and no attempt has failed for: the "refine" list
     (the first ``limit`` pairs)."""

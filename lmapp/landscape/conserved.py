@@ -7,6 +7,7 @@ The stored minima are canonical (SPEC §2.3); canonical forms of nearby minima m
 by a unit permutation or sign flip, so by default each group is first aligned to its lowest
 minimum (:meth:`lmapp.landscape.model.Model.align`).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -37,8 +38,9 @@ def aligned_group(model: Model, W_group: np.ndarray) -> np.ndarray:
     return np.array([model.align(ref, w) for w in W_group])
 
 
-def group_conserved(model: Model, W_group: np.ndarray, eta: float,
-                    aligned: bool = True) -> np.ndarray:
+def group_conserved(
+    model: Model, W_group: np.ndarray, eta: float, aligned: bool = True
+) -> np.ndarray:
     """:func:`conserved_weights` of a group of minima, aligned first unless ``aligned`` is False."""
     return conserved_weights(aligned_group(model, W_group) if aligned else W_group, eta)
 
@@ -69,12 +71,14 @@ class Relevance:
     masks: np.ndarray  #: (n_groups, P) conserved-weight mask of each group
 
 
-def feature_relevance(model: Model, groups: list[np.ndarray], W: np.ndarray, eta: float,
-                      aligned: bool = True) -> Relevance:
+def feature_relevance(
+    model: Model, groups: list[np.ndarray], W: np.ndarray, eta: float, aligned: bool = True
+) -> Relevance:
     """Count, per input feature, the groups (index arrays into the rows of ``W``) that conserve
     at least one weight from that feature into the first hidden layer."""
-    masks = np.array([group_conserved(model, W[np.asarray(g)], eta, aligned) for g in groups],
-                     bool).reshape(len(groups), model.n_params)
+    masks = np.array(
+        [group_conserved(model, W[np.asarray(g)], eta, aligned) for g in groups], bool
+    ).reshape(len(groups), model.n_params)
     n_features = int(model.sizes[0])
     first = np.zeros((model.n_params, n_features), bool)
     for i, (layer, _, k) in enumerate(weight_labels(model)):
@@ -90,8 +94,9 @@ def dg_level_groups(dg: DGraph, level: int) -> list[tuple[str, np.ndarray]]:
     indices). A superbasin formed at a lower level keeps that level's label."""
     if not 0 <= level < dg.levels.size:
         raise ValueError(f"level must be 0…{dg.levels.size - 1}, got {level}")
-    top = np.where(dg.node_parent >= 0, dg.node_level[np.maximum(dg.node_parent, 0)],
-                   dg.levels.size)
+    top = np.where(
+        dg.node_parent >= 0, dg.node_level[np.maximum(dg.node_parent, 0)], dg.levels.size
+    )
     alive = np.flatnonzero((dg.node_level <= level) & (level < top) & (dg.node_size >= 2))
     return [(dg.label(int(k)), dg.members(int(k))) for k in alive]
 
@@ -107,10 +112,18 @@ def msb_groups(energies: np.ndarray, ts_min1: np.ndarray, ts_min2: np.ndarray) -
     return groups
 
 
-def perturbation_test(model: Model, W_group: np.ndarray, mask: np.ndarray, X: np.ndarray,
-                      y: np.ndarray, scale: float, R: int, rng: np.random.Generator,
-                      positive_class: int = 1,
-                      relative: bool = True) -> dict[str, float | np.ndarray]:
+def perturbation_test(
+    model: Model,
+    W_group: np.ndarray,
+    mask: np.ndarray,
+    X: np.ndarray,
+    y: np.ndarray,
+    scale: float,
+    R: int,
+    rng: np.random.Generator,
+    positive_class: int = 1,
+    relative: bool = True,
+) -> dict[str, float | np.ndarray]:
     """AUC drop when the conserved weights (``mask``) of every group member are perturbed,
     against the same number of other weights chosen at random (seed 002 §2.4.3), each
     repeated R times.
@@ -126,8 +139,10 @@ def perturbation_test(model: Model, W_group: np.ndarray, mask: np.ndarray, X: np
     chosen = np.flatnonzero(mask)
     others = np.flatnonzero(~mask)
     if chosen.size == 0 or others.size < chosen.size:
-        raise ValueError(f"need ≥ 1 conserved weight and as many others; got {chosen.size} "
-                         f"conserved of {mask.size}")
+        raise ValueError(
+            f"need ≥ 1 conserved weight and as many others; got {chosen.size} "
+            f"conserved of {mask.size}"
+        )
     pos = np.asarray(y) == positive_class
 
     def score(w: np.ndarray) -> float:
@@ -147,5 +162,9 @@ def perturbation_test(model: Model, W_group: np.ndarray, mask: np.ndarray, X: np
 
     cons = np.array([mean_drop(False) for _ in range(R)])
     rand = np.array([mean_drop(True) for _ in range(R)])
-    return {"conserved": float(cons.mean()), "random": float(rand.mean()),
-            "conserved_drops": cons, "random_drops": rand}
+    return {
+        "conserved": float(cons.mean()),
+        "random": float(rand.mean()),
+        "conserved_drops": cons,
+        "random_drops": rand,
+    }

@@ -7,6 +7,7 @@ at their training mean or median) or the plane of the first two principal compon
 standardised training data. Grids are indexed ``values[i, j]`` at (``xs[j]``, ``ys[i]``), rows
 along the second coordinate, as images are.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -68,8 +69,9 @@ def pca_plane(X_train: np.ndarray) -> Plane:
     return Plane(mean, vt[:2].copy(), std)
 
 
-def grid_axes(bounds: tuple[float, float, float, float], step: float | None = None,
-              n: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def grid_axes(
+    bounds: tuple[float, float, float, float], step: float | None = None, n: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Grid coordinates over (xmin, xmax, ymin, ymax): every ``step`` from the lower bound
     (not beyond the upper), or ``n`` evenly spaced points per axis including both bounds."""
     x0, x1, y0, y1 = (float(b) for b in bounds)
@@ -80,8 +82,10 @@ def grid_axes(bounds: tuple[float, float, float, float], step: float | None = No
     if step is not None:
         if not step > 0:
             raise ValueError(f"step must be > 0, got {step}")
-        return (x0 + step * np.arange(int(np.floor((x1 - x0) / step + 1e-9)) + 1),
-                y0 + step * np.arange(int(np.floor((y1 - y0) / step + 1e-9)) + 1))
+        return (
+            x0 + step * np.arange(int(np.floor((x1 - x0) / step + 1e-9)) + 1),
+            y0 + step * np.arange(int(np.floor((y1 - y0) / step + 1e-9)) + 1),
+        )
     if n is None or n < 2:  # (None only to tell the type checker: one of step and n is given)
         raise ValueError(f"n must be ≥ 2, got {n}")
     return np.linspace(x0, x1, n), np.linspace(y0, y1, n)
@@ -100,10 +104,16 @@ def _values(P: np.ndarray, output: str, positive_class: int) -> np.ndarray:
     raise ValueError(f"output must be 'proba' or 'class', got {output!r}")
 
 
-def decision_map(model: Model, w: np.ndarray, bounds: tuple[float, float, float, float],
-                 step: float | None = None, n: int | None = None, plane: Plane | None = None,
-                 output: str = "proba", positive_class: int = 1
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def decision_map(
+    model: Model,
+    w: np.ndarray,
+    bounds: tuple[float, float, float, float],
+    step: float | None = None,
+    n: int | None = None,
+    plane: Plane | None = None,
+    output: str = "proba",
+    positive_class: int = 1,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``xs``, ``ys`` and the map (len(ys), len(xs)) of weights ``w``: the probability of
     ``positive_class`` (``output="proba"``) or the predicted class (``"class"``). Without a
     plane the model must take exactly two inputs."""
@@ -115,9 +125,15 @@ def decision_map(model: Model, w: np.ndarray, bounds: tuple[float, float, float,
     return xs, ys, _values(P, output, positive_class).reshape(ys.size, xs.size)
 
 
-def ensemble_map(ens: Ensemble, model: Model, bounds: tuple[float, float, float, float],
-                 step: float | None = None, n: int | None = None, plane: Plane | None = None,
-                 positive_class: int = 1) -> dict[str, np.ndarray]:
+def ensemble_map(
+    ens: Ensemble,
+    model: Model,
+    bounds: tuple[float, float, float, float],
+    step: float | None = None,
+    n: int | None = None,
+    plane: Plane | None = None,
+    positive_class: int = 1,
+) -> dict[str, np.ndarray]:
     """An MLSUP over the grid: ``xs``, ``ys``, ``member`` (index into ``ens.members`` the gate
     picks per cell), ``proba`` (the ensemble's probability of ``positive_class``) and
     ``member_proba`` (m, ny, nx) of every member."""
@@ -126,9 +142,13 @@ def ensemble_map(ens: Ensemble, model: Model, bounds: tuple[float, float, float,
     P = member_probabilities(model, ens.member_weights, X)
     choice = ens.choose(X)
     shape = (ys.size, xs.size)
-    return {"xs": xs, "ys": ys, "member": choice.reshape(shape),
-            "proba": P[choice, np.arange(X.shape[0]), positive_class].reshape(shape),
-            "member_proba": P[:, :, positive_class].reshape(-1, *shape)}
+    return {
+        "xs": xs,
+        "ys": ys,
+        "member": choice.reshape(shape),
+        "proba": P[choice, np.arange(X.shape[0]), positive_class].reshape(shape),
+        "member_proba": P[:, :, positive_class].reshape(-1, *shape),
+    }
 
 
 def xor_ideal(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:

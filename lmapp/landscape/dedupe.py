@@ -1,5 +1,6 @@
 """Duplicates among stored stationary points under the current identity rule (SPEC §2.3), for
 projects whose points were identified by an older rule (``lmapp dedupe``)."""
+
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
@@ -10,9 +11,14 @@ from .identity import IdentityRule
 from .model import Model
 
 
-def duplicates(model: Model, ids: np.ndarray, losses: np.ndarray, weights: np.ndarray,
-               rule: IdentityRule = IdentityRule(), groups: Sequence[Hashable] | None = None
-               ) -> dict[int, int]:
+def duplicates(
+    model: Model,
+    ids: np.ndarray,
+    losses: np.ndarray,
+    weights: np.ndarray,
+    rule: IdentityRule = IdentityRule(),
+    groups: Sequence[Hashable] | None = None,
+) -> dict[int, int]:
     """{duplicate id: the lowest id of the same point} over points given in any order.
 
     ``weights`` are canonical; ``groups`` (optional, one key per point) restricts merging to
@@ -31,5 +37,6 @@ def duplicates(model: Model, ids: np.ndarray, losses: np.ndarray, weights: np.nd
             members[int(ids[k])] = [int(ids[k])]
         else:
             members[hit].append(int(ids[k]))
-    return {i: min(same) for same in members.values() if len(same) > 1
-            for i in same if i != min(same)}
+    return {
+        i: min(same) for same in members.values() if len(same) > 1 for i in same if i != min(same)
+    }

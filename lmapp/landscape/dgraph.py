@@ -6,6 +6,7 @@ joins its minima at E if its energy is ≤ E (so the default top level, the high
 every connected minimum). A TS below one of its minima (numerical noise) counts at the
 higher minimum's energy; self-loops are ignored, duplicates are harmless.
 """
+
 from __future__ import annotations
 
 import time
@@ -70,17 +71,17 @@ class DGraph:
     def members(self, node: int | str) -> np.ndarray:
         """Minimum indices below node ``node`` (index or label), left to right."""
         k = self.node_index(node) if isinstance(node, str) else node
-        return self.leaf_order[self.node_start[k]:self.node_start[k] + self.node_size[k]]
+        return self.leaf_order[self.node_start[k] : self.node_start[k] + self.node_size[k]]
 
     def superbasins(self, level: int) -> list[np.ndarray]:
         """Member lists of the superbasins that exist at level index ``level``."""
-        join = np.where(self.node_parent >= 0, self.node_level[self.node_parent],
-                        self.levels.size)
+        join = np.where(self.node_parent >= 0, self.node_level[self.node_parent], self.levels.size)
         alive = np.flatnonzero((self.node_level <= level) & (level < join))
         return [self.members(int(k)) for k in alive]
 
 
 # --------------------------------------------------------------------------- kernels
+
 
 @njit(cache=True, nogil=True)
 def _find(uf, i):
@@ -294,8 +295,10 @@ def _branch_values(parent, minimum, values, mode):
 
 # --------------------------------------------------------------------------- public API
 
-def clean_ts(energies: np.ndarray, ts_energy: np.ndarray, ts_min1: np.ndarray,
-             ts_min2: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+
+def clean_ts(
+    energies: np.ndarray, ts_energy: np.ndarray, ts_min1: np.ndarray, ts_min2: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Validated TSs without self-loops, each energy raised to at least both minima's.
 
     Returns (energy, min1, min2) arrays; shared by the landscape analyses so that they all
@@ -350,12 +353,20 @@ def _segments(levels, x, level, parent, bottom, is_leaf):
     return seg[valid], node[valid]
 
 
-def disconnectivity_graph(energies: np.ndarray, ts_energy: np.ndarray, ts_min1: np.ndarray,
-                          ts_min2: np.ndarray, *, n_levels: int | None = 20,
-                          spacing: float | None = None, top: float | None = None,
-                          order: str = "size", connected_only: bool = False,
-                          values: np.ndarray | None = None,
-                          branch_value: str = "min") -> DGraph:
+def disconnectivity_graph(
+    energies: np.ndarray,
+    ts_energy: np.ndarray,
+    ts_min1: np.ndarray,
+    ts_min2: np.ndarray,
+    *,
+    n_levels: int | None = 20,
+    spacing: float | None = None,
+    top: float | None = None,
+    order: str = "size",
+    connected_only: bool = False,
+    values: np.ndarray | None = None,
+    branch_value: str = "min",
+) -> DGraph:
     """Disconnectivity graph of minima ``energies`` joined by TSs (energy, min1, min2 indices).
 
     Levels run evenly from just above the global minimum up to ``top`` (default: the highest
@@ -397,7 +408,8 @@ def disconnectivity_graph(energies: np.ndarray, ts_energy: np.ndarray, ts_min1: 
     ts_order = np.argsort(ts_level, kind="stable")
     ts_order = ts_order[ts_level[ts_order] < levels.size]
     parent, level, minimum, leaf_node = _merge_tree(
-        levels.size, min_level, min_order, ts_level[ts_order], tsa[ts_order], tsb[ts_order])
+        levels.size, min_level, min_order, ts_level[ts_order], tsa[ts_order], tsb[ts_order]
+    )
     ptr, children, size, low = _order_tree(parent, minimum, energies, order == "size")
 
     roots = np.flatnonzero(parent < 0)
@@ -424,13 +436,14 @@ def disconnectivity_graph(energies: np.ndarray, ts_energy: np.ndarray, ts_min1: 
     rank = np.empty(level.size, np.int64)
     rank[rank_order] = np.arange(level.size) - np.searchsorted(level[rank_order], level[rank_order])
 
-    leaf_node = np.where(keep[np.maximum(leaf_node, 0)] & (leaf_node >= 0),
-                         new[np.maximum(leaf_node, 0)], -1)
+    leaf_node = np.where(
+        keep[np.maximum(leaf_node, 0)] & (leaf_node >= 0), new[np.maximum(leaf_node, 0)], -1
+    )
     leaf_x = np.full(n, np.nan)
     leaf_x[minimum[is_leaf]] = x[is_leaf]
     in_gmin = np.zeros(n, bool)
     g = new[groot[0]]
-    in_gmin[leaf_order[start[g]:start[g] + size[g]]] = True
+    in_gmin[leaf_order[start[g] : start[g] + size[g]]] = True
 
     segments, segment_node = _segments(levels, x, level, parent, bottom, is_leaf)
     node_value = segment_value = None
@@ -438,12 +451,26 @@ def disconnectivity_graph(energies: np.ndarray, ts_energy: np.ndarray, ts_min1: 
         node_value = _branch_values(parent, minimum, values, BRANCH_VALUES.index(branch_value))
         segment_value = node_value[segment_node]
     return DGraph(
-        levels=levels, segments=segments, segment_node=segment_node,
-        segment_value=segment_value, leaf_x=leaf_x, leaf_node=leaf_node, leaf_order=leaf_order,
-        node_level=level, node_rank=rank, node_energy=energy, node_bottom=bottom, node_x=x,
-        node_parent=parent, node_start=start, node_size=size, node_minimum=minimum,
-        node_value=node_value, disconnected=np.flatnonzero(~in_gmin),
-        unconnected=np.flatnonzero(~joined))
+        levels=levels,
+        segments=segments,
+        segment_node=segment_node,
+        segment_value=segment_value,
+        leaf_x=leaf_x,
+        leaf_node=leaf_node,
+        leaf_order=leaf_order,
+        node_level=level,
+        node_rank=rank,
+        node_energy=energy,
+        node_bottom=bottom,
+        node_x=x,
+        node_parent=parent,
+        node_start=start,
+        node_size=size,
+        node_minimum=minimum,
+        node_value=node_value,
+        disconnected=np.flatnonzero(~in_gmin),
+        unconnected=np.flatnonzero(~joined),
+    )
 
 
 def _joined_to(n: int, target: int, tsa: np.ndarray, tsb: np.ndarray) -> np.ndarray:
@@ -460,10 +487,26 @@ def _empty(with_values: bool) -> DGraph:
     f, i = np.empty(0), np.empty(0, np.int64)
     fv = f if with_values else None
     return DGraph(
-        levels=f, segments=np.empty((0, 4)), segment_node=i, segment_value=fv, leaf_x=f,
-        leaf_node=i, leaf_order=i, node_level=i, node_rank=i, node_energy=f, node_bottom=f,
-        node_x=f, node_parent=i, node_start=i, node_size=i, node_minimum=i, node_value=fv,
-        disconnected=i, unconnected=i)
+        levels=f,
+        segments=np.empty((0, 4)),
+        segment_node=i,
+        segment_value=fv,
+        leaf_x=f,
+        leaf_node=i,
+        leaf_order=i,
+        node_level=i,
+        node_rank=i,
+        node_energy=f,
+        node_bottom=f,
+        node_x=f,
+        node_parent=i,
+        node_start=i,
+        node_size=i,
+        node_minimum=i,
+        node_value=fv,
+        disconnected=i,
+        unconnected=i,
+    )
 
 
 def node_at(dg: DGraph, x: float, y: float, tol: float = 0.5) -> int | None:
@@ -492,8 +535,9 @@ def _nearest(dg, x, y, tol, mask):
     return int(dg.segment_node[mask][j]) if d[j] <= tol else None
 
 
-def random_landscape(n_min: int, n_ts: int, seed: int = 0
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def random_landscape(
+    n_min: int, n_ts: int, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """A random connected landscape: a random spanning tree plus extra random TSs, energies
     uniform on [0, 1), each TS 0–1 above its higher minimum. For benchmarks and tests."""
     rng = np.random.default_rng(seed)
@@ -501,8 +545,12 @@ def random_landscape(n_min: int, n_ts: int, seed: int = 0
     perm = rng.permutation(n_min)
     k = np.arange(1, n_min)
     a = np.concatenate((perm[k], rng.integers(0, n_min, max(n_ts - n_min + 1, 0))))
-    b = np.concatenate((perm[(rng.random(k.size) * k).astype(np.int64)],
-                        rng.integers(0, n_min, max(n_ts - n_min + 1, 0))))
+    b = np.concatenate(
+        (
+            perm[(rng.random(k.size) * k).astype(np.int64)],
+            rng.integers(0, n_min, max(n_ts - n_min + 1, 0)),
+        )
+    )
     return e, np.maximum(e[a], e[b]) + rng.random(a.size), a, b
 
 

@@ -5,6 +5,7 @@ Misclassification counts are exact: 0/1 indicator matrices multiplied in float32
 (integers below 2²⁴ are exact): one product for two classes, one per predicted class for
 multi-class "differ" (timed against scipy's Hamming pdist by ``lmapp bench``).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -38,8 +39,10 @@ def _check(pred: np.ndarray, y: np.ndarray, kind: str) -> tuple[np.ndarray, np.n
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
     pred, y = np.asarray(pred), np.asarray(y).ravel()
     if pred.ndim != 2 or pred.shape[1] != y.size:
-        raise ValueError(f"predictions must be (n_minima, n_items) with one label per item; "
-                         f"got {pred.shape} and {y.size} labels")
+        raise ValueError(
+            f"predictions must be (n_minima, n_items) with one label per item; "
+            f"got {pred.shape} and {y.size} labels"
+        )
     if y.size == 0:
         raise ValueError("misclassification distance needs at least one item")
     return pred, y
@@ -79,7 +82,9 @@ def misclassification_matrix(pred: np.ndarray, y: np.ndarray, kind: str = "diffe
     return D
 
 
-def distance_to(pred: np.ndarray, y: np.ndarray, ref_index: int, kind: str = "differ") -> np.ndarray:
+def distance_to(
+    pred: np.ndarray, y: np.ndarray, ref_index: int, kind: str = "differ"
+) -> np.ndarray:
     """Misclassification distance of every minimum to minimum ``ref_index`` (one matrix row)."""
     pred, y = _check(pred, y, kind)
     ref = pred[ref_index]
@@ -107,7 +112,7 @@ def euclidean_matrix(W: np.ndarray, dtype: type = np.float64) -> np.ndarray:
     n = W.shape[0]
     out: np.ndarray = np.empty((n, n), dtype)
     for start in range(0, n, BLOCK_ROWS):
-        out[start:start + BLOCK_ROWS] = cdist(W[start:start + BLOCK_ROWS], W)
+        out[start : start + BLOCK_ROWS] = cdist(W[start : start + BLOCK_ROWS], W)
     np.fill_diagonal(out, 0.0)
     return out
 
@@ -133,13 +138,17 @@ def order_by_leaves(leaf_order: np.ndarray, n: int) -> np.ndarray:
     """Permutation of n minima following a disconnectivity graph's leaves (left to right),
     then the minima it does not draw in index order."""
     leaf_order = np.asarray(leaf_order, np.int64).ravel()
-    if np.unique(leaf_order).size != leaf_order.size or np.any((leaf_order < 0) | (leaf_order >= n)):
+    if np.unique(leaf_order).size != leaf_order.size or np.any(
+        (leaf_order < 0) | (leaf_order >= n)
+    ):
         raise ValueError(f"leaf order must list distinct minima 0…{n - 1}")
     rest = np.setdiff1d(np.arange(n), leaf_order)
     return np.concatenate((leaf_order, rest))
 
 
-def order_by_clustering(D: np.ndarray, method: str = "average", optimal: bool = False) -> np.ndarray:
+def order_by_clustering(
+    D: np.ndarray, method: str = "average", optimal: bool = False
+) -> np.ndarray:
     """Permutation that places similar minima together: leaves of a hierarchical clustering
     of distance matrix ``D`` (scipy linkage ``method``; ``optimal`` leaf ordering is slower)."""
     D = np.asarray(D)

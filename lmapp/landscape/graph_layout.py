@@ -1,6 +1,7 @@
 """Positions for drawing the network of minima: the Barnes–Hut force layout of
 :mod:`lmapp.engines.force_layout` (10⁴ minima in a few seconds), centred and scaled to
 [−1, 1], the same for the same graph and seed."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -19,8 +20,12 @@ def layout_iterations(n: int) -> int:
     return int(np.clip(LAYOUT_WORK // max(n, 1), MIN_ITERATIONS, MAX_ITERATIONS))
 
 
-def spring_positions(A: scipy.sparse.csr_array, seed: int = 0, iterations: int | None = None,
-                     abort: np.ndarray = NO_ABORT) -> np.ndarray:
+def spring_positions(
+    A: scipy.sparse.csr_array,
+    seed: int = 0,
+    iterations: int | None = None,
+    abort: np.ndarray = NO_ABORT,
+) -> np.ndarray:
     """(n, 2) Fruchterman–Reingold positions of the graph with adjacency ``A`` from a seeded
     random start, centred on 0 and scaled so the largest |coordinate| is 1."""
     n = A.shape[0]

@@ -11,6 +11,7 @@ Two points are the same when |ΔL| < EDIFF and either
    by less than OUTPUT_TOL × max(1, largest |output|) everywhere. This catches whatever
    symmetry relates them, including ones nobody declared.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -49,8 +50,12 @@ class PointRegistry:
     are stored as copies of the canonical vectors given to :meth:`add`.
     """
 
-    def __init__(self, symmetry: Symmetry, fingerprint: Callable[[np.ndarray], np.ndarray] | None,
-                 rule: IdentityRule = IdentityRule()) -> None:
+    def __init__(
+        self,
+        symmetry: Symmetry,
+        fingerprint: Callable[[np.ndarray], np.ndarray] | None,
+        rule: IdentityRule = IdentityRule(),
+    ) -> None:
         self.symmetry = symmetry
         self.fingerprint = fingerprint
         self.rule = rule

@@ -1,4 +1,5 @@
 """Node-locality masks (seed 003 §5): which link weights a k-nearest-neighbour network keeps."""
+
 from __future__ import annotations
 
 import numpy as np

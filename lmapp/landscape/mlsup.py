@@ -11,6 +11,7 @@ best individual ≤ TMA and MLSUP ≤ TMA: the TMA gives every positive item the
 positive-class probability and every negative item the smallest, which no single member and no
 gate can beat. For more than two classes these bounds need not hold.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ AUC_KEYS = ("best_individual", "mlsup", "majority_vote", "tma")
 
 # --------------------------------------------------------------------------- selection
 
+
 def select_by_hand(ids: np.ndarray, wanted: list[int]) -> np.ndarray:
     """Positions in ``ids`` of the minimum ids ``wanted`` (≥ 2, distinct, all present)."""
     ids = np.asarray(ids, np.int64)
@@ -48,8 +50,13 @@ def select_by_hand(ids: np.ndarray, wanted: list[int]) -> np.ndarray:
     return np.array([pos[i] for i in wanted], np.int64)
 
 
-def select_mmdbm(auc_test: np.ndarray, pred_test: np.ndarray, y_test: np.ndarray,
-                 m: int = 2, kind: str = "differ") -> np.ndarray:
+def select_mmdbm(
+    auc_test: np.ndarray,
+    pred_test: np.ndarray,
+    y_test: np.ndarray,
+    m: int = 2,
+    kind: str = "differ",
+) -> np.ndarray:
     """MMDBM: the best-AUC minimum, then the ``m − 1`` minima at the largest misclassification
     distance (``kind`` of :mod:`.distances`) from it; seed 000 §4.2 uses m = 2.
     ``pred_test`` holds the predicted classes (n_minima, N)."""
@@ -58,12 +65,13 @@ def select_mmdbm(auc_test: np.ndarray, pred_test: np.ndarray, y_test: np.ndarray
     best = int(np.nanargmax(auc_test))
     d = distance_to(pred_test, y_test, best, kind).astype(float)
     d[best] = -np.inf
-    far = np.argsort(-d, kind="stable")[:m - 1]
+    far = np.argsort(-d, kind="stable")[: m - 1]
     return np.r_[best, far].astype(np.int64)
 
 
-def cv_peak_temperatures(L: np.ndarray, lpphe: np.ndarray,
-                         T: np.ndarray | None = None) -> np.ndarray:
+def cv_peak_temperatures(
+    L: np.ndarray, lpphe: np.ndarray, T: np.ndarray | None = None
+) -> np.ndarray:
     """Temperatures of the C_V peaks of minima (L, LPPHE), highest peak first.
 
     The default grid spans 10⁻⁴…10 times the loss range (log-spaced, 600 points). κ/2 only
@@ -77,26 +85,33 @@ def cv_peak_temperatures(L: np.ndarray, lpphe: np.ndarray,
     return th.T[find_peaks(th.T, th.Cv)]
 
 
-def select_cv_peak(L: np.ndarray, lpphe: np.ndarray, m: int = 2, peak: int = 0,
-                   T: np.ndarray | None = None) -> np.ndarray:
+def select_cv_peak(
+    L: np.ndarray, lpphe: np.ndarray, m: int = 2, peak: int = 0, T: np.ndarray | None = None
+) -> np.ndarray:
     """C_V-peak members: at the ``peak``-th highest C_V peak, the minima with the largest
     positive and most negative g_α = dp_α/dT, alternately (positive first)."""
     L = np.asarray(L, float)
     _check_m(m, L.size)
     peaks = cv_peak_temperatures(L, lpphe, T)
     if peaks.size <= peak:
-        raise ValueError(f"C_V has {peaks.size} peak(s) on the temperature grid; "
-                         f"cannot use peak {peak + 1}")
+        raise ValueError(
+            f"C_V has {peaks.size} peak(s) on the temperature grid; cannot use peak {peak + 1}"
+        )
     pos, neg = top_contributors(L, lpphe, float(peaks[peak]), m)
     order = [k for pair in zip(pos, neg) for k in pair]
-    order += [int(k) for k in np.r_[pos[len(neg):], neg[len(pos):]]]
+    order += [int(k) for k in np.r_[pos[len(neg) :], neg[len(pos) :]]]
     if len(order) < m:
         raise ValueError(f"only {len(order)} minima contribute to C_V at that peak; asked for {m}")
     return np.array(order[:m], np.int64)
 
 
-def select_qp(D: np.ndarray, m: int, starts: int = 8,
-              rng: np.random.Generator | None = None, max_iter: int = 5000) -> np.ndarray:
+def select_qp(
+    D: np.ndarray,
+    m: int,
+    starts: int = 8,
+    rng: np.random.Generator | None = None,
+    max_iter: int = 5000,
+) -> np.ndarray:
     """Pairwise selection (seed 000 appendix): maximise yᵀDy subject to 0 ≤ y ≤ 1, Σy = m,
     then keep the m largest yᵢ.
 
@@ -110,8 +125,11 @@ def select_qp(D: np.ndarray, m: int, starts: int = 8,
         raise ValueError(f"D must be square, got shape {D.shape}")
     _check_m(m, n)
     rng = np.random.default_rng(0) if rng is None else rng
-    lam_min = (np.linalg.eigvalsh(D)[0] if n <= 1000 else
-               scipy.sparse.linalg.eigsh(D, k=1, which="SA", return_eigenvectors=False)[0])
+    lam_min = (
+        np.linalg.eigvalsh(D)[0]
+        if n <= 1000
+        else scipy.sparse.linalg.eigsh(D, k=1, which="SA", return_eigenvectors=False)[0]
+    )
     step = 0.9 / max(-lam_min, 1e-12)
     best, best_val = np.arange(m), -np.inf
     for s in range(max(starts, 1)):
@@ -180,6 +198,7 @@ def _check_m(m: int, n: int) -> None:
 
 # --------------------------------------------------------------------------- members and gate
 
+
 def member_probabilities(model: Model, W: np.ndarray, X: np.ndarray) -> np.ndarray:
     """Class probabilities (m, N, C) of each member (rows of ``W``) on inputs X."""
     return np.stack([model.predict_proba(w, X) for w in np.atleast_2d(W)])
@@ -196,9 +215,14 @@ def best_members(P: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.argmax(correct_class_probabilities(P, y), axis=0)
 
 
-def gate_network(n_features: int, n_members: int, hidden: tuple[int, ...] = GATE_HIDDEN,
-                 lam: float = GATE_LAM, X: np.ndarray | None = None,
-                 b: np.ndarray | None = None) -> Model:
+def gate_network(
+    n_features: int,
+    n_members: int,
+    hidden: tuple[int, ...] = GATE_HIDDEN,
+    lam: float = GATE_LAM,
+    X: np.ndarray | None = None,
+    b: np.ndarray | None = None,
+) -> Model:
     """The gate as a model of lmapp's engine: inputs → ``hidden`` tanh → one output per member.
 
     Bound to training data (X, b) when given; without data it serves for predictions only.
@@ -212,10 +236,17 @@ class Cancelled(Exception):
     """Gate training stopped because its abort flag was raised."""
 
 
-def train_gate(X: np.ndarray, b: np.ndarray, n_members: int,
-               hidden: tuple[int, ...] = GATE_HIDDEN, lam: float = GATE_LAM, starts: int = 5,
-               rng: np.random.Generator | None = None, gtol: float = 1e-6,
-               abort: np.ndarray = NO_ABORT) -> tuple[np.ndarray, float]:
+def train_gate(
+    X: np.ndarray,
+    b: np.ndarray,
+    n_members: int,
+    hidden: tuple[int, ...] = GATE_HIDDEN,
+    lam: float = GATE_LAM,
+    starts: int = 5,
+    rng: np.random.Generator | None = None,
+    gtol: float = 1e-6,
+    abort: np.ndarray = NO_ABORT,
+) -> tuple[np.ndarray, float]:
     """Fit the gate to targets ``b`` with lmapp's L-BFGS from ``starts`` random points
     (uniform in [−1, 1]); returns the weights of the lowest loss found and that loss.
     Raising ``abort`` (uint8[1], any thread) stops it within one L-BFGS iteration
@@ -235,6 +266,7 @@ def train_gate(X: np.ndarray, b: np.ndarray, n_members: int,
 
 
 # --------------------------------------------------------------------------- the ensemble
+
 
 @dataclass
 class Ensemble:
@@ -271,11 +303,22 @@ class Ensemble:
         return P[self.choose(X), np.arange(P.shape[1])]
 
 
-def fit_mlsup(model: Model, member_weights: np.ndarray, X: np.ndarray, y: np.ndarray,
-              members: np.ndarray | None = None, *, gate_hidden: tuple[int, ...] = GATE_HIDDEN,
-              gate_lam: float = GATE_LAM, starts: int = 5, seed: int = 0, gtol: float = 1e-6,
-              positive_class: int = 1, selection: str = "hand",
-              abort: np.ndarray = NO_ABORT) -> Ensemble:
+def fit_mlsup(
+    model: Model,
+    member_weights: np.ndarray,
+    X: np.ndarray,
+    y: np.ndarray,
+    members: np.ndarray | None = None,
+    *,
+    gate_hidden: tuple[int, ...] = GATE_HIDDEN,
+    gate_lam: float = GATE_LAM,
+    starts: int = 5,
+    seed: int = 0,
+    gtol: float = 1e-6,
+    positive_class: int = 1,
+    selection: str = "hand",
+    abort: np.ndarray = NO_ABORT,
+) -> Ensemble:
     """Train the gate of an MLSUP on training data (X, y): each item's target is the member
     most confident in its correct class. ``members`` are the ids recorded (default 0…m−1);
     ``abort`` as in :func:`train_gate`."""
@@ -283,8 +326,17 @@ def fit_mlsup(model: Model, member_weights: np.ndarray, X: np.ndarray, y: np.nda
     if W.shape[0] < 2:
         raise ValueError(f"MLSUP needs at least 2 members, got {W.shape[0]}")
     b = best_members(member_probabilities(model, W, X), y)
-    w_gate, _ = train_gate(np.asarray(X, float), b, W.shape[0], gate_hidden, gate_lam, starts,
-                           np.random.default_rng(seed), gtol, abort)
+    w_gate, _ = train_gate(
+        np.asarray(X, float),
+        b,
+        W.shape[0],
+        gate_hidden,
+        gate_lam,
+        starts,
+        np.random.default_rng(seed),
+        gtol,
+        abort,
+    )
     ids = np.arange(W.shape[0]) if members is None else members
     return Ensemble(ids, W, w_gate, gate_hidden, gate_lam, positive_class, selection)
 
@@ -325,9 +377,16 @@ def evaluate(ens: Ensemble, model: Model, X: np.ndarray, y: np.ndarray) -> dict[
     }
 
 
-def random_baseline(model: Model, W: np.ndarray, train: tuple[np.ndarray, np.ndarray],
-                    test: tuple[np.ndarray, np.ndarray], m: int, repeats: int,
-                    rng: np.random.Generator, **fit: Any) -> dict[str, np.ndarray]:
+def random_baseline(
+    model: Model,
+    W: np.ndarray,
+    train: tuple[np.ndarray, np.ndarray],
+    test: tuple[np.ndarray, np.ndarray],
+    m: int,
+    repeats: int,
+    rng: np.random.Generator,
+    **fit: Any,
+) -> dict[str, np.ndarray]:
     """MLSUP on ``repeats`` random member sets of size m drawn from the rows of ``W``: the
     per-draw AUCs (``AUC_KEYS``) on test data and the drawn rows; report their means."""
     out: dict[str, list] = {k: [] for k in (*AUC_KEYS, "members")}

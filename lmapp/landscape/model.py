@@ -4,6 +4,7 @@ Every model exposes the same jitted triple ``fg(w, args)``, ``hvp(w, v, args)``,
 ``hessian(w, args)`` so that the minimiser, basin-hopping and verification engines run on
 any of them without the GIL.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -53,8 +54,10 @@ def _number(v: Any) -> bool:
 #: what each stored model option may hold (JSON types), checked on read
 _SPEC_TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "kind": (lambda v: isinstance(v, str), "a string"),
-    "hidden": (lambda v: isinstance(v, (list, tuple)) and all(_integer(h) for h in v),
-               "a list of integers"),
+    "hidden": (
+        lambda v: isinstance(v, (list, tuple)) and all(_integer(h) for h in v),
+        "a list of integers",
+    ),
     "lam": (lambda v: v is None or _number(v), "a number"),
     "loss": (lambda v: isinstance(v, str), "a string"),
     "beta": (_number, "a number"),
@@ -89,7 +92,9 @@ class ModelSpec:
             lam = 0.0 if self.kind in ("regression", "user") else 1e-2
             object.__setattr__(self, "lam", lam)
         if self.kind not in ("mlp", "regression", "user"):
-            raise ModelError(f"unknown model kind {self.kind!r} (use 'mlp', 'regression' or 'user')")
+            raise ModelError(
+                f"unknown model kind {self.kind!r} (use 'mlp', 'regression' or 'user')"
+            )
         if self.kind == "user":
             self._check_user()
         if self.kind == "mlp":
@@ -108,10 +113,15 @@ class ModelSpec:
 
     def _check_user(self) -> None:
         if self.reference is not None and not REFERENCE.match(self.reference):
-            raise ModelError(f"a user model reference must look like package.module:function, "
-                             f"got {self.reference!r}")
-        if self.n_params is not None and (isinstance(self.n_params, bool)
-                                          or not isinstance(self.n_params, int) or self.n_params < 1):
+            raise ModelError(
+                f"a user model reference must look like package.module:function, "
+                f"got {self.reference!r}"
+            )
+        if self.n_params is not None and (
+            isinstance(self.n_params, bool)
+            or not isinstance(self.n_params, int)
+            or self.n_params < 1
+        ):
             raise ModelError(f"n_params must be an integer ≥ 1, got {self.n_params!r}")
         if not isinstance(self.params, dict):
             raise ModelError(f"user model params must be a JSON object, got {self.params!r}")
@@ -137,8 +147,10 @@ class ModelSpec:
             raise ModelError(f"a model spec must be a JSON object, got {type(d).__name__}")
         unknown = sorted(set(d) - set(cls.__dataclass_fields__))
         if unknown:
-            raise ModelError(f"unknown model option(s): {', '.join(unknown)} "
-                             f"(known: {', '.join(cls.__dataclass_fields__)})")
+            raise ModelError(
+                f"unknown model option(s): {', '.join(unknown)} "
+                f"(known: {', '.join(cls.__dataclass_fields__)})"
+            )
         for name, value in d.items():
             check, expected = _SPEC_TYPES[name]
             if not check(value):
@@ -177,14 +189,16 @@ class Model:
         return float(f), g
 
     def hvp(self, w: np.ndarray, v: np.ndarray) -> np.ndarray:
-        return self.hvp_kernel(np.ascontiguousarray(w, float), np.ascontiguousarray(v, float),
-                               self.args)
+        return self.hvp_kernel(
+            np.ascontiguousarray(w, float), np.ascontiguousarray(v, float), self.args
+        )
 
     def hessian(self, w: np.ndarray) -> np.ndarray:
         return self.hessian_kernel(np.ascontiguousarray(w, float), self.args)
 
-    def minimize(self, w0: np.ndarray, abort: np.ndarray = NO_ABORT,
-                 **settings: float) -> tuple[np.ndarray, float, float, int, bool]:
+    def minimize(
+        self, w0: np.ndarray, abort: np.ndarray = NO_ABORT, **settings: float
+    ) -> tuple[np.ndarray, float, float, int, bool]:
         """Quench ``w0`` with the project's L-BFGS; ``settings`` override LBFGS_DEFAULTS
         (gtol, max_iter, m, max_step, max_rise); raising ``abort`` (uint8[1]) from another
         thread stops it within one iteration, unconverged.
@@ -193,9 +207,16 @@ class Model:
         if unknown:
             raise ModelError(f"unknown L-BFGS settings: {', '.join(sorted(unknown))}")
         s = {**LBFGS_DEFAULTS, **settings}
-        x, f, r, it, ok = self.kit.quench(np.ascontiguousarray(w0, float), self.args, float(s["gtol"]),
-                                         int(s["max_iter"]), int(s["m"]), float(s["max_step"]),
-                                         float(s["max_rise"]), abort)
+        x, f, r, it, ok = self.kit.quench(
+            np.ascontiguousarray(w0, float),
+            self.args,
+            float(s["gtol"]),
+            int(s["max_iter"]),
+            int(s["m"]),
+            float(s["max_step"]),
+            float(s["max_rise"]),
+            abort,
+        )
         return x, float(f), float(r), int(it), bool(ok)
 
     # -- structure ------------------------------------------------------------------------
@@ -223,8 +244,14 @@ class Model:
         """An empty registry of stationary points that applies this model's identity rule."""
         return PointRegistry(self.symmetry, self.fingerprint, rule)
 
-    def same_point(self, loss_a: float, wa: np.ndarray, loss_b: float, wb: np.ndarray,
-                   rule: IdentityRule = IdentityRule()) -> bool:
+    def same_point(
+        self,
+        loss_a: float,
+        wa: np.ndarray,
+        loss_b: float,
+        wb: np.ndarray,
+        rule: IdentityRule = IdentityRule(),
+    ) -> bool:
         """Whether two stationary points (losses, canonical weights) are the same (SPEC §2.3)."""
         known = self.registry(rule)
         known.add(0, loss_a, wa)
@@ -239,8 +266,12 @@ class Model:
         out = []
         for l in range(len(self.sizes) - 1):
             n_in, n_out = int(self.sizes[l]), int(self.sizes[l + 1])
-            out.append({"W": wf[woff[l]:woff[l] + n_in * n_out].reshape(n_out, n_in).copy(),
-                        "b": wf[boff[l]:boff[l] + n_out].copy()})
+            out.append(
+                {
+                    "W": wf[woff[l] : woff[l] + n_in * n_out].reshape(n_out, n_in).copy(),
+                    "b": wf[boff[l] : boff[l] + n_out].copy(),
+                }
+            )
         return out
 
     def random_start(self, rng: np.random.Generator, scale: float = 1.0) -> np.ndarray:
@@ -252,15 +283,20 @@ class Model:
         """Class probabilities (N, C) on inputs X (networks only)."""
         if not self.is_network:
             raise ModelError("predict_proba needs a classifier network")
-        return mlp.predict_proba(np.ascontiguousarray(w, float),
-                                 np.ascontiguousarray(X, float), self.sizes, self.free,
-                                 self.n_full)
+        return mlp.predict_proba(
+            np.ascontiguousarray(w, float),
+            np.ascontiguousarray(X, float),
+            self.sizes,
+            self.free,
+            self.n_full,
+        )
 
     def predict(self, w: np.ndarray, X: np.ndarray) -> np.ndarray:
         """Predicted class per row for a network, or the model value for regression."""
         if not self.is_network:
-            return regression.model(np.ascontiguousarray(w, float),
-                                    np.ascontiguousarray(X, float).reshape(-1))
+            return regression.model(
+                np.ascontiguousarray(w, float), np.ascontiguousarray(X, float).reshape(-1)
+            )
         return np.argmax(self.predict_proba(w, X), axis=1)
 
 
@@ -269,19 +305,37 @@ def build_model(spec: ModelSpec, X: np.ndarray, y: np.ndarray, n_classes: int) -
     X = np.ascontiguousarray(X, float)
     if spec.kind == "user":
         from .user_model import model_from_reference
+
         return model_from_reference(spec)
     if spec.kind == "regression":
         if X.ndim != 2 or X.shape[1] != 1:
             raise ModelError("the regression model needs one input column")
-        args = _builtin_args(builtin.REGRESSION, X, np.zeros(len(y), np.int64), np.asarray(y, float),
-                             np.zeros(2, np.int64), np.zeros(0, np.int64), np.zeros(0), 0.0, 0, 0.0)
+        args = _builtin_args(
+            builtin.REGRESSION,
+            X,
+            np.zeros(len(y), np.int64),
+            np.asarray(y, float),
+            np.zeros(2, np.int64),
+            np.zeros(0, np.int64),
+            np.zeros(0),
+            0.0,
+            0,
+            0.0,
+        )
         grid = np.linspace(X[:, 0].min(), X[:, 0].max(), N_PROBE_GRID)
-        return _builtin_model(spec, args, regression.N_PARAMS, symmetry=RegressionSymmetry(),
-                              fingerprint=lambda q: regression.model(np.ascontiguousarray(q, float), grid))
+        return _builtin_model(
+            spec,
+            args,
+            regression.N_PARAMS,
+            symmetry=RegressionSymmetry(),
+            fingerprint=lambda q: regression.model(np.ascontiguousarray(q, float), grid),
+        )
     if n_classes < 2:
         raise ModelError("a classifier needs at least two classes")
     if spec.loss == "appauc" and n_classes != 2:
-        raise ModelError(f"the appAUC loss is for binary problems; this dataset has {n_classes} classes")
+        raise ModelError(
+            f"the appAUC loss is for binary problems; this dataset has {n_classes} classes"
+        )
     sizes = np.array([X.shape[1], *spec.hidden, n_classes], np.int64)
     check_memory(sizes, X.shape[0])
     woff, boff, _, n_full, _ = mlp.layer_offsets(sizes)
@@ -289,23 +343,42 @@ def build_model(spec: ModelSpec, X: np.ndarray, y: np.ndarray, n_classes: int) -
     reg = np.ones(n_full)
     if spec.locality is not None:
         for l, mask in enumerate(locality_mask(list(sizes), spec.locality)):
-            keep[woff[l]:woff[l] + mask.size] = mask.ravel()
+            keep[woff[l] : woff[l] + mask.size] = mask.ravel()
     if not spec.reg_bias:
         for l in range(len(sizes) - 1):
-            reg[boff[l]:boff[l] + sizes[l + 1]] = 0.0
+            reg[boff[l] : boff[l] + sizes[l + 1]] = 0.0
     free = np.flatnonzero(keep).astype(np.int64)
     loss_kind = mlp.APPAUC if spec.loss == "appauc" else mlp.CROSS_ENTROPY
     assert spec.lam is not None  # ModelSpec.__post_init__ sets the default
-    args = _builtin_args(builtin.MLP, X, np.asarray(y, np.int64), np.zeros(len(y)), sizes, free,
-                         reg, spec.lam, loss_kind, spec.beta)
+    args = _builtin_args(
+        builtin.MLP,
+        X,
+        np.asarray(y, np.int64),
+        np.zeros(len(y)),
+        sizes,
+        free,
+        reg,
+        spec.lam,
+        loss_kind,
+        spec.beta,
+    )
     symmetry = NetworkSymmetry(sizes, free, int(n_full), spec.locality is None, not spec.reg_bias)
     probe = probe_inputs(X)
 
     def fingerprint(w: np.ndarray) -> np.ndarray:
         return mlp.predict_proba(np.ascontiguousarray(w, float), probe, sizes, free, n_full)
 
-    return _builtin_model(spec, args, int(free.size), sizes, free, int(n_full), n_classes,
-                          symmetry=symmetry, fingerprint=fingerprint)
+    return _builtin_model(
+        spec,
+        args,
+        int(free.size),
+        sizes,
+        free,
+        int(n_full),
+        n_classes,
+        symmetry=symmetry,
+        fingerprint=fingerprint,
+    )
 
 
 def memory_needed(sizes: np.ndarray | list[int], n_data: int) -> tuple[int, float]:
@@ -331,33 +404,65 @@ def check_memory(sizes: np.ndarray | list[int], n_data: int) -> None:
     P, need = memory_needed(sizes, n_data)
     have = physical_memory()
     if have is not None and need > MEMORY_SHARE * have:
-        raise ModelError(f"the network {[int(s) for s in sizes]} has {P:,} parameters; exploring "
-                         f"it needs about {memory_size(need)} (its exact Hessian alone is "
-                         f"{memory_size(8.0 * P * P)}), more than the "
-                         f"{memory_size(MEMORY_SHARE * have)} this machine allows "
-                         f"({MEMORY_SHARE:.0%} of {memory_size(have)})")
+        raise ModelError(
+            f"the network {[int(s) for s in sizes]} has {P:,} parameters; exploring "
+            f"it needs about {memory_size(need)} (its exact Hessian alone is "
+            f"{memory_size(8.0 * P * P)}), more than the "
+            f"{memory_size(MEMORY_SHARE * have)} this machine allows "
+            f"({MEMORY_SHARE:.0%} of {memory_size(have)})"
+        )
 
 
 def probe_inputs(X: np.ndarray) -> np.ndarray:
     """The inputs at which a network's fingerprint is taken (see N_PROBE_DATA, N_PROBE_BOX)."""
-    idx = np.unique(np.linspace(0, X.shape[0] - 1, min(X.shape[0], N_PROBE_DATA)).round().astype(int))
+    idx = np.unique(
+        np.linspace(0, X.shape[0] - 1, min(X.shape[0], N_PROBE_DATA)).round().astype(int)
+    )
     lo, hi = X.min(axis=0), X.max(axis=0)
     pad = 0.25 * (hi - lo) + 0.1
     box = np.random.default_rng(20261201).uniform(lo - pad, hi + pad, (N_PROBE_BOX, X.shape[1]))
     return np.ascontiguousarray(np.vstack([X[idx], box]))
 
 
-def _builtin_args(kind: int, X: np.ndarray, y: np.ndarray, t: np.ndarray, sizes: np.ndarray,
-                  free: np.ndarray, reg: np.ndarray, lam: float, loss_kind: int,
-                  beta: float) -> builtin.BuiltinArgs:
+def _builtin_args(
+    kind: int,
+    X: np.ndarray,
+    y: np.ndarray,
+    t: np.ndarray,
+    sizes: np.ndarray,
+    free: np.ndarray,
+    reg: np.ndarray,
+    lam: float,
+    loss_kind: int,
+    beta: float,
+) -> builtin.BuiltinArgs:
     """The one argument type of :mod:`lmapp.engines.builtin` (contiguous arrays)."""
     c = np.ascontiguousarray
-    return builtin.BuiltinArgs(int(kind), c(X, np.float64), c(y, np.int64), c(t, np.float64),
-                               c(sizes, np.int64), c(free, np.int64), c(reg, np.float64),
-                               float(lam), int(loss_kind), float(beta))
+    return builtin.BuiltinArgs(
+        int(kind),
+        c(X, np.float64),
+        c(y, np.int64),
+        c(t, np.float64),
+        c(sizes, np.int64),
+        c(free, np.int64),
+        c(reg, np.float64),
+        float(lam),
+        int(loss_kind),
+        float(beta),
+    )
 
 
-def _builtin_model(spec: ModelSpec, args: builtin.BuiltinArgs, n_params: int, *layout: Any,
-                   **identity: Any) -> Model:
-    return Model(spec, builtin.fg, builtin.hvp, builtin.hessian, builtin.KIT, args, n_params,
-                 *layout, **identity)
+def _builtin_model(
+    spec: ModelSpec, args: builtin.BuiltinArgs, n_params: int, *layout: Any, **identity: Any
+) -> Model:
+    return Model(
+        spec,
+        builtin.fg,
+        builtin.hvp,
+        builtin.hessian,
+        builtin.KIT,
+        args,
+        n_params,
+        *layout,
+        **identity,
+    )

@@ -1,5 +1,6 @@
 """Monotonic sequence basins and minimax barriers (SPEC §3.3): where downhill steps between
 connected minima end, and the lowest possible highest TS on a path to a chosen minimum."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -8,8 +9,9 @@ from numba import njit
 from lmapp.landscape.dgraph import _find, clean_ts
 
 
-def monotonic_sequence_basins(energies: np.ndarray, ts_min1: np.ndarray,
-                              ts_min2: np.ndarray) -> np.ndarray:
+def monotonic_sequence_basins(
+    energies: np.ndarray, ts_min1: np.ndarray, ts_min2: np.ndarray
+) -> np.ndarray:
     """Bottom minimum of each minimum's monotonic sequence basin.
 
     From each minimum step to its lowest TS-connected neighbour that is strictly lower (ties:
@@ -64,8 +66,13 @@ def _minimax(n, target, ts_e, ts_a, ts_b):
     return out
 
 
-def minimax_barrier_to(target: int, energies: np.ndarray, ts_energy: np.ndarray,
-                       ts_min1: np.ndarray, ts_min2: np.ndarray) -> np.ndarray:
+def minimax_barrier_to(
+    target: int,
+    energies: np.ndarray,
+    ts_energy: np.ndarray,
+    ts_min1: np.ndarray,
+    ts_min2: np.ndarray,
+) -> np.ndarray:
     """For each minimum, the highest TS energy on the minimax path to minimum ``target`` (the
     path whose highest TS is lowest); inf if not connected, the target's own energy for itself.
 

@@ -1,6 +1,7 @@
 """Network of minima (SPEC §3.2): minima as nodes, an edge wherever at least one TS joins two
 distinct minima, and the usual graph statistics of it, computed on sparse arrays (10⁵ minima in
 a few seconds; networkx serves the drawing and the tests)."""
+
 from __future__ import annotations
 
 import networkx as nx
@@ -90,9 +91,15 @@ def _triangles(indptr, indices):
     return t
 
 
-def network_stats(n_min: int, ts_min1: np.ndarray, ts_min2: np.ndarray,
-                  exact_limit: int = EXACT_PATHS, sources: int = PATH_SOURCES,
-                  seed: int = 0, paths: bool = True) -> dict:
+def network_stats(
+    n_min: int,
+    ts_min1: np.ndarray,
+    ts_min2: np.ndarray,
+    exact_limit: int = EXACT_PATHS,
+    sources: int = PATH_SOURCES,
+    seed: int = 0,
+    paths: bool = True,
+) -> dict:
     """Statistics of the minima network.
 
     Keys: ``nodes``, ``edges`` (distinct pairs), ``mean_degree``, ``components`` (connected),
@@ -109,16 +116,31 @@ def network_stats(n_min: int, ts_min1: np.ndarray, ts_min2: np.ndarray,
     degenerate = int(np.count_nonzero(np.asarray(ts_min1) == np.asarray(ts_min2)))
     if n_min == 0:
         minima_edges(0, ts_min1, ts_min2)  # still reject bad input
-        return dict(nodes=0, edges=0, mean_degree=0.0, components=0, largest_component=0,
-                    mean_shortest_path=0.0, diameter=0, paths_exact=True, path_sources=0,
-                    clustering=0.0, degree_distribution={}, transition_states=0,
-                    degenerate_ts=0, parallel_ts=0)
+        return dict(
+            nodes=0,
+            edges=0,
+            mean_degree=0.0,
+            components=0,
+            largest_component=0,
+            mean_shortest_path=0.0,
+            diameter=0,
+            paths_exact=True,
+            path_sources=0,
+            clustering=0.0,
+            degree_distribution={},
+            transition_states=0,
+            degenerate_ts=0,
+            parallel_ts=0,
+        )
     edges = minima_edges(n_min, ts_min1, ts_min2)
     A = adjacency(n_min, edges)
     n_comp, label = csgraph.connected_components(A, directed=False)
     big = np.flatnonzero(label == np.argmax(np.bincount(label)))
-    mean, diameter, exact, used = (path_stats(A[big][:, big], exact_limit, sources, seed)
-                                   if paths else (float("nan"), -1, False, 0))
+    mean, diameter, exact, used = (
+        path_stats(A[big][:, big], exact_limit, sources, seed)
+        if paths
+        else (float("nan"), -1, False, 0)
+    )
     degree = np.diff(A.indptr)
     counts = np.bincount(degree)
     return dict(
@@ -149,8 +171,7 @@ def describe_ts_count(stats: dict) -> str:
         parts.append(f"{stats['degenerate_ts']} degenerate (both ends one minimum)")
     if stats["parallel_ts"]:
         parts.append(f"{stats['parallel_ts']} more between already joined pairs")
-    return (f"{n} transition states = {e} connected pair{'s' * (e != 1)} + "
-            + " + ".join(parts))
+    return f"{n} transition states = {e} connected pair{'s' * (e != 1)} + " + " + ".join(parts)
 
 
 @njit(cache=True, nogil=True)
@@ -181,8 +202,12 @@ def _bfs_sweeps(indptr, indices, sources):
     return out
 
 
-def path_stats(A: scipy.sparse.csr_array, exact_limit: int = EXACT_PATHS,
-               sources: int = PATH_SOURCES, seed: int = 0) -> tuple[float, int, bool, int]:
+def path_stats(
+    A: scipy.sparse.csr_array,
+    exact_limit: int = EXACT_PATHS,
+    sources: int = PATH_SOURCES,
+    seed: int = 0,
+) -> tuple[float, int, bool, int]:
     """(mean shortest path, diameter, exact?, searches) of a connected graph (CSR adjacency
     ``A``), by one breadth-first search per source.
 
@@ -194,8 +219,11 @@ def path_stats(A: scipy.sparse.csr_array, exact_limit: int = EXACT_PATHS,
     if n < 2:
         return 0.0, 0, True, 0
     exact = n <= max(exact_limit, sources)  # as many sources as nodes: every node, exact
-    src = np.arange(n) if exact else np.random.default_rng(seed).choice(n, max(sources, 1),
-                                                                      replace=False)
+    src = (
+        np.arange(n)
+        if exact
+        else np.random.default_rng(seed).choice(n, max(sources, 1), replace=False)
+    )
     indptr, indices = A.indptr.astype(np.int64), A.indices.astype(np.int64)
     sweeps = _bfs_sweeps(indptr, indices, src.astype(np.int64))
     k = int(np.argmax(sweeps[:, 1]))

@@ -7,6 +7,7 @@ nearest to ``a`` over the whole group and that distance, which is what decides i
 The group acts by isometries, so ``‖canonical(a) − canonical(b)‖ ≥ align(a, b)[1]``: two
 canonical forms closer than a tolerance always mean an aligned distance below it.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -83,24 +84,43 @@ class NetworkSymmetry:
     @property
     def description(self) -> str:
         hidden = [int(h) for h in self.sizes[1:-1]]
-        group = ("unit permutations and sign flips" if self.permute else "sign flips")
+        group = "unit permutations and sign flips" if self.permute else "sign flips"
         shift = "; shift of the output biases" if self.center_outputs else ""
         return f"{group} of the hidden layers {hidden}{shift}"
 
     def canonical_rows(self, W: np.ndarray) -> np.ndarray:
-        return canonicalize_free_rows(np.ascontiguousarray(W, float), self.free, self.n_full,
-                                      self.sizes, self.permute, 1e-7, self.center_outputs)
+        return canonicalize_free_rows(
+            np.ascontiguousarray(W, float),
+            self.free,
+            self.n_full,
+            self.sizes,
+            self.permute,
+            1e-7,
+            self.center_outputs,
+        )
 
     def align(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, float]:
-        w, d = align_network_free(np.ascontiguousarray(a, float), np.ascontiguousarray(b, float),
-                                  self.free, self.n_full, self.sizes, self.permute,
-                                  self.center_outputs)
+        w, d = align_network_free(
+            np.ascontiguousarray(a, float),
+            np.ascontiguousarray(b, float),
+            self.free,
+            self.n_full,
+            self.sizes,
+            self.permute,
+            self.center_outputs,
+        )
         return w, float(d)
 
     def distances(self, a: np.ndarray, B: np.ndarray) -> np.ndarray:
-        return aligned_distances_free(np.ascontiguousarray(a, float), np.ascontiguousarray(B, float),
-                                      self.free, self.n_full, self.sizes, self.permute,
-                                      self.center_outputs)
+        return aligned_distances_free(
+            np.ascontiguousarray(a, float),
+            np.ascontiguousarray(B, float),
+            self.free,
+            self.n_full,
+            self.sizes,
+            self.permute,
+            self.center_outputs,
+        )
 
 
 @njit(cache=True, nogil=True)
@@ -116,8 +136,10 @@ class RegressionSymmetry:
     """Phase periodicity, the joint π shift, per-factor mirrors and the factor swap of the
     seed-001 regression model (:mod:`lmapp.engines.regression_symmetry`)."""
 
-    description: str = ("phases mod 2π, (q3, q5) + π, (q2, q3) → (−q2, π − q3) per factor, "
-                        "factor swap; canonical: q2 ≤ q4, q2, q4 ≥ 0, q3 ∈ [0, π), q5 ∈ [0, 2π)")
+    description: str = (
+        "phases mod 2π, (q3, q5) + π, (q2, q3) → (−q2, π − q3) per factor, "
+        "factor swap; canonical: q2 ≤ q4, q2, q4 ≥ 0, q3 ∈ [0, π), q5 ∈ [0, 2π)"
+    )
 
     def canonical_rows(self, W: np.ndarray) -> np.ndarray:
         return _canonical_regression_rows(np.ascontiguousarray(W, float))

@@ -15,6 +15,7 @@ Everything is evaluated in log space relative to the global minimum (no NaN/inf 
 over the minima per T (max exponent, weights with one vectorised exp, sums, centred moments);
 the n × m occupation matrix is never formed (1e5 minima × 1000 T in about 0.3 s).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -129,8 +130,9 @@ def _curves(x, h, db, T, out):
         out[6, j] = mu
 
 
-def _check(L: np.ndarray, lpphe: np.ndarray,
-           T: float | np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _check(
+    L: np.ndarray, lpphe: np.ndarray, T: float | np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     L = np.asarray(L, float).ravel()
     lpphe = np.asarray(lpphe, float).ravel()
     T = np.atleast_1d(np.asarray(T, float))
@@ -143,8 +145,14 @@ def _check(L: np.ndarray, lpphe: np.ndarray,
     return L, lpphe, T
 
 
-def heat_capacity(L: np.ndarray, lpphe: np.ndarray, T: np.ndarray, kappa: int,
-                  barrier: np.ndarray | None = None, n_pos: np.ndarray | None = None) -> Thermo:
+def heat_capacity(
+    L: np.ndarray,
+    lpphe: np.ndarray,
+    T: np.ndarray,
+    kappa: int,
+    barrier: np.ndarray | None = None,
+    n_pos: np.ndarray | None = None,
+) -> Thermo:
     """Heat capacity, C⁺/C⁻, entropy and frustration of minima (losses ``L``, ``lpphe``) at
     temperatures ``T``.
 
@@ -178,7 +186,9 @@ def heat_capacity(L: np.ndarray, lpphe: np.ndarray, T: np.ndarray, kappa: int,
     else:
         n_pos = np.asarray(n_pos).ravel()
         if n_pos.shape != L.shape:
-            raise ValueError(f"need one count of positive modes per minimum, got {n_pos.size} for {n}")
+            raise ValueError(
+                f"need one count of positive modes per minimum, got {n_pos.size} for {n}"
+            )
         mismatch = np.flatnonzero(n_pos != kappa)
     out = np.zeros((7, T.size))
     if n > 1:
@@ -187,9 +197,20 @@ def heat_capacity(L: np.ndarray, lpphe: np.ndarray, T: np.ndarray, kappa: int,
         out[4] = np.nan  # p̃ is undefined with no other minimum
     scale = abs(L[g])
     F = out[4:6] / scale if barrier is not None and scale > 0 else np.full((2, T.size), np.nan)
-    return Thermo(T=T, Cv=0.5 * kappa + out[0], Cplus=out[1], Cminus=out[2], S=out[3],
-                  F=F[0], F_raw=F[1], mean_loss=L[g] + out[6], kappa=int(kappa), gmin=g,
-                  excluded=excluded, mode_mismatch=mismatch)
+    return Thermo(
+        T=T,
+        Cv=0.5 * kappa + out[0],
+        Cplus=out[1],
+        Cminus=out[2],
+        S=out[3],
+        F=F[0],
+        F_raw=F[1],
+        mean_loss=L[g] + out[6],
+        kappa=int(kappa),
+        gmin=g,
+        excluded=excluded,
+        mode_mismatch=mismatch,
+    )
 
 
 def occupation(L: np.ndarray, lpphe: np.ndarray, T: np.ndarray) -> np.ndarray:
@@ -213,8 +234,9 @@ def g_alpha(L: np.ndarray, lpphe: np.ndarray, T: float) -> np.ndarray:
     return p * (x - p @ x) / T_[0] ** 2
 
 
-def top_contributors(L: np.ndarray, lpphe: np.ndarray, T: float,
-                     k: int) -> tuple[np.ndarray, np.ndarray]:
+def top_contributors(
+    L: np.ndarray, lpphe: np.ndarray, T: float, k: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Indices of the k largest positive g_α and of the k most negative g_α at T (fewer if
     not that many have that sign), largest |g| first: the C_V-peak minima of SPEC §3.3."""
     g = g_alpha(L, lpphe, T)
@@ -224,8 +246,9 @@ def top_contributors(L: np.ndarray, lpphe: np.ndarray, T: float,
     return pos, neg
 
 
-def find_peaks(T: np.ndarray, Cv: np.ndarray, rel_prominence: float = 0.01,
-               min_prominence: float = 1e-3) -> np.ndarray:
+def find_peaks(
+    T: np.ndarray, Cv: np.ndarray, rel_prominence: float = 0.01, min_prominence: float = 1e-3
+) -> np.ndarray:
     """Indices of the local maxima of C_V along the (log-)T grid, highest first.
 
     A peak must stand out by ``rel_prominence`` × (max − min of C_V), which ignores rounding

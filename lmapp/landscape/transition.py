@@ -6,6 +6,7 @@ The jitted kernels come from the model's engine kit (:mod:`lmapp.engines.dneb`,
 :mod:`lmapp.engines.hef`); this module runs them in chunks (so a caller can show the band and
 cancel) and verifies every result on the exact Hessian.
 """
+
 from __future__ import annotations
 
 import enum
@@ -47,7 +48,9 @@ class TransitionParams:
     max_uphill: float = _H["trust"]  # initial trust radius of the uphill step
     max_trust: float = _H["max_trust"]  # largest trust radius
     n_tangent: int = int(_H["n_tangent"])  # orthogonal L-BFGS steps per uphill step
-    n_tangent_conv: int = int(_H["n_tangent_conv"])  # ... once the gradient along the mode converged
+    n_tangent_conv: int = int(
+        _H["n_tangent_conv"]
+    )  # ... once the gradient along the mode converged
     tangent_m: int = int(_H["m"])  # their L-BFGS memory (kept across uphill steps)
     max_tangent_step: float = _H["max_tangent_step"]
     max_rise: float = _H["max_rise"]
@@ -165,10 +168,14 @@ class TSSearch:
         return max(self.candidates, key=order.index, default=Outcome.NO_MAXIMUM)
 
 
-def run_dneb(model: Model, x_a: np.ndarray, x_b: np.ndarray,
-             params: TransitionParams = TransitionParams(),
-             on_band: Callable[[Band], None] | None = None,
-             abort: np.ndarray | None = None) -> Band:
+def run_dneb(
+    model: Model,
+    x_a: np.ndarray,
+    x_b: np.ndarray,
+    params: TransitionParams = TransitionParams(),
+    on_band: Callable[[Band], None] | None = None,
+    abort: np.ndarray | None = None,
+) -> Band:
     """Relax a DNEB band from ``x_a`` to ``x_b`` in chunks of ``params.dneb_chunk`` iterations,
     calling ``on_band`` with the current band after each chunk."""
     if model.kit.dneb is None:
@@ -177,8 +184,9 @@ def run_dneb(model: Model, x_a: np.ndarray, x_b: np.ndarray,
     abort = NO_ABORT if abort is None else abort
     xa = np.ascontiguousarray(x_a, float)
     xb = np.ascontiguousarray(x_b, float)
-    n = dneb.n_images_for(float(np.linalg.norm(xb - xa)), p.images_per_unit, p.min_images,
-                          p.max_images)
+    n = dneb.n_images_for(
+        float(np.linalg.norm(xb - xa)), p.images_per_unit, p.min_images, p.max_images
+    )
     images = dneb.interpolate(xa, xb, n)
     vel = np.zeros((n, xa.size))
     state = dneb.fire_start()
@@ -187,7 +195,8 @@ def run_dneb(model: Model, x_a: np.ndarray, x_b: np.ndarray,
     while True:
         chunk = min(max(p.dneb_chunk, 1), p.dneb_iter - done)
         images, vel, state, energies, h, it, ok = model.kit.dneb(
-            images, vel, state, model.args, p.dneb_k, p.band_tol, chunk, p.dneb_max_step, abort)
+            images, vel, state, model.args, p.dneb_k, p.band_tol, chunk, p.dneb_max_step, abort
+        )
         hist.append(h)
         done += it
         band = Band(images, energies, dneb.band_maxima(energies), np.concatenate(hist), bool(ok))
@@ -197,8 +206,13 @@ def run_dneb(model: Model, x_a: np.ndarray, x_b: np.ndarray,
             return band
 
 
-def refine_ts(model: Model, x0: np.ndarray, params: TransitionParams = TransitionParams(),
-              v0: np.ndarray | None = None, abort: np.ndarray | None = None) -> HEFResult:
+def refine_ts(
+    model: Model,
+    x0: np.ndarray,
+    params: TransitionParams = TransitionParams(),
+    v0: np.ndarray | None = None,
+    abort: np.ndarray | None = None,
+) -> HEFResult:
     """Converge candidate ``x0`` by hybrid eigenvector-following (``v0``: uphill guess)."""
     if model.kit.hef is None:
         raise ModelError("transition-state refinement needs a model with a Hessian")
@@ -206,22 +220,40 @@ def refine_ts(model: Model, x0: np.ndarray, params: TransitionParams = Transitio
     x0 = np.ascontiguousarray(x0, float)
     v0 = np.zeros_like(x0) if v0 is None else np.ascontiguousarray(v0, float)
     x, f, lam, v, r, ok, it = model.kit.hef(
-        x0, v0, model.args, p.exact_limit, p.ts_tol, p.max_hef_steps, p.max_uphill, p.max_trust,
-        p.n_tangent, p.n_tangent_conv, p.tangent_m, p.max_tangent_step, p.max_rise, p.eig_tol,
-        p.lanczos_dim, NO_ABORT if abort is None else abort)
+        x0,
+        v0,
+        model.args,
+        p.exact_limit,
+        p.ts_tol,
+        p.max_hef_steps,
+        p.max_uphill,
+        p.max_trust,
+        p.n_tangent,
+        p.n_tangent_conv,
+        p.tangent_m,
+        p.max_tangent_step,
+        p.max_rise,
+        p.eig_tol,
+        p.lanczos_dim,
+        NO_ABORT if abort is None else abort,
+    )
     return HEFResult(x, float(f), float(lam), v, float(r), bool(ok), int(it))
 
 
-def verify_transition_state(model: Model, x: np.ndarray, tol: float,
-                            zero_tol: float = ZERO_TOL) -> TSVerification:
+def verify_transition_state(
+    model: Model, x: np.ndarray, tol: float, zero_tol: float = ZERO_TOL
+) -> TSVerification:
     """Check RMS gradient < ``tol`` and exactly one negative exact-Hessian eigenvalue."""
     return TSVerification(*check_stationary(model, x, tol, 1, zero_tol))
 
 
-def connected_minima(model: Model, x_ts: np.ndarray, v: np.ndarray,
-                     params: TransitionParams = TransitionParams(),
-                     abort: np.ndarray | None = None
-                     ) -> tuple[ConnectedMinimum, ConnectedMinimum]:
+def connected_minima(
+    model: Model,
+    x_ts: np.ndarray,
+    v: np.ndarray,
+    params: TransitionParams = TransitionParams(),
+    abort: np.ndarray | None = None,
+) -> tuple[ConnectedMinimum, ConnectedMinimum]:
     """Quench from ``x_ts`` ∓ pushoff·v with the project's L-BFGS and verify both minima.
 
     A quench that stops on a higher-index saddle (it descended inside an invariant subspace,
@@ -237,23 +269,41 @@ def connected_minima(model: Model, x_ts: np.ndarray, v: np.ndarray,
     for sign in (-1.0, 1.0):
         x = np.ascontiguousarray(x_ts + sign * p.pushoff * v)
         for _ in range(p.max_descents + 1):
-            x, f, _, _, _ = model.kit.quench(x, model.args, p.quench_gtol, p.quench_max_iter,
-                                            LBFGS_DEFAULTS["m"], p.quench_max_step,
-                                            LBFGS_DEFAULTS["max_rise"], abort)
+            x, f, _, _, _ = model.kit.quench(
+                x,
+                model.args,
+                p.quench_gtol,
+                p.quench_max_iter,
+                LBFGS_DEFAULTS["m"],
+                p.quench_max_step,
+                LBFGS_DEFAULTS["max_rise"],
+                abort,
+            )
             ver = verify_minimum(model, x, p.quench_gtol, p.zero_tol)
-            if ver.is_minimum or ver.hessian_index < 1 or ver.rms_grad >= p.quench_gtol \
-                    or model.kit.lowest_mode is None or abort[0]:
+            if (
+                ver.is_minimum
+                or ver.hessian_index < 1
+                or ver.rms_grad >= p.quench_gtol
+                or model.kit.lowest_mode is None
+                or abort[0]
+            ):
                 break
-            _, mode = model.kit.lowest_mode(x, np.zeros_like(x), model.args, p.exact_limit,
-                                            p.eig_tol, p.lanczos_dim)
+            _, mode = model.kit.lowest_mode(
+                x, np.zeros_like(x), model.args, p.exact_limit, p.eig_tol, p.lanczos_dim
+            )
             x = np.ascontiguousarray(x + p.pushoff * mode)
         sides.append(ConnectedMinimum(model.canonical(x), float(f), ver))
     return sides[0], sides[1]
 
 
-def search_from_minimum(model: Model, x_min: np.ndarray,
-                        params: TransitionParams = TransitionParams(), first_mode: int = 0,
-                        n_modes: int = 2, abort: np.ndarray | None = None) -> TSSearch:
+def search_from_minimum(
+    model: Model,
+    x_min: np.ndarray,
+    params: TransitionParams = TransitionParams(),
+    first_mode: int = 0,
+    n_modes: int = 2,
+    abort: np.ndarray | None = None,
+) -> TSSearch:
     """Single-ended search: hybrid eigenvector-following uphill from minimum ``x_min`` along
     ± each of its softest Hessian modes ``first_mode … first_mode + n_modes − 1`` (exact
     Hessian up to ``params.exact_limit`` parameters, else seeded random directions), for a
@@ -276,23 +326,34 @@ def search_from_minimum(model: Model, x_min: np.ndarray,
             if abort[0]:
                 return result
             v = sign * d
-            result.candidates.append(_refine_candidate(model, x_min + SINGLE_ENDED_STEP * v, v, p,
-                                                       seen, result.found, abort))
+            result.candidates.append(
+                _refine_candidate(
+                    model, x_min + SINGLE_ENDED_STEP * v, v, p, seen, result.found, abort
+                )
+            )
     return result
 
 
-def find_transition_states(model: Model, x_a: np.ndarray, x_b: np.ndarray,
-                           params: TransitionParams = TransitionParams(),
-                           on_band: Callable[[Band], None] | None = None,
-                           abort: np.ndarray | None = None) -> list[TSResult]:
+def find_transition_states(
+    model: Model,
+    x_a: np.ndarray,
+    x_b: np.ndarray,
+    params: TransitionParams = TransitionParams(),
+    on_band: Callable[[Band], None] | None = None,
+    abort: np.ndarray | None = None,
+) -> list[TSResult]:
     """Transition states on the DNEB path from ``x_a`` to ``x_b`` (see :func:`search`)."""
     return search(model, x_a, x_b, params, on_band, abort).found
 
 
-def search(model: Model, x_a: np.ndarray, x_b: np.ndarray,
-           params: TransitionParams = TransitionParams(),
-           on_band: Callable[[Band], None] | None = None,
-           abort: np.ndarray | None = None) -> TSSearch:
+def search(
+    model: Model,
+    x_a: np.ndarray,
+    x_b: np.ndarray,
+    params: TransitionParams = TransitionParams(),
+    on_band: Callable[[Band], None] | None = None,
+    abort: np.ndarray | None = None,
+) -> TSSearch:
     """Transition states on the DNEB path from ``x_a`` to ``x_b``, each verified (index 1) and
     with its two connected minima; duplicates (the same point by the identity rule) appear once.
 
@@ -306,17 +367,25 @@ def search(model: Model, x_a: np.ndarray, x_b: np.ndarray,
     band = run_dneb(model, x_a, x_b, p, on_band, abort)
     result = TSSearch()
     seen = model.registry(p.rule)
-    for i in band.candidates[:p.max_candidates]:
+    for i in band.candidates[: p.max_candidates]:
         if abort[0]:
             break
         tau = band.images[i + 1] - band.images[i - 1]
-        result.candidates.append(_refine_candidate(model, band.images[i], tau, p, seen,
-                                                   result.found, abort))
+        result.candidates.append(
+            _refine_candidate(model, band.images[i], tau, p, seen, result.found, abort)
+        )
     return result
 
 
-def _refine_candidate(model: Model, x0: np.ndarray, tau: np.ndarray, p: TransitionParams,
-                      seen: PointRegistry, found: list[TSResult], abort: np.ndarray) -> Outcome:
+def _refine_candidate(
+    model: Model,
+    x0: np.ndarray,
+    tau: np.ndarray,
+    p: TransitionParams,
+    seen: PointRegistry,
+    found: list[TSResult],
+    abort: np.ndarray,
+) -> Outcome:
     """Refine one band maximum; append a new connected transition state to ``found``."""
     hef = refine_ts(model, x0, p, tau, abort)
     if not hef.converged:
@@ -333,7 +402,20 @@ def _refine_candidate(model: Model, x0: np.ndarray, tau: np.ndarray, p: Transiti
     if not (connected or p.keep_unconnected):
         return Outcome.NOT_MINIMUM
     loop = model.same_point(minus.energy, minus.x, plus.energy, plus.x, p.rule)
-    found.append(TSResult(hef.x, canon, hef.energy, hef.eigenvalue, hef.eigenvector,
-                          ver.rms_grad, ver.lpphe, ver.n_zero_modes, minus, plus,
-                          hef.n_steps, loop))
+    found.append(
+        TSResult(
+            hef.x,
+            canon,
+            hef.energy,
+            hef.eigenvalue,
+            hef.eigenvector,
+            ver.rms_grad,
+            ver.lpphe,
+            ver.n_zero_modes,
+            minus,
+            plus,
+            hef.n_steps,
+            loop,
+        )
+    )
     return Outcome.FOUND if connected else Outcome.NOT_MINIMUM

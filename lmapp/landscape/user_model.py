@@ -6,6 +6,7 @@ A project file is untrusted input, so the module a project names is imported onl
 user trusted it in this process (:func:`trust_module`: the CLI's ``--trust-user-model``, the
 API's ``trust_user_model=True``, or the app's question, remembered per module).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -58,9 +59,11 @@ class UntrustedModelError(ModelError):
 
     def __init__(self, module: str, reference: str) -> None:
         self.module = module
-        super().__init__(f"this project's model is user code ({reference}); lmapp imports module "
-                         f"{module!r} only when you trust it: pass --trust-user-model (CLI), "
-                         f"trust_user_model=True (API) or confirm in the app")
+        super().__init__(
+            f"this project's model is user code ({reference}); lmapp imports module "
+            f"{module!r} only when you trust it: pass --trust-user-model (CLI), "
+            f"trust_user_model=True (API) or confirm in the app"
+        )
 
 
 def trust_module(module: str) -> None:
@@ -72,9 +75,16 @@ def is_trusted(module: str) -> bool:
     return module in _TRUSTED
 
 
-def user_model(fg: Callable, n_params: int, *, hessian: Callable | None = None,
-               args: tuple = (), predict: Callable | None = None,
-               canonical: Callable | None = None, align: Callable | None = None) -> Model:
+def user_model(
+    fg: Callable,
+    n_params: int,
+    *,
+    hessian: Callable | None = None,
+    args: tuple = (),
+    predict: Callable | None = None,
+    canonical: Callable | None = None,
+    align: Callable | None = None,
+) -> Model:
     """A landscape from a user-supplied loss ``fg(w, args) -> (loss, grad)`` (API use; for a
     project, give a :class:`UserModel` reference in ``ModelSpec(kind="user", ...)``).
 
@@ -113,8 +123,10 @@ def model_from_reference(spec: ModelSpec) -> Model:
         except TypeError as exc:
             raise ModelError(f"{spec.reference}({', '.join(spec.params)}) failed: {exc}") from exc
         if not isinstance(definition, UserModel):
-            raise ModelError(f"{spec.reference} must return a lmapp UserModel, got "
-                             f"{type(definition).__name__} (or give n_params for a plain fg)")
+            raise ModelError(
+                f"{spec.reference} must return a lmapp UserModel, got "
+                f"{type(definition).__name__} (or give n_params for a plain fg)"
+            )
     else:
         raise ModelError(f"{spec.reference} is neither a UserModel nor a function")
     return build_user_model(definition, spec, _source_tag(module, attr))
@@ -143,8 +155,9 @@ def _import(module_name: str) -> Any:
     try:
         return importlib.import_module(module_name)
     except Exception as exc:
-        raise ModelError(f"cannot import user model module {module_name!r}: "
-                         f"{type(exc).__name__}: {exc}") from exc
+        raise ModelError(
+            f"cannot import user model module {module_name!r}: {type(exc).__name__}: {exc}"
+        ) from exc
     finally:
         if added:
             sys.path.remove(cwd)
@@ -195,8 +208,9 @@ def build_user_model(d: UserModel, spec: ModelSpec, cache_tag: str | None) -> Mo
         def fingerprint(w: np.ndarray) -> np.ndarray:
             return np.asarray(predict(np.asarray(w, float), args), float).ravel()
 
-    return Model(spec, fg_j, hvp_j, hess_j, kit, args, d.n_params, symmetry=symmetry,
-                 fingerprint=fingerprint)
+    return Model(
+        spec, fg_j, hvp_j, hess_j, kit, args, d.n_params, symmetry=symmetry, fingerprint=fingerprint
+    )
 
 
 def _compiled(func: Callable, probe: np.ndarray, args: tuple) -> Callable | None:
@@ -206,8 +220,11 @@ def _compiled(func: Callable, probe: np.ndarray, args: tuple) -> Callable | None
     jitted = numba.njit(func)
     try:
         jitted(probe, args)
-    except (numba.core.errors.TypingError, numba.core.errors.UnsupportedError,
-            numba.core.errors.LoweringError):
+    except (
+        numba.core.errors.TypingError,
+        numba.core.errors.UnsupportedError,
+        numba.core.errors.LoweringError,
+    ):
         return None
     return jitted
 
@@ -220,6 +237,7 @@ def _objmode_fg(func: Callable) -> Callable:
             f = float(f0)
             g = np.ascontiguousarray(g0, dtype=np.float64)
         return f, g
+
     return fg
 
 
@@ -229,6 +247,7 @@ def _objmode_hessian(func: Callable) -> Callable:
         with numba.objmode(H="float64[:,:]"):
             H = np.ascontiguousarray(func(w, args), dtype=np.float64)
         return H
+
     return hessian
 
 

@@ -1,5 +1,6 @@
 """Verification of stationary points by their exact Hessian (SPEC §2.1): nothing is stored as a
 minimum on the minimiser's word alone."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -31,9 +32,14 @@ class Verification:
     reason: str  # "" when is_minimum, else why it was rejected
 
 
-def check_stationary(model: Model, x: np.ndarray, tol: float, index_wanted: int,
-                     zero_tol: float = ZERO_TOL, cholesky_from: int = CHOLESKY_MIN_PARAMS
-                     ) -> tuple[bool, float, int, float, float, int, str]:
+def check_stationary(
+    model: Model,
+    x: np.ndarray,
+    tol: float,
+    index_wanted: int,
+    zero_tol: float = ZERO_TOL,
+    cholesky_from: int = CHOLESKY_MIN_PARAMS,
+) -> tuple[bool, float, int, float, float, int, str]:
     """(ok, rms_grad, index, smallest eigenvalue, lpphe, zero modes, reason): RMS gradient
     < ``tol`` and exactly ``index_wanted`` negative exact-Hessian eigenvalues at ``x``. Minima
     of ``cholesky_from`` parameters or more are checked by factorisations."""
@@ -63,7 +69,12 @@ def check_stationary(model: Model, x: np.ndarray, tol: float, index_wanted: int,
     return (reason == "", r, spec.index, spec.min_eig, spec.lpphe, spec.n_zero_modes, reason)
 
 
-def verify_minimum(model: Model, w: np.ndarray, gtol: float, zero_tol: float = ZERO_TOL,
-                   cholesky_from: int = CHOLESKY_MIN_PARAMS) -> Verification:
+def verify_minimum(
+    model: Model,
+    w: np.ndarray,
+    gtol: float,
+    zero_tol: float = ZERO_TOL,
+    cholesky_from: int = CHOLESKY_MIN_PARAMS,
+) -> Verification:
     """Check RMS gradient < ``gtol`` and no negative exact-Hessian eigenvalue at ``w``."""
     return Verification(*check_stationary(model, w, gtol, 0, zero_tol, cholesky_from))

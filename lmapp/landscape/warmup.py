@@ -1,6 +1,7 @@
 """Compile (or load from numba's disk cache) every kernel the app and the jobs use, on a tiny
 problem, so a first start can say what it is doing instead of looking idle; later starts load
 the cached kernels in about a second."""
+
 from __future__ import annotations
 
 import time
