@@ -16,8 +16,16 @@ from ..engines.rng import seed_state
 from ..jobs.cluster import Cluster, ClusterError
 from ..jobs.cluster_pool import _same
 from ..jobs.cluster_tasks import ModelRecipe
-from ..jobs.explore import (Candidate, ExploreJob, ExploreParams, Walker, WalkerChunk, auto_chunk,
-                            hop_walker, screen)
+from ..jobs.explore import (
+    Candidate,
+    ExploreJob,
+    ExploreParams,
+    Walker,
+    WalkerChunk,
+    auto_chunk,
+    hop_walker,
+    screen,
+)
 from ..jobs.lifecycle import job_run
 from ..landscape.model import Model, ModelSpec
 from ..store import ProjectFile
@@ -91,7 +99,7 @@ def _writer(source: Path, folder: Path, chunk: int) -> dict:
 
         with job_run(pf, "bench-writer", {}) as run:
             timings = []
-            for again in (False, True):
+            for _again in (False, True):  # the same candidates twice: new rows, then known
                 t = time.perf_counter()
                 for start in range(0, len(cands), per_round):
                     part = screen(model, WalkerChunk(walker, cands[start:start + per_round]),

@@ -21,7 +21,7 @@ RESUBMITS = 3
 class ClusterTask:
     """One submitted task; ``result()`` waits for it."""
 
-    def __init__(self, pool: "ClusterPool", name: str, fn: Callable, args: tuple) -> None:
+    def __init__(self, pool: ClusterPool, name: str, fn: Callable, args: tuple) -> None:
         self.pool, self.name, self.fn, self.args = pool, name, fn, args
         self.resubmits = 0
         self._submit()
@@ -53,7 +53,7 @@ class ClusterTask:
                     raise
                 self.resubmits += 1
                 self._submit()
-            except Exception as exc:  # noqa: BLE001 - told apart below
+            except Exception as exc:  # told apart below
                 if self.pool.lost or self.future.cancelled():
                     raise self.pool.interrupted(exc) from None
                 raise
