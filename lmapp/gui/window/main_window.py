@@ -521,11 +521,21 @@ class MainWindow(QMainWindow):
         return box
 
     def about(self) -> None:
+        import platform
+        import sys
+
+        import numba
+        from PySide6.QtCore import qVersion
+
+        # what a bug report needs: which build (bundle or pip) and the versions under it
+        build = "standalone bundle" if getattr(sys, "frozen", False) else "Python package"
         QMessageBox.about(self, "About lmapp",
                           f"<b>lmapp {__version__}</b><br><br>lmapp explores the loss landscapes "
                           "of small machine-learning models with the energy-landscape methods of "
                           "chemical physics: basin-hopping, transition states, disconnectivity "
-                          "graphs, heat capacity, MLSUP ensembles and conserved weights.")
+                          "graphs, heat capacity, MLSUP ensembles and conserved weights.<br><br>"
+                          f"<small>{build} · Python {platform.python_version()} · numba "
+                          f"{numba.__version__} · Qt {qVersion()}</small>")
 
     # -- settings and closing ------------------------------------------------------------------
     def _restore_settings(self) -> None:
