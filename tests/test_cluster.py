@@ -28,26 +28,27 @@ from lmapp.landscape.transition import verify_transition_state  # noqa: E402
 from lmapp.store import ProjectFile  # noqa: E402
 
 XOR = ModelSpec(hidden=(3,), lam=1e-2)
-#: 2 walkers, 4 rounds of 100 quenches each (a round's tasks run for a good fraction of a second)
-RUN = {"steps": 400, "walkers": 2, "seed": 5, "chunk": 100}
+#: 2 walkers, 4 rounds of 1000 quenches each (a round's tasks run for a good fraction of a second)
+RUN = {"steps": 4000, "walkers": 2, "seed": 5, "chunk": 1000}
 
 
 @pytest.fixture(scope="module")
 def cluster():
-    """Two worker processes (LocalCluster, processes=True), shared by the tests."""
+    """Two worker processes (LocalCluster, processes=True), shared by the tests; every kernel
+    of an explore and a connect job compiled here first (numba's cache), then loaded by each
+    worker, so that no test (nor a restarted worker) compiles."""
+    _warm_up()
     with Cluster.connect("local:2") as c:
-        c.client.run(_warm_up)  # load the compiled kernels in each worker, untimed
+        c.client.run(_warm_up)
         yield c
 
 
 def _warm_up() -> None:
-    from lmapp.datasets import make_dataset
-    from lmapp.jobs.cluster_tasks import ModelRecipe
-    from lmapp.landscape.model import build_model
+    import tempfile
 
-    d = make_dataset("xor")
-    m = build_model(XOR, d.X_train, d.y_train, d.n_classes)
-    ModelRecipe.of(m, d.X_train, d.y_train, d.n_classes).model().minimize(np.full(m.n_params, 0.3))
+    with tempfile.TemporaryDirectory() as tmp, Project.create(Path(tmp) / "w.lmapp", "xor", XOR) as p:
+        p.explore(steps=50, walkers=2, seed=0)
+        p.connect(mode="all", budget=2, workers=1)
 
 
 def stored(path: Path) -> dict:
@@ -72,7 +73,7 @@ def on_threads(tmp_path_factory) -> dict:
     path = tmp_path_factory.mktemp("threads") / "xor.lmapp"
     with Project.create(path, "xor", XOR) as p:
         s = p.explore(**RUN)
-    assert s.status == "finished" and s.quenches == 800
+    assert s.status == "finished" and s.quenches == 8000
     return stored(path)
 
 
@@ -93,8 +94,8 @@ def test_cluster_explore_stores_exactly_what_threads_store(cluster, on_threads, 
     reports = []
     with Project.create(path, "xor", XOR) as p:
         s = p.explore(progress=reports.append, cluster=cluster, **RUN)
-    assert s.status == "finished" and s.quenches == 800 and s.new_minima == len(on_threads["ids"])
-    assert [r.steps_done for r in reports] == [200, 400, 600, 800]
+    assert s.status == "finished" and s.quenches == 8000 and s.new_minima == len(on_threads["ids"])
+    assert [r.steps_done for r in reports] == [2000, 4000, 6000, 8000]
     same(stored(path), on_threads)
     info = cluster.info()
     assert info.workers == 2 and info.dashboard.startswith("http")
@@ -114,8 +115,8 @@ def test_worker_killed_mid_task_loses_nothing(cluster, on_threads, tmp_path):
 
     with Project.create(path, "xor", XOR) as p:
         s = p.explore(progress=kill_one, cluster=cluster, **RUN)
-    assert [k[0] for k in killed] == [200] and not psutil.pid_exists(killed[0][1])
-    assert s.status == "finished" and s.quenches == 800
+    assert [k[0] for k in killed] == [2000] and not psutil.pid_exists(killed[0][1])
+    assert s.status == "finished" and s.quenches == 8000
     same(stored(path), on_threads)
     cluster.client.wait_for_workers(2, timeout=60)  # the nanny restarted it
 
@@ -154,14 +155,14 @@ def test_lost_scheduler_ends_run_interrupted_and_next_run_continues(scheduler_pr
 
     with Project.open(path) as p:
         s = p.explore(progress=kill_scheduler, cluster=address, **RUN)
-    assert s.status == "interrupted" and s.quenches == 200
+    assert s.status == "interrupted" and s.quenches == 2000
     after = stored(path)
-    assert [w["steps_done"] for w in after["walkers"]] == [100, 100]
+    assert [w["steps_done"] for w in after["walkers"]] == [1000, 1000]
     with ProjectFile.open(path, readonly=True) as pf:
         assert pf.runs()[-1]["status"] == "interrupted"
     with Project.open(path) as p:  # the next explore continues the walkers, here
-        s = p.explore(**{**RUN, "steps": 300})
-    assert s.status == "finished" and s.quenches == 600
+        s = p.explore(**{**RUN, "steps": 3000})
+    assert s.status == "finished" and s.quenches == 6000
     same(stored(path), on_threads)
 
 
@@ -200,7 +201,7 @@ def test_pause_and_resume_on_the_cluster(cluster, on_threads, tmp_path):
             assert pf.runs()[-1]["status"] == "paused"
         control.resume()
         s = handle.wait(timeout=60)
-    assert s.status == "finished" and s.quenches == 800
+    assert s.status == "finished" and s.quenches == 8000
     # a pause cuts the running chunks short, so rounds (and ids) may differ; the walkers'
     # trajectories do not
     after = stored(path)

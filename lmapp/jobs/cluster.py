@@ -172,8 +172,9 @@ class Cluster:
 
     @property
     def lost(self) -> bool:
-        """Whether the connection to the scheduler is gone."""
-        return self.client.status not in ("running", "connecting", "newly-created")
+        """Whether the connection to the scheduler is gone (the client may be trying to
+        reconnect: the futures of the job's tasks are lost either way)."""
+        return self.client.status != "running"
 
     def close(self) -> None:
         self.client.close()
