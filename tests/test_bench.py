@@ -4,7 +4,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from lmapp.bench import analysis, basinhopping, run_benchmarks, scale, transition, verification
+from lmapp.bench import (analysis, basinhopping, cluster, run_benchmarks, scale, transition,
+                         verification)
 
 
 def test_bench_json_has_every_section(monkeypatch, capsys):
@@ -17,6 +18,9 @@ def test_bench_json_has_every_section(monkeypatch, capsys):
     monkeypatch.setattr(scale, "SIZES", {"quick": 300})
     monkeypatch.setattr(scale, "LAYOUT_SIZES", {"quick": (60, 200)})
     monkeypatch.setattr(scale, "DISTANCE_SIZES", {"quick": 100})
+    monkeypatch.setattr(cluster, "CASE", ("xor-h3", "xor", {}, 3, 1e-2))
+    monkeypatch.setattr(cluster, "STEPS", {"quick": 20})
+    monkeypatch.setattr(cluster, "ROUND_TRIPS", 5)
     assert run_benchmarks(as_json=True, quick=True) == 0
     out = json.loads(capsys.readouterr().out)
     info, thermo, metrics, dgraph, connect, network, distances, layout, memory = out["scale"]
@@ -39,6 +43,12 @@ def test_bench_json_has_every_section(monkeypatch, capsys):
     assert ver["params"] == 64 * 10 + 10 + 10 * 10 + 10 and ver["eigvalsh_s"] > 0
     assert ver["is_minimum"] and ver["index_agrees"] and ver["lpphe_rel_diff"] < 1e-10
     assert out["dgraph_layout"][0]["minima"] == 10_000 and out["dgraph_layout"][0]["seconds"] > 0
+    versus, costs = out["cluster"]
+    assert versus["case"] == "xor-h3-threads-vs-cluster" and versus["ratio"] > 0
+    assert versus["cluster"]["quenches"] == versus["threads"]["quenches"] == 40
+    assert versus["cluster"]["minima"] == versus["threads"]["minima"]
+    assert costs["round_trip_s"] > 0 and costs["arguments"] > 0 and costs["model_once_per_worker"] > 0
+    assert costs["writer"]["stored"] == costs["writer"]["candidates"] == versus["threads"]["minima"]
     cv, mis, net = out["analysis"]
     assert net["case"] == "network stats 80 minima" and net["max_abs_diff"] < 1e-9
     assert net["large_minima"] == 200 and net["large_s"] > 0

@@ -12,7 +12,7 @@ from ..api import Project
 from ..landscape.dgraph import bench_layout
 from ..landscape.model import ModelSpec
 from ..store.codec import json_text
-from . import analysis, basinhopping, scale, transition, verification
+from . import analysis, basinhopping, cluster, scale, transition, verification
 
 
 def _warm_up(folder: Path) -> None:
@@ -34,6 +34,7 @@ def run_benchmarks(as_json: bool = False, quick: bool = False) -> int:
             ("verification", verification),
             ("analysis", analysis),
             ("scale", scale),
+            ("cluster", cluster),
         ):
             out[name] = []
             for r in module.run(Path(tmp), quick):

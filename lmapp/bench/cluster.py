@@ -34,11 +34,14 @@ from .basinhopping import SEED_000
 
 #: sequential trivial tasks timed for the scheduler's round trip
 ROUND_TRIPS = 200
+#: the landscape (seed 000's: dataset, its options, hidden units, λ) and quenches per walker
+CASE = (SEED_000, "spiral", {"n_train": 3200, "n_test": 800}, 3, 1e-5)
+STEPS = {"quick": 100, "full": 400}
 
 
 def _seed000(path: Path) -> Project:
-    data = make_dataset("spiral", n_train=3200, n_test=800)
-    return Project.create(path, data, ModelSpec(hidden=(3,), lam=1e-5))
+    _, dataset, options, hidden, lam = CASE
+    return Project.create(path, make_dataset(dataset, **options), ModelSpec(hidden=(hidden,), lam=lam))
 
 
 def _explore(path: Path, steps: int, cluster: Cluster | None) -> dict:
@@ -124,7 +127,7 @@ def run(folder: Path, quick: bool) -> list[dict]:
         cluster = Cluster.connect("local:2")
     except ClusterError as exc:
         return [{"case": "cluster", "skipped": str(exc)}]
-    steps = 100 if quick else 400
+    steps = STEPS["quick" if quick else "full"]
     with cluster:
         threads = _explore(folder / "threads.lmapp", steps, None)
         on_cluster = _explore(folder / "cluster.lmapp", steps, cluster)
@@ -132,7 +135,7 @@ def run(folder: Path, quick: bool) -> list[dict]:
     sizes = _task_bytes(folder / "threads.lmapp")
     task_seconds = sizes["chunk"] / (threads["rate"] / 2)  # one walker's chunk
     writer = _writer(folder / "threads.lmapp", folder, sizes["chunk"])
-    return [{"case": f"{SEED_000}-threads-vs-cluster", "threads": threads, "cluster": on_cluster,
+    return [{"case": f"{CASE[0]}-threads-vs-cluster", "threads": threads, "cluster": on_cluster,
              "ratio": on_cluster["rate"] / threads["rate"]},
             {"case": "cluster-scale", "round_trip_s": latency, "task_s": task_seconds,
              "overhead": latency / task_seconds, **sizes, "writer": writer,
@@ -143,7 +146,7 @@ def report(r: dict) -> str:
     if "skipped" in r:
         return f"cluster          skipped: {r['skipped']}"
     if "ratio" in r:
-        return (f"{'cluster':<16} seed 000, 2 walkers: threads {r['threads']['rate']:.1f} q/s, "
+        return (f"{'cluster':<16} {r['case'].removesuffix('-threads-vs-cluster')}, 2 walkers: threads {r['threads']['rate']:.1f} q/s, "
                 f"LocalCluster(2 processes) {r['cluster']['rate']:.1f} q/s = "
                 f"{r['ratio']:.0%} of threads (≥ 90 %)")
     w = r["writer"]
