@@ -112,9 +112,10 @@ def test_event_loop_never_stalls_during_exploration(qtbot, tmp_path, monkeypatch
     timer.setTimerType(Qt.TimerType.PreciseTimer)
     timer.setInterval(10)
     timer.timeout.connect(tick)
-    # new hot walkers (T = 1, big steps) find new minima every batch: the views redraw live
+    # new hot walkers (T = 1, big steps) find new minima every batch, and short batches (20
+    # quenches per walker) commit several times in the window: the views redraw live
     job = window.jobs.submit({"steps": 100_000, "walkers": 2, "seed": 1, "temperature": 1.0,
-                              "step": 2.0})
+                              "step": 2.0, "chunk": 20})
     last[:] = time.perf_counter(), machine_state()
     timer.start()
     qtbot.wait(3000)
