@@ -12,10 +12,10 @@ import time
 from pathlib import Path
 
 import numpy as np
-import psutil
 import pytest
 
 distributed = pytest.importorskip("distributed")
+import psutil  # noqa: E402 - installed with distributed
 
 from lmapp.api import Project  # noqa: E402
 from lmapp.cli import main  # noqa: E402
@@ -23,9 +23,11 @@ from lmapp.jobs import cluster as cluster_module  # noqa: E402
 from lmapp.jobs.cluster import Cluster, ClusterAddress, ClusterError  # noqa: E402
 from lmapp.jobs.control import JobControl  # noqa: E402
 from lmapp.jobs.explore import WALKER_KIND  # noqa: E402
+from lmapp.jobs.lifecycle import job_run  # noqa: E402
 from lmapp.landscape.model import ModelSpec  # noqa: E402
 from lmapp.landscape.transition import verify_transition_state  # noqa: E402
-from lmapp.store import ProjectFile  # noqa: E402
+from lmapp.store import ProjectError, ProjectFile, schema  # noqa: E402
+from lmapp.store.schema import RunStatus  # noqa: E402
 
 XOR = ModelSpec(hidden=(3,), lam=1e-2)
 #: 2 walkers, 4 rounds of 1000 quenches each (a round's tasks run for a good fraction of a second)
@@ -164,6 +166,24 @@ def test_lost_scheduler_ends_run_interrupted_and_next_run_continues(scheduler_pr
         s = p.explore(**{**RUN, "steps": 3000})
     assert s.status == "finished" and s.quenches == 6000
     same(stored(path), on_threads)
+
+
+def test_files_from_before_the_interrupted_status_record_such_runs_as_failed(tmp_path,
+                                                                           monkeypatch):
+    monkeypatch.setattr(schema, "DDL", tuple(s.replace(", 'interrupted'", "") for s in schema.DDL))
+    path = tmp_path / "old.lmapp"
+    Project.create(path, "xor", XOR).close()
+    monkeypatch.undo()
+    with ProjectFile.open(path) as pf:
+        run_id = pf.start_run("explore", {}, None)
+        with pytest.raises(ProjectError, match="CHECK constraint failed"):
+            pf.update_run(run_id, status=RunStatus.INTERRUPTED)
+        pf.update_run(run_id, status=RunStatus.FINISHED)
+        with job_run(pf, "explore", {}) as run:
+            run.stats = {"quenches": 3}
+            run.status = RunStatus.INTERRUPTED
+        last = pf.runs()[-1]
+    assert last["status"] == "failed" and last["stats"] == {"quenches": 3, "interrupted": True}
 
 
 def test_cancel_stops_running_tasks_within_a_chunk(cluster, tmp_path):
