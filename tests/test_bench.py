@@ -21,6 +21,7 @@ def test_bench_json_has_every_section(monkeypatch, capsys):
     monkeypatch.setattr(cluster, "CASE", ("xor-h3", "xor", {}, 3, 1e-2))
     monkeypatch.setattr(cluster, "STEPS", {"quick": 20})
     monkeypatch.setattr(cluster, "ROUND_TRIPS", 5)
+    monkeypatch.setattr(cluster, "REPEATS", 1)
     assert run_benchmarks(as_json=True, quick=True) == 0
     out = json.loads(capsys.readouterr().out)
     info, thermo, metrics, dgraph, connect, network, distances, layout, memory = out["scale"]

@@ -37,6 +37,8 @@ ROUND_TRIPS = 200
 #: the landscape (seed 000's: dataset, its options, hidden units, λ) and quenches per walker
 CASE = (SEED_000, "spiral", {"n_train": 3200, "n_test": 800}, 3, 1e-5)
 STEPS = {"quick": 100, "full": 400}
+#: runs of each side, interleaved; the best of each is reported (load on a shared machine)
+REPEATS = 2
 
 
 def _seed000(path: Path) -> Project:
@@ -128,15 +130,19 @@ def run(folder: Path, quick: bool) -> list[dict]:
     except ClusterError as exc:
         return [{"case": "cluster", "skipped": str(exc)}]
     steps = STEPS["quick" if quick else "full"]
+    runs: dict[str, list[dict]] = {"threads": [], "cluster": []}
     with cluster:
-        threads = _explore(folder / "threads.lmapp", steps, None)
-        on_cluster = _explore(folder / "cluster.lmapp", steps, cluster)
+        for k in range(REPEATS):
+            runs["threads"].append(_explore(folder / f"threads{k}.lmapp", steps, None))
+            runs["cluster"].append(_explore(folder / f"cluster{k}.lmapp", steps, cluster))
         latency = _round_trip(cluster)
-    sizes = _task_bytes(folder / "threads.lmapp")
+    threads, on_cluster = (max(r, key=lambda x: x["rate"]) for r in runs.values())
+    sizes = _task_bytes(folder / "threads0.lmapp")
     task_seconds = sizes["chunk"] / (threads["rate"] / 2)  # one walker's chunk
-    writer = _writer(folder / "threads.lmapp", folder, sizes["chunk"])
+    writer = _writer(folder / "threads0.lmapp", folder, sizes["chunk"])
     return [{"case": f"{CASE[0]}-threads-vs-cluster", "threads": threads, "cluster": on_cluster,
-             "ratio": on_cluster["rate"] / threads["rate"]},
+             "ratio": on_cluster["rate"] / threads["rate"],
+             "rates": {side: [x["rate"] for x in r] for side, r in runs.items()}},
             {"case": "cluster-scale", "round_trip_s": latency, "task_s": task_seconds,
              "overhead": latency / task_seconds, **sizes, "writer": writer,
              "quench_s": 2 / threads["rate"]}]
@@ -148,7 +154,7 @@ def report(r: dict) -> str:
     if "ratio" in r:
         return (f"{'cluster':<16} {r['case'].removesuffix('-threads-vs-cluster')}, 2 walkers: threads {r['threads']['rate']:.1f} q/s, "
                 f"LocalCluster(2 processes) {r['cluster']['rate']:.1f} q/s = "
-                f"{r['ratio']:.0%} of threads (≥ 90 %)")
+                f"{r['ratio']:.0%} of threads (≥ 90 %; best of {len(r['rates']['threads'])} each)")
     w = r["writer"]
     return (f"{'cluster scale':<16} task round trip {r['round_trip_s'] * 1e3:.1f} ms = "
             f"{r['overhead']:.1%} of a {r['chunk']}-quench chunk ({r['task_s'] * 1e3:.0f} ms; < 5 %); "
