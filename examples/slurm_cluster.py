@@ -12,6 +12,7 @@ a node). The script is the client: it stays the single writer of the project fil
 where that file lives (a login node or your desktop with a tunnel to the scheduler).
 Partition, account, memory and walltime below are site-specific: change them.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,19 +31,26 @@ def main() -> None:
     a.add_argument("--queue", default="compute", help="SLURM partition")
     args = a.parse_args()
     cluster = SLURMCluster(
-        queue=args.queue, cores=args.cores, processes=args.cores, memory=f"{2 * args.cores}GB",
+        queue=args.queue,
+        cores=args.cores,
+        processes=args.cores,
+        memory=f"{2 * args.cores}GB",
         walltime="24:00:00",
         job_extra_directives=["--exclusive"],
         # one thread per worker process for numba and BLAS
-        job_script_prologue=["export OMP_NUM_THREADS=1 NUMBA_NUM_THREADS=1"])
+        job_script_prologue=["export OMP_NUM_THREADS=1 NUMBA_NUM_THREADS=1"],
+    )
     cluster.scale(jobs=args.jobs)
     print(cluster.job_script())
     print("scheduler", cluster.scheduler_address, "dashboard", cluster.dashboard_link)
     walkers = args.jobs * args.cores  # one walker per worker process keeps every core busy
     with Project.open(args.project) as project:
-        summary = project.explore(cluster=cluster.scheduler_address, walkers=walkers,
-                                  steps=args.steps,
-                                  progress=lambda p: print(p.describe(), end="\r", flush=True))
+        summary = project.explore(
+            cluster=cluster.scheduler_address,
+            walkers=walkers,
+            steps=args.steps,
+            progress=lambda p: print(p.describe(), end="\r", flush=True),
+        )
     print()
     print(f"{summary.status}: {summary.quenches} quenches, {summary.new_minima} new minima")
     cluster.close()

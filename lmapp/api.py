@@ -327,7 +327,9 @@ def evaluate(model: Model, w: np.ndarray, X: np.ndarray, y: np.ndarray | None = 
     return out
 
 
-def _executor(executor: Executor | None, cluster: Where, default: Callable[[], Executor]) -> Executor:
+def _executor(
+    executor: Executor | None, cluster: Where, default: Callable[[], Executor]
+) -> Executor:
     """What runs a job: the given executor, one for the given cluster, or the default."""
     if executor is not None and cluster is not None:
         raise ValueError("give a cluster or an executor, not both")

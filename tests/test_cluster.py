@@ -2,6 +2,7 @@
 killed mid-task loses nothing, a scheduler that goes away ends the run as interrupted (and the
 next run continues it), pause and cancel reach running tasks, bad clusters are one line and
 exit 2 with the project untouched, and the GUI's Run on."""
+
 from __future__ import annotations
 
 import logging
@@ -48,7 +49,10 @@ def cluster():
 def _warm_up() -> None:
     import tempfile
 
-    with tempfile.TemporaryDirectory() as tmp, Project.create(Path(tmp) / "w.lmapp", "xor", XOR) as p:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        Project.create(Path(tmp) / "w.lmapp", "xor", XOR) as p,
+    ):
         p.explore(steps=50, walkers=2, seed=0)
         p.connect(mode="all", budget=2, workers=1)
 
@@ -58,9 +62,13 @@ def stored(path: Path) -> dict:
     with ProjectFile.open(path, readonly=True) as pf:
         m = pf.minima(with_weights=True, order="id")
         walkers = pf.walker_states(WALKER_KIND)
-    return {"ids": m["id"].tolist(), "loss": m["loss"].tolist(),
-            "weights": np.array(m["weights"]), "walkers": [s for s, _ in walkers],
-            "x": [x.tolist() for _, x in walkers]}
+    return {
+        "ids": m["id"].tolist(),
+        "loss": m["loss"].tolist(),
+        "weights": np.array(m["weights"]),
+        "walkers": [s for s, _ in walkers],
+        "x": [x.tolist() for _, x in walkers],
+    }
 
 
 def same(a: dict, b: dict) -> None:
@@ -83,8 +91,16 @@ def test_cluster_addresses_parse_or_say_why():
     assert ClusterAddress.parse("tcp://node12:8786").scheduler == "tcp://node12:8786"
     assert ClusterAddress.parse(" local:4 ").local_workers == 4
     assert str(ClusterAddress.parse("tcp://[::1]:8786")) == "tcp://[::1]:8786"
-    for bad in ("", "node12:8786", "tcp://node12", "tcp://node12:99999", "local:", "local:x",
-                "http://node12:8786", "tcp://a b:1"):
+    for bad in (
+        "",
+        "node12:8786",
+        "tcp://node12",
+        "tcp://node12:99999",
+        "local:",
+        "local:x",
+        "http://node12:8786",
+        "tcp://a b:1",
+    ):
         with pytest.raises(ValueError, match="tcp://HOST:PORT"):
             ClusterAddress.parse(bad)
     with pytest.raises(ValueError, match="1 ≤ N ≤ 256"):
@@ -110,8 +126,11 @@ def test_worker_killed_mid_task_loses_nothing(cluster, on_threads, tmp_path):
 
     def kill_one(report) -> None:  # the next round's tasks are running: kill one of their workers
         if not killed:
-            busy = [w for w, keys in cluster.client.processing().items()
-                    if any(str(k).startswith("hop-walker") for k in keys)]
+            busy = [
+                w
+                for w, keys in cluster.client.processing().items()
+                if any(str(k).startswith("hop-walker") for k in keys)
+            ]
             psutil.Process(pids[busy[0]]).kill()
             killed.append((report.steps_done, pids[busy[0]]))
 
@@ -127,12 +146,36 @@ def test_worker_killed_mid_task_loses_nothing(cluster, on_threads, tmp_path):
 def scheduler_process(tmp_path):
     """A scheduler and one worker in processes of their own (so the test can kill them)."""
     file = tmp_path / "scheduler.json"
-    procs = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--port",
-                               "0", "--dashboard-address", ":0", "--scheduler-file", str(file)],
-                              stderr=subprocess.DEVNULL)]
-    procs.append(subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker",
-                                   "--scheduler-file", str(file), "--nthreads", "1"],
-                                  stderr=subprocess.DEVNULL))
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "distributed.cli.dask_scheduler",
+                "--port",
+                "0",
+                "--dashboard-address",
+                ":0",
+                "--scheduler-file",
+                str(file),
+            ],
+            stderr=subprocess.DEVNULL,
+        )
+    ]
+    procs.append(
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "distributed.cli.dask_worker",
+                "--scheduler-file",
+                str(file),
+                "--nthreads",
+                "1",
+            ],
+            stderr=subprocess.DEVNULL,
+        )
+    )
     try:
         yield file, procs[0]
     finally:
@@ -141,8 +184,9 @@ def scheduler_process(tmp_path):
             proc.wait()
 
 
-def test_lost_scheduler_ends_run_interrupted_and_next_run_continues(scheduler_process, on_threads,
-                                                                    tmp_path):
+def test_lost_scheduler_ends_run_interrupted_and_next_run_continues(
+    scheduler_process, on_threads, tmp_path
+):
     file, scheduler = scheduler_process
     path = tmp_path / "xor.lmapp"
     Project.create(path, "xor", XOR).close()
@@ -168,8 +212,7 @@ def test_lost_scheduler_ends_run_interrupted_and_next_run_continues(scheduler_pr
     same(stored(path), on_threads)
 
 
-def test_files_from_before_the_interrupted_status_record_such_runs_as_failed(tmp_path,
-                                                                           monkeypatch):
+def test_files_from_before_the_interrupted_status_record_such_runs_as_failed(tmp_path, monkeypatch):
     monkeypatch.setattr(schema, "DDL", tuple(s.replace(", 'interrupted'", "") for s in schema.DDL))
     path = tmp_path / "old.lmapp"
     Project.create(path, "xor", XOR).close()
@@ -190,8 +233,9 @@ def test_cancel_stops_running_tasks_within_a_chunk(cluster, tmp_path):
     path = tmp_path / "xor.lmapp"
     with Project.create(path, "xor", XOR) as p:
         control = JobControl()
-        handle = p.explore_async(control=control, cluster=cluster, steps=100_000, walkers=2,
-                                 chunk=100_000)
+        handle = p.explore_async(
+            control=control, cluster=cluster, steps=100_000, walkers=2, chunk=100_000
+        )
         time.sleep(3)
         t = time.perf_counter()
         control.cancel()
@@ -263,15 +307,18 @@ def existing(tmp_path_factory) -> Path:
 
 def test_cli_runs_on_the_cluster(cluster, existing, tmp_path, capsys):
     address = cluster.client.scheduler.address
-    rc, err = cli(["explore", tmp_path / "new.lmapp", "--steps", "30", "--cluster", address], capsys)
+    rc, err = cli(
+        ["explore", tmp_path / "new.lmapp", "--steps", "30", "--cluster", address], capsys
+    )
     assert rc == 0 and f"running on {address}: 2 workers" in err
     rc, err = cli(["connect", existing, "--all", "--budget", "2", "--cluster", address], capsys)
     assert rc == 0 and "2 workers" in err
 
 
 @pytest.mark.parametrize("command", [["explore", "--steps", "5"], ["connect", "--all"]])
-def test_cli_garbage_and_unreachable_clusters_are_one_line(command, existing, tmp_path, capsys,
-                                                           monkeypatch):
+def test_cli_garbage_and_unreachable_clusters_are_one_line(
+    command, existing, tmp_path, capsys, monkeypatch
+):
     before = snapshot(existing)
     new = tmp_path / "new.lmapp"
     for target in (existing, new):
@@ -279,16 +326,18 @@ def test_cli_garbage_and_unreachable_clusters_are_one_line(command, existing, tm
         assert rc == 2 and err.count("\n") == 1 and "tcp://HOST:PORT" in err
     monkeypatch.setattr(cluster_module, "CONNECT_TIMEOUT", 1.0)
     rc, err = cli([command[0], existing, *command[1:], "--cluster", "tcp://127.0.0.1:9"], capsys)
-    assert rc == 2 and err.startswith("lmapp: error: cannot reach the Dask scheduler at "
-                                      "tcp://127.0.0.1:9 within 1 s")
+    assert rc == 2 and err.startswith(
+        "lmapp: error: cannot reach the Dask scheduler at tcp://127.0.0.1:9 within 1 s"
+    )
     assert snapshot(existing) == before and not new.exists()
 
 
 @pytest.fixture(scope="module")
 def bare_scheduler():
     """A scheduler without workers (the tests start their own)."""
-    local = distributed.LocalCluster(n_workers=0, processes=True, dashboard_address=":0",
-                                     silence_logs=logging.CRITICAL)
+    local = distributed.LocalCluster(
+        n_workers=0, processes=True, dashboard_address=":0", silence_logs=logging.CRITICAL
+    )
     yield local.scheduler_address
     local.close()
 
@@ -296,21 +345,41 @@ def bare_scheduler():
 def worker_with(package: Path, scheduler: str) -> subprocess.Popen:
     """A worker process that imports the ``lmapp`` package in folder ``package``."""
     env = {**os.environ, "PYTHONPATH": str(package)}
-    return subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", scheduler,
-                             "--nthreads", "1", "--no-nanny"], env=env, cwd=package,
-                            stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "distributed.cli.dask_worker",
+            scheduler,
+            "--nthreads",
+            "1",
+            "--no-nanny",
+        ],
+        env=env,
+        cwd=package,
+        stderr=subprocess.DEVNULL,
+    )
 
 
-@pytest.mark.parametrize("init, message", [
-    ('raise ModuleNotFoundError("No module named \'lmapp\'", name="lmapp")', "cannot import lmapp"),
-    ('__version__ = "0.0.1"\n__path__.append({real!r})', "runs lmapp 0.0.1, this is lmapp"),
-])
-def test_workers_without_this_lmapp_are_refused(init, message, bare_scheduler, existing, tmp_path,
-                                                capsys, monkeypatch):
+@pytest.mark.parametrize(
+    ("init", "message"),
+    [
+        (
+            'raise ModuleNotFoundError("No module named \'lmapp\'", name="lmapp")',
+            "cannot import lmapp",
+        ),
+        ('__version__ = "0.0.1"\n__path__.append({real!r})', "runs lmapp 0.0.1, this is lmapp"),
+    ],
+)
+def test_workers_without_this_lmapp_are_refused(
+    init, message, bare_scheduler, existing, tmp_path, capsys, monkeypatch
+):
     import lmapp
 
     (tmp_path / "lmapp").mkdir()
-    (tmp_path / "lmapp" / "__init__.py").write_text(init.format(real=str(Path(lmapp.__file__).parent)))
+    (tmp_path / "lmapp" / "__init__.py").write_text(
+        init.format(real=str(Path(lmapp.__file__).parent))
+    )
     monkeypatch.setattr(cluster_module, "CONNECT_TIMEOUT", 30.0)
     worker = worker_with(tmp_path, bare_scheduler)
     try:

@@ -2,6 +2,7 @@
 local threads and on a LocalCluster of 2 worker processes, the scheduler's overhead per task
 against the time of one chunk task, the bytes a task sends and returns, and the single
 writer's rate (candidates identified, new minima verified, identified and committed)."""
+
 from __future__ import annotations
 
 import pickle
@@ -43,15 +44,16 @@ REPEATS = 2
 
 def _seed000(path: Path) -> Project:
     _, dataset, options, hidden, lam = CASE
-    return Project.create(path, make_dataset(dataset, **options), ModelSpec(hidden=(hidden,), lam=lam))
+    return Project.create(
+        path, make_dataset(dataset, **options), ModelSpec(hidden=(hidden,), lam=lam)
+    )
 
 
 def _explore(path: Path, steps: int, cluster: Cluster | None) -> dict:
     with _seed000(path) as p:
         p.explore(steps=5, walkers=2, seed=99, cluster=cluster)  # kernels loaded (workers too)
         s = p.explore(steps=steps, walkers=2, seed=0, cluster=cluster)
-    return {"quenches": s.quenches, "seconds": s.elapsed, "rate": s.rate,
-            "minima": s.total_minima}
+    return {"quenches": s.quenches, "seconds": s.elapsed, "rate": s.rate, "minima": s.total_minima}
 
 
 def _round_trip(cluster: Cluster) -> float:
@@ -78,9 +80,12 @@ def _task_bytes(path: Path) -> dict:
     walker = _walker(model, params)
     chunk = hop_walker(model, walker, n, params, np.zeros(1, np.uint8))
     recipe = ModelRecipe.of(model, data.X_train, data.y_train, data.n_classes)
-    return {"chunk": n, "arguments": len(pickle.dumps((walker, n, params), protocol=5)),
-            "result": len(pickle.dumps(chunk, protocol=5)),
-            "model_once_per_worker": len(pickle.dumps(recipe, protocol=5))}
+    return {
+        "chunk": n,
+        "arguments": len(pickle.dumps((walker, n, params), protocol=5)),
+        "result": len(pickle.dumps(chunk, protocol=5)),
+        "model_once_per_worker": len(pickle.dumps(recipe, protocol=5)),
+    }
 
 
 def _writer(source: Path, folder: Path, chunk: int) -> dict:
@@ -92,7 +97,10 @@ def _writer(source: Path, folder: Path, chunk: int) -> dict:
     path = folder / "writer.lmapp"
     _seed000(path).close()
     params = ExploreParams()
-    cands = [Candidate(0, k, float(f), w, True, None) for k, (f, w) in enumerate(zip(m["loss"], m["weights"]))]
+    cands = [
+        Candidate(0, k, float(f), w, True, None)
+        for k, (f, w) in enumerate(zip(m["loss"], m["weights"]))
+    ]
     per_round = 2 * chunk
     with ProjectFile.open(path) as pf:
         _, model = load_dataset_and_model(pf)
@@ -107,8 +115,9 @@ def _writer(source: Path, folder: Path, chunk: int) -> dict:
             for _again in (False, True):  # the same candidates twice: new rows, then known
                 t = time.perf_counter()
                 for start in range(0, len(cands), per_round):
-                    part = screen(model, WalkerChunk(walker, cands[start:start + per_round]),
-                                  known, params)
+                    part = screen(
+                        model, WalkerChunk(walker, cands[start : start + per_round]), known, params
+                    )
                     rows: list[dict] = []
                     batch = model.registry(params.rule)
                     failures = {"unconverged": 0, "not a minimum": 0}
@@ -119,8 +128,12 @@ def _writer(source: Path, folder: Path, chunk: int) -> dict:
                         registry.add(i, r["loss"], r["weights"])
                 timings.append(time.perf_counter() - t)
         stored = pf.n_minima()
-    return {"candidates": len(cands), "stored": stored, "new_rows_per_s": stored / timings[0],
-            "known_per_s": len(cands) / timings[1]}
+    return {
+        "candidates": len(cands),
+        "stored": stored,
+        "new_rows_per_s": stored / timings[0],
+        "known_per_s": len(cands) / timings[1],
+    }
 
 
 def run(folder: Path, quick: bool) -> list[dict]:
@@ -140,26 +153,43 @@ def run(folder: Path, quick: bool) -> list[dict]:
     sizes = _task_bytes(folder / "threads0.lmapp")
     task_seconds = sizes["chunk"] / (threads["rate"] / 2)  # one walker's chunk
     writer = _writer(folder / "threads0.lmapp", folder, sizes["chunk"])
-    return [{"case": f"{CASE[0]}-threads-vs-cluster", "threads": threads, "cluster": on_cluster,
-             "ratio": on_cluster["rate"] / threads["rate"],
-             "rates": {side: [x["rate"] for x in r] for side, r in runs.items()}},
-            {"case": "cluster-scale", "round_trip_s": latency, "task_s": task_seconds,
-             "overhead": latency / task_seconds, **sizes, "writer": writer,
-             "quench_s": 2 / threads["rate"]}]
+    return [
+        {
+            "case": f"{CASE[0]}-threads-vs-cluster",
+            "threads": threads,
+            "cluster": on_cluster,
+            "ratio": on_cluster["rate"] / threads["rate"],
+            "rates": {side: [x["rate"] for x in r] for side, r in runs.items()},
+        },
+        {
+            "case": "cluster-scale",
+            "round_trip_s": latency,
+            "task_s": task_seconds,
+            "overhead": latency / task_seconds,
+            **sizes,
+            "writer": writer,
+            "quench_s": 2 / threads["rate"],
+        },
+    ]
 
 
 def report(r: dict) -> str:
     if "skipped" in r:
         return f"cluster          skipped: {r['skipped']}"
     if "ratio" in r:
-        return (f"{'cluster':<16} {r['case'].removesuffix('-threads-vs-cluster')}, 2 walkers: threads {r['threads']['rate']:.1f} q/s, "
-                f"LocalCluster(2 processes) {r['cluster']['rate']:.1f} q/s = "
-                f"{r['ratio']:.0%} of threads (≥ 90 %; best of {len(r['rates']['threads'])} each)")
+        case = r["case"].removesuffix("-threads-vs-cluster")
+        return (
+            f"{'cluster':<16} {case}, 2 walkers: threads {r['threads']['rate']:.1f} q/s, "
+            f"LocalCluster(2 processes) {r['cluster']['rate']:.1f} q/s = "
+            f"{r['ratio']:.0%} of threads (≥ 90 %; best of {len(r['rates']['threads'])} each)"
+        )
     w = r["writer"]
-    return (f"{'cluster scale':<16} task round trip {r['round_trip_s'] * 1e3:.1f} ms = "
-            f"{r['overhead']:.1%} of a {r['chunk']}-quench chunk ({r['task_s'] * 1e3:.0f} ms; < 5 %); "
-            f"bytes per task {r['arguments']:,} sent, {r['result']:,} returned "
-            f"(model {r['model_once_per_worker']:,} once per worker)\n"
-            f"{'':<16} writer: {w['new_rows_per_s']:.0f} new minima/s verified, identified and "
-            f"committed; {w['known_per_s']:.0f} known candidates/s identified "
-            f"({w['candidates']} minima)")
+    return (
+        f"{'cluster scale':<16} task round trip {r['round_trip_s'] * 1e3:.1f} ms = "
+        f"{r['overhead']:.1%} of a {r['chunk']}-quench chunk ({r['task_s'] * 1e3:.0f} ms; < 5 %); "
+        f"bytes per task {r['arguments']:,} sent, {r['result']:,} returned "
+        f"(model {r['model_once_per_worker']:,} once per worker)\n"
+        f"{'':<16} writer: {w['new_rows_per_s']:.0f} new minima/s verified, identified and "
+        f"committed; {w['known_per_s']:.0f} known candidates/s identified "
+        f"({w['candidates']} minima)"
+    )

@@ -1,6 +1,7 @@
 """The ``--cluster`` option of ``lmapp explore`` and ``lmapp connect``: the address is checked by
 the parser, the cluster is connected to and checked before the project is opened or created
 (so a cluster that cannot run the job leaves it untouched), and closed when the command ends."""
+
 from __future__ import annotations
 
 import argparse
@@ -21,9 +22,13 @@ def _address(text: str) -> ClusterAddress:
 
 
 def add_cluster_option(parser: Any, what: str) -> None:
-    parser.add_argument("--cluster", type=_address, metavar="ADDRESS",
-                        help=f"run the {what} as tasks on a Dask cluster: {CLUSTER_FORMS}; this "
-                             "process stays the only writer of the project file")
+    parser.add_argument(
+        "--cluster",
+        type=_address,
+        metavar="ADDRESS",
+        help=f"run the {what} as tasks on a Dask cluster: {CLUSTER_FORMS}; this "
+        "process stays the only writer of the project file",
+    )
 
 
 @contextmanager
@@ -40,5 +45,8 @@ def cluster_for(a: argparse.Namespace) -> Iterator[Cluster | None]:
 def report_interrupted(status: RunStatus) -> None:
     """What to do after a run whose scheduler went away."""
     if status is RunStatus.INTERRUPTED:
-        print("the Dask scheduler went away: everything committed so far is kept; run the same "
-              "command again to continue", file=sys.stderr)
+        print(
+            "the Dask scheduler went away: everything committed so far is kept; run the same "
+            "command again to continue",
+            file=sys.stderr,
+        )

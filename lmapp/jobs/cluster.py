@@ -2,6 +2,7 @@
 running scheduler, or ``local:N`` worker processes on this computer), the connection and the
 checks made before any project is touched (scheduler reachable, workers present, lmapp of this
 version on every worker). ``distributed`` is an optional dependency (``lmapp[cluster]``)."""
+
 from __future__ import annotations
 
 import logging
@@ -53,7 +54,9 @@ class ClusterAddress:
         if m and 1 <= int(m["n"]) <= MAX_LOCAL_WORKERS:
             return cls(local_workers=int(m["n"]))
         if m:
-            raise ValueError(f"local:N needs 1 ≤ N ≤ {MAX_LOCAL_WORKERS} worker processes, got {text!r}")
+            raise ValueError(
+                f"local:N needs 1 ≤ N ≤ {MAX_LOCAL_WORKERS} worker processes, got {text!r}"
+            )
         raise ValueError(f"a cluster is {CLUSTER_FORMS}, got {text!r}")
 
     def __str__(self) -> str:
@@ -69,15 +72,18 @@ class ClusterInfo:
     dashboard: str | None
 
     def describe(self) -> str:
-        return (f"{self.address}: {self.workers} worker{'s' if self.workers != 1 else ''}"
-                + (f", dashboard {self.dashboard}" if self.dashboard else ""))
+        return f"{self.address}: {self.workers} worker{'s' if self.workers != 1 else ''}" + (
+            f", dashboard {self.dashboard}" if self.dashboard else ""
+        )
 
 
 def _distributed() -> Any:
     try:
         import distributed
     except ImportError:
-        raise ClusterError("running on a cluster needs Dask: pip install 'lmapp[cluster]'") from None
+        raise ClusterError(
+            "running on a cluster needs Dask: pip install 'lmapp[cluster]'"
+        ) from None
     return distributed
 
 
@@ -102,21 +108,29 @@ class Cluster:
             if address.local_workers:
                 try:
                     local = distributed.LocalCluster(
-                        n_workers=address.local_workers, threads_per_worker=1, processes=True,
-                        dashboard_address=":0", silence_logs=logging.ERROR)
+                        n_workers=address.local_workers,
+                        threads_per_worker=1,
+                        processes=True,
+                        dashboard_address=":0",
+                        silence_logs=logging.ERROR,
+                    )
                 except Exception as exc:  # noqa: BLE001 - why the processes did not start
-                    raise ClusterError(f"could not start {address.local_workers} local Dask "
-                                       f"workers: {exc}") from None
+                    raise ClusterError(
+                        f"could not start {address.local_workers} local Dask workers: {exc}"
+                    ) from None
                 client = distributed.Client(local, set_as_default=False)
             else:
-                client = distributed.Client(address.scheduler, timeout=timeout,
-                                            set_as_default=False)
+                client = distributed.Client(
+                    address.scheduler, timeout=timeout, set_as_default=False
+                )
         except (OSError, TimeoutError):
             if local is not None:
                 local.close()
-            raise ClusterError(f"cannot reach the Dask scheduler at {address} within "
-                               f"{timeout:g} s (is `dask scheduler` running there, and is the "
-                               "address right?)") from None
+            raise ClusterError(
+                f"cannot reach the Dask scheduler at {address} within "
+                f"{timeout:g} s (is `dask scheduler` running there, and is the "
+                "address right?)"
+            ) from None
         cluster = cls(client, address, local)
         try:
             cluster._check(timeout)
@@ -130,16 +144,22 @@ class Cluster:
         try:
             self.client.wait_for_workers(1, timeout=timeout)
         except (TimeoutError, OSError):
-            raise ClusterError(f"the Dask scheduler at {self.address} has no workers (start "
-                               f"some: dask worker {self.address})") from None
+            raise ClusterError(
+                f"the Dask scheduler at {self.address} has no workers (start "
+                f"some: dask worker {self.address})"
+            ) from None
         versions = self.client.run(worker_lmapp_version, on_error="return")
         for worker, version in sorted(versions.items()):
             if isinstance(version, BaseException):
-                raise ClusterError(f"worker {worker} cannot import lmapp ({version}); install "
-                                   f"lmapp {__version__} on every worker")
+                raise ClusterError(
+                    f"worker {worker} cannot import lmapp ({version}); install "
+                    f"lmapp {__version__} on every worker"
+                )
             if version != __version__:
-                raise ClusterError(f"worker {worker} runs lmapp {version}, this is lmapp "
-                                   f"{__version__}; install the same version on every worker")
+                raise ClusterError(
+                    f"worker {worker} runs lmapp {version}, this is lmapp "
+                    f"{__version__}; install the same version on every worker"
+                )
 
     @property
     def workers(self) -> int:
@@ -158,14 +178,16 @@ class Cluster:
         return ClusterInfo(str(self.address), self.workers, self.dashboard)
 
     # -- a job's tasks ----------------------------------------------------------------------
-    def walkers(self, data: Dataset, model: Model, params: ExploreParams,
-                control: JobControl) -> ClusterWalkers:
+    def walkers(
+        self, data: Dataset, model: Model, params: ExploreParams, control: JobControl
+    ) -> ClusterWalkers:
         """An explore job's walker pool on this cluster."""
         recipe = ModelRecipe.of(model, data.X_train, data.y_train, data.n_classes)
         return ClusterWalkers(ClusterPool(self, control), recipe, params)
 
-    def attempts(self, data: Dataset, model: Model, tp: TransitionParams,
-                 control: JobControl) -> ClusterAttempts:
+    def attempts(
+        self, data: Dataset, model: Model, tp: TransitionParams, control: JobControl
+    ) -> ClusterAttempts:
         """A connect job's attempt pool on this cluster."""
         recipe = ModelRecipe.of(model, data.X_train, data.y_train, data.n_classes)
         return ClusterAttempts(ClusterPool(self, control), recipe, tp)
@@ -197,6 +219,7 @@ def check_cluster(where: str, timeout: float | None = None) -> ClusterInfo:
 def worker_lmapp_version() -> str:
     """Run on each worker: the lmapp version it imports."""
     import lmapp
+
     return lmapp.__version__
 
 
@@ -210,8 +233,9 @@ class ClusterExecutor:
             where = ClusterAddress.parse(where)  # garbage is refused now, not in the job
         self.where = where
 
-    def submit(self, job: Any, progress: Progress = ignore,
-               control: JobControl | None = None) -> JobHandle:
+    def submit(
+        self, job: Any, progress: Progress = ignore, control: JobControl | None = None
+    ) -> JobHandle:
         def run(control: JobControl, progress: Progress) -> Any:
             if isinstance(self.where, Cluster):
                 job.cluster = self.where

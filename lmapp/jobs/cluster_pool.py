@@ -3,6 +3,7 @@ is a pure function of what it was sent, so a task whose worker died is simply ru
 the same inputs (Dask reschedules it; after repeated deaths this pool resubmits it); a pause or
 cancel raises the job's stop event, which interrupts running chunks on the workers; a lost
 scheduler raises :class:`~lmapp.jobs.control.Interrupted`."""
+
 from __future__ import annotations
 
 import threading
@@ -90,8 +91,9 @@ class ClusterPool:
         return self.cluster.lost
 
     def interrupted(self, exc: BaseException) -> Interrupted:
-        return Interrupted(f"the Dask scheduler at {self.cluster.address} went away "
-                           f"({type(exc).__name__}: {exc})")
+        return Interrupted(
+            f"the Dask scheduler at {self.cluster.address} went away ({type(exc).__name__}: {exc})"
+        )
 
     def hold(self, value: Any, name: str) -> Any:
         """``value`` as a task result the workers fetch once each (and the scheduler can
@@ -158,8 +160,15 @@ class ClusterWalkers:
     def submit(self, walker: Any, n: int) -> ClusterTask:
         from .cluster_tasks import hop_task
 
-        return self.pool.submit(f"hop-walker-{walker.index}", hop_task, self.recipe, walker, n,
-                                self.params, self.pool.stop_event)
+        return self.pool.submit(
+            f"hop-walker-{walker.index}",
+            hop_task,
+            self.recipe,
+            walker,
+            n,
+            self.params,
+            self.pool.stop_event,
+        )
 
     def shutdown(self) -> None:
         self.pool.shutdown()
@@ -175,8 +184,17 @@ class ClusterAttempts:
     def submit(self, work: Any, xa: Any, xb: Any, x_origin: Any) -> ClusterTask:
         from .cluster_tasks import attempt_task
 
-        return self.pool.submit("connect-attempt", attempt_task, self.recipe, self.tp, work, xa,
-                                xb, x_origin, self.pool.stop_event)
+        return self.pool.submit(
+            "connect-attempt",
+            attempt_task,
+            self.recipe,
+            self.tp,
+            work,
+            xa,
+            xb,
+            x_origin,
+            self.pool.stop_event,
+        )
 
     def wait_first(self, handles: list[ClusterTask]) -> set[ClusterTask]:
         return self.pool.wait_first(handles)

@@ -3,6 +3,7 @@ project's model rebuilt from what the client sends (the model spec and the train
 never the project file) and cached per worker process by a hash of its content; a stop flag
 lets a pause or cancel on the client interrupt a running task the way the local abort flag
 does."""
+
 from __future__ import annotations
 
 import ctypes
@@ -85,6 +86,7 @@ class ModelRecipe:
         spec = ModelSpec.from_dict(self.spec)
         if spec.module:
             from ..landscape.user_model import trust_module
+
             trust_module(spec.module)
         model = build_model(spec, self.X, self.y, self.n_classes)
         with _models_lock:
@@ -124,15 +126,23 @@ def stop_flag(event_name: str | None) -> Iterator[np.ndarray]:
         done.set()
 
 
-def hop_task(recipe: ModelRecipe, walker: Walker, n: int, params: ExploreParams,
-             stop: str) -> WalkerChunk:
+def hop_task(
+    recipe: ModelRecipe, walker: Walker, n: int, params: ExploreParams, stop: str
+) -> WalkerChunk:
     """A walker's chunk of ``n`` quenches, unscreened (the client verifies new minima)."""
     with stop_flag(stop) as abort:
         return hop_walker(recipe.model(), walker, n, params, abort)
 
 
-def attempt_task(recipe: ModelRecipe, tp: TransitionParams, work: _Attempt, xa: np.ndarray,
-                 xb: np.ndarray, x_origin: np.ndarray | None, stop: str) -> AttemptResult:
+def attempt_task(
+    recipe: ModelRecipe,
+    tp: TransitionParams,
+    work: _Attempt,
+    xa: np.ndarray,
+    xb: np.ndarray,
+    x_origin: np.ndarray | None,
+    stop: str,
+) -> AttemptResult:
     """One connect attempt (its push-off minima verified here, as on local threads)."""
     with stop_flag(stop) as abort:
         return run_attempt(recipe.model(), tp, work, xa, xb, x_origin, abort)

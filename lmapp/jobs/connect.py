@@ -295,7 +295,9 @@ class ThreadAttempts:
 
     def submit(self, work: _Attempt, xa: np.ndarray, xb: np.ndarray,
                x_origin: np.ndarray | None) -> Future[AttemptResult]:
-        return self.pool.submit(run_attempt, self.model, self.tp, work, xa, xb, x_origin, self.abort)
+        return self.pool.submit(
+            run_attempt, self.model, self.tp, work, xa, xb, x_origin, self.abort
+        )
 
     def wait_first(self, handles: list[Future]) -> set[Future]:
         return wait(handles, return_when=FIRST_COMPLETED).done

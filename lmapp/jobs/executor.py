@@ -16,7 +16,9 @@ class Job(Protocol):
 class Executor(Protocol):
     """Runs jobs: InlineExecutor, ThreadExecutor, or ClusterExecutor (lmapp.jobs.cluster)."""
 
-    def submit(self, job: Job, progress: Progress = ..., control: JobControl | None = None) -> JobHandle: ...
+    def submit(
+        self, job: Job, progress: Progress = ..., control: JobControl | None = None
+    ) -> JobHandle: ...
 
 
 class JobHandle:

@@ -1,6 +1,7 @@
 """Where the exploration panel's jobs run: this computer, or a Dask cluster (a scheduler's
 ``tcp://HOST:PORT``, or ``local:N`` worker processes), with a connection check made off the GUI
 thread that shows the number of workers and the Dask dashboard's link."""
+
 from __future__ import annotations
 
 import html
@@ -26,9 +27,11 @@ class RunOnBox(QWidget):
         super().__init__(parent)
         self.choice = QComboBox()
         self.choice.addItems([HERE, CLUSTER])
-        self.choice.setToolTip("run explorations and connect jobs here, or as tasks on the "
-                               "workers of a Dask cluster (this app stays the one writer of "
-                               "the project file)")
+        self.choice.setToolTip(
+            "run explorations and connect jobs here, or as tasks on the "
+            "workers of a Dask cluster (this app stays the one writer of "
+            "the project file)"
+        )
         self.address = QLineEdit(DEFAULT_ADDRESS)
         self.address.setToolTip(CLUSTER_FORMS)
         self.check_button = QPushButton("Check")
@@ -79,10 +82,15 @@ class RunOnBox(QWidget):
         self._checks.submit(lambda state: check_cluster(where), where)
 
     def _checked(self, where: Any, info: ClusterInfo) -> None:
-        link = (f", dashboard <a href=\"{html.escape(info.dashboard)}\">"
-                f"{html.escape(info.dashboard)}</a>" if info.dashboard else "")
-        self._show(f"{html.escape(where)}: {info.workers} worker"
-                   f"{'s' if info.workers != 1 else ''}{link}", "")
+        link = (
+            f', dashboard <a href="{html.escape(info.dashboard)}">{html.escape(info.dashboard)}</a>'
+            if info.dashboard
+            else ""
+        )
+        self._show(
+            f"{html.escape(where)}: {info.workers} worker{'s' if info.workers != 1 else ''}{link}",
+            "",
+        )
         self.check_button.setEnabled(True)
 
     def _check_failed(self, where: Any, error: BaseException) -> None:
