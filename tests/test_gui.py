@@ -31,6 +31,7 @@ def window(qtbot, monkeypatch):
     monkeypatch.setattr(MainWindow, "confirm_stop_jobs", lambda self: True)
     w = MainWindow()
     qtbot.addWidget(w)
+    w.reset_layout()  # not the layout an earlier test's window saved
     w.resize(1300, 850)
     w.show()
     qtbot.waitExposed(w)
@@ -43,10 +44,10 @@ def settle(window: MainWindow, qtbot, minima: int | None = None, timeout: int = 
     qtbot.waitUntil(lambda: not window.jobs.busy, timeout=timeout)
     n = window.project.file.n_minima() if minima is None else minima
     window.poller.refresh()
-    qtbot.waitUntil(lambda: window.landscape.n_minima == n and window.poller is not None
+    qtbot.waitUntil(lambda: window.snapshot.n_minima == n and window.poller is not None
                     and window.poller.wait_idle(0), timeout=timeout)
     assert window.graph_view.wait_layout()
-    qtbot.waitUntil(lambda: window.graph_view.plot.landscape is window.landscape, timeout=5000)
+    qtbot.waitUntil(lambda: window.graph_view.plot.snapshot is window.snapshot, timeout=5000)
 
 
 def errors(window: MainWindow) -> list[str]:
@@ -141,7 +142,7 @@ def test_create_explore_pick_export_reopen(window, qtbot, tmp_path):
     window.explore_panel.set_params(steps=300, walkers=2, seed=1)
     qtbot.mouseClick(window.explore_panel.start_button, Qt.MouseButton.LeftButton)
     settle(window, qtbot)
-    n = window.landscape.n_minima
+    n = window.snapshot.n_minima
     assert n >= 3
     assert window.table.model.rowCount() == n
     assert window.graph_view.plot.graph.leaf_order.size == n
@@ -149,8 +150,8 @@ def test_create_explore_pick_export_reopen(window, qtbot, tmp_path):
 
     # click a leaf in the graph → the same minimum is selected in the table and inspected
     plot = window.graph_view.plot
-    row = int(np.argsort(window.landscape.values("loss"))[1])
-    min_id = int(window.landscape.ids[row])
+    row = int(np.argsort(window.snapshot.values("loss"))[1])
+    min_id = int(window.snapshot.ids[row])
     vb = plot.getPlotItem().getViewBox()
     pos = plot.mapFromScene(vb.mapViewToScene(plot.leaf_point(row)))
     qtbot.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton, pos=pos)
@@ -227,17 +228,17 @@ def test_connect_job_adds_transition_states_to_the_graph(window, qtbot, tmp_path
         p.explore(steps=200, walkers=2, seed=1, temperature=1.0)  # minima, no TS yet
     assert window.open_project(path)
     settle(window, qtbot)
-    assert window.landscape.n_minima >= 3 and window.landscape.n_ts == 0
+    assert window.snapshot.n_minima >= 3 and window.snapshot.n_ts == 0
     window.explore_panel.connect_budget.setValue(10)
     qtbot.mouseClick(window.explore_panel.connect_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.jobs.busy, timeout=120000)  # longer only if compiling
     settle(window, qtbot)
     stored = window.project.file.n_transition_states()
     assert stored > 0
-    drawn = window.graph_view.plot.landscape
-    assert window.landscape.n_ts == drawn.n_ts == stored  # in the snapshot and in the graph
+    drawn = window.graph_view.plot.snapshot
+    assert window.snapshot.n_ts == drawn.n_ts == stored  # in the snapshot and in the graph
     assert np.any(window.graph_view.plot.graph.node_parent >= 0)  # branches joined by the TS
-    a, b = (int(i) for i in window.landscape.ids[:2])
+    a, b = (int(i) for i in window.snapshot.ids[:2])
     window.selection.set([a, b])
     assert window.connect_pair_action.isEnabled()
 
@@ -266,7 +267,7 @@ def test_demo_opens_with_minima_and_transition_states(window, qtbot, demo_path):
     assert window.open_demo()
     assert window.project.path == demo_path
     settle(window, qtbot)
-    assert window.landscape.n_minima >= 10 and window.landscape.n_ts >= 1
+    assert window.snapshot.n_minima >= 10 and window.snapshot.n_ts >= 1
     dg = window.graph_view.plot.graph
     assert (dg.node_minimum < 0).any()  # superbasins: transition states joined minima
     QApplication.processEvents()
@@ -339,7 +340,7 @@ def test_user_model_project_opens_after_consent_once_per_module(window, qtbot, m
     monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Yes))
     assert window.open_project(path) and len(asked) == 2
     settle(window, qtbot)
-    assert window.landscape.n_minima == 3 and window.landscape.n_ts == 2
+    assert window.snapshot.n_minima == 3 and window.snapshot.n_ts == 2
     assert "tests.surfaces" in trusted_modules()
     window.close_project()
     monkeypatch.setattr(um, "_TRUSTED", set())

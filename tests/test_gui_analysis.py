@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
 
 from lmapp.api import Project
 from lmapp.gui.core.selection import SelectionModel
-from lmapp.gui.core.snapshots import empty_landscape, read_landscape
+from lmapp.gui.core.snapshots import empty_snapshot, read_snapshot
 from lmapp.gui.views.cv_view import CvView, compute_cv, kappa_of
 from lmapp.gui.views.distance_scatter import DistanceScatterView, compute_scatter
 from lmapp.gui.views.heatmap_view import DistanceSource, HeatmapView
@@ -34,7 +34,7 @@ def project(tmp_path_factory):
     p = Project.create(path, "xor", ModelSpec(hidden=(3,), lam=1e-3))
     p.explore(steps=200, walkers=1, seed=1)
     p.connect(mode="all", budget=6, workers=1)
-    land = read_landscape(p.file, p.model, p.dataset)
+    land = read_snapshot(p.file, p.model, p.dataset)
     assert land.n_minima >= 3 and land.n_ts >= 1
     yield p, land
     p.close()
@@ -46,14 +46,14 @@ def test_cv_peak_click_selects_top_contributors(qtbot, project):
     sel = SelectionModel()
     view = shown(qtbot, CvView(sel))
     # three well-separated minima with different widths: C_V has peaks
-    view.set_landscape(land)
+    view.set_snapshot(land)
     assert view.wait_ready()
     r = view.result
     assert r.thermo.kappa == kappa_of(land)
     assert np.allclose(r.thermo.Cv, r.thermo.kappa / 2 + r.thermo.Cplus + r.thermo.Cminus)
     if r.peaks.size == 0:  # the tiny XOR landscape may have no peak: use a synthetic one
         land = synthetic([0.0, 0.05, 0.3, 0.31], n_params=6)
-        view.set_landscape(land)
+        view.set_snapshot(land)
         assert view.wait_ready()
         r = view.result
     assert r.peaks.size >= 1
@@ -85,8 +85,8 @@ def test_cv_peak_click_selects_top_contributors(qtbot, project):
 def test_cv_without_ts_and_tiny_landscapes(qtbot):
     sel = SelectionModel()
     view = shown(qtbot, CvView(sel))
-    for land in (empty_landscape(), synthetic([0.5]), synthetic([0.1, 0.4])):
-        view.set_landscape(land)
+    for land in (empty_snapshot(), synthetic([0.5]), synthetic([0.1, 0.4])):
+        view.set_snapshot(land)
         assert view.wait_ready()
         assert "Traceback" not in view.info.text()
     r = compute_cv(synthetic([0.1, 0.4, 0.2]), np.geomspace(1e-3, 10, 50))
@@ -104,7 +104,7 @@ def test_heatmap_click_selects_pair_and_hover_describes_it(qtbot, project):
     sel = SelectionModel()
     view = shown(qtbot, HeatmapView(sel), (700, 600))
     view.set_project(p)
-    view.set_landscape(land)
+    view.set_snapshot(land)
     assert view.wait_ready()
     r = view.result
     n = land.n_minima
@@ -132,7 +132,7 @@ def test_heatmap_and_scatter_without_project(qtbot):
     heat = shown(qtbot, HeatmapView(sel))
     scat = shown(qtbot, DistanceScatterView(sel))
     for v in (heat, scat):
-        v.set_landscape(synthetic([0.1, 0.2]))
+        v.set_snapshot(synthetic([0.1, 0.2]))
         assert v.wait_ready()
         assert "no project" in v.info.text() and v.result is None
 
@@ -143,7 +143,7 @@ def test_scatter_pearson_and_click(qtbot, project):
     source = DistanceSource()
     view = shown(qtbot, DistanceScatterView(sel, source))
     view.set_project(p)
-    view.set_landscape(land)
+    view.set_snapshot(land)
     assert view.wait_ready()
     pred = predicted_classes(p.model, land.weights, p.dataset.X_test)
     expect = pearson(euclidean_matrix(land.weights),
@@ -164,7 +164,7 @@ def test_network_click_selects_minimum(qtbot, project):
     _, land = project
     sel = SelectionModel()
     view = shown(qtbot, NetworkView(sel))
-    view.set_landscape(land)
+    view.set_snapshot(land)
     assert view.wait_ready()
     r = view.result
     assert r.stats["nodes"] == land.n_minima and r.stats["edges"] >= 1
@@ -180,8 +180,8 @@ def test_network_click_selects_minimum(qtbot, project):
 
 def test_network_isolated_and_tiny(qtbot):
     view = shown(qtbot, NetworkView(SelectionModel()))
-    for land in (empty_landscape(), synthetic([0.3]), synthetic([0.3, 0.1, 0.2])):
-        view.set_landscape(land)
+    for land in (empty_snapshot(), synthetic([0.3]), synthetic([0.3, 0.1, 0.2])):
+        view.set_snapshot(land)
         assert view.wait_ready()
         assert view.result.pos.shape == (land.n_minima, 2)
     r = compute_network(synthetic([0.3, 0.1, 0.2, 0.5], [(0.6, 0, 1)]))
@@ -217,7 +217,7 @@ def test_registry_docks_and_feeds_the_analysis_views(qtbot, project):
     selection.set([int(land.ids[0]), int(land.ids[1])])
     assert views["scatter"].selected.data.size == 1
     # closing the project
-    docks.update(empty_landscape(), None)
+    docks.update(empty_snapshot(), None)
     for v in views.values():
         assert v.wait_ready()
     assert views["heatmap"].result is None
@@ -230,7 +230,7 @@ def test_scatter_many_pairs_draws_density(qtbot, monkeypatch, project):
     sel = SelectionModel()
     view = shown(qtbot, DistanceScatterView(sel))
     view.set_project(p)
-    view.set_landscape(land)
+    view.set_snapshot(land)
     assert view.wait_ready()
     assert view.result.density is not None and view.result.density.sum() == view.result.i.size
     k = int(np.argmax(view.result.euclid))

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from lmapp.api import Project
 from lmapp.gui.core.selection import SelectionModel
-from lmapp.gui.core.snapshots import read_landscape
+from lmapp.gui.core.snapshots import read_snapshot
 from lmapp.gui.views.cv_view import DEFAULT_POINTS, CvView, compute_cv, default_temperatures
 from lmapp.gui.views.dgraph_view import DGraphView, GraphSettings, layout_graph
 from lmapp.gui.views.graph_colors import (
@@ -37,7 +37,7 @@ def spiral(tmp_path_factory):
     p = Project.create(tmp_path_factory.mktemp("colors") / "s.lmapp", "spiral",
                        ModelSpec(hidden=(3,), lam=1e-3), n_train=60, n_test=40)
     p.explore(steps=60, walkers=1, seed=1)
-    land = read_landscape(p.file, p.model, p.dataset)
+    land = read_snapshot(p.file, p.model, p.dataset)
     assert land.n_minima >= 3
     yield p, land
     p.close()
@@ -99,7 +99,7 @@ def linked_views(qtbot, land, project=None):
     heatmap.set_project(project)
     links = GraphColorLinks(graph, cv, heatmap, sel)
     for view in (graph, cv, heatmap):
-        view.set_landscape(land)
+        view.set_snapshot(land)
     assert cv.wait_ready() and graph.wait_layout()
     return sel, graph, cv, heatmap, links
 
@@ -200,7 +200,7 @@ def test_main_window_links_its_cv_view_to_its_graph(qtbot, monkeypatch, tmp_path
     win.resize(1300, 850)
     win.show()
     assert win.open_project(copy_project(demo_path, tmp_path / "demo.lmapp"))
-    qtbot.waitUntil(lambda: win.landscape.n_minima > 0, timeout=20000)
+    qtbot.waitUntil(lambda: win.snapshot.n_minima > 0, timeout=20000)
     win.docks["cv"].raise_()
     cv = win.docks.view("cv")
     qtbot.waitUntil(cv.isVisible, timeout=5000)
@@ -208,7 +208,7 @@ def test_main_window_links_its_cv_view_to_its_graph(qtbot, monkeypatch, tmp_path
     click(qtbot, cv.plot, cv.peak_point(0))
     assert win.graph_view.settings().color_by == CV_KEY and len(win.selection) > 0
     assert win.graph_view.wait_layout()
-    land, dg = win.landscape, win.graph_view.plot.graph
+    land, dg = win.snapshot, win.graph_view.plot.graph
     np.testing.assert_allclose(dg.node_value[dg.leaf_node],
                                g_alpha(land.values("loss"), land.values("lpphe"), cv.T_cursor))
     table = win.table  # the table shows the contributors as its selected rows
@@ -236,11 +236,11 @@ def test_links_lay_out_once_per_change_and_survive_an_empty_landscape(qtbot):
     qtbot.wait(50)
     assert graph.wait_layout() and len(layouts) == 2
     # the project closes: an empty snapshot draws an empty graph, no error
-    from lmapp.gui.core.snapshots import empty_landscape
+    from lmapp.gui.core.snapshots import empty_snapshot
     for view in (graph, cv):
-        view.set_landscape(empty_landscape())
+        view.set_snapshot(empty_snapshot())
     assert graph.wait_layout() and cv.wait_ready()
-    assert graph.plot.landscape.n_minima == 0 and graph.plot.graph.leaf_x.size == 0
+    assert graph.plot.snapshot.n_minima == 0 and graph.plot.graph.leaf_x.size == 0
     assert "Error" not in graph.info.text()
 
 
@@ -272,7 +272,7 @@ def test_diverging_range_spans_the_drawn_minima_only(qtbot):
 def test_cv_cursor_returns_to_the_peak_for_a_new_project(qtbot, spiral):
     p, land = spiral
     cv = shown(qtbot, CvView(SelectionModel()))
-    cv.set_landscape(land)
+    cv.set_snapshot(land)
     assert cv.wait_ready()
     cv.set_temperature(float(cv.result.thermo.T[3]))
     cv.set_project(p)

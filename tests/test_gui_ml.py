@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QMainWindow, QWidget
 from lmapp.api import Project
 from lmapp.datasets import make_dataset
 from lmapp.gui.core.selection import SelectionModel
-from lmapp.gui.core.snapshots import read_landscape
+from lmapp.gui.core.snapshots import read_snapshot
 from lmapp.gui.figures.styles import FigureStyle
 from lmapp.gui.panels.conserved_panel import ConservedPanel
 from lmapp.gui.panels.mlsup_panel import MlsupPanel, roc_curve
@@ -37,7 +37,7 @@ def spiral(tmp_path_factory):
                        ModelSpec(hidden=(4,), lam=1e-4))
     p.explore(steps=40, walkers=2, seed=0, step=3.0, temperature=1.0)
     p.connect(budget=8, workers=2)
-    land = read_landscape(p.file, p.model, p.dataset)
+    land = read_snapshot(p.file, p.model, p.dataset)
     yield p, land
     p.close()
 
@@ -67,7 +67,7 @@ def panel_on(cls, qtbot, spiral):
     panel = cls(sel)
     qtbot.addWidget(panel)
     panel.set_project(p)
-    panel.set_landscape(land)
+    panel.set_snapshot(land)
     return panel, sel
 
 

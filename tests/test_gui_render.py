@@ -129,7 +129,7 @@ def colored_pixels(path: Path) -> tuple[int, int]:
 def test_render_dgraph_computed_colours(demo, tmp_path, monkeypatch):
     """--color cv_contribution (g_α at --temperature, blue/red) and misclass_distance (to
     --minimum) colour the graph like the app's linked views."""
-    from lmapp.gui.core.snapshots import read_landscape
+    from lmapp.gui.core.snapshots import read_snapshot
     from lmapp.gui.views.heatmap_view import DistanceSource
     from lmapp.landscape.distances import distance_to
     from lmapp.landscape.thermo import g_alpha
@@ -138,7 +138,7 @@ def test_render_dgraph_computed_colours(demo, tmp_path, monkeypatch):
     monkeypatch.setattr(figure, "save_figure",
                         lambda w, *args: (seen.update(plot=w), real(w, *args))[1])
     with Project.open(demo, readonly=True) as p:
-        land = read_landscape(p.file, p.model, p.dataset)
+        land = read_snapshot(p.file, p.model, p.dataset)
         source = DistanceSource()
         source.set_project(p)
         pred, _ = source.predictions(land, "train")

@@ -87,14 +87,14 @@ def test_event_loop_never_stalls_during_exploration(qtbot, tmp_path, monkeypatch
     window.resize(1300, 850)
     window.show()
     assert window.open_project(warm)  # warms reading, evaluation and layout kernels too
-    qtbot.waitUntil(lambda: window.landscape.n_minima > 0, timeout=10000)
+    qtbot.waitUntil(lambda: window.snapshot.n_minima > 0, timeout=10000)
     assert window.graph_view.wait_layout()
     assert window.open_project(path)
     assert window.poller.wait_idle() and window.graph_view.wait_layout()
     qtbot.wait(200)
 
     live_updates: list[int] = []
-    window.graph_view.layoutReady.connect(lambda: live_updates.append(window.landscape.n_minima))
+    window.graph_view.layoutReady.connect(lambda: live_updates.append(window.snapshot.n_minima))
     gaps: list[tuple[float, float, float]] = []  # raw gap, stall, GUI CPU
     gui = threading.get_native_id()
     last = [time.perf_counter(), machine_state()]

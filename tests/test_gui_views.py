@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication
 from lmapp.api import Project
 from lmapp.gui.core.project_files import copy_project
 from lmapp.gui.core.selection import SelectionModel
-from lmapp.gui.core.snapshots import VALUE_LABELS, Landscape, read_landscape
+from lmapp.gui.core.snapshots import VALUE_LABELS, Snapshot, read_snapshot
 from lmapp.gui.figures.export import export_minima
 from lmapp.gui.views.dgraph_view import DGraphView, GraphSettings, layout_graph
 from lmapp.gui.views.inspector import InspectorView
@@ -25,7 +25,7 @@ from lmapp.gui.views.minima_table import MinimaTable
 from tests.gui_helpers import plot_items, the
 
 
-def synthetic(energies, ts=()) -> Landscape:
+def synthetic(energies, ts=()) -> Snapshot:
     """A snapshot without a project: ids 10, 20, … (so rows and ids differ)."""
     e = np.asarray(energies, float)
     n = e.size
@@ -34,7 +34,7 @@ def synthetic(energies, ts=()) -> Landscape:
                 test_accuracy=np.linspace(0.4, 0.9, n), lpphe=-e * 10,
                 sparsity=np.arange(n) % 3, hessian_index=np.zeros(n, np.int64))
     ts = np.asarray(ts, float).reshape(-1, 3)
-    return Landscape(cols, np.zeros((n, 4)), ts[:, 0], ts[:, 1].astype(np.int64),
+    return Snapshot(cols, np.zeros((n, 4)), ts[:, 0], ts[:, 1].astype(np.int64),
                      ts[:, 2].astype(np.int64))
 
 
@@ -73,8 +73,8 @@ def test_minima_not_connected_are_hidden_by_default_with_a_count(qtbot):
     assert view.plot.graph.leaf_order.size == 3 and "not connected" not in view.info.text()
 
 
-def show(view: DGraphView, land: Landscape) -> None:
-    view.set_landscape(land)
+def show(view: DGraphView, land: Snapshot) -> None:
+    view.set_snapshot(land)
     assert view.wait_layout()
     QApplication.processEvents()
 
@@ -189,7 +189,7 @@ def test_table_filters_sorts_and_syncs_selection(qtbot):
     table = MinimaTable(selection)
     qtbot.addWidget(table)
     table.show()
-    table.set_landscape(TREE)
+    table.set_snapshot(TREE)
     assert table.visible_ids() == [10, 20, 30, 50, 40]  # sorted by loss
     flags = QItemSelectionModel.SelectionFlag
     table.view.selectionModel().select(table.proxy.index(1, 0),
@@ -214,9 +214,9 @@ def test_table_filters_sorts_and_syncs_selection(qtbot):
 def test_table_appends_new_minima_without_reset(qtbot):
     table = MinimaTable(SelectionModel())
     qtbot.addWidget(table)
-    table.set_landscape(synthetic([0.2, 0.1]))
+    table.set_snapshot(synthetic([0.2, 0.1]))
     with qtbot.waitSignal(table.model.rowsInserted, timeout=1000):
-        table.set_landscape(synthetic([0.2, 0.1, 0.05]))
+        table.set_snapshot(synthetic([0.2, 0.1, 0.05]))
     assert table.visible_ids()[0] == 30
 
 
@@ -224,7 +224,7 @@ def test_table_appends_new_minima_without_reset(qtbot):
 def demo(tmp_path_factory, demo_path):
     path = copy_project(demo_path, tmp_path_factory.mktemp("demo") / "demo.lmapp")
     project = Project.open(path)
-    yield project, read_landscape(project.file, project.model, project.dataset)
+    yield project, read_snapshot(project.file, project.model, project.dataset)
     project.close()
 
 
@@ -234,7 +234,7 @@ def test_inspector_shows_one_and_compares_two(qtbot, demo):
     view = InspectorView(selection)
     qtbot.addWidget(view)
     view.set_project(project)
-    view.set_landscape(land)
+    view.set_snapshot(land)
     a, b = (int(i) for i in land.ids[:2])
     selection.set([a])
     assert view.shown_ids() == [a] and f"Minimum {a}" in view.header.text()
@@ -277,7 +277,7 @@ def test_landscape_has_auc_and_msb_columns_for_colouring(tmp_path):
     from sklearn.metrics import roc_auc_score
 
     from lmapp.api import Project
-    from lmapp.gui.core.snapshots import read_landscape
+    from lmapp.gui.core.snapshots import read_snapshot
     from lmapp.gui.views.dgraph_view import COLOR_CHOICES
     from lmapp.landscape.model import ModelSpec
     from lmapp.landscape.msb import monotonic_sequence_basins
@@ -285,7 +285,7 @@ def test_landscape_has_auc_and_msb_columns_for_colouring(tmp_path):
     with Project.create(tmp_path / "c.lmapp", "xor", ModelSpec(hidden=(3,), lam=1e-2)) as p:
         p.explore(steps=60, walkers=1, seed=1)
         p.connect(mode="all", budget=3, workers=1)
-        land = read_landscape(p.file, p.model, p.dataset)
+        land = read_snapshot(p.file, p.model, p.dataset)
         a = p.landscape_arrays()
         for r, w in enumerate(land.weights):
             P = p.model.predict_proba(w, p.dataset.X_test)

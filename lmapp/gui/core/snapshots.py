@@ -1,5 +1,5 @@
 """Snapshots the GUI draws from: the project's minima and transition states read off the GUI
-thread (``Landscape``), the poller that refreshes them when the counts change, and the
+thread (``Snapshot``), the poller that refreshes them when the counts change, and the
 lock-protected mailbox through which worker threads hand over their latest progress."""
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ _DB_COLUMNS = ("id", "loss", "rms_grad", "hessian_index", "min_eig", "lpphe", "n
 
 
 @dataclass(frozen=True, eq=False)
-class Landscape:
+class Snapshot:
     """Everything stored about the minima, as column arrays in id order (row = index), plus
     the transition states as (loss, row of min1, row of min2)."""
 
@@ -90,7 +90,7 @@ class Landscape:
         return {k: v[row].item() for k, v in self.columns.items()}
 
 
-def describe_minimum(land: Landscape, row: int, position: int | None = None) -> str:
+def describe_minimum(land: Snapshot, row: int, position: int | None = None) -> str:
     """A few cheap facts about one minimum, for tooltips."""
     r = land.record(row)
     lines = [f"minimum {r['id']}" + ("" if position is None else f"  (leaf {position})"),
@@ -102,16 +102,16 @@ def describe_minimum(land: Landscape, row: int, position: int | None = None) -> 
     return "\n".join(lines)
 
 
-def empty_landscape() -> Landscape:
+def empty_snapshot() -> Snapshot:
     """The snapshot of a project without minima."""
     cols = {k: np.empty(0) for k in VALUE_LABELS}
     cols["id"] = np.empty(0, np.int64)
-    return Landscape(cols, np.zeros((0, 0)), np.empty(0), np.empty(0, np.int64),
+    return Snapshot(cols, np.zeros((0, 0)), np.empty(0), np.empty(0, np.int64),
                      np.empty(0, np.int64))
 
 
-def read_landscape(pf: ProjectFile, model: Model, dataset: Dataset,
-                   memo: dict | None = None) -> Landscape:
+def read_snapshot(pf: ProjectFile, model: Model, dataset: Dataset,
+                   memo: dict | None = None) -> Snapshot:
     """Read minima and TSs from ``pf`` and add the derived columns: sparsity and train/test
     accuracy and AUC from the project's metrics cache (the numbers the CLI and the API give;
     ``memo`` keeps them between reads of a read-only file), and the monotonic sequence basin,
@@ -135,16 +135,16 @@ def read_landscape(pf: ProjectFile, model: Model, dataset: Dataset,
     a, b = end_positions(pf.path, m["id"], ts)
     cols["msb"] = (monotonic_sequence_basins(m["loss"], a, b).astype(float) if len(m["id"])
                    else np.empty(0))
-    return Landscape(cols, W, ts["loss"], a, b, model.is_network,
+    return Snapshot(cols, W, ts["loss"], a, b, model.is_network,
                      tuple(dataset.feature_names), tuple(dataset.class_names))
 
 
-class LandscapePoller(QObject):
+class SnapshotPoller(QObject):
     """Re-reads the project off the GUI thread about once a second, and emits a new
-    ``Landscape`` only when the numbers of minima or transition states changed (so a job in
+    ``Snapshot`` only when the numbers of minima or transition states changed (so a job in
     this process, or another process exploring the same file, shows up live)."""
 
-    changed = Signal(object)  #: Landscape
+    changed = Signal(object)  #: Snapshot
     failed = Signal(object)  #: the exception a read raised
 
     def __init__(self, path: str | Path, model: Model, dataset: Dataset,
@@ -181,18 +181,18 @@ class LandscapePoller(QObject):
     def wait_idle(self, timeout: float = 10.0) -> bool:
         return self._bg.wait_idle(timeout)
 
-    def _read(self, known: tuple[int, int] | None) -> tuple[tuple[int, int], Landscape] | None:
+    def _read(self, known: tuple[int, int] | None) -> tuple[tuple[int, int], Snapshot] | None:
         with ProjectFile.open(self.path, readonly=True) as pf:
             counts = (pf.n_minima(), pf.n_transition_states())
             if counts == known:
                 return None
-            return counts, read_landscape(pf, self._model, self._dataset, self._memo)
+            return counts, read_snapshot(pf, self._model, self._dataset, self._memo)
 
-    def _on_result(self, _tag: object, result: tuple[tuple[int, int], Landscape] | None) -> None:
+    def _on_result(self, _tag: object, result: tuple[tuple[int, int], Snapshot] | None) -> None:
         if result is None:
             return
-        self._counts, landscape = result
-        self.changed.emit(landscape)
+        self._counts, snapshot = result
+        self.changed.emit(snapshot)
 
 
 class Mailbox:

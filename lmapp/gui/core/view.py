@@ -1,4 +1,4 @@
-"""The protocol every analysis view follows (:class:`LazyView`): data in by ``set_landscape`` /
+"""The protocol every analysis view follows (:class:`LazyView`): data in by ``set_snapshot`` /
 ``set_project``, an expensive computation off the GUI thread (``Background``), ``draw`` on
 it, coalesced by a short timer and skipped while the view is hidden (a tabbed-away dock) until
 it is shown again; the main window, the dock registry and headless export talk to views
@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from . import theme
 from .background import Background, error_line
 from .selection import SelectionModel
-from .snapshots import Landscape, empty_landscape
+from .snapshots import Snapshot, empty_snapshot
 
 
 class LazyView(QWidget):
@@ -35,7 +35,7 @@ class LazyView(QWidget):
         super().__init__(parent)
         theme.configure_pyqtgraph()
         self.selection = selection
-        self.landscape: Landscape = empty_landscape()
+        self.snapshot: Snapshot = empty_snapshot()
         self.project: Any = None
         self._stale = False
         self._bg = Background(self)
@@ -46,8 +46,8 @@ class LazyView(QWidget):
         selection.changed.connect(self.show_selection)
 
     # -- data in -----------------------------------------------------------------------------
-    def set_landscape(self, land: Landscape) -> None:
-        self.landscape = land
+    def set_snapshot(self, land: Snapshot) -> None:
+        self.snapshot = land
         self.schedule()
 
     def set_project(self, project: Any) -> None:
@@ -127,7 +127,7 @@ class LazyView(QWidget):
         copy_controls(self, copy)
         copy.resize(width, height)
         copy.set_project(self.project)
-        copy.set_landscape(self.landscape)
+        copy.set_snapshot(self.snapshot)
         copy.selection.set(self.selection.ids(), self.selection.current, self.selection.label)
         copy.wait_ready()
         copy.copy_state(self)

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from ...landscape.model import Model
 from ...store.codec import json_text
-from ..core.snapshots import Landscape
+from ..core.snapshots import Snapshot
 from .figure import paint, save_figure
 from .styles import CM_PER_INCH, DPI_RANGE, IMAGE_FORMATS, LAYOUT_DPI, PRESETS, FigureStyle
 
@@ -55,7 +55,7 @@ def export_view(view: Exportable, path: str | Path, style: FigureStyle,
         widget.deleteLater()
 
 
-def export_minima(land: Landscape, ids: list[int], path: str | Path,
+def export_minima(land: Snapshot, ids: list[int], path: str | Path,
                   model: Model | None = None) -> int:
     """Write the given minima (all stored values, and weights) to CSV or JSON; returns how many.
 

@@ -21,7 +21,7 @@ from .view_names import VIEWS
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication, QComboBox, QWidget
 
-    from ..core.snapshots import Landscape
+    from ..core.snapshots import Snapshot
     from ..core.view import LazyView
     from ..views.dgraph_view import GraphSettings
 
@@ -43,7 +43,7 @@ class RenderOptions:
     order: str | None = None  #: heatmap: one of landscape.distances.ORDERS
 
 
-Builder = Callable[[Project, "Landscape", RenderOptions], "QWidget"]
+Builder = Callable[[Project, "Snapshot", RenderOptions], "QWidget"]
 
 
 #: what the offscreen platform says about every window it shows: not about the figure
@@ -71,7 +71,7 @@ def ensure_app() -> QApplication:
     return app
 
 
-def global_minimum(land: Landscape) -> int:
+def global_minimum(land: Snapshot) -> int:
     """Id of the lowest-loss minimum (ValueError without minima)."""
     if land.n_minima == 0:
         raise ValueError("it has no minima yet")
@@ -79,7 +79,7 @@ def global_minimum(land: Landscape) -> int:
 
 
 # -- builders: (open project, snapshot, options) → a drawn widget -------------------------------
-def dgraph_widget(project: Project, land: Landscape, opts: RenderOptions) -> QWidget:
+def dgraph_widget(project: Project, land: Snapshot, opts: RenderOptions) -> QWidget:
     """A disconnectivity-graph plot of a snapshot, laid out now, ``opts.minimum`` highlighted.
 
     Computed colourings: ``cv_contribution`` at ``opts.temperature`` (default the highest C_V
@@ -104,7 +104,7 @@ def dgraph_widget(project: Project, land: Landscape, opts: RenderOptions) -> QWi
     return plot
 
 
-def weights_widget(project: Project, land: Landscape, opts: RenderOptions) -> QWidget:
+def weights_widget(project: Project, land: Snapshot, opts: RenderOptions) -> QWidget:
     """The inspector showing ``opts.minimum`` (default: the global minimum)."""
     from ..core.selection import SelectionModel
     from ..views.inspector import InspectorView
@@ -112,12 +112,12 @@ def weights_widget(project: Project, land: Landscape, opts: RenderOptions) -> QW
     selection = SelectionModel()
     view = InspectorView(selection)
     view.set_project(project)
-    view.set_landscape(land)
+    view.set_snapshot(land)
     selection.set([shown])
     return view
 
 
-def cv_widget(project: Project, land: Landscape, opts: RenderOptions) -> QWidget:
+def cv_widget(project: Project, land: Snapshot, opts: RenderOptions) -> QWidget:
     """The heat-capacity view over the T window of ``opts`` (default automatic), with the T
     cursor at ``opts.temperature`` (default the highest peak)."""
     from ..core.selection import SelectionModel
@@ -136,7 +136,7 @@ def cv_widget(project: Project, land: Landscape, opts: RenderOptions) -> QWidget
     return view
 
 
-def heatmap_widget(project: Project, land: Landscape, opts: RenderOptions) -> QWidget:
+def heatmap_widget(project: Project, land: Snapshot, opts: RenderOptions) -> QWidget:
     """The misclassification heatmap (``opts`` kind, part, order), ``opts.minimum`` outlined."""
     from ..core.selection import SelectionModel
     from ..views.heatmap_view import HeatmapView
@@ -147,7 +147,7 @@ def heatmap_widget(project: Project, land: Landscape, opts: RenderOptions) -> QW
     return drawn(view, project, land, opts.minimum)
 
 
-def scatter_widget(project: Project, land: Landscape, opts: RenderOptions) -> QWidget:
+def scatter_widget(project: Project, land: Snapshot, opts: RenderOptions) -> QWidget:
     """Euclidean against misclassification distance of every pair (``opts`` kind, part)."""
     from ..core.selection import SelectionModel
     from ..views.distance_scatter import DistanceScatterView
@@ -157,7 +157,7 @@ def scatter_widget(project: Project, land: Landscape, opts: RenderOptions) -> QW
     return drawn(view, project, land)
 
 
-def network_widget(project: Project, land: Landscape, opts: RenderOptions) -> QWidget:
+def network_widget(project: Project, land: Snapshot, opts: RenderOptions) -> QWidget:
     """The network of minima, ``opts.minimum`` ringed."""
     from ..core.selection import SelectionModel
     from ..views.network_view import NetworkView
@@ -175,12 +175,12 @@ def choose(combo: QComboBox, name: str, value: str | None) -> None:
     combo.setCurrentIndex(index)
 
 
-def drawn(view: LazyView, project: Project, land: Landscape,
+def drawn(view: LazyView, project: Project, land: Snapshot,
           minimum: int | None = None) -> LazyView:
     """Give an analysis view its project and snapshot, select ``minimum``, compute and draw
     now; ValueError with the view's own message when it has nothing to draw, or no minima."""
     view.set_project(project)
-    view.set_landscape(land)
+    view.set_snapshot(land)
     if minimum is not None:
         view.selection.set([minimum])
     if not view.wait_ready(COMPUTE_TIMEOUT):
@@ -251,9 +251,9 @@ def render_project(project_path: str | Path, view: str, out: str | Path, *,
         from ..views.decision_view import render_decision
         return render_decision(project_path, options.minimum, out, style, dpi)
     ensure_app()
-    from ..core.snapshots import read_landscape
+    from ..core.snapshots import read_snapshot
     with Project.open(project_path, readonly=True) as project:
-        land = read_landscape(project.file, project.model, project.dataset)
+        land = read_snapshot(project.file, project.model, project.dataset)
         if options.minimum is not None and land.row_of(options.minimum) is None:
             raise ValueError(f"no minimum with id {options.minimum} in {project_path}")
         try:

@@ -37,7 +37,7 @@ from ...words import minima, transition_states
 from ..core import theme
 from ..core.background import Background, TaskState, error_line
 from ..core.selection import SelectionModel
-from ..core.snapshots import Landscape, empty_landscape
+from ..core.snapshots import Snapshot, empty_snapshot
 
 GROUP_COLORS = ("#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",
                 "#17becf", "#bcbd22", "#7f7f7f")
@@ -48,7 +48,7 @@ ETA_LOG_MIN, ETA_LOG_MAX, ETA_TICKS = -4.0, -1.0, 60
 @dataclass
 class Group:
     label: str
-    rows: np.ndarray  #: rows of the landscape
+    rows: np.ndarray  #: rows of the snapshot
     ids: list[int]
     std: np.ndarray  #: (P,) per-weight std after alignment
     mean: np.ndarray  #: (P,) aligned mean
@@ -184,7 +184,7 @@ class ConservedPanel(QWidget):
         super().__init__(parent)
         theme.configure_pyqtgraph()
         self.selection = selection
-        self.landscape: Landscape = empty_landscape()
+        self.snapshot: Snapshot = empty_snapshot()
         self.project: Any = None
         self.groups: list[Group] = []
         self.last_perturbation: dict[str, Any] | None = None  #: the last finished test's drops
@@ -312,8 +312,8 @@ class ConservedPanel(QWidget):
         self.perturb_result.setText("")
         self._recompute()
 
-    def set_landscape(self, land: Landscape) -> None:
-        self.landscape = land
+    def set_snapshot(self, land: Snapshot) -> None:
+        self.snapshot = land
         self._recompute()
 
     @property
@@ -357,7 +357,7 @@ class ConservedPanel(QWidget):
         computing are dropped)."""
         self._bg.cancel()
         why = self._usable()
-        land = self.landscape
+        land = self.snapshot
         self.groups = []
         if why:
             self._message(why)
@@ -439,7 +439,7 @@ class ConservedPanel(QWidget):
         model = None if self._usable() else self.project.model
         labels = weight_labels(model) if model is not None else []
         n_layers = 0 if model is None else model.sizes.size - 1
-        features = self.landscape.feature_names
+        features = self.snapshot.feature_names
         rows = self.conserved_rows() if model is not None else []
         masks = self.masks()
         self.weights_table.setRowCount(len(rows))
@@ -457,7 +457,7 @@ class ConservedPanel(QWidget):
         shown = self.shown_groups()
         if model is not None:
             self.diagram.set_network([int(s) for s in model.sizes], labels, features,
-                                     self.landscape.class_names,
+                                     self.snapshot.class_names,
                                      [(masks[k], colors[self.groups[k].label]) for k in shown])
         else:
             self.diagram.set_network([], [], (), (), [])
@@ -479,7 +479,7 @@ class ConservedPanel(QWidget):
     def relevance(self) -> np.ndarray:
         """Per feature: groups conserving at least one of its input→hidden weights."""
         if self._usable() or not self.groups:
-            return np.zeros(len(self.landscape.feature_names), np.int64)
+            return np.zeros(len(self.snapshot.feature_names), np.int64)
         labels = weight_labels(self.project.model)
         n_f = int(self.project.model.sizes[0])
         counts = np.zeros(n_f, np.int64)
@@ -492,7 +492,7 @@ class ConservedPanel(QWidget):
 
     def _draw_relevance(self, model: Any, labels: list, masks: list[np.ndarray]) -> None:
         counts = self.relevance()
-        names = list(self.landscape.feature_names) or [f"x{k}" for k in range(counts.size)]
+        names = list(self.snapshot.feature_names) or [f"x{k}" for k in range(counts.size)]
         self.relevance_table.setRowCount(counts.size)
         for r, (n, c) in enumerate(zip(names, counts.tolist())):
             self.relevance_table.setItem(r, 0, QTableWidgetItem(n))
@@ -525,7 +525,7 @@ class ConservedPanel(QWidget):
             return
         run = _PerturbRun(tasks, self.repeats.value(), self.scale_spin.value() / 100.0,
                           self.project.model, self.project.dataset,
-                          default_positive_class(self.project.dataset), self.landscape.weights)
+                          default_positive_class(self.project.dataset), self.snapshot.weights)
         self.perturb_progress.setRange(0, run.total)
         self.perturb_progress.setValue(0)
         self._set_perturb_busy(True)

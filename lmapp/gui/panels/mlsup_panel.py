@@ -51,7 +51,7 @@ from ...store.ensembles import list_ensembles, load_ensemble, save_ensemble
 from ..core import theme
 from ..core.background import Background, TaskState, error_line
 from ..core.selection import SelectionModel
-from ..core.snapshots import Landscape, empty_landscape
+from ..core.snapshots import Snapshot, empty_snapshot
 from ..views.decision_view import MEMBER_COLORS, DecisionView
 
 SUGGESTIONS = {"mmdbm": "MMDBM", "cv": "C_V peak", "qp": "QP", "random": "random"}
@@ -111,10 +111,10 @@ class MlsupPanel(QWidget):
         super().__init__(parent)
         theme.configure_pyqtgraph()
         self.selection = selection
-        self.landscape: Landscape = empty_landscape()
+        self.snapshot: Snapshot = empty_snapshot()
         self.project: Any = None
         self.records: list[EnsembleRecord] = []
-        self._scores: tuple[Landscape, np.ndarray, np.ndarray] | None = None
+        self._scores: tuple[Snapshot, np.ndarray, np.ndarray] | None = None
         self._names = itertools.count(1)
         self._suggest_bg = Background(self)
         self._suggest_bg.finished.connect(self._on_suggested)
@@ -277,9 +277,9 @@ class MlsupPanel(QWidget):
         self._show_members()
         self._set_busy(False)
 
-    def set_landscape(self, land: Landscape) -> None:
-        self.landscape = land
-        self.gate_map.set_landscape(land)
+    def set_snapshot(self, land: Snapshot) -> None:
+        self.snapshot = land
+        self.gate_map.set_snapshot(land)
         self._show_members()
 
     def _usable(self) -> str:
@@ -294,7 +294,7 @@ class MlsupPanel(QWidget):
         return ""
 
     def _member_ids(self) -> list[int]:
-        return [i for i in self.selection.ids() if self.landscape.row_of(i) is not None]
+        return [i for i in self.selection.ids() if self.snapshot.row_of(i) is not None]
 
     def _show_members(self) -> None:
         ids = self._member_ids()
@@ -320,7 +320,7 @@ class MlsupPanel(QWidget):
         self.train_button.setEnabled(ok and not busy and 2 <= n <= 20)
         self.open_button.setEnabled(ok and not busy and self.saved_combo.count() > 0)
         for b in self.suggest_buttons.values():
-            b.setEnabled(ok and self.landscape.n_minima >= 2 and not self._suggest_bg.busy)
+            b.setEnabled(ok and self.snapshot.n_minima >= 2 and not self._suggest_bg.busy)
         row = self._current_row()
         self.save_button.setEnabled(row is not None and self.project is not None)
         self.select_button.setEnabled(row is not None)
@@ -339,7 +339,7 @@ class MlsupPanel(QWidget):
         if why:
             self._message(why, True)
             return
-        land, m, seed = self.landscape, self.m_spin.value(), self.seed_spin.value()
+        land, m, seed = self.snapshot, self.m_spin.value(), self.seed_spin.value()
         if land.n_minima < m:
             self._message(f"{SUGGESTIONS[how]} needs {m} minima; the project has {land.n_minima}.",
                           True)
@@ -348,7 +348,7 @@ class MlsupPanel(QWidget):
         cached = self._scores if self._scores is not None and self._scores[0] is land else None
 
         def work(_state: TaskState
-                 ) -> tuple[Landscape, np.ndarray | None, np.ndarray | None, np.ndarray]:
+                 ) -> tuple[Snapshot, np.ndarray | None, np.ndarray | None, np.ndarray]:
             aucs = pred = None
             if how in ("mmdbm", "qp"):
                 if cached is not None:
@@ -375,7 +375,7 @@ class MlsupPanel(QWidget):
         if aucs is not None:
             self._scores = (land, aucs, pred)
         self._update_enabled()
-        if land is not self.landscape:
+        if land is not self.snapshot:
             return
         ids = [int(land.ids[r]) for r in rows]
         self._message(f"{SUGGESTIONS[how]} suggests minima {', '.join(map(str, ids))}.")
@@ -415,7 +415,7 @@ class MlsupPanel(QWidget):
             return
         label = self.selection.label
         how = next((k for k, t in SUGGESTIONS.items() if label == f"{t} suggestion"), "hand")
-        W = self.landscape.weights[self.landscape.rows_of(ids)]
+        W = self.snapshot.weights[self.snapshot.rows_of(ids)]
         model, d = self.project.model, self.project.dataset
         lam, starts, seed, c = (self.lam_spin.value(), self.starts_spin.value(),
                                 self.seed_spin.value(), self._positive_class())

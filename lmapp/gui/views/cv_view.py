@@ -28,7 +28,7 @@ from ..core import theme
 from ..core.layouts import control_bar, note_label, view_column
 from ..core.plots import PICK_PIXELS, on_scene_click, picking_plot
 from ..core.selection import SelectionModel
-from ..core.snapshots import Landscape
+from ..core.snapshots import Snapshot
 from ..core.view import LazyView
 
 #: Default number of temperatures.
@@ -50,7 +50,7 @@ class CvResult:
     note: str
 
 
-def kappa_of(land: Landscape) -> int:
+def kappa_of(land: Snapshot) -> int:
     """κ = number of parameters − zero modes of the global minimum."""
     n_params = int(land.weights.shape[1]) if land.weights.ndim == 2 else 0
     if land.n_minima == 0:
@@ -59,7 +59,7 @@ def kappa_of(land: Landscape) -> int:
     return max(n_params - int(land.columns["n_zero_modes"][g]), 0)
 
 
-def default_temperatures(land: Landscape, n: int = DEFAULT_POINTS) -> tuple[float, float]:
+def default_temperatures(land: Snapshot, n: int = DEFAULT_POINTS) -> tuple[float, float]:
     """A T window that spans the loss gaps between minima (k_B = 1, T in loss units)."""
     e = np.unique(land.values("loss")) if land.n_minima else np.zeros(0)
     e = e[np.isfinite(e)]
@@ -84,7 +84,7 @@ def trim_range(T: np.ndarray, Cv: np.ndarray, kappa: int, rel: float = 1e-3,
     return lo, hi
 
 
-def compute_cv(land: Landscape, T: np.ndarray, auto: bool = False) -> CvResult:
+def compute_cv(land: Snapshot, T: np.ndarray, auto: bool = False) -> CvResult:
     """Curves and peaks of a snapshot (pure; any thread); ``auto``: narrow the grid to where
     C_V is not flat (same number of points)."""
     n_params = int(land.weights.shape[1]) if land.weights.ndim == 2 else 0
@@ -233,7 +233,7 @@ class CvView(LazyView):
     # -- computing -----------------------------------------------------------------------------
     def temperatures(self) -> np.ndarray:
         """The T grid from the controls (ValueError with a message if invalid)."""
-        lo, hi = default_temperatures(self.landscape)
+        lo, hi = default_temperatures(self.snapshot)
         lo = _float_or(self.t_min.text(), lo, "T from")
         hi = _float_or(self.t_max.text(), hi, "T to")
         if not hi > lo:
@@ -241,11 +241,11 @@ class CvView(LazyView):
         return np.geomspace(lo, hi, self.points.value())
 
     def make_job(self):
-        land, T = self.landscape, self.temperatures()
+        land, T = self.snapshot, self.temperatures()
         auto = not (self.t_min.text().strip() or self.t_max.text().strip())
         return (lambda: compute_cv(land, T, auto)), land
 
-    def draw(self, land: Landscape, result: CvResult) -> None:
+    def draw(self, land: Snapshot, result: CvResult) -> None:
         self.result = result
         self._drawn_land = land
         th = result.thermo
@@ -353,7 +353,7 @@ class CvView(LazyView):
     def cv_contribution(self, T: float | None = None) -> np.ndarray:
         """g_α(T) = dp_α/dT of every minimum of the drawn snapshot (row order; NaN-free), at
         ``T`` or at the cursor; empty without minima. Views can colour minima by it."""
-        land = getattr(self, "_drawn_land", self.landscape)
+        land = getattr(self, "_drawn_land", self.snapshot)
         T = self._T_cursor if T is None else T
         if land.n_minima == 0 or T is None:
             return np.zeros(land.n_minima)
@@ -362,7 +362,7 @@ class CvView(LazyView):
     def contributors_at(self, T: float | None = None) -> tuple[list[tuple[int, float]],
                                                                list[tuple[int, float]]]:
         """Top-k positive and negative contributors [(minimum id, g_α)] at T (or the cursor)."""
-        land = getattr(self, "_drawn_land", self.landscape)
+        land = getattr(self, "_drawn_land", self.snapshot)
         T = self._T_cursor if T is None else T
         if land.n_minima == 0 or T is None:
             return [], []

@@ -34,7 +34,7 @@ from ..core import theme
 from ..core.background import Background, error_line
 from ..core.layouts import FlowLayout, group_of
 from ..core.selection import SelectionModel
-from ..core.snapshots import Landscape, empty_landscape
+from ..core.snapshots import Snapshot, empty_snapshot
 
 #: Grid points per axis of the big map and of each small multiple.
 GRID_N = 140
@@ -167,7 +167,7 @@ class DecisionView(QWidget):
         super().__init__(parent)
         theme.configure_pyqtgraph()
         self.selection = selection
-        self.landscape: Landscape = empty_landscape()
+        self.snapshot: Snapshot = empty_snapshot()
         self.project: Any = None
         self.ensembles: dict[str, Ensemble] = {}
         self.result: MapResult | None = None
@@ -236,8 +236,8 @@ class DecisionView(QWidget):
         self._fill_outputs()
         self.refresh()
 
-    def set_landscape(self, land: Landscape) -> None:
-        self.landscape = land
+    def set_snapshot(self, land: Snapshot) -> None:
+        self.snapshot = land
         self.refresh()
 
     def set_ensemble(self, name: str, ens: Ensemble | None, show: bool = True) -> None:
@@ -278,7 +278,7 @@ class DecisionView(QWidget):
         return 1 if d is None else default_positive_class(d)
 
     def _class_name(self, c: int) -> str:
-        names = self.landscape.class_names or ()
+        names = self.snapshot.class_names or ()
         return names[c] if c < len(names) else str(c)
 
     # -- request --------------------------------------------------------------------------------
@@ -298,16 +298,16 @@ class DecisionView(QWidget):
             return None
         ids: list[int] = []
         if ens is None:
-            sel = [i for i in self.selection.ids() if self.landscape.row_of(i) is not None]
+            sel = [i for i in self.selection.ids() if self.snapshot.row_of(i) is not None]
             if self.source.currentIndex() == 1:
                 ids = sel[-MAX_SMALL:]
             else:
                 cur = self.selection.current
-                ids = [cur] if cur is not None and self.landscape.row_of(cur) is not None else sel[-1:]
+                ids = [cur] if cur is not None and self.snapshot.row_of(cur) is not None else sel[-1:]
             if not ids:
                 self._status("Select a minimum (graph or table) to draw its decision map.")
                 return None
-        W = self.landscape.weights[self.landscape.rows_of(ids)] if ids else np.zeros((0, 0))
+        W = self.snapshot.weights[self.snapshot.rows_of(ids)] if ids else np.zeros((0, 0))
         plane = None
         if d.n_features > 2:
             if self.plane.currentIndex() == 1:
@@ -509,7 +509,7 @@ class DecisionView(QWidget):
     def export_widget(self, width: int, height: int) -> QWidget:
         copy = DecisionView(self.selection)
         copy.set_project(self.project)
-        copy.set_landscape(self.landscape)
+        copy.set_snapshot(self.snapshot)
         for name, ens in self.ensembles.items():
             copy.ensembles[name] = ens
         copy._fill_sources(self.source.currentText())
@@ -541,7 +541,7 @@ def render_decision(project: Any, minimum_id: int | None, out_path: str | Path,
     Raises ValueError for a missing minimum or a non-classifier project.
     """
     from ...api import Project
-    from ..core.snapshots import read_landscape
+    from ..core.snapshots import read_snapshot
     from ..figures.figure import FigureStyle, save_figure
     from ..figures.render import ensure_app
 
@@ -551,7 +551,7 @@ def render_decision(project: Any, minimum_id: int | None, out_path: str | Path,
     try:
         if not proj.model.is_network:
             raise ValueError("decision maps need a classifier project")
-        land = read_landscape(proj.file, proj.model, proj.dataset)
+        land = read_snapshot(proj.file, proj.model, proj.dataset)
         if land.n_minima == 0:
             raise ValueError(f"{proj.path} has no minima yet")
         if minimum_id is None:
@@ -561,7 +561,7 @@ def render_decision(project: Any, minimum_id: int | None, out_path: str | Path,
         selection = SelectionModel()
         view = DecisionView(selection)
         view.set_project(proj)
-        view.set_landscape(land)
+        view.set_snapshot(land)
         view.output.setCurrentIndex(max(view.output.findData(output), 0))
         selection.set([minimum_id])
         view.compute_now()

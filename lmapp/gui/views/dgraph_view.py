@@ -28,7 +28,7 @@ from ..core.background import Background, error_line
 from ..core.layouts import control_bar, note_label, view_column
 from ..core.plots import PickingViewBox
 from ..core.selection import SelectionModel
-from ..core.snapshots import VALUE_LABELS, Landscape, describe_minimum, empty_landscape
+from ..core.snapshots import VALUE_LABELS, Snapshot, describe_minimum, empty_snapshot
 
 #: Colours a value range is split into (one path per colour).
 N_COLORS = 64
@@ -66,7 +66,7 @@ class ColorValues:
     """
 
     label: str  #: what the values are (status line, exports)
-    values: Callable[[Landscape], np.ndarray]  #: pure (any thread): snapshot → one per row
+    values: Callable[[Snapshot], np.ndarray]  #: pure (any thread): snapshot → one per row
     diverging: bool = False  #: signed values: red–grey–blue map symmetric about 0
     branch_value: str = "min"  #: how a branch combines its minima (dgraph BRANCH_VALUES)
 
@@ -76,7 +76,7 @@ class ColorValues:
         return self.label.split("  (")[0]
 
 
-def layout_graph(landscape: Landscape, settings: GraphSettings,
+def layout_graph(snapshot: Snapshot, settings: GraphSettings,
                  colors: ColorValues | None = None) -> DGraph:
     """Lay out the graph of a snapshot (pure; safe on any thread); ``colors`` replaces the
     stored column ``settings.color_by`` as the colour values.
@@ -85,27 +85,27 @@ def layout_graph(landscape: Landscape, settings: GraphSettings,
     the highest minimum so that every minimum is drawn (without transition states each
     minimum is its own tree, side by side).
     """
-    e = landscape.values("loss")
+    e = snapshot.values("loss")
     if colors is not None:
-        values = np.asarray(colors.values(landscape), float)
+        values = np.asarray(colors.values(snapshot), float)
     else:
-        values = None if settings.color_by == "none" else landscape.values(settings.color_by)
+        values = None if settings.color_by == "none" else snapshot.values(settings.color_by)
     top = settings.top
     if top is None and e.size and e.max() > e.min():
         top = float(e.max() + 0.05 * (e.max() - e.min()))
-        if landscape.n_ts:
-            top = max(top, float(landscape.ts_loss.max()))
+        if snapshot.n_ts:
+            top = max(top, float(snapshot.ts_loss.max()))
     if e.size and top is not None and not top > e.min():
         raise ValueError(f"top ({top:g}) must be above the lowest loss ({e.min():.6g})")
     if e.size and settings.spacing is not None:
-        hi = top if top is not None else (landscape.ts_loss.max() if landscape.n_ts else e.max())
+        hi = top if top is not None else (snapshot.ts_loss.max() if snapshot.n_ts else e.max())
         if (hi - e.min()) / settings.spacing > MAX_LEVELS:
             raise ValueError(f"spacing {settings.spacing:g} gives more than {MAX_LEVELS} levels")
-    return disconnectivity_graph(e, landscape.ts_loss, landscape.ts_a, landscape.ts_b,
+    return disconnectivity_graph(e, snapshot.ts_loss, snapshot.ts_a, snapshot.ts_b,
                                  n_levels=settings.n_levels, spacing=settings.spacing, top=top,
                                  order=settings.order,
                                  # without any TS every minimum is its own tree: show them all
-                                 connected_only=settings.connected_only and landscape.n_ts > 0,
+                                 connected_only=settings.connected_only and snapshot.n_ts > 0,
                                  values=values,
                                  branch_value="min" if colors is None else colors.branch_value)
 
@@ -193,7 +193,7 @@ class DGraphPlot(pg.PlotWidget):
         theme.configure_pyqtgraph()
         self._vb = PickingViewBox()
         super().__init__(parent, background="w", viewBox=self._vb)
-        self.landscape: Landscape = empty_landscape()
+        self.snapshot: Snapshot = empty_snapshot()
         self.graph: DGraph | None = None
         self.settings = GraphSettings()
         self.colors: ColorValues | None = None
@@ -234,11 +234,11 @@ class DGraphPlot(pg.PlotWidget):
         self.scene().sigMouseMoved.connect(self._on_move)
 
     # -- drawing -----------------------------------------------------------------------------
-    def show_graph(self, landscape: Landscape, graph: DGraph, settings: GraphSettings,
+    def show_graph(self, snapshot: Snapshot, graph: DGraph, settings: GraphSettings,
                    colors: ColorValues | None = None) -> None:
-        """Draw a laid-out graph of ``landscape`` (keeps the selection rows, remapped by the
+        """Draw a laid-out graph of ``snapshot`` (keeps the selection rows, remapped by the
         caller via :meth:`show_selection`); ``colors``: as given to :func:`layout_graph`."""
-        self.landscape, self.graph, self.settings = landscape, graph, settings
+        self.snapshot, self.graph, self.settings = snapshot, graph, settings
         self.colors = colors
         self._hover_node, self._hover_text = None, ""
         self._hover.set_segments(np.empty((0, 4)), [theme.HOVER_COLOR])
@@ -283,7 +283,7 @@ class DGraphPlot(pg.PlotWidget):
         self._selected.set_segments(dg.segments[full[dg.segment_node]], [self._halo])
         x = dg.leaf_x[rows]
         ok = np.isfinite(x)
-        self._markers.setData(x[ok], self.landscape.values("loss")[rows][ok])
+        self._markers.setData(x[ok], self.snapshot.values("loss")[rows][ok])
         node = self._label_node
         if node is not None and node < dg.node_x.size:
             self._label.setText(self._label_text)
@@ -296,7 +296,7 @@ class DGraphPlot(pg.PlotWidget):
         plot = DGraphPlot()
         plot.resize(width, height)
         if self.graph is not None:
-            plot.show_graph(self.landscape, self.graph, self.settings, self.colors)
+            plot.show_graph(self.snapshot, self.graph, self.settings, self.colors)
             plot.show_selection(self._rows, self._label_text, self._label_node)
             if not any(self._vb.autoRangeEnabled()):
                 (x0, x1), (y0, y1) = self._vb.viewRange()
@@ -335,7 +335,7 @@ class DGraphPlot(pg.PlotWidget):
         dg = self.graph
         if dg is None or dg.leaf_x.size == 0:
             return np.empty(0, np.int64)
-        x, y = dg.leaf_x, self.landscape.values("loss")
+        x, y = dg.leaf_x, self.snapshot.values("loss")
         inside = ((x >= rect.left()) & (x <= rect.right()) & (y >= rect.top())
                   & (y <= rect.bottom()))
         return np.flatnonzero(inside)
@@ -351,7 +351,7 @@ class DGraphPlot(pg.PlotWidget):
         if hit is None:
             return ""
         kind, k = hit
-        land, dg = self.landscape, self.graph
+        land, dg = self.snapshot, self.graph
         if kind == "leaf":
             return describe_minimum(land, k, position=int(dg.leaf_x[k])) + \
                 self._color_line(int(dg.leaf_node[k]))
@@ -436,7 +436,7 @@ class DGraphView(QWidget):
     def __init__(self, selection: SelectionModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.selection = selection
-        self.landscape: Landscape = empty_landscape()
+        self.snapshot: Snapshot = empty_snapshot()
         self.project: object = None
         self._computed: dict[str, ColorValues] = {}
         self.plot = DGraphPlot()
@@ -498,9 +498,9 @@ class DGraphView(QWidget):
             self.plot.getPlotItem().enableAutoRange()
         self.project = project
 
-    def set_landscape(self, landscape: Landscape) -> None:
+    def set_snapshot(self, snapshot: Snapshot) -> None:
         """A new snapshot: lay it out off the GUI thread."""
-        self.landscape = landscape
+        self.snapshot = snapshot
         self.relayout()
 
     def set_color_values(self, key: str, menu_text: str, colors: ColorValues,
@@ -537,7 +537,7 @@ class DGraphView(QWidget):
         except ValueError as exc:
             self._message(html.escape(str(exc)), error=True)
             return
-        land, colors = self.landscape, self._computed.get(settings.color_by)
+        land, colors = self.snapshot, self._computed.get(settings.color_by)
         self._bg.submit(lambda _state: layout_graph(land, settings, colors),
                        tag=(land, settings, colors))
 
@@ -545,7 +545,7 @@ class DGraphView(QWidget):
         """Wait until the newest layout is drawn (tests, export)."""
         return self._bg.wait_idle(timeout)
 
-    def _on_layout(self, tag: tuple[Landscape, GraphSettings, ColorValues | None],
+    def _on_layout(self, tag: tuple[Snapshot, GraphSettings, ColorValues | None],
                    graph: DGraph) -> None:
         land, settings, colors = tag
         self.plot.show_graph(land, graph, settings, colors)
@@ -557,7 +557,7 @@ class DGraphView(QWidget):
     def _show_selection(self) -> None:
         """Highlight the selection; a selection made by a branch click keeps its label on
         the branch that holds exactly those minima in the current layout."""
-        dg, rows = self.plot.graph, self.plot.landscape.rows_of(self.selection.ids())
+        dg, rows = self.plot.graph, self.plot.snapshot.rows_of(self.selection.ids())
         if self.selection.label and dg is not None and rows.size > 1:
             full = fully_selected_nodes(dg, rows)
             match = np.flatnonzero(full & (dg.node_size == rows.size) & (dg.node_minimum < 0))
@@ -568,7 +568,7 @@ class DGraphView(QWidget):
         self.plot.show_selection(rows)
 
     def _leaf_clicked(self, row: int, modifiers: object) -> None:
-        min_id = int(self.plot.landscape.ids[row])
+        min_id = int(self.plot.snapshot.ids[row])
         if modifiers & Qt.KeyboardModifier.ControlModifier:
             self.selection.toggle(min_id)
         elif modifiers & Qt.KeyboardModifier.ShiftModifier:
@@ -577,7 +577,7 @@ class DGraphView(QWidget):
             self.selection.set([min_id])
 
     def _branch_clicked(self, node: int, modifiers: object) -> None:
-        dg, land = self.plot.graph, self.plot.landscape
+        dg, land = self.plot.graph, self.plot.snapshot
         members = dg.members(node)
         ids = land.ids[members].tolist()
         lowest = int(land.ids[members[np.argmin(land.values("loss")[members])]])
@@ -591,7 +591,7 @@ class DGraphView(QWidget):
             self.selection.clear()
 
     def _rect_picked(self, rows: np.ndarray, modifiers: object) -> None:
-        ids = self.plot.landscape.ids[rows].tolist()
+        ids = self.plot.snapshot.ids[rows].tolist()
         if modifiers & Qt.KeyboardModifier.ControlModifier:
             self.selection.add(ids)
         else:
@@ -600,7 +600,7 @@ class DGraphView(QWidget):
     # -- text --------------------------------------------------------------------------------
     def _summary(self) -> str:
         """The status line (rich text: the disconnected count links to show/hide them)."""
-        land, dg = self.plot.landscape, self.plot.graph
+        land, dg = self.plot.snapshot, self.plot.graph
         esc = html.escape
         text = esc(f"{minima(land.n_minima)}, {transition_states(land.n_ts)}")
         if land.n_minima and land.n_ts == 0:

@@ -20,7 +20,7 @@ from ..core import theme
 from ..core.layouts import control_bar, note_label, view_column
 from ..core.plots import PICK_PIXELS, on_scene_click, picking_plot
 from ..core.selection import SelectionModel
-from ..core.snapshots import Landscape
+from ..core.snapshots import Snapshot
 from ..core.view import LazyView
 from .heatmap_view import KIND_LABELS, PART_LABELS, DistanceSource
 
@@ -100,7 +100,7 @@ class PointsItem(pg.GraphicsObject):
 
 @dataclass(frozen=True)
 class ScatterResult:
-    land: Landscape
+    land: Snapshot
     i: np.ndarray  #: rows of the drawn pairs (i < j)
     j: np.ndarray
     euclid: np.ndarray  #: distances of the drawn pairs
@@ -113,7 +113,7 @@ class ScatterResult:
     extent: tuple[float, float, float, float] = (0.0, 1.0, 0.0, 1.0)  #: x0, x1, y0, y1
 
 
-def compute_scatter(source: DistanceSource, land: Landscape, kind: str, part: str,
+def compute_scatter(source: DistanceSource, land: Snapshot, kind: str, part: str,
                     max_points: int = MAX_POINTS) -> ScatterResult:
     D_mis = source.misclassification(land, part, kind)
     D_euc = euclidean_matrix(land.weights)
@@ -175,7 +175,7 @@ class DistanceScatterView(LazyView):
 
     def make_job(self):
         why = self.source.usable()
-        land = self.landscape
+        land = self.snapshot
         if why or land.n_minima < 2:
             self.result = None
             self.points.set_points(np.zeros(0), np.zeros(0))

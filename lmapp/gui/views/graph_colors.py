@@ -10,7 +10,7 @@ from PySide6.QtCore import QObject
 from ...landscape.distances import KINDS, distance_to
 from ...landscape.thermo import g_alpha
 from ..core.selection import SelectionModel
-from ..core.snapshots import Landscape
+from ..core.snapshots import Snapshot
 from .cv_view import DEFAULT_POINTS, CvView, compute_cv, default_temperatures
 from .dgraph_view import ColorValues, DGraphView
 from .heatmap_view import PART_LABELS, DistanceSource, HeatmapView
@@ -20,7 +20,7 @@ CV_KEY, DISTANCE_KEY = "cv_contribution", "misclass_distance"
 MENU = {CV_KEY: "C_V contribution at T", DISTANCE_KEY: "misclassification distance to selected"}
 
 
-def main_peak_temperature(land: Landscape) -> float | None:
+def main_peak_temperature(land: Snapshot) -> float | None:
     """T of the highest C_V peak in the automatic temperature window (None: no peak)."""
     if land.n_minima < 2:
         return None
@@ -35,7 +35,7 @@ def cv_contribution_colors(T: float | None = None) -> ColorValues:
     if T is not None and not (np.isfinite(T) and T > 0):
         raise ValueError(f"temperature must be a finite number > 0, got {T!r}")
 
-    def values(land: Landscape) -> np.ndarray:
+    def values(land: Snapshot) -> np.ndarray:
         at = main_peak_temperature(land) if T is None else T
         if land.n_minima == 0 or at is None:
             return np.full(land.n_minima, np.nan)
@@ -54,7 +54,7 @@ def distance_colors(source: DistanceSource, reference: int | None, kind: str = "
         raise ValueError(f"kind must be one of {KINDS} and part one of {tuple(PART_LABELS)}")
     why = source.usable()
 
-    def values(land: Landscape) -> np.ndarray:
+    def values(land: Snapshot) -> np.ndarray:
         row = None if reference is None else land.row_of(reference)
         if source.usable() or row is None:
             return np.full(land.n_minima, np.nan)
@@ -70,7 +70,7 @@ def distance_colors(source: DistanceSource, reference: int | None, kind: str = "
     return ColorValues(label, values, branch_value="min")
 
 
-def computed_colors(key: str, project: object, land: Landscape, *,
+def computed_colors(key: str, project: object, land: Snapshot, *,
                     temperature: float | None = None, reference: int | None = None,
                     kind: str = "differ", part: str = "test") -> ColorValues | None:
     """The computed colouring ``key`` of an open project's snapshot for headless rendering

@@ -30,7 +30,7 @@ from ..core import theme
 from ..core.layouts import control_bar, note_label, view_column
 from ..core.plots import picking_plot
 from ..core.selection import SelectionModel
-from ..core.snapshots import Landscape
+from ..core.snapshots import Snapshot
 from ..core.view import LazyView
 from .dgraph_view import GraphSettings, layout_graph
 
@@ -71,7 +71,7 @@ class DistanceSource:
             return "misclassification distances need a classifier"
         return ""
 
-    def predictions(self, land: Landscape, part: str) -> tuple[np.ndarray, np.ndarray]:
+    def predictions(self, land: Snapshot, part: str) -> tuple[np.ndarray, np.ndarray]:
         """(n_minima, n_items) predicted classes in the snapshot's row order, and the true
         labels, both of one project even if another is set meanwhile."""
         with self._lock:
@@ -88,7 +88,7 @@ class DistanceSource:
             return np.zeros((0, len(X)), np.int8), y
         return np.stack([cache[i] for i in ids]), y
 
-    def misclassification(self, land: Landscape, part: str, kind: str,
+    def misclassification(self, land: Snapshot, part: str, kind: str,
                           rows: np.ndarray | None = None) -> np.ndarray:
         """The (float32) distance matrix of the snapshot's minima, in ``rows`` order if given."""
         pred, y = self.predictions(land, part)
@@ -100,7 +100,7 @@ def _part(project: Any, part: str) -> tuple[np.ndarray, np.ndarray]:
     return (d.X_test, d.y_test) if part == "test" else (d.X_train, d.y_train)
 
 
-def matrix_order(land: Landscape, how: str) -> np.ndarray:
+def matrix_order(land: Snapshot, how: str) -> np.ndarray:
     """Row permutation that needs no distances: DG leaf order (default graph settings) or id."""
     n = land.n_minima
     if how == "dgraph" and n > 1:
@@ -111,13 +111,13 @@ def matrix_order(land: Landscape, how: str) -> np.ndarray:
 
 @dataclass(frozen=True)
 class HeatmapResult:
-    land: Landscape
+    land: Snapshot
     order: np.ndarray  #: position → row of the snapshot
     M: np.ndarray  #: (n, n) float32 distances in drawing order (rows and columns by ``order``)
     settings: tuple[str, str, str]  #: kind, part, order
 
 
-def compute_heatmap(source: DistanceSource, land: Landscape, kind: str, part: str,
+def compute_heatmap(source: DistanceSource, land: Snapshot, kind: str, part: str,
                     how: str) -> HeatmapResult:
     """The matrix in drawing order; one n × n matrix at a time (10⁴ minima: 400 MB) except
     for clustering, which needs the distances before the order."""
@@ -197,7 +197,7 @@ class HeatmapView(LazyView):
     # -- computing -------------------------------------------------------------------------------
     def make_job(self):
         why = self.source.usable()
-        land = self.landscape
+        land = self.snapshot
         if why or land.n_minima == 0:
             self._clear(why or "no minima yet")
             return None

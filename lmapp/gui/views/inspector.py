@@ -15,7 +15,7 @@ from ...landscape.minimum_metrics import ZERO_WEIGHT
 from ...landscape.model import Model
 from ..core import theme
 from ..core.selection import SelectionModel
-from ..core.snapshots import Landscape, empty_landscape
+from ..core.snapshots import Snapshot, empty_snapshot
 
 #: Widest edge, in pixels, for the largest |w|.
 MAX_EDGE_WIDTH = 6.0
@@ -139,7 +139,7 @@ class InspectorView(QWidget):
     def __init__(self, selection: SelectionModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.selection = selection
-        self.landscape: Landscape = empty_landscape()
+        self.snapshot: Snapshot = empty_snapshot()
         self.project: Any = None
         self.model: Model | None = None
         self.dataset: Dataset | None = None
@@ -171,27 +171,27 @@ class InspectorView(QWidget):
         self.dataset = None if project is None else project.dataset
         self.refresh()
 
-    def set_landscape(self, land: Landscape) -> None:
+    def set_snapshot(self, land: Snapshot) -> None:
         """A new snapshot; stored minima never change, so the drawing is redone only when
         the minima on display change."""
         shown = self.shown_ids()
-        self.landscape = land
+        self.snapshot = land
         if not shown or self.shown_ids() != shown:
             self.refresh()
 
     def shown_ids(self) -> list[int]:
         """The minima on display: two to compare, else the current one."""
-        sel = [i for i in self.selection.ids() if self.landscape.row_of(i) is not None]
+        sel = [i for i in self.selection.ids() if self.snapshot.row_of(i) is not None]
         if len(sel) == 2:
             return sel
         cur = self.selection.current
-        if cur is not None and self.landscape.row_of(cur) is not None:
+        if cur is not None and self.snapshot.row_of(cur) is not None:
             return [cur]
         return sel[-1:]
 
     def refresh(self) -> None:
         ids = self.shown_ids()
-        land = self.landscape
+        land = self.snapshot
         n_sel = len(self.selection)
         if not ids:
             self.header.setText("Select a minimum in the graph or the table to inspect it; "
@@ -224,13 +224,13 @@ class InspectorView(QWidget):
                             "bias; zero weights (|w| &lt; 1e-10) not drawn")
 
     def _layers(self, min_id: int) -> list[dict[str, np.ndarray]]:
-        w = self.landscape.weights[self.landscape.row_of(min_id)]
+        w = self.snapshot.weights[self.snapshot.row_of(min_id)]
         return self.model.layers(w) if self.model is not None else []
 
     def _evaluation(self, min_id: int) -> dict:
         if self.model is None or self.dataset is None or not self.model.is_network:
             return {}
-        w = self.landscape.weights[self.landscape.row_of(min_id)]
+        w = self.snapshot.weights[self.snapshot.row_of(min_id)]
         return evaluate(self.model, w, self.dataset.X_test, self.dataset.y_test)
 
     def _fill_metrics(self, ids: list[int]) -> None:
@@ -238,7 +238,7 @@ class InspectorView(QWidget):
         if not ids:
             self.metrics.setText("")
             return
-        land = self.landscape
+        land = self.snapshot
         records = [land.record(land.row_of(i)) for i in ids]
         evals = [self._evaluation(i) for i in ids]
         heads = [f"minimum {i}" for i in ids] + (["difference"] if len(ids) == 2 else [])
@@ -263,7 +263,7 @@ class InspectorView(QWidget):
         """A fresh inspector showing the same minima, at another size."""
         copy = InspectorView(self.selection)
         copy.set_project(self.project)
-        copy.set_landscape(self.landscape)
+        copy.set_snapshot(self.snapshot)
         copy.resize(width, height)
         return copy
 

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from ..core.layouts import FlowLayout, group_of
 from ..core.selection import SelectionModel
-from ..core.snapshots import VALUE_LABELS, Landscape, describe_minimum, empty_landscape
+from ..core.snapshots import VALUE_LABELS, Snapshot, describe_minimum, empty_snapshot
 
 #: Raw numbers for sorting and filtering (the display role holds formatted text).
 SORT_ROLE = Qt.ItemDataRole.UserRole
@@ -63,26 +63,26 @@ class MinimaTableModel(QAbstractTableModel):
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self.landscape: Landscape = empty_landscape()
+        self.snapshot: Snapshot = empty_snapshot()
 
-    def set_landscape(self, land: Landscape) -> None:
-        old = self.landscape
+    def set_snapshot(self, land: Snapshot) -> None:
+        old = self.snapshot
         n_old = old.n_minima
         if 0 < n_old < land.n_minima and np.array_equal(old.ids, land.ids[:n_old]):
             self.beginInsertRows(QModelIndex(), n_old, land.n_minima - 1)
-            self.landscape = land
+            self.snapshot = land
             self.endInsertRows()
         elif n_old == land.n_minima and np.array_equal(old.ids, land.ids):
-            self.landscape = land
+            self.snapshot = land
             if n_old:
                 self.dataChanged.emit(self.index(0, 0), self.index(n_old - 1, len(COLUMNS) - 1))
         else:
             self.beginResetModel()
-            self.landscape = land
+            self.snapshot = land
             self.endResetModel()
 
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else self.landscape.n_minima
+        return 0 if parent.isValid() else self.snapshot.n_minima
 
     def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(COLUMNS)
@@ -91,7 +91,7 @@ class MinimaTableModel(QAbstractTableModel):
         if not index.isValid():
             return None
         key, _, fmt = COLUMNS[index.column()]
-        value = self.landscape.columns[key][index.row()]
+        value = self.snapshot.columns[key][index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return "—" if isinstance(value, float) and math.isnan(value) else fmt(float(value))
         if role == SORT_ROLE:
@@ -99,7 +99,7 @@ class MinimaTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return describe_minimum(self.landscape, index.row())
+            return describe_minimum(self.snapshot, index.row())
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation,
@@ -131,7 +131,7 @@ class MinimaFilterProxy(QSortFilterProxyModel):
             self.invalidateRowsFilter()
 
     def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex) -> bool:
-        cols = self.sourceModel().landscape.columns
+        cols = self.sourceModel().snapshot.columns
         for key, (lo, hi) in self.ranges.items():
             v = float(cols[key][source_row])
             if (lo is not None and not v >= lo) or (hi is not None and not v <= hi):
@@ -207,16 +207,16 @@ class MinimaTable(QWidget):
             header.resizeSection(column, max(bold.horizontalAdvance(title) + 24,
                                              cell.horizontalAdvance(sample) + 16))
 
-    def set_landscape(self, land: Landscape) -> None:
+    def set_snapshot(self, land: Snapshot) -> None:
         self._syncing = True
-        self.model.set_landscape(land)
+        self.model.set_snapshot(land)
         self._syncing = False
         self._show_selection()
         self._update_count()
 
     def visible_ids(self) -> list[int]:
         """Ids in table order (after sorting and filtering)."""
-        ids = self.model.landscape.ids
+        ids = self.model.snapshot.ids
         return [int(ids[self.proxy.mapToSource(self.proxy.index(r, 0)).row()])
                 for r in range(self.proxy.rowCount())]
 
@@ -254,7 +254,7 @@ class MinimaTable(QWidget):
     def _table_selection_changed(self) -> None:
         if self._syncing:
             return
-        ids = self.model.landscape.ids
+        ids = self.model.snapshot.ids
         rows = sorted({self.proxy.mapToSource(i).row()
                        for i in self.view.selectionModel().selectedRows()})
         cur = self.view.currentIndex()
@@ -268,7 +268,7 @@ class MinimaTable(QWidget):
     def _show_selection(self) -> None:
         if self._syncing:
             return
-        land = self.model.landscape
+        land = self.model.snapshot
         proxy_rows = sorted(self.proxy.mapFromSource(self.model.index(int(r), 0)).row()
                             for r in land.rows_of(self.selection.ids()))
         proxy_rows = [r for r in proxy_rows if r >= 0]

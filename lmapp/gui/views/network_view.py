@@ -27,7 +27,7 @@ from ..core import theme
 from ..core.layouts import control_bar, note_label, view_column
 from ..core.plots import PICK_PIXELS, on_scene_click, picking_plot
 from ..core.selection import SelectionModel
-from ..core.snapshots import VALUE_LABELS, Landscape, describe_minimum
+from ..core.snapshots import VALUE_LABELS, Snapshot, describe_minimum
 from ..core.view import LazyView
 
 #: Kamada–Kawai is O(n²) in memory and time: above this many minima spring is used.
@@ -44,7 +44,7 @@ PALETTE = 64
 
 @dataclass(frozen=True)
 class NetworkResult:
-    land: Landscape
+    land: Snapshot
     pos: np.ndarray  #: (n, 2) node positions
     edges: np.ndarray  #: (m, 2) rows
     degree: np.ndarray
@@ -52,7 +52,7 @@ class NetworkResult:
     layout: str
 
 
-def compute_network(land: Landscape, layout: str = "spring") -> NetworkResult:
+def compute_network(land: Snapshot, layout: str = "spring") -> NetworkResult:
     """Graph, layout and statistics of a snapshot (pure; any thread). Minima without any
     transition state are put on a grid below the connected part, lowest loss first."""
     n = land.n_minima
@@ -142,7 +142,7 @@ class NetworkView(LazyView):
         self.message("no minima yet")
 
     def make_job(self):
-        land, how = self.landscape, self.layout_choice.currentText()
+        land, how = self.snapshot, self.layout_choice.currentText()
         self.message(f"laying out {minima(land.n_minima)}…")
         return (lambda: compute_network(land, how)), None
 

@@ -4,7 +4,7 @@ fed. The window, the View menu, Reset layout and export all read it.
 
 Every view follows one protocol (:mod:`lmapp.gui.core.view`): optional ``set_project(project)``
 (``None`` when the project closes; the view then forgets everything of the old one) and
-``set_landscape(snapshot)``, both cheap on the GUI thread. A live snapshot reaches the views one
+``set_snapshot(snapshot)``, both cheap on the GUI thread. A live snapshot reaches the views one
 per turn of the event loop (:meth:`Docks.update_live`), so their costs never add up to a stall.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
 
 from ..core.layouts import scrolling
 from ..core.selection import SelectionModel
-from ..core.snapshots import Landscape
+from ..core.snapshots import Snapshot
 from ..panels.conserved_panel import ConservedPanel
 from ..panels.mlsup_panel import MlsupPanel
 from ..views.cv_view import CvView
@@ -105,7 +105,7 @@ class Docks:
         self.shared = Shared(selection, DistanceSource())
         self._views: dict[str, QWidget] = {}
         self.docks: dict[str, QDockWidget] = {}
-        self._live: Landscape | None = None  # the snapshot the views in _due still have to get
+        self._live: Snapshot | None = None  # the snapshot the views in _due still have to get
         self._due: list[str] = []
         self._then: Callable[[], None] | None = None  # called once every view has _live
         self._feed = QTimer(window, singleShot=True, interval=0)
@@ -164,7 +164,7 @@ class Docks:
         w.resizeDocks([d["graph"], d["table"]], list(HEIGHTS[0]), Qt.Orientation.Vertical)
         w.resizeDocks([d["inspector"], d["explore"]], list(HEIGHTS[1]), Qt.Orientation.Vertical)
 
-    def update(self, land: Landscape | None, project: Any, skip: tuple[str, ...] = ()) -> None:
+    def update(self, land: Snapshot | None, project: Any, skip: tuple[str, ...] = ()) -> None:
         """Give every view (but those in ``skip``) the project, when it changed, and the new
         snapshot, now."""
         for key, view in self._views.items():
@@ -172,23 +172,23 @@ class Docks:
                 continue
             if hasattr(view, "set_project") and getattr(view, "project", None) is not project:
                 view.set_project(project)
-            if land is not None and hasattr(view, "set_landscape"):
-                view.set_landscape(land)
+            if land is not None and hasattr(view, "set_snapshot"):
+                view.set_snapshot(land)
         self._due, self._then = [], None  # a project change or full update supersedes it
 
-    def update_live(self, land: Landscape, skip: tuple[str, ...] = (),
+    def update_live(self, land: Snapshot, skip: tuple[str, ...] = (),
                     then: Callable[[], None] | None = None) -> None:
         """Give the views (but those in ``skip``) a new snapshot, one view per turn of the
         event loop, then call ``then``; a newer snapshot replaces one that not every view
         has yet (and its ``then``)."""
         self._live, self._then = land, then
         self._due = [key for key, view in self._views.items()
-                     if key not in skip and hasattr(view, "set_landscape")]
+                     if key not in skip and hasattr(view, "set_snapshot")]
         self._feed.start()
 
     def _feed_next(self) -> None:
         if self._due and self._live is not None:
-            self._views[self._due.pop(0)].set_landscape(self._live)
+            self._views[self._due.pop(0)].set_snapshot(self._live)
         if self._due:
             self._feed.start()
         elif self._then is not None:

@@ -29,7 +29,7 @@ from ..core.project_files import (
     trusted_modules,
 )
 from ..core.selection import SelectionModel
-from ..core.snapshots import Landscape, LandscapePoller, empty_landscape
+from ..core.snapshots import Snapshot, SnapshotPoller, empty_snapshot
 from ..figures.export import DATA_FORMATS, ExportViewDialog, export_minima
 from ..panels.explore_panel import ExplorePanel
 from ..panels.new_project_dialog import NewProjectDialog
@@ -62,8 +62,8 @@ class MainWindow(QMainWindow):
         ensure_identity()
         self.setWindowTitle("lmapp")
         self.project: Project | None = None
-        self.poller: LandscapePoller | None = None
-        self.landscape: Landscape = empty_landscape()
+        self.poller: SnapshotPoller | None = None
+        self.snapshot: Snapshot = empty_snapshot()
         self.selection = SelectionModel(self)
         self.jobs = JobQueue(self)
         self._dialogs: list[QMessageBox] = []
@@ -321,8 +321,8 @@ class MainWindow(QMainWindow):
         self.close_project()
         self.project = project
         self.jobs.set_project(project)
-        self.poller = LandscapePoller(project.path, project.model, project.dataset, parent=self)
-        self.poller.changed.connect(self._landscape_changed)
+        self.poller = SnapshotPoller(project.path, project.model, project.dataset, parent=self)
+        self.poller.changed.connect(self._snapshot_changed)
         self.poller.failed.connect(lambda exc: self.show_error("Cannot read project",
                                                                error_line(exc),
                                                                error_details(exc)))
@@ -345,10 +345,10 @@ class MainWindow(QMainWindow):
             self.project = None
         self.jobs.set_project(None)
         self.selection.clear()
-        self.landscape = empty = empty_landscape()
+        self.snapshot = empty = empty_snapshot()
         self.docks.update(empty, None, skip=("graph",))
         self.graph_links.refresh(relayout=False)
-        self.graph_view.set_landscape(empty)
+        self.graph_view.set_snapshot(empty)
         self.setWindowTitle("lmapp")
         self._update_actions()
 
@@ -397,16 +397,16 @@ class MainWindow(QMainWindow):
         return self.open_project(path)
 
     # -- snapshots -----------------------------------------------------------------------------
-    def _landscape_changed(self, land: Landscape) -> None:
+    def _snapshot_changed(self, land: Snapshot) -> None:
         """A new snapshot: the graph starts laying it out, the other views get it one per turn
-        of the event loop, and ``self.landscape`` becomes it once every view shows it."""
+        of the event loop, and ``self.snapshot`` becomes it once every view shows it."""
         self.selection.retain(land.ids.tolist())
         self.docks.update_live(land, skip=("graph",), then=lambda: self._views_show(land))
         self.graph_links.refresh(relayout=False)  # the graph lays out the new snapshot next
-        self.graph_view.set_landscape(land)
+        self.graph_view.set_snapshot(land)
 
-    def _views_show(self, land: Landscape) -> None:
-        self.landscape = land
+    def _views_show(self, land: Snapshot) -> None:
+        self.snapshot = land
 
     # -- jobs ----------------------------------------------------------------------------------
     def _job_started(self, job: QueuedJob) -> None:
@@ -483,7 +483,7 @@ class MainWindow(QMainWindow):
             if not path:
                 return False
         try:
-            n = export_minima(self.landscape, self.selection.ids(), path,
+            n = export_minima(self.snapshot, self.selection.ids(), path,
                               self.project.model if self.project else None)
         except (OSError, ValueError) as exc:
             self.show_error("Export failed", str(exc))
