@@ -3,6 +3,8 @@ figures are figures (no controls, the same picture at any DPI), and the small th
 desktop app (opening a file from the command line, version, asking before losing work)."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pyqtgraph as pg
 import pytest
@@ -18,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 import lmapp
+from lmapp.api import Project
 from lmapp.cli import main as cli_main
 from lmapp.gui.core.project_files import copy_project
 from lmapp.gui.figures.export import export_view
@@ -154,7 +157,7 @@ def test_lmapp_with_a_project_file_opens_it(monkeypatch, demo_path, tmp_path):
     assert cli_main([str(tmp_path / "missing.lmapp")]) == 2
 
 
-def test_version_everywhere(capsys, window, monkeypatch):
+def test_version_everywhere(capsys, window, monkeypatch, tmp_path):
     with pytest.raises(SystemExit):
         cli_main(["--version"])
     assert capsys.readouterr().out.strip() == f"lmapp {lmapp.__version__}"
@@ -162,7 +165,10 @@ def test_version_everywhere(capsys, window, monkeypatch):
     monkeypatch.setattr(QMessageBox, "about", lambda parent, title, text: shown.append(text))
     window.about()
     assert lmapp.__version__ in shown[0]
-    assert window.project.file.meta()["lmapp_version"] == lmapp.__version__ or True
+    # a project file records the version that wrote it (the demo's: the one that made it)
+    assert re.fullmatch(r"\d+\.\d+\.\d+", window.project.file.meta()["lmapp_version"])
+    with Project.create(tmp_path / "new.lmapp", "xor", {"hidden": [2]}) as new:
+        assert new.file.meta()["lmapp_version"] == lmapp.__version__
 
 
 def test_quitting_with_an_unsaved_ensemble_asks_first(window, monkeypatch):
