@@ -2,6 +2,7 @@
 
 The CLI and the GUI drive the same objects, so a notebook sees exactly what the app sees.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -41,9 +42,15 @@ class Project:
 
     # -- lifecycle -------------------------------------------------------------------------
     @classmethod
-    def create(cls, path: str | Path, dataset: Dataset | str | None = "xor",
-               model: ModelSpec | dict | None = None, *, trust_user_model: bool = False,
-               **dataset_options: Any) -> Project:
+    def create(
+        cls,
+        path: str | Path,
+        dataset: Dataset | str | None = "xor",
+        model: ModelSpec | dict | None = None,
+        *,
+        trust_user_model: bool = False,
+        **dataset_options: Any,
+    ) -> Project:
         """Create a new project file from a dataset (object or built-in name) and model spec.
 
         ``model`` as a dict (or None) without ``lam`` takes the data set's default λ
@@ -53,14 +60,19 @@ class Project:
         dataset and model are validated before anything is written.
         """
         if isinstance(dataset, Dataset) and dataset_options:
-            raise DatasetError(f"dataset options ({', '.join(sorted(dataset_options))}) apply to a "
-                               "dataset name, not to a Dataset object")
+            raise DatasetError(
+                f"dataset options ({', '.join(sorted(dataset_options))}) apply to a "
+                "dataset name, not to a Dataset object"
+            )
         if isinstance(model, ModelSpec):
             spec = model
         else:
             spec_dict = dict(model or {})
-            if spec_dict.get("kind", "mlp") == "mlp" and spec_dict.get("lam") is None \
-                    and dataset is not None:
+            if (
+                spec_dict.get("kind", "mlp") == "mlp"
+                and spec_dict.get("lam") is None
+                and dataset is not None
+            ):
                 data0 = dataset if isinstance(dataset, Dataset) else None
                 name = source_name(data0.spec) if data0 is not None else str(dataset)
                 spec_dict["lam"] = default_lambda(name)
@@ -74,15 +86,29 @@ class Project:
         elif dataset is None:
             raise DatasetError("a built-in model needs a dataset")
         else:
-            data = dataset if isinstance(dataset, Dataset) else make_dataset(dataset, **dataset_options)
+            data = (
+                dataset
+                if isinstance(dataset, Dataset)
+                else make_dataset(dataset, **dataset_options)
+            )
         build_model(spec, data.X_train, data.y_train, data.n_classes)  # validate first
-        pf = ProjectFile.create(path, dataset_spec=_dataset_spec(data),
-                                dataset_arrays=data.arrays(), model_spec=spec.to_dict())
+        pf = ProjectFile.create(
+            path,
+            dataset_spec=_dataset_spec(data),
+            dataset_arrays=data.arrays(),
+            model_spec=spec.to_dict(),
+        )
         return cls(pf)
 
     @classmethod
-    def open(cls, path: str | Path, readonly: bool = False, *,
-             trust_user_model: bool = False, reidentify: bool = True) -> Project:
+    def open(
+        cls,
+        path: str | Path,
+        readonly: bool = False,
+        *,
+        trust_user_model: bool = False,
+        reidentify: bool = True,
+    ) -> Project:
         """Open an existing project (read-only opens may run beside a writing process).
 
         A project whose model is user code imports its module only with
@@ -115,8 +141,9 @@ class Project:
         self._writable()
         return DedupeJob(self.path)
 
-    def dedupe_async(self, progress: Progress | None = None,
-                     control: JobControl | None = None) -> JobHandle:
+    def dedupe_async(
+        self, progress: Progress | None = None, control: JobControl | None = None
+    ) -> JobHandle:
         """Re-identify in the background (see :meth:`dedupe`)."""
         return ThreadExecutor().submit(self.dedupe_job(), progress or ignore, control)
 
@@ -159,35 +186,61 @@ class Project:
         self._writable()
         return ConnectJob(self.path, ConnectParams(**params))
 
-    def explore(self, progress: Progress | None = None, *, cluster: Where = None,
-                executor: Executor | None = None, **params: Any) -> ExploreSummary:
+    def explore(
+        self,
+        progress: Progress | None = None,
+        *,
+        cluster: Where = None,
+        executor: Executor | None = None,
+        **params: Any,
+    ) -> ExploreSummary:
         """Run basin-hopping now (``steps`` per walker, ``walkers``, ``seed``, ``temperature``…):
         here, or with its walkers as tasks on a Dask ``cluster`` ("tcp://HOST:PORT",
         "local:N" or a connected :class:`~lmapp.jobs.cluster.Cluster`), or by ``executor``."""
         job = self.explore_job(**params)
         return _executor(executor, cluster, InlineExecutor).submit(job, progress or ignore).wait()
 
-    def connect(self, progress: Progress | None = None, *, cluster: Where = None,
-                executor: Executor | None = None, **params: Any) -> ConnectSummary:
+    def connect(
+        self,
+        progress: Progress | None = None,
+        *,
+        cluster: Where = None,
+        executor: Executor | None = None,
+        **params: Any,
+    ) -> ConnectSummary:
         """Run transition-state searches now: ``mode`` ('pair' with ``pair=(id1, id2)``, 'all',
         'refine'), ``budget`` attempts, ``workers`` in parallel (here), ``transition``
         settings; ``cluster`` and ``executor`` as for :meth:`explore`."""
         job = self.connect_job(**params)
         return _executor(executor, cluster, InlineExecutor).submit(job, progress or ignore).wait()
 
-    def connect_async(self, progress: Progress | None = None, control: JobControl | None = None,
-                      *, cluster: Where = None, executor: Executor | None = None,
-                      **params: Any) -> JobHandle:
+    def connect_async(
+        self,
+        progress: Progress | None = None,
+        control: JobControl | None = None,
+        *,
+        cluster: Where = None,
+        executor: Executor | None = None,
+        **params: Any,
+    ) -> JobHandle:
         """Start transition-state searches in the background (pause/resume/cancel via handle)."""
         return _executor(executor, cluster, ThreadExecutor).submit(
-            self.connect_job(**params), progress or ignore, control)
+            self.connect_job(**params), progress or ignore, control
+        )
 
-    def explore_async(self, progress: Progress | None = None, control: JobControl | None = None,
-                      *, cluster: Where = None, executor: Executor | None = None,
-                      **params: Any) -> JobHandle:
+    def explore_async(
+        self,
+        progress: Progress | None = None,
+        control: JobControl | None = None,
+        *,
+        cluster: Where = None,
+        executor: Executor | None = None,
+        **params: Any,
+    ) -> JobHandle:
         """Start basin-hopping in the background; the handle can pause, resume or cancel it."""
         return _executor(executor, cluster, ThreadExecutor).submit(
-            self.explore_job(**params), progress or ignore, control)
+            self.explore_job(**params), progress or ignore, control
+        )
 
     def add_minima(self, W: np.ndarray, gtol: float = 1e-8) -> list[int]:
         """Store given points (rows of ``W``, e.g. W = 0 or minima from elsewhere) as minima:
@@ -196,6 +249,7 @@ class Project:
         (an existing id when it is a known minimum). Nothing is stored if any row fails."""
         self._writable()
         from .landscape.verify import verify_minimum
+
         W = np.atleast_2d(np.asarray(W, float))
         if W.shape[1] != self.model.n_params:
             raise ValueError(f"points need {self.model.n_params} parameters, got {W.shape[1]}")
@@ -211,9 +265,17 @@ class Project:
             if hit is None:
                 hit = -(len(rows) + 1)
                 known.add(hit, f, wc)
-                rows.append({"loss": f, "rms_grad": v.rms_grad, "hessian_index": v.hessian_index,
-                             "min_eig": v.min_eig, "lpphe": v.lpphe,
-                             "n_zero_modes": v.n_zero_modes, "weights": wc})
+                rows.append(
+                    {
+                        "loss": f,
+                        "rms_grad": v.rms_grad,
+                        "hessian_index": v.hessian_index,
+                        "min_eig": v.min_eig,
+                        "lpphe": v.lpphe,
+                        "n_zero_modes": v.n_zero_modes,
+                        "weights": wc,
+                    }
+                )
             refs.append(hit)
         if not rows:
             return refs
@@ -240,8 +302,13 @@ class Project:
         """Per-layer arrays ``[{"W": (out, in), "b": (out,)}, ...]`` of a stored minimum."""
         return self.model.layers(self.weights(min_id))
 
-    def evaluate(self, min_id: int, X: np.ndarray | None = None, y: np.ndarray | None = None,
-                 part: str = "test") -> dict[str, Any]:
+    def evaluate(
+        self,
+        min_id: int,
+        X: np.ndarray | None = None,
+        y: np.ndarray | None = None,
+        part: str = "test",
+    ) -> dict[str, Any]:
         """Evaluate a minimum on data (default: the project's test set, or ``part='train'``).
 
         Returns predictions and, for classifiers, probabilities, accuracy and mean loss
@@ -261,8 +328,14 @@ class Project:
         m = self.file.minima(with_weights=False, order="id")
         t = self.file.transition_states()
         a, b = end_positions(self.path, m["id"], t)
-        return {"ids": m["id"], "energies": m["loss"], "ts_ids": t["id"], "ts_energy": t["loss"],
-                "ts_min1": a, "ts_min2": b}
+        return {
+            "ids": m["id"],
+            "energies": m["loss"],
+            "ts_ids": t["id"],
+            "ts_energy": t["loss"],
+            "ts_min1": a,
+            "ts_min2": b,
+        }
 
     def network(self, paths: bool = True) -> dict[str, Any]:
         """Network-of-minima statistics (SPEC §3.2); ``paths=False`` leaves out the shortest
@@ -272,8 +345,9 @@ class Project:
 
     def connect_outcomes(self) -> dict[str, int]:
         """How every recorded connect attempt ended: outcome → count."""
-        outcomes, counts = np.unique(self.file.connect_attempts()["outcome"].astype(str),
-                                     return_counts=True)
+        outcomes, counts = np.unique(
+            self.file.connect_attempts()["outcome"].astype(str), return_counts=True
+        )
         return {str(o): int(c) for o, c in zip(outcomes, counts)}
 
     def info(self) -> dict[str, Any]:
@@ -282,20 +356,32 @@ class Project:
         gm = self.global_minimum()
         return {
             "path": str(self.path),
-            "dataset": {"name": d.name, "task": d.task, "n_train": d.n_train,
-                        "n_test": d.X_test.shape[0], "n_features": d.n_features,
-                        "n_classes": d.n_classes, "spec": d.spec},
-            "model": {**self.model.spec.to_dict(), "n_params": self.model.n_params,
-                      "sizes": [int(s) for s in self.model.sizes]},
+            "dataset": {
+                "name": d.name,
+                "task": d.task,
+                "n_train": d.n_train,
+                "n_test": d.X_test.shape[0],
+                "n_features": d.n_features,
+                "n_classes": d.n_classes,
+                "spec": d.spec,
+            },
+            "model": {
+                **self.model.spec.to_dict(),
+                "n_params": self.model.n_params,
+                "sizes": [int(s) for s in self.model.sizes],
+            },
             "n_minima": self.file.n_minima(),
             "n_transition_states": self.file.n_transition_states(),
             "network": self.network(),
-            "identity": {"symmetry": self.model.symmetry.description,
-                         "fingerprint": self.model.fingerprint is not None,
-                         "needs_reidentification": self.needs_reidentification},
+            "identity": {
+                "symmetry": self.model.symmetry.description,
+                "fingerprint": self.model.fingerprint is not None,
+                "needs_reidentification": self.needs_reidentification,
+            },
             "connect_outcomes": self.connect_outcomes(),
-            "global_minimum": None if gm is None else
-            {"id": gm["id"], "loss": gm["loss"], "rms_grad": gm["rms_grad"]},
+            "global_minimum": None
+            if gm is None
+            else {"id": gm["id"], "loss": gm["loss"], "rms_grad": gm["rms_grad"]},
             "runs": self.file.runs(),
         }
 
@@ -310,7 +396,9 @@ def trust_project_model(path: str | Path) -> str | None:
     return module
 
 
-def evaluate(model: Model, w: np.ndarray, X: np.ndarray, y: np.ndarray | None = None) -> dict[str, Any]:
+def evaluate(
+    model: Model, w: np.ndarray, X: np.ndarray, y: np.ndarray | None = None
+) -> dict[str, Any]:
     """Predictions of weights ``w`` on ``X``; with labels also accuracy/loss (or squared error)."""
     if not model.is_network:
         pred = model.predict(w, X)
@@ -340,8 +428,14 @@ def _executor(
 
 def _dataset_spec(data: Dataset) -> dict:
     """The spec stored with a project: what the generator recorded plus what rebuilds the object."""
-    return {**data.spec, "name": data.name, "task": data.task, "n_classes": data.n_classes,
-            "feature_names": list(data.feature_names), "class_names": list(data.class_names)}
+    return {
+        **data.spec,
+        "name": data.name,
+        "task": data.task,
+        "n_classes": data.n_classes,
+        "feature_names": list(data.feature_names),
+        "class_names": list(data.class_names),
+    }
 
 
 __all__ = ["Project", "ProjectError", "evaluate", "trust_project_model"]

@@ -1,4 +1,5 @@
 """Counts in words for messages shown to people (CLI and app): "1 minimum", "2 minima"."""
+
 from __future__ import annotations
 
 
@@ -8,12 +9,12 @@ def plural(n: int, singular: str, plural_form: str | None = None) -> str:
 
 
 def minima(n: int) -> str:
-    """"1 minimum", "5 minima"."""
+    """ "1 minimum", "5 minima"."""
     return plural(n, "minimum", "minima")
 
 
 def transition_states(n: int) -> str:
-    """"1 transition state", "5 transition states"."""
+    """ "1 transition state", "5 transition states"."""
     return plural(n, "transition state")
 
 

@@ -1,5 +1,6 @@
 """Test-session setup: Qt without a display, and the GUI's settings and data folders in a
 temporary place (never the user's)."""
+
 import os
 import tempfile
 

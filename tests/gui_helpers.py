@@ -1,4 +1,5 @@
 """Shared helpers of the GUI tests: synthetic snapshots, shown widgets and real mouse clicks."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -12,11 +13,21 @@ def synthetic(energies, ts=(), n_params=6) -> Snapshot:
     e = np.asarray(energies, float)
     n = e.size
     cols = {k: np.zeros(n) for k in VALUE_LABELS}
-    cols.update(id=np.arange(1, n + 1) * 10, loss=e, lpphe=-np.arange(n) * 3.0,
-                n_zero_modes=np.zeros(n, np.int64), hessian_index=np.zeros(n, np.int64))
+    cols.update(
+        id=np.arange(1, n + 1) * 10,
+        loss=e,
+        lpphe=-np.arange(n) * 3.0,
+        n_zero_modes=np.zeros(n, np.int64),
+        hessian_index=np.zeros(n, np.int64),
+    )
     ts = np.asarray(ts, float).reshape(-1, 3)
-    return Snapshot(cols, np.random.default_rng(0).normal(size=(n, n_params)), ts[:, 0],
-                     ts[:, 1].astype(np.int64), ts[:, 2].astype(np.int64))
+    return Snapshot(
+        cols,
+        np.random.default_rng(0).normal(size=(n, n_params)),
+        ts[:, 0],
+        ts[:, 1].astype(np.int64),
+        ts[:, 2].astype(np.int64),
+    )
 
 
 def shown(qtbot, view: QWidget, size=(800, 500)) -> QWidget:

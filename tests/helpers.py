@@ -1,4 +1,5 @@
 """Shared test helpers: finite differences and small random problems."""
+
 from __future__ import annotations
 
 import itertools
@@ -21,9 +22,9 @@ def layers_of(sizes, w):
     """Per-layer (W, b) of a full weight vector, independently of lmapp's layout code."""
     out, pos = [], 0
     for n_in, n_out in itertools.pairwise(sizes):
-        W = w[pos:pos + n_in * n_out].reshape(n_out, n_in)
+        W = w[pos : pos + n_in * n_out].reshape(n_out, n_in)
         pos += n_in * n_out
-        b = w[pos:pos + n_out]
+        b = w[pos : pos + n_out]
         pos += n_out
         out.append((W.copy(), b.copy()))
     return out

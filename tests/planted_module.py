@@ -1,5 +1,6 @@
 """A module a hostile project file could name: importing it leaves a marker file (the path in
 LMAPP_PLANTED_MARKER), so tests can tell whether lmapp imported it."""
+
 import os
 from pathlib import Path
 

@@ -1,6 +1,7 @@
 """Analytic test surfaces as a user-model module (Müller–Brown, a coupled double well): the
 DNEB/HEF tests use the kernels, the user-model tests import it through a project's reference
 ``tests.surfaces:MULLER_BROWN_MODEL``."""
+
 import numpy as np
 from numba import njit
 
@@ -67,9 +68,13 @@ def surface_hvp(w, v, args):
     return surface_hessian(w, args) @ v
 
 
-
-MULLER_BROWN_MODEL = UserModel(surface_fg, 2, hessian=surface_hessian, args=MULLER_BROWN,
-                               description="Müller–Brown surface (no symmetries)")
+MULLER_BROWN_MODEL = UserModel(
+    surface_fg,
+    2,
+    hessian=surface_hessian,
+    args=MULLER_BROWN,
+    description="Müller–Brown surface (no symmetries)",
+)
 
 
 def double_well(coupling: float = 0.3) -> UserModel:

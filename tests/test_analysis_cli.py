@@ -1,5 +1,6 @@
 """``lmapp thermo``, ``metrics`` and ``distances``: files and printed numbers equal the library
 functions, and user mistakes raise UsageError before anything is written."""
+
 from __future__ import annotations
 
 import csv
@@ -60,14 +61,17 @@ def _library_thermo(path, T):
 
 def test_thermo_csv_and_report_match_library(xor, tmp_path, capsys):
     out = tmp_path / "cv.csv"
-    assert run("thermo", xor, "--tmin", 1e-3, "--tmax", 10, "--n", 60, "--out", out, "--top", 2) == 0
+    assert (
+        run("thermo", xor, "--tmin", 1e-3, "--tmax", 10, "--n", 60, "--out", out, "--top", 2) == 0
+    )
     text = capsys.readouterr().out
     assert out.read_text().splitlines()[0] == "T,Cv,Cplus,Cminus,S,F"
     data = np.loadtxt(out, delimiter=",", skiprows=1)
     T = np.logspace(-3, 1, 60)
     ids, th = _library_thermo(xor, T)
-    assert np.allclose(data, np.column_stack((T, th.Cv, th.Cplus, th.Cminus, th.S, th.F)),
-                       rtol=1e-12, atol=1e-300)
+    assert np.allclose(
+        data, np.column_stack((T, th.Cv, th.Cplus, th.Cminus, th.S, th.F)), rtol=1e-12, atol=1e-300
+    )
     assert f"{ids.size} minima, κ = {th.kappa} positive modes" in text
     assert "note: 3 minima without LPPHE left out" in text
     peaks = re.findall(r"C_V peak at T = (\S+):", text)
@@ -92,10 +96,19 @@ def test_thermo_without_transition_states(tmp_path, capsys):
     assert np.all(np.isnan(np.loadtxt(out, delimiter=",", skiprows=1)[:, 5]))
 
 
-@pytest.mark.parametrize("args", [
-    ["--tmin", -1], ["--tmin", 0], ["--tmin", 1, "--tmax", 1], ["--tmin", 2, "--tmax", 1],
-    ["--tmax", "inf"], ["--n", 1], ["--top", -1], ["--out", "cv.txt"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--tmin", -1],
+        ["--tmin", 0],
+        ["--tmin", 1, "--tmax", 1],
+        ["--tmin", 2, "--tmax", 1],
+        ["--tmax", "inf"],
+        ["--n", 1],
+        ["--top", -1],
+        ["--out", "cv.txt"],
+    ],
+)
 def test_thermo_usage_errors(xor, tmp_path, args):
     args = [tmp_path / v if v == "cv.txt" else v for v in args]
     with pytest.raises(UsageError):
@@ -129,13 +142,30 @@ def test_metrics_csv_and_table(xor, tmp_path, capsys):
 def test_distances_match_library(xor, tmp_path, capsys, data, definition):
     with Project.open(xor, readonly=True) as p:
         W = p.minima(order="id")["weights"]
-        X, y = (p.dataset.X_test, p.dataset.y_test) if data == "test" else (p.dataset.X_train, p.dataset.y_train)
+        X, y = (
+            (p.dataset.X_test, p.dataset.y_test)
+            if data == "test"
+            else (p.dataset.X_train, p.dataset.y_train)
+        )
         M = misclassification_matrix(predicted_classes(p.model, W, X), y, definition)
     E = euclidean_matrix(W)
     for kind, ref in (("misclass", M), ("euclid", E)):
         out = tmp_path / f"{kind}.npy"
-        assert run("distances", xor, "--kind", kind, "--definition", definition, "--data", data,
-                   "--out", out) == 0
+        assert (
+            run(
+                "distances",
+                xor,
+                "--kind",
+                kind,
+                "--definition",
+                definition,
+                "--data",
+                data,
+                "--out",
+                out,
+            )
+            == 0
+        )
         assert np.array_equal(np.load(out), ref)
         text = capsys.readouterr().out
         assert f"{len(W)} × {len(W)}" in text

@@ -1,5 +1,6 @@
 """The Python API: create/open projects, explore beside readers, minima as arrays, evaluation
 on data, and user-supplied losses run by the same engines."""
+
 from __future__ import annotations
 
 import time
@@ -28,8 +29,14 @@ def forward(layers: list[dict], X: np.ndarray) -> np.ndarray:
 @pytest.fixture(scope="module")
 def spiral(tmp_path_factory: pytest.TempPathFactory) -> Project:
     """A small spiral project with a few verified minima."""
-    p = Project.create(tmp_path_factory.mktemp("api") / "spiral.lmapp", "spiral",
-                       {"hidden": [4], "lam": 1e-3}, n_train=60, n_test=30, seed=5)
+    p = Project.create(
+        tmp_path_factory.mktemp("api") / "spiral.lmapp",
+        "spiral",
+        {"hidden": [4], "lam": 1e-3},
+        n_train=60,
+        n_test=30,
+        seed=5,
+    )
     p.explore(steps=25, walkers=2, seed=1)
     assert p.file.n_minima() >= 1
     return p
@@ -51,15 +58,29 @@ def test_create_from_dataset_object(tmp_path):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(30, 2))
     y = (X[:, 0] > 0).astype(int) + (X[:, 1] > 0).astype(int)
-    data = Dataset(name="blobs", task="classification", X_train=X[:20], y_train=y[:20],
-                   X_test=X[20:], y_test=y[20:], n_classes=3, feature_names=("u", "v"),
-                   class_names=("low", "mid", "high"), spec={"source": "test"})
+    data = Dataset(
+        name="blobs",
+        task="classification",
+        X_train=X[:20],
+        y_train=y[:20],
+        X_test=X[20:],
+        y_test=y[20:],
+        n_classes=3,
+        feature_names=("u", "v"),
+        class_names=("low", "mid", "high"),
+        spec={"source": "test"},
+    )
     with Project.create(tmp_path / "blobs.lmapp", data, ModelSpec(hidden=(2,), lam=0.0)):
         pass
     with Project.open(tmp_path / "blobs.lmapp", readonly=True) as p:
         assert p.dataset.name == "blobs" and p.dataset.spec["source"] == "test"
-        assert p.dataset.class_names == ("low", "mid", "high") and p.dataset.feature_names == ("u", "v")
-        assert np.array_equal(p.dataset.X_train, X[:20]) and np.array_equal(p.dataset.y_test, y[20:])
+        assert p.dataset.class_names == ("low", "mid", "high") and p.dataset.feature_names == (
+            "u",
+            "v",
+        )
+        assert np.array_equal(p.dataset.X_train, X[:20]) and np.array_equal(
+            p.dataset.y_test, y[20:]
+        )
         assert list(p.model.sizes) == [2, 2, 3] and p.model.spec.lam == 0.0
     with pytest.raises(DatasetError, match="Dataset object"):
         Project.create(tmp_path / "other.lmapp", data, seed=3)
@@ -134,8 +155,9 @@ def test_evaluate_classifier(spiral, part):
     gm = spiral.global_minimum()
     if part == "train":  # mean CE on the training set + λ‖V‖² is the stored loss
         w = spiral.weights(gm["id"])
-        assert spiral.evaluate(gm["id"], part="train")["loss"] + 1e-3 * w @ w == \
-            pytest.approx(gm["loss"], rel=1e-10)
+        assert spiral.evaluate(gm["id"], part="train")["loss"] + 1e-3 * w @ w == pytest.approx(
+            gm["loss"], rel=1e-10
+        )
     with pytest.raises(ValueError, match="part"):
         spiral.evaluate(gm["id"], part="validation")
 
@@ -146,7 +168,9 @@ def test_evaluate_on_given_data_and_regression(spiral, tmp_path):
     r = spiral.evaluate(gm, X)
     assert set(r) == {"probabilities", "predictions"}
     assert np.array_equal(r["predictions"], forward(spiral.layers(gm), X).argmax(axis=1))
-    with Project.create(tmp_path / "reg.lmapp", "regression", {"kind": "regression", "lam": 0.0}) as p:
+    with Project.create(
+        tmp_path / "reg.lmapp", "regression", {"kind": "regression", "lam": 0.0}
+    ) as p:
         p.explore(steps=3, walkers=1, seed=0)
         m = p.global_minimum()
         q = p.weights(m["id"])
@@ -190,7 +214,9 @@ def test_user_model_plain_python():
         numba.njit(_python_quadratic)(np.zeros(3), ())
     m = user_model(_python_quadratic, 3)
     CALLS.clear()
-    x, f, _r, n_iter, converged = m.minimize(np.zeros(3), gtol=1e-10, max_iter=1000, m=4, max_step=0.2)
+    x, f, _r, n_iter, converged = m.minimize(
+        np.zeros(3), gtol=1e-10, max_iter=1000, m=4, max_step=0.2
+    )
     assert converged and np.allclose(x, CENTRE, atol=1e-10) and f < 1e-20
     assert len(CALLS) >= n_iter > 1  # the Python function itself was evaluated
     assert m.fg(CENTRE + 1.0) == (3.0, pytest.approx(np.full(3, 2.0)))

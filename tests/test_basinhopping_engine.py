@@ -1,4 +1,5 @@
 """The jitted basin-hopping walker: chunk-independent reproducibility, abort, Metropolis."""
+
 import numpy as np
 import pytest
 
@@ -44,8 +45,14 @@ def test_quenches_are_minima_and_metropolis_never_accepts_unconverged():
     x0, f0, *_ = m.minimize(np.random.default_rng(1).uniform(-1, 1, m.n_params))
     rng = seed_state(1, 1)
     state, xs, fs, rs, conv, acc, _ = m.kit.bh_chunk(
-        m.args, WalkerState(x0, f0, 1.0, 0, 0), 30, rng, HOP._replace(temperature=0.0), QUENCH,
-        NO_ABORT)
+        m.args,
+        WalkerState(x0, f0, 1.0, 0, 0),
+        30,
+        rng,
+        HOP._replace(temperature=0.0),
+        QUENCH,
+        NO_ABORT,
+    )
     f = state.f
     assert conv.all() and np.all(rs < 1e-8)
     # at T = 0 only downhill moves are accepted: the walker's loss never rises

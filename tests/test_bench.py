@@ -1,4 +1,5 @@
 """`lmapp bench` runs end to end and reports every section (tiny cases; speed is not asserted)."""
+
 import json
 from dataclasses import replace
 
@@ -16,7 +17,9 @@ from lmapp.bench import (
 
 
 def test_bench_json_has_every_section(monkeypatch, capsys):
-    monkeypatch.setattr(basinhopping, "CASES", (replace(basinhopping.CASES[0], lmapp_steps=40, scipy_steps=4),))
+    monkeypatch.setattr(
+        basinhopping, "CASES", (replace(basinhopping.CASES[0], lmapp_steps=40, scipy_steps=4),)
+    )
     monkeypatch.setattr(transition, "CASES", (("xor-h3", "xor", {}, 3, 1e-2, 2),))
     monkeypatch.setattr(analysis, "CV_SIZES", {"quick": (500, 40)})
     monkeypatch.setattr(analysis, "MISCLASS_SIZES", {"quick": (60, 50)})
@@ -33,8 +36,10 @@ def test_bench_json_has_every_section(monkeypatch, capsys):
     out = json.loads(capsys.readouterr().out)
     info, thermo, metrics, dgraph, connect, network, distances, layout, memory = out["scale"]
     assert info["case"] == "lmapp info 300 minima, 900 TS" and info["rc"] == 0
-    assert all(r["rc"] == 0 and r["seconds"] > 0 and r["peak_gb"] > 0
-               for r in (info, thermo, metrics, dgraph, network, distances))
+    assert all(
+        r["rc"] == 0 and r["seconds"] > 0 and r["peak_gb"] > 0
+        for r in (info, thermo, metrics, dgraph, network, distances)
+    )
     assert connect["first_attempt_s"] > 0 and connect["cancel_s"] > 0 and connect["rc"] == 0
     assert layout["ratio"] > 0 and layout["large_minima"] == 200
     assert memory["r_diff"] < 1e-9 and memory["lmapp_gb"] > 0
@@ -76,5 +81,5 @@ def test_numpy_heat_capacity_reference_is_a_plain_loop():
         a = -L / t - 0.5 * lpphe
         p = np.exp(a - a.max())
         p /= p.sum()
-        want.append(5 + (p * (L - p @ L) ** 2).sum() / t ** 2)
+        want.append(5 + (p * (L - p @ L) ** 2).sum() / t**2)
     np.testing.assert_allclose(analysis.numpy_heat_capacity(L, lpphe, T, 10), want, rtol=1e-10)

@@ -1,5 +1,6 @@
 """The ``lmapp`` command line: explore/info/export end to end, and one-line usage errors that
 leave projects untouched."""
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,11 @@ import pytest
 from lmapp.api import Project
 from lmapp.cli import main
 
-SUMMARY = re.compile(r"^(\w+): (\d+) quenches in [\d.]+ s \(([\d.]+)/s\), (\d+) new minima, "
-                     r"(\d+) in project, acceptance ([\d.]+)$", re.M)
+SUMMARY = re.compile(
+    r"^(\w+): (\d+) quenches in [\d.]+ s \(([\d.]+)/s\), (\d+) new minima, "
+    r"(\d+) in project, acceptance ([\d.]+)$",
+    re.M,
+)
 REJECTED = re.compile(r"^rejected candidates: (\d+) unconverged, (\d+) not a minimum$", re.M)
 GLOBAL = re.compile(r"^global minimum: id (\d+), loss (\S+)$", re.M)
 TINY = ["--steps", "3", "--walkers", "1"]
@@ -32,15 +36,25 @@ def summary(out: str) -> dict:
     """The numbers of explore's closing summary."""
     m, r, g = SUMMARY.search(out), REJECTED.search(out), GLOBAL.search(out)
     assert m and r and g, out
-    return {"status": m[1], "quenches": int(m[2]), "rate": float(m[3]), "new": int(m[4]),
-            "total": int(m[5]), "acceptance": float(m[6]), "unconverged": int(r[1]),
-            "not_minimum": int(r[2]), "gm_id": int(g[1]), "gm_loss": float(g[2])}
+    return {
+        "status": m[1],
+        "quenches": int(m[2]),
+        "rate": float(m[3]),
+        "new": int(m[4]),
+        "total": int(m[5]),
+        "acceptance": float(m[6]),
+        "unconverged": int(r[1]),
+        "not_minimum": int(r[2]),
+        "gm_id": int(g[1]),
+        "gm_loss": float(g[2]),
+    }
 
 
 def snapshot(path: Path) -> dict[str, tuple[bytes, int]]:
     """Bytes and mtime of a project file and any SQLite sidecars beside it."""
-    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns)
-            for p in path.parent.glob(path.name + "*")}
+    return {
+        p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in path.parent.glob(path.name + "*")
+    }
 
 
 def project_values(path: Path) -> dict:
@@ -53,15 +67,51 @@ def project_values(path: Path) -> dict:
 def xor_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """XOR, 3 hidden, λ = 1e-2, explored once by the CLI (50 quenches); tests copy it."""
     path = tmp_path_factory.mktemp("cli") / "xor.lmapp"
-    assert main(["explore", str(path), "--dataset", "xor", "--hidden", "3", "--lam", "1e-2",
-                 "--steps", "25", "--walkers", "2", "--seed", "0"]) == 0
+    assert (
+        main(
+            [
+                "explore",
+                str(path),
+                "--dataset",
+                "xor",
+                "--hidden",
+                "3",
+                "--lam",
+                "1e-2",
+                "--steps",
+                "25",
+                "--walkers",
+                "2",
+                "--seed",
+                "0",
+            ]
+        )
+        == 0
+    )
     return path
 
 
 def test_explore_creates_project_and_prints_summary(tmp_path, capsys):
     path = tmp_path / "xor.lmapp"
-    rc, out, err = run(["explore", path, "--dataset", "xor", "--hidden", "3", "--lam", "1e-2",
-                        "--steps", "25", "--walkers", "2", "--seed", "0"], capsys)
+    rc, out, err = run(
+        [
+            "explore",
+            path,
+            "--dataset",
+            "xor",
+            "--hidden",
+            "3",
+            "--lam",
+            "1e-2",
+            "--steps",
+            "25",
+            "--walkers",
+            "2",
+            "--seed",
+            "0",
+        ],
+        capsys,
+    )
     assert rc == 0, err
     assert f"created {path}: xor, 17 parameters" in err
     assert "100.0%" in err and "50/50 quenches" in err  # progress bar reached the end
@@ -72,8 +122,11 @@ def test_explore_creates_project_and_prints_summary(tmp_path, capsys):
         assert p.model.spec.hidden == (3,) and p.model.spec.lam == 1e-2
     assert s["status"] == "finished" and s["quenches"] == 50 and s["rate"] > 0
     assert s["new"] == s["total"] == m["id"].size >= 1
-    assert s["unconverged"] + s["not_minimum"] == runs[0]["stats"]["failures"]["unconverged"] + \
-        runs[0]["stats"]["failures"]["not a minimum"]
+    assert (
+        s["unconverged"] + s["not_minimum"]
+        == runs[0]["stats"]["failures"]["unconverged"]
+        + runs[0]["stats"]["failures"]["not a minimum"]
+    )
     assert s["gm_id"] == m["id"][0]
     assert s["gm_loss"] == pytest.approx(m["loss"][0], abs=1e-11)
     assert len(runs) == 1 and runs[0]["status"] == "finished" and runs[0]["seed"] == 0
@@ -92,8 +145,8 @@ def test_explore_continues_existing_project(xor_project, tmp_path, capsys):
     runs = after["info"]["runs"]
     assert [r["status"] for r in runs] == ["finished", "finished"]
     assert runs[1]["stats"]["quenches"] == s["quenches"] == 50
-    assert after["ids"][:len(before["ids"])] == before["ids"]  # old minima kept as they were
-    assert after["loss"][:len(before["loss"])] == before["loss"]
+    assert after["ids"][: len(before["ids"])] == before["ids"]  # old minima kept as they were
+    assert after["loss"][: len(before["loss"])] == before["loss"]
     assert s["total"] == len(after["ids"]) == len(before["ids"]) + s["new"]
     assert s["gm_loss"] == pytest.approx(min(after["loss"]), abs=1e-11)
 
@@ -106,8 +159,18 @@ def test_info_text_and_json(xor_project, capsys):
         expected = json.loads(json.dumps(p.info()))
         m = p.minima(with_weights=False, order="loss")
     assert info == expected
-    assert set(info) == {"path", "dataset", "model", "n_minima", "n_transition_states",
-                         "network", "global_minimum", "runs", "identity", "connect_outcomes"}
+    assert set(info) == {
+        "path",
+        "dataset",
+        "model",
+        "n_minima",
+        "n_transition_states",
+        "network",
+        "global_minimum",
+        "runs",
+        "identity",
+        "connect_outcomes",
+    }
     assert info["identity"]["fingerprint"] and not info["identity"]["needs_reidentification"]
     assert "permutations" in info["identity"]["symmetry"]
     assert info["network"]["nodes"] == info["n_minima"] and info["network"]["edges"] == 0
@@ -137,28 +200,81 @@ def _csv(path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("options", "check"), [
-    (["--dataset", "xor", "--hidden", "5,5"],
-     lambda p: list(p.model.sizes) == [2, 5, 5, 2] and p.model.n_params == 57),
-    (["--csv", "{csv}", "--label", "kind"],
-     lambda p: p.dataset.feature_names == ("a", "b", "c") and p.dataset.class_names == ("no", "yes")
-     and p.dataset.n_train + p.dataset.n_test == 24 and list(p.model.sizes) == [3, 3, 2]),
-    (["--dataset", "spiral", "--n-train", "40", "--n-test", "10", "--mislabel", "0.1"],
-     lambda p: p.dataset.spec["mislabel"]["fraction"] == 0.1 and p.dataset.spec["mislabel"]["count"] == 4
-     and p.dataset.n_train == 40),
-    (["--dataset", "xor", "--locality", "1"],
-     lambda p: p.model.spec.locality == 1 and p.model.n_params < 17),
-    (["--dataset", "xor", "--loss", "appauc"],
-     lambda p: p.model.spec.loss == "appauc" and p.global_minimum()["loss"] < 0),
-    (["--dataset", "regression"],
-     lambda p: p.model.spec.kind == "regression" and p.model.n_params == 5 and p.dataset.task == "regression"),
-    (["--dataset", "spiral", "--turns", "3", "--noise", "0.1", "--n-train", "40", "--n-test", "10"],
-     lambda p: p.dataset.spec["params"]["turns"] == 3.0 and p.dataset.spec["params"]["noise"] == 0.1
-     and np.abs(p.dataset.X_train).max() > 0.9),
-    (["--dataset", "checkerboard", "--cells", "3", "--n-train", "40", "--n-test", "10"],
-     lambda p: p.dataset.spec["params"]["cells"] == 3),
-], ids=["hidden-5,5", "csv", "mislabel", "locality", "appauc", "regression", "spiral-turns",
-        "checkerboard-cells"])
+@pytest.mark.parametrize(
+    ("options", "check"),
+    [
+        (
+            ["--dataset", "xor", "--hidden", "5,5"],
+            lambda p: list(p.model.sizes) == [2, 5, 5, 2] and p.model.n_params == 57,
+        ),
+        (
+            ["--csv", "{csv}", "--label", "kind"],
+            lambda p: (
+                p.dataset.feature_names == ("a", "b", "c")
+                and p.dataset.class_names == ("no", "yes")
+                and p.dataset.n_train + p.dataset.n_test == 24
+                and list(p.model.sizes) == [3, 3, 2]
+            ),
+        ),
+        (
+            ["--dataset", "spiral", "--n-train", "40", "--n-test", "10", "--mislabel", "0.1"],
+            lambda p: (
+                p.dataset.spec["mislabel"]["fraction"] == 0.1
+                and p.dataset.spec["mislabel"]["count"] == 4
+                and p.dataset.n_train == 40
+            ),
+        ),
+        (
+            ["--dataset", "xor", "--locality", "1"],
+            lambda p: p.model.spec.locality == 1 and p.model.n_params < 17,
+        ),
+        (
+            ["--dataset", "xor", "--loss", "appauc"],
+            lambda p: p.model.spec.loss == "appauc" and p.global_minimum()["loss"] < 0,
+        ),
+        (
+            ["--dataset", "regression"],
+            lambda p: (
+                p.model.spec.kind == "regression"
+                and p.model.n_params == 5
+                and p.dataset.task == "regression"
+            ),
+        ),
+        (
+            [
+                "--dataset",
+                "spiral",
+                "--turns",
+                "3",
+                "--noise",
+                "0.1",
+                "--n-train",
+                "40",
+                "--n-test",
+                "10",
+            ],
+            lambda p: (
+                p.dataset.spec["params"]["turns"] == 3.0
+                and p.dataset.spec["params"]["noise"] == 0.1
+                and np.abs(p.dataset.X_train).max() > 0.9
+            ),
+        ),
+        (
+            ["--dataset", "checkerboard", "--cells", "3", "--n-train", "40", "--n-test", "10"],
+            lambda p: p.dataset.spec["params"]["cells"] == 3,
+        ),
+    ],
+    ids=[
+        "hidden-5,5",
+        "csv",
+        "mislabel",
+        "locality",
+        "appauc",
+        "regression",
+        "spiral-turns",
+        "checkerboard-cells",
+    ],
+)
 def test_explore_variants_create_valid_projects(options, check, tmp_path, capsys):
     path = tmp_path / "p.lmapp"
     options = [o.replace("{csv}", str(_csv(tmp_path / "table.csv"))) for o in options]
@@ -216,31 +332,45 @@ def test_bad_new_project_options_exit_2_and_create_nothing(options, tmp_path, ca
     assert sorted(p.name for p in tmp_path.iterdir()) == ["table.csv"]
 
 
-@pytest.mark.parametrize("argv", [
-    ["explore", "{p}", "--dataset", "xor", "--steps", "3"],
-    ["explore", "{p}", "--hidden", "4", "--steps", "3"],
-    ["explore", "{p}", "--lam", "0.1", "--mislabel", "0.2"],
-    ["explore", "{p}", "--walkers", "0"],
-    ["export", "{p}", "--out", "{tmp}/no/such/folder/out.json"],
-    ["export", "{p}", "--out", "{p}"],
-    ["export", "{p}", "--out", "{p}-wal"],
-    ["info", "{p}", "--nosuch"],
-], ids=["dataset", "hidden", "lam+mislabel", "walkers-0", "export-missing-folder",
-        "export-onto-project", "export-onto-wal", "unknown-option"])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["explore", "{p}", "--dataset", "xor", "--steps", "3"],
+        ["explore", "{p}", "--hidden", "4", "--steps", "3"],
+        ["explore", "{p}", "--lam", "0.1", "--mislabel", "0.2"],
+        ["explore", "{p}", "--walkers", "0"],
+        ["export", "{p}", "--out", "{tmp}/no/such/folder/out.json"],
+        ["export", "{p}", "--out", "{p}"],
+        ["export", "{p}", "--out", "{p}-wal"],
+        ["info", "{p}", "--nosuch"],
+    ],
+    ids=[
+        "dataset",
+        "hidden",
+        "lam+mislabel",
+        "walkers-0",
+        "export-missing-folder",
+        "export-onto-project",
+        "export-onto-wal",
+        "unknown-option",
+    ],
+)
 def test_bad_options_leave_existing_project_untouched(argv, xor_project, tmp_path, capsys):
     path = tmp_path / "xor.lmapp"
     path.write_bytes(xor_project.read_bytes())
     before = snapshot(path)
-    rc, _out, err = run([a.replace("{p}", str(path)).replace("{tmp}", str(tmp_path)) for a in argv],
-                       capsys)
+    rc, _out, err = run(
+        [a.replace("{p}", str(path)).replace("{tmp}", str(tmp_path)) for a in argv], capsys
+    )
     assert rc == 2
     assert err.startswith("lmapp: error: ") and err.count("\n") == 1, err
     assert snapshot(path) == before
     assert not (tmp_path / "no").exists()
 
 
-@pytest.mark.parametrize("command", [["info"], ["explore", "--steps", "3"],
-                                     ["export", "--out", "{tmp}/out.json"]])
+@pytest.mark.parametrize(
+    "command", [["info"], ["explore", "--steps", "3"], ["export", "--out", "{tmp}/out.json"]]
+)
 def test_non_project_file_refused_unchanged(command, tmp_path, capsys):
     path = tmp_path / "garbage.lmapp"
     path.write_bytes(b"this is not a database\n" * 100)
@@ -248,14 +378,18 @@ def test_non_project_file_refused_unchanged(command, tmp_path, capsys):
     argv = [command[0], str(path), *[a.replace("{tmp}", str(tmp_path)) for a in command[1:]]]
     rc, _, err = run(argv, capsys)
     assert rc == 2
-    assert err.startswith("lmapp: error: ") and err.count("\n") == 1 and "not an lmapp project" in err
+    assert (
+        err.startswith("lmapp: error: ") and err.count("\n") == 1 and "not an lmapp project" in err
+    )
     assert snapshot(path) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["garbage.lmapp"]
 
 
 def test_missing_project_for_info_and_export(tmp_path, capsys):
-    for argv in (["info", tmp_path / "none.lmapp"],
-                 ["export", tmp_path / "none.lmapp", "--out", tmp_path / "o.json"]):
+    for argv in (
+        ["info", tmp_path / "none.lmapp"],
+        ["export", tmp_path / "none.lmapp", "--out", tmp_path / "o.json"],
+    ):
         rc, _, err = run(argv, capsys)
         assert rc == 2 and err.startswith("lmapp: error: ") and "no such project file" in err
     assert list(tmp_path.iterdir()) == []
@@ -266,13 +400,23 @@ def test_console_script_exit_codes(xor_project, tmp_path):
     script = Path(sys.executable).parent / "lmapp"
     path = tmp_path / "xor.lmapp"
     path.write_bytes(xor_project.read_bytes())
-    ok = subprocess.run([script, "explore", path, "--steps", "25", "--walkers", "2"],
-                        capture_output=True, text=True, timeout=120, check=False)
+    ok = subprocess.run(
+        [script, "explore", path, "--steps", "25", "--walkers", "2"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert ok.returncode == 0, ok.stderr
     assert summary(ok.stdout)["quenches"] == 50
     before = snapshot(path)
-    bad = subprocess.run([script, "explore", path, "--hidden", "0"], capture_output=True, text=True,
-                         timeout=120, check=False)
+    bad = subprocess.run(
+        [script, "explore", path, "--hidden", "0"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert bad.returncode == 2 and bad.stdout == ""
     assert bad.stderr.startswith("lmapp: error: ") and bad.stderr.count("\n") == 1
     assert snapshot(path) == before
@@ -282,8 +426,11 @@ def test_a_closed_output_pipe_ends_quietly(xor_project):
     """`lmapp thermo P | head -c 10`: the reader leaves early; lmapp ends as Unix tools do
     (status 128 + SIGPIPE), without an error line."""
     script = Path(sys.executable).parent / "lmapp"
-    p = subprocess.Popen([script, "thermo", xor_project, "--n", "5000"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p = subprocess.Popen(
+        [script, "thermo", xor_project, "--n", "5000"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     assert p.stdout.read(10)
     p.stdout.close()
     assert p.wait(timeout=120) == 141

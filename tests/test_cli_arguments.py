@@ -1,6 +1,7 @@
 """Bad arguments stop a command with one line before anything is created or written: every
 numeric option is finite and in range, sizes are bounded, memory is estimated first, data that
 cannot be scaled is refused, JSON output is strict and unwritable figure paths are reported."""
+
 from __future__ import annotations
 
 import argparse
@@ -33,14 +34,21 @@ def _numeric_options() -> list[tuple[str, str, object]]:
 def test_no_option_takes_an_unchecked_number():
     """A bare float or int type accepts nan, inf and any sign: every numeric option uses a
     ranged type instead (or lists its few allowed values)."""
-    bare = [(command, action.option_strings) for command, sub in _subparsers(build_parser()).items()
-            for action in sub._actions if action.type in (float, int) and action.choices is None]
+    bare = [
+        (command, action.option_strings)
+        for command, sub in _subparsers(build_parser()).items()
+        for action in sub._actions
+        if action.type in (float, int) and action.choices is None
+    ]
     assert bare == []
     assert len(_numeric_options()) > 30
 
 
-@pytest.mark.parametrize(("command", "option", "kind"), _numeric_options(),
-                         ids=[f"{c} {o}" for c, o, _ in _numeric_options()])
+@pytest.mark.parametrize(
+    ("command", "option", "kind"),
+    _numeric_options(),
+    ids=[f"{c} {o}" for c, o, _ in _numeric_options()],
+)
 def test_every_numeric_option_refuses_nan_inf_and_out_of_range(command, option, kind):
     parser = build_parser()
     low, high = kind.bounds
@@ -61,14 +69,23 @@ def test_every_numeric_option_refuses_nan_inf_and_out_of_range(command, option, 
     assert kind(str(int(inside) if integer else inside)) == inside
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["explore", "{p}", "--beta", "nan"], "argument --beta: 'nan' is not a finite number"),
-    (["explore", "{p}", "--beta", "-5"], "argument --beta: -5 must be > 0"),
-    (["explore", "{p}", "--temperature", "inf"], "argument --temperature: 'inf' is not a finite"),
-    (["import-pathsample", "{tmp}", "{p}", "--gtol", "nan"], "argument --gtol"),
-    (["explore", "{p}", "--hidden", "100000000"], "500,000,002 parameters; exploring it needs about"),
-    (["render", "{p}", "--out", "{tmp}/r.png", "--width", "100000"], "figure width must be"),
-])
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["explore", "{p}", "--beta", "nan"], "argument --beta: 'nan' is not a finite number"),
+        (["explore", "{p}", "--beta", "-5"], "argument --beta: -5 must be > 0"),
+        (
+            ["explore", "{p}", "--temperature", "inf"],
+            "argument --temperature: 'inf' is not a finite",
+        ),
+        (["import-pathsample", "{tmp}", "{p}", "--gtol", "nan"], "argument --gtol"),
+        (
+            ["explore", "{p}", "--hidden", "100000000"],
+            "500,000,002 parameters; exploring it needs about",
+        ),
+        (["render", "{p}", "--out", "{tmp}/r.png", "--width", "100000"], "figure width must be"),
+    ],
+)
 def test_refused_before_anything_is_created(argv, message, tmp_path, capfd):
     path = tmp_path / "new.lmapp"
     argv = [a.replace("{p}", str(path)).replace("{tmp}", str(tmp_path)) for a in argv]
@@ -92,8 +109,21 @@ def test_data_whose_scaling_overflows_is_refused(tmp_path, capsys):
     rng = np.random.default_rng(0)
     rows = [f"{rng.normal() * 1e300},{rng.normal()},{k % 2}" for k in range(40)]
     csv.write_text("a,b,label\n" + "\n".join(rows) + "\n")
-    assert main(["explore", str(tmp_path / "big.lmapp"), "--csv", str(csv), "--label", "label",
-                 "--steps", "2"]) == 2
+    assert (
+        main(
+            [
+                "explore",
+                str(tmp_path / "big.lmapp"),
+                "--csv",
+                str(csv),
+                "--label",
+                "label",
+                "--steps",
+                "2",
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert "feature column 0 holds values beyond" in err and err.count("\n") == 1
     assert not (tmp_path / "big.lmapp").exists()
@@ -102,6 +132,7 @@ def test_data_whose_scaling_overflows_is_refused(tmp_path, capsys):
 def _strict(text: str):
     def refuse(name):
         raise AssertionError(f"non-standard JSON constant {name}")
+
     return json.loads(text, parse_constant=refuse)
 
 

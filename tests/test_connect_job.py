@@ -1,4 +1,5 @@
 """Connect jobs on a real XOR landscape, PATHSAMPLE round trips and the CLI commands."""
+
 import numpy as np
 import pytest
 
@@ -60,8 +61,12 @@ def test_pathsample_round_trip_is_lossless(connected, tmp_path):
         counts = import_pathsample(q.file, q.model, tmp_path / "ps")
         assert counts["minima"] == m0["id"].size and counts["transition_states"] == t0["id"].size
         m1, t1 = q.minima(order="id"), q.file.transition_states(with_weights=True)
-        assert np.array_equal(m1["loss"], m0["loss"]) and np.array_equal(m1["weights"], m0["weights"])
-        assert np.array_equal(t1["loss"], t0["loss"]) and np.array_equal(t1["weights"], t0["weights"])
+        assert np.array_equal(m1["loss"], m0["loss"]) and np.array_equal(
+            m1["weights"], m0["weights"]
+        )
+        assert np.array_equal(t1["loss"], t0["loss"]) and np.array_equal(
+            t1["weights"], t0["weights"]
+        )
         pos0 = {int(i): k for k, i in enumerate(m0["id"])}
         pos1 = {int(i): k for k, i in enumerate(m1["id"])}
         assert [pos1[int(a)] for a in t1["min1"]] == [pos0[int(a)] for a in t0["min1"]]
@@ -85,7 +90,10 @@ def test_cli_connect_export_import(connected, tmp_path, capsys):
     rc = main(["connect", str(connected), "--refine", "--budget", "2", "--workers", "1"])
     out = capsys.readouterr().out
     assert rc == 0 and "attempts" in out and "network:" in out
-    assert main(["export", str(connected), "--format", "pathsample", "--out", str(tmp_path / "d")]) == 0
+    assert (
+        main(["export", str(connected), "--format", "pathsample", "--out", str(tmp_path / "d")])
+        == 0
+    )
     assert (tmp_path / "d" / "ts.data").stat().st_size > 0
     with Project.open(connected, readonly=True) as p:
         spec = p.model.spec
@@ -95,8 +103,20 @@ def test_cli_connect_export_import(connected, tmp_path, capsys):
     assert main(["import-pathsample", str(tmp_path / "nowhere"), str(tmp_path / "c.lmapp")]) == 2
     assert "is not a folder" in capsys.readouterr().err
     assert main(["connect", str(connected), "--pair", "1", "1"]) == 2
-    assert main(["export", str(connected), "--format", "pathsample", "--with-data",
-                 "--out", str(tmp_path / "e")]) == 2
+    assert (
+        main(
+            [
+                "export",
+                str(connected),
+                "--format",
+                "pathsample",
+                "--with-data",
+                "--out",
+                str(tmp_path / "e"),
+            ]
+        )
+        == 2
+    )
 
 
 def test_pushoffs_of_stored_ts_quench_to_its_recorded_minima(connected):

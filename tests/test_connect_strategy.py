@@ -1,5 +1,6 @@
 """Missing-connection analysis against a brute-force shortest path (networkx), on the complete
 graph (small landscapes: exact) and on the sparse neighbour graph (large ones)."""
+
 import itertools
 
 import networkx as nx
@@ -81,7 +82,7 @@ def test_sparse_graph_path_is_optimal_on_its_own_edges():
     edges = {}
     for u in range(n):
         idx, d = graph.edges(u)
-        brute = np.argsort(np.linalg.norm(coords - coords[u], axis=1))[1:NEIGHBOURS + 1]
+        brute = np.argsort(np.linalg.norm(coords - coords[u], axis=1))[1 : NEIGHBOURS + 1]
         assert sorted(idx.tolist()) == sorted(brute.tolist())  # plain metric: exact kNN
         assert np.allclose(d, np.linalg.norm(coords[idx] - coords[u], axis=1))
         edges[u] = set(idx.tolist())
@@ -123,11 +124,13 @@ def test_components_from_edges_equal_union_find():
 def test_refine_pairs_skip_connected_and_failed():
     coords = np.array([[0.0], [1.0], [1.5], [10.0]])
     neighbours = [{1}, {0}, set(), set()]
-    pairs = nearest_unconnected(NeighbourGraph(list(coords)), neighbours, {(0, 2): 1},
-                                np.array([0, 2, 3]))
+    pairs = nearest_unconnected(
+        NeighbourGraph(list(coords)), neighbours, {(0, 2): 1}, np.array([0, 2, 3])
+    )
     assert pairs == [(0, 3), (2, 1), (3, 2)]
-    assert nearest_unconnected(NeighbourGraph(list(coords)), neighbours, {(0, 2): 1},
-                               np.array([0, 2, 3]), limit=1) == [(0, 3)]
+    assert nearest_unconnected(
+        NeighbourGraph(list(coords)), neighbours, {(0, 2): 1}, np.array([0, 2, 3]), limit=1
+    ) == [(0, 3)]
 
 
 def test_edges_are_computed_once_and_again_after_minima_are_added():

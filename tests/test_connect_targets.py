@@ -1,6 +1,7 @@
 """Connect that connects (SPEC §2.4): ``connect --all`` joins every minimum to the global minimum
 on the XOR landscapes (W = 0 included) and ≥ 95 % of a spiral landscape's, within the default
 budget; reached by escalation (finer and stiffer bands, single-ended searches), not luck."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -35,8 +36,9 @@ def test_connect_all_connects_every_xor_minimum_including_w0(tmp_path, hidden, l
 
 @pytest.mark.slow
 def test_connect_all_connects_a_spiral_landscape(tmp_path):
-    with Project.create(tmp_path / "s.lmapp", "spiral", ModelSpec(hidden=(3,), lam=1e-4),
-                        n_train=400, n_test=200) as p:
+    with Project.create(
+        tmp_path / "s.lmapp", "spiral", ModelSpec(hidden=(3,), lam=1e-4), n_train=400, n_test=200
+    ) as p:
         p.explore(steps=500, walkers=2, seed=0, temperature=1.0)
         assert p.file.n_minima() >= 40
         s = p.connect(mode="all")

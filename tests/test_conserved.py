@@ -2,6 +2,7 @@
 a hidden-unit symmetry, feature relevance counts, groups from a disconnectivity graph and from
 monotonic sequence basins, and the perturbation test tells a relevant feature from an
 irrelevant one."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -43,16 +44,28 @@ def test_weight_labels_follow_the_documented_layout():
     model = net(3, 2, np.random.default_rng(0))
     labels = weight_labels(model)
     assert len(labels) == model.n_params == 3 * 2 + 2 + 2 * 2 + 2
-    assert labels[:8] == [(0, 0, 0), (0, 0, 1), (0, 0, 2), (0, 1, 0), (0, 1, 1), (0, 1, 2),
-                          (0, 0, None), (0, 1, None)]
+    assert labels[:8] == [
+        (0, 0, 0),
+        (0, 0, 1),
+        (0, 0, 2),
+        (0, 1, 0),
+        (0, 1, 1),
+        (0, 1, 2),
+        (0, 0, None),
+        (0, 1, None),
+    ]
     assert labels[8:] == [(1, 0, 0), (1, 0, 1), (1, 1, 0), (1, 1, 1), (1, 0, None), (1, 1, None)]
 
 
 def symmetric_copy(model, w, perm, signs):
     """The same network with hidden units permuted and sign-flipped (in- and out-weights)."""
     L = model.layers(w)
-    W1, b1, W2, b2 = L[0]["W"][perm] * signs[:, None], L[0]["b"][perm] * signs, \
-        L[1]["W"][:, perm] * signs[None, :], L[1]["b"]
+    W1, b1, W2, b2 = (
+        L[0]["W"][perm] * signs[:, None],
+        L[0]["b"][perm] * signs,
+        L[1]["W"][:, perm] * signs[None, :],
+        L[1]["b"],
+    )
     return np.concatenate([W1.ravel(), b1, W2.ravel(), b2])
 
 
@@ -66,8 +79,9 @@ def test_alignment_undoes_a_symmetry_copy():
     G = base + np.where(out, rng.normal(0, 0.05, (6, model.n_params)), 0.0)
     G[2] = symmetric_copy(model, G[2], np.array([2, 0, 1]), np.array([-1.0, 1.0, -1.0]))
     X = rng.uniform(-1, 1, (20, 2))  # alignment moves a member within its symmetry copies
-    np.testing.assert_allclose(model.predict_proba(aligned_group(model, G)[2], X),
-                               model.predict_proba(G[2], X), atol=1e-12)
+    np.testing.assert_allclose(
+        model.predict_proba(aligned_group(model, G)[2], X), model.predict_proba(G[2], X), atol=1e-12
+    )
     assert np.array_equal(group_conserved(model, G, 1e-6), ~out)
     assert not group_conserved(model, G, 1e-6, aligned=False)[:9].any()
 

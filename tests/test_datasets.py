@@ -20,9 +20,18 @@ from lmapp.datasets import (
 
 # --------------------------------------------------------------------------- built-in data sets
 
+
 def test_dataset_names():
     assert DATASET_NAMES == (
-        "xor", "spiral", "checkerboard", "ljat3", "iris", "digits", "breast_cancer", "wine", "regression",
+        "xor",
+        "spiral",
+        "checkerboard",
+        "ljat3",
+        "iris",
+        "digits",
+        "breast_cancer",
+        "wine",
+        "regression",
     )
 
 
@@ -33,8 +42,18 @@ def test_xor_values():
     np.testing.assert_array_equal(d.X_test, d.X_train)
     np.testing.assert_array_equal(d.y_test, d.y_train)
     assert d.X_test is not d.X_train
-    assert (d.task, d.n_classes, d.n_features, d.n_train, d.n_test) == ("classification", 2, 2, 4, 4)
-    assert d.X_train.dtype == np.float64 and d.y_train.dtype == np.int64 and d.X_train.flags.c_contiguous
+    assert (d.task, d.n_classes, d.n_features, d.n_train, d.n_test) == (
+        "classification",
+        2,
+        2,
+        4,
+        4,
+    )
+    assert (
+        d.X_train.dtype == np.float64
+        and d.y_train.dtype == np.int64
+        and d.X_train.flags.c_contiguous
+    )
     assert d.spec["standardize"] == {"applied": False}
     assert d.spec["generator"] == "xor" and d.spec["params"] == {}
 
@@ -44,13 +63,21 @@ def test_spiral_shapes_balance_and_geometry():
     assert d.X_train.shape == (3200, 2) and d.X_test.shape == (800, 2)
     assert np.bincount(d.y_train).tolist() == [1600, 1600]
     assert np.bincount(d.y_test).tolist() == [400, 400]
-    assert d.spec["params"] == {"n_train": 3200, "n_test": 800, "turns": 1.75, "noise": 0.05, "r_min": 0.05}
+    assert d.spec["params"] == {
+        "n_train": 3200,
+        "n_test": 800,
+        "turns": 1.75,
+        "noise": 0.05,
+        "r_min": 0.05,
+    }
     assert np.all(np.abs(d.X_train) <= 1.05 + 1e-12)
 
     clean = make_dataset("spiral", n_train=400, n_test=0, noise=0.0, turns=1.5, r_min=0.1)
     r = np.hypot(*clean.X_train.T)
     t = (r - 0.1) / 0.9
-    expected = 2 * math.pi * 1.5 * t + math.pi * clean.y_train  # class 1 = point reflection of class 0
+    expected = (
+        2 * math.pi * 1.5 * t + math.pi * clean.y_train
+    )  # class 1 = point reflection of class 0
     angle = np.arctan2(clean.X_train[:, 1], clean.X_train[:, 0])
     np.testing.assert_allclose(np.angle(np.exp(1j * (angle - expected))), 0.0, atol=1e-9)
     assert clean.n_test == 0 and clean.X_test.shape == (0, 2)
@@ -85,12 +112,19 @@ def test_regression_data_and_spec():
     residual = d.y_train - np.exp(-0.1 * x) * np.sin(2.13 * x) * np.sin(1.34 * x)
     assert 0.014 < residual.std() < 0.027 and abs(residual.mean()) < 0.01
     exact = make_dataset("regression", sigma=0.0)
-    np.testing.assert_allclose(exact.y_train, np.exp(-0.1 * x) * np.sin(2.13 * x) * np.sin(1.34 * x), atol=1e-15)
+    np.testing.assert_allclose(
+        exact.y_train, np.exp(-0.1 * x) * np.sin(2.13 * x) * np.sin(1.34 * x), atol=1e-15
+    )
 
 
 @pytest.mark.parametrize(
     ("name", "rows", "features", "classes"),
-    [("iris", 150, 4, 3), ("digits", 1797, 64, 10), ("breast_cancer", 569, 30, 2), ("wine", 178, 13, 3)],
+    [
+        ("iris", 150, 4, 3),
+        ("digits", 1797, 64, 10),
+        ("breast_cancer", 569, 30, 2),
+        ("wine", 178, 13, 3),
+    ],
 )
 def test_bundled_tables(name, rows, features, classes):
     d = make_dataset(name, seed=1)
@@ -115,7 +149,11 @@ def test_iris_names_stratified_split_and_options():
 
 
 def test_determinism_and_seed_dependence():
-    for name, params in (("spiral", {"n_train": 50, "n_test": 10}), ("iris", {}), ("checkerboard", {})):
+    for name, params in (
+        ("spiral", {"n_train": 50, "n_test": 10}),
+        ("iris", {}),
+        ("checkerboard", {}),
+    ):
         a = make_dataset(name, seed=5, mislabel=0.2, **params)
         b = make_dataset(name, seed=5, mislabel=0.2, **params)
         c = make_dataset(name, seed=6, mislabel=0.2, **params)
@@ -149,7 +187,9 @@ def test_mislabel_labels_exact_count_and_never_same_class():
         targets = np.bincount(out[changed & (y == c)], minlength=4)
         assert targets[c] == 0 and np.all(np.abs(targets[np.arange(4) != c] - 375) < 90)
     assert np.array_equal(mislabel_labels(y, 4, 0.0, rng), y)
-    assert (mislabel_labels(np.array([0, 1, 0, 1, 1]), 2, 0.5, rng) != [0, 1, 0, 1, 1]).sum() == 2  # round(2.5)
+    assert (
+        mislabel_labels(np.array([0, 1, 0, 1, 1]), 2, 0.5, rng) != [0, 1, 0, 1, 1]
+    ).sum() == 2  # round(2.5)
 
 
 @pytest.mark.parametrize("fraction", [-0.1, 1.0, 1.5, float("nan"), "a", None])
@@ -214,7 +254,10 @@ def test_split_errors(X, y, fraction, message):
     ("kwargs", "message"),
     [
         ({"name": "mnist"}, "unknown dataset 'mnist'; choose one of xor, spiral"),
-        ({"name": "spiral", "radius": 2}, r"unknown parameter\(s\) for spiral: radius \(accepted: n_train, n_test"),
+        (
+            {"name": "spiral", "radius": 2},
+            r"unknown parameter\(s\) for spiral: radius \(accepted: n_train, n_test",
+        ),
         ({"name": "xor", "n_train": 2}, "accepted: none"),
         ({"name": "iris", "n_train": 2}, "iris takes no parameters"),
         ({"name": "spiral", "n_train": "many"}, "n_train must be a number"),
@@ -238,7 +281,11 @@ def test_make_dataset_errors(kwargs, message):
 
 
 def test_spec_is_json_and_from_arrays_round_trip():
-    for d in (make_dataset("iris", seed=2, mislabel=0.2), make_dataset("regression"), make_dataset("xor")):
+    for d in (
+        make_dataset("iris", seed=2, mislabel=0.2),
+        make_dataset("regression"),
+        make_dataset("xor"),
+    ):
         spec = json.loads(json.dumps(d.spec))
         again = Dataset.from_arrays(spec, {k: v.copy() for k, v in d.arrays().items()})
         assert (again.name, again.task, again.n_classes) == (d.name, d.task, d.n_classes)
@@ -268,6 +315,7 @@ def test_from_arrays_rejects_incomplete_or_inconsistent_input():
 
 
 # --------------------------------------------------------------------------- CSV import
+
 
 def write(tmp_path, text, name="data.csv"):
     path = tmp_path / name
@@ -312,10 +360,18 @@ def test_load_csv_integer_labels_by_index_features_and_blank_lines(tmp_path):
         ("a,b,c\n1,,0\n3,4,1\n", "c", "line 2, column 'b': empty cell"),
         ("a,b,c\n1,2,0\n3,nan,1\n", "c", "line 3, column 'b': value 'nan' is not finite"),
         ("a,b,c\n1,2,0\n-inf,4,1\n", "c", "line 3, column 'a': value '-inf' is not finite"),
-        ("a,b,c\n1,2,0\n3,4,1\n", "label", "label column 'label' not found; available columns: a, b, c"),
+        (
+            "a,b,c\n1,2,0\n3,4,1\n",
+            "label",
+            "label column 'label' not found; available columns: a, b, c",
+        ),
         ("a,b,c\n1,2,0\n3,4,1\n", 3, "label column index 3 out of range for 3 columns"),
         ("a,b,c\n1,2,0\n3,4,\n", "c", "line 3, column 'c': missing label"),
-        ("a,b,c\n1,2,0\n3,4,0\n5,6,0\n", "c", "at least two classes; the label column has only class 0"),
+        (
+            "a,b,c\n1,2,0\n3,4,0\n5,6,0\n",
+            "c",
+            "at least two classes; the label column has only class 0",
+        ),
         ("a,b,c\n1,2,0\n3,4,1\n5,6,2\n", "c", "too few rows"),
         ("a,,c\n1,2,0\n3,4,1\n", "c", "line 1: header column 2 has no name"),
         ("a,a,c\n1,2,0\n3,4,1\n", "c", "header column name 'a' appears twice"),
@@ -335,7 +391,10 @@ def test_load_csv_file_and_option_errors(tmp_path):
     with pytest.raises(DatasetError, match="not a file"):
         load_csv(tmp_path, "c")
     path = write(tmp_path, GOOD_CSV)
-    with pytest.raises(DatasetError, match="feature column\\(s\\) not found: size; available columns: a, b, species"):
+    with pytest.raises(
+        DatasetError,
+        match="feature column\\(s\\) not found: size; available columns: a, b, species",
+    ):
         load_csv(path, "species", features=["a", "size"])
     with pytest.raises(DatasetError, match="both the label and a feature"):
         load_csv(path, "species", features=["a", "species"])
@@ -358,12 +417,15 @@ def test_load_csv_mislabel(tmp_path):
 
 # --------------------------------------------------------------------------- NPZ import
 
+
 def test_load_npz_whole_table(tmp_path):
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(40, 3)), np.repeat(["cat", "dog"], 20)
     np.savez(tmp_path / "pets.npz", X=X, y=y, feature_names=np.array(["w", "h", "l"]))
     d = load_npz(tmp_path / "pets.npz", test_fraction=0.25, standardize=False)
-    assert d.name == "pets" and d.class_names == ("cat", "dog") and d.feature_names == ("w", "h", "l")
+    assert (
+        d.name == "pets" and d.class_names == ("cat", "dog") and d.feature_names == ("w", "h", "l")
+    )
     assert d.n_train == 30 and np.bincount(d.y_test).tolist() == [5, 5]
     rows = {tuple(r): c for r, c in zip(X, (y == "dog").astype(int))}
     assert all(rows[tuple(r)] == c for r, c in zip(d.X_train, d.y_train))
@@ -372,8 +434,10 @@ def test_load_npz_whole_table(tmp_path):
 def test_load_npz_presplit(tmp_path):
     np.savez(
         tmp_path / "s.npz",
-        X_train=np.arange(12.0).reshape(6, 2), y_train=np.array([3, 5, 3, 5, 3, 5]),
-        X_test=np.ones((2, 2)), y_test=np.array([5, 7]),
+        X_train=np.arange(12.0).reshape(6, 2),
+        y_train=np.array([3, 5, 3, 5, 3, 5]),
+        X_test=np.ones((2, 2)),
+        y_test=np.array([5, 7]),
     )
     d = load_npz(tmp_path / "s.npz", standardize=False)
     assert d.class_names == ("3", "5", "7") and d.feature_names == ("x0", "x1")
@@ -386,20 +450,41 @@ def test_load_npz_presplit(tmp_path):
 @pytest.mark.parametrize(
     ("arrays", "message"),
     [
-        ({"A": np.zeros(3)}, r"needs arrays X and y, or X_train, y_train, X_test, y_test \(found: A\)"),
+        (
+            {"A": np.zeros(3)},
+            r"needs arrays X and y, or X_train, y_train, X_test, y_test \(found: A\)",
+        ),
         ({"X": np.zeros(4), "y": np.array([0, 1, 0, 1])}, "X must be a 2-D array"),
         ({"X": np.array([["a"], ["b"]]), "y": np.array([0, 1])}, "X must hold numbers"),
-        ({"X": np.array([[1.0, 2], [3, np.nan], [4, 5], [6, 7]]), "y": np.array([0, 1, 0, 1])},
-         "X row 1, column 1: value nan is not finite"),
+        (
+            {"X": np.array([[1.0, 2], [3, np.nan], [4, 5], [6, 7]]), "y": np.array([0, 1, 0, 1])},
+            "X row 1, column 1: value nan is not finite",
+        ),
         ({"X": np.zeros((4, 2)), "y": np.array([0, 1, 0])}, "y must be 1-D with 4 entries"),
         ({"X": np.zeros((4, 2)), "y": np.array([0, 0, 0, 0])}, "at least two classes"),
         ({"X": np.zeros((4, 2)), "y": np.array([0, 0.5, 1, 1])}, "non-integer numbers"),
-        ({"X": np.zeros((4, 2)), "y": np.array([0, 1, 0, 1]), "feature_names": np.array(["a"])},
-         "feature_names must list 2 names"),
-        ({"X_train": np.zeros((4, 2)), "y_train": np.array([1, 1, 1, 1]),
-          "X_test": np.zeros((1, 2)), "y_test": np.array([0])}, "y_train has only one class"),
-        ({"X_train": np.zeros((4, 2)), "y_train": np.array([0, 1, 0, 1]),
-          "X_test": np.zeros((1, 3)), "y_test": np.array([0])}, "X_test has 3 columns but X_train has 2"),
+        (
+            {"X": np.zeros((4, 2)), "y": np.array([0, 1, 0, 1]), "feature_names": np.array(["a"])},
+            "feature_names must list 2 names",
+        ),
+        (
+            {
+                "X_train": np.zeros((4, 2)),
+                "y_train": np.array([1, 1, 1, 1]),
+                "X_test": np.zeros((1, 2)),
+                "y_test": np.array([0]),
+            },
+            "y_train has only one class",
+        ),
+        (
+            {
+                "X_train": np.zeros((4, 2)),
+                "y_train": np.array([0, 1, 0, 1]),
+                "X_test": np.zeros((1, 3)),
+                "y_test": np.array([0]),
+            },
+            "X_test has 3 columns but X_train has 2",
+        ),
     ],
 )
 def test_load_npz_errors(tmp_path, arrays, message):

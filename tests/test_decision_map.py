@@ -1,5 +1,6 @@
 """Decision maps (SPEC §3.8): grid values equal direct evaluation, slices and PCA planes map
 back to input space, ensemble maps follow the gate, and XOR robustness of hand-built nets."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -31,9 +32,11 @@ def test_grid_axes():
     assert xs.size == ys.size == 134 and xs[0] == -0.5 and xs[-1] <= 1.5 < xs[-1] + 0.015
     xs, ys = grid_axes((0, 1, -2, 2), n=5)
     assert xs.tolist() == [0, 0.25, 0.5, 0.75, 1] and ys.tolist() == [-2, -1, 0, 1, 2]
-    for bad, message in (({"step": None, "n": None}, "give exactly one of step and n"),
-                         ({"step": 0.1, "n": 3}, "give exactly one of step and n"),
-                         ({"step": -1.0}, "step must be > 0")):
+    for bad, message in (
+        ({"step": None, "n": None}, "give exactly one of step and n"),
+        ({"step": 0.1, "n": 3}, "give exactly one of step and n"),
+        ({"step": -1.0}, "step must be > 0"),
+    ):
         with pytest.raises(ValueError, match=message):
             grid_axes((0, 1, 0, 1), **{"step": None, "n": None, **bad})
 
@@ -94,7 +97,8 @@ def test_ensemble_map_follows_the_gate(xor_model):
         assert out["member"][i, j] == k
         assert out["proba"][i, j] == pytest.approx(xor_model.predict_proba(W[k], x)[0, 1])
         assert out["member_proba"][:, i, j] == pytest.approx(
-            [xor_model.predict_proba(v, x)[0, 1] for v in W])
+            [xor_model.predict_proba(v, x)[0, 1] for v in W]
+        )
 
 
 def xor_net(sharp: float = 60.0, gain: float = 20.0) -> np.ndarray:
@@ -113,7 +117,7 @@ def test_xor_robustness(xor_model):
     assert xor_robustness(xor_model, perfect) > 0.995
     # count the ideal classes cell by cell, independently of the vectorised map
     pts = [-0.5 + 0.015 * i for i in range(134)]
-    zeros = sum(abs(x - y) <= 0.5 for x in pts for y in pts) / 134 ** 2
+    zeros = sum(abs(x - y) <= 0.5 for x in pts for y in pts) / 134**2
     assert xor_robustness(xor_model, np.zeros(xor_model.n_params)) == pytest.approx(zeros)
     ones = np.zeros(xor_model.n_params)
     ones[-1] = 1.0  # output bias of class 1: predicts 1 everywhere

@@ -1,6 +1,7 @@
 """Re-identification of projects stored under an older identity rule (``lmapp dedupe``, and
 automatically when such a file is opened for writing): planted duplicates merge into the lowest
 id, transition states are re-pointed and kept, everything in one transaction."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -62,11 +63,23 @@ def planted(tmp_path):
         dup_ids = p.file.add_minima(rows, None)
         t = p.file.transition_states(with_weights=True)
         # a TS that names a duplicate as one end, and a failed pair on duplicates
-        p.file.add_transition_states([{"loss": float(t["loss"][0]), "weights": t["weights"][0],
-                                       "min1": dup_ids[0], "min2": int(t["min2"][0])}], None)
+        p.file.add_transition_states(
+            [
+                {
+                    "loss": float(t["loss"][0]),
+                    "weights": t["weights"][0],
+                    "min1": dup_ids[0],
+                    "min2": int(t["min2"][0]),
+                }
+            ],
+            None,
+        )
         p.file.record_failed_pair(dup_ids[1], dup_ids[2], None)
-        ens = Ensemble(members=np.array([dup_ids[3], origin[0]]),
-                       member_weights=np.zeros((2, p.model.n_params)), gate_weights=np.zeros(3))
+        ens = Ensemble(
+            members=np.array([dup_ids[3], origin[0]]),
+            member_weights=np.zeros((2, p.model.n_params)),
+            gate_weights=np.zeros(3),
+        )
         save_ensemble(p.file, "planted", ens)
         minimum_metrics(p.file, p.model, p.dataset)  # a metrics cache to be dropped
     as_old_file(path)

@@ -1,6 +1,7 @@
 """The bundled demo shows every view truthfully: distinct minima (brute-force symmetry check),
 all connected to the global minimum, minima that disagree on test data, an MLSUP pair that beats
 its best member and C_V peaks made of genuinely different minima."""
+
 from __future__ import annotations
 
 import itertools

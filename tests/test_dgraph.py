@@ -1,5 +1,6 @@
 """Disconnectivity graph: superbasins per level, tree collapsing, layout, labels, segments,
 hit testing, edge cases, and a brute-force check of superbasins on random landscapes."""
+
 from __future__ import annotations
 
 import networkx as nx
@@ -46,8 +47,9 @@ def test_hand_landscape_superbasins_and_merges():
     k = dg.node_index("2_0")
     assert sorted(dg.members(k).tolist()) == [A, C]
     assert dg.node_bottom[k] == 1.5 and dg.node_energy[k] == 3.0
-    np.testing.assert_allclose(dg.segments[dg.segment_node == k],
-                               [[2.5, 1.5, 2.5, 2.5], [2.5, 2.5, 1.5, 3.0]])
+    np.testing.assert_allclose(
+        dg.segments[dg.segment_node == k], [[2.5, 1.5, 2.5, 2.5], [2.5, 2.5, 1.5, 3.0]]
+    )
     assert sorted(dg.members("4_0").tolist()) == [B, D]
     assert sorted(dg.members("5_0").tolist()) == [A, B, C, D]
     assert dg.node_parent[dg.node_index("5_0")] == -1
@@ -135,8 +137,9 @@ def test_no_ts_gives_separate_leaves():
 
 def test_self_loops_duplicates_and_noisy_ts():
     clean = disconnectivity_graph(E4, *TS4, n_levels=6)
-    messy = disconnectivity_graph(E4, np.r_[TS4[0], 0.1, 1.5], np.r_[TS4[1], B, A],
-                                  np.r_[TS4[2], B, C], n_levels=6)
+    messy = disconnectivity_graph(
+        E4, np.r_[TS4[0], 0.1, 1.5], np.r_[TS4[1], B, A], np.r_[TS4[2], B, C], n_levels=6
+    )
     np.testing.assert_array_equal(messy.segments, clean.segments)
     assert messy.labels() == clean.labels()
     # A–C TS at −0.1, below both minima: counts at C's 0.5, so A, C share a basin at level 0.5
@@ -148,8 +151,7 @@ def test_self_loops_duplicates_and_noisy_ts():
 
 def test_branch_values():
     vals = np.array([10.0, 20.0, 30.0, 40.0])
-    for mode, root, ac in (("min", 10, 10), ("max", 40, 30), ("mean", 25, 20),
-                           ("sum", 100, 40)):
+    for mode, root, ac in (("min", 10, 10), ("max", 40, 30), ("mean", 25, 20), ("sum", 100, 40)):
         dg = disconnectivity_graph(E4, *TS4, n_levels=6, values=vals, branch_value=mode)
         assert dg.node_value[dg.node_index("5_0")] == root
         assert dg.node_value[dg.node_index("2_0")] == ac

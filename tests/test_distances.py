@@ -61,9 +61,15 @@ def test_bad_input_is_refused():
 def test_isomers_have_zero_misclassification_distance():
     model = build_model(ModelSpec(hidden=(3,), lam=1e-2), XOR_X, XOR_Y, 2)
     w, *_ = model.minimize(np.random.default_rng(5).uniform(-1, 1, model.n_params))
-    W = np.array([symmetry_copy(list(model.sizes), w, perms, signs)
-                  for perms, signs in group(list(model.sizes))])
-    grid = np.stack(np.meshgrid(np.linspace(-0.5, 1.5, 21), np.linspace(-0.5, 1.5, 21)), -1).reshape(-1, 2)
+    W = np.array(
+        [
+            symmetry_copy(list(model.sizes), w, perms, signs)
+            for perms, signs in group(list(model.sizes))
+        ]
+    )
+    grid = np.stack(
+        np.meshgrid(np.linspace(-0.5, 1.5, 21), np.linspace(-0.5, 1.5, 21)), -1
+    ).reshape(-1, 2)
     pred = predicted_classes(model, W, grid)
     assert pred.shape == (48, grid.shape[0]) and pred.dtype == np.int8
     assert np.array_equal(pred[5], model.predict(W[5], grid))
@@ -101,7 +107,9 @@ def test_orders():
     groups = (x[perm] > 5).astype(int)
     assert np.count_nonzero(np.diff(groups)) == 1
     assert order_by_clustering(np.zeros((1, 1))).tolist() == [0]
-    assert sorted(order_by_clustering(np.abs(x[:, None] - x[None, :]), optimal=True)) == list(range(6))
+    assert sorted(order_by_clustering(np.abs(x[:, None] - x[None, :]), optimal=True)) == list(
+        range(6)
+    )
 
 
 def test_blockwise_matrices_and_pair_statistics_at_scale_without_copies():
@@ -112,6 +120,7 @@ def test_blockwise_matrices_and_pair_statistics_at_scale_without_copies():
     from scipy.spatial.distance import pdist, squareform
 
     from lmapp.landscape.distances import BLOCK_ROWS, upper_mean
+
     rng = np.random.default_rng(3)
     n = 2 * BLOCK_ROWS + 77
     W = rng.normal(size=(n, 6))

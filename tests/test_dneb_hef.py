@@ -1,5 +1,6 @@
 """DNEB and hybrid eigenvector-following on analytic surfaces (Müller–Brown, a double well) and
 the Lanczos lowest mode against exact diagonalisation on an XOR net."""
+
 import dataclasses
 
 import numpy as np
@@ -57,8 +58,10 @@ def test_mb_band_a_to_b_finds_both_saddles(mb):
     band = run_dneb(m, a, b, TIGHT)
     assert band.images.shape == (20, 2)  # 18 interior images for |a − b| = 1.84
     assert len(band.candidates) == 2
-    hefs = [refine_ts(m, band.images[i], TIGHT, band.images[i + 1] - band.images[i - 1])
-            for i in band.candidates]
+    hefs = [
+        refine_ts(m, band.images[i], TIGHT, band.images[i + 1] - band.images[i - 1])
+        for i in band.candidates
+    ]
     assert_saddle(m, hefs[0], SADDLE_1)  # highest image first
     assert_saddle(m, hefs[1], SADDLE_2)
 
@@ -67,8 +70,9 @@ def test_mb_band_c_to_a_finds_saddle_1(mb):
     m, (a, _, c) = mb
     band = run_dneb(m, c, a, TIGHT)
     i = band.candidates[0]
-    assert_saddle(m, refine_ts(m, band.images[i], TIGHT, band.images[i + 1] - band.images[i - 1]),
-                  SADDLE_1)
+    assert_saddle(
+        m, refine_ts(m, band.images[i], TIGHT, band.images[i + 1] - band.images[i - 1]), SADDLE_1
+    )
 
 
 def test_mb_connected_minima(mb):
@@ -149,7 +153,8 @@ def test_hef_lanczos_path_equals_exact_path(xor3):
     assert abs(exact.energy - lanczos.energy) < 1e-9
     # the same point up to what ts_tol fixes along soft modes (|Δx| ~ gradient / curvature)
     assert np.allclose(exact.x, lanczos.x, atol=1e-4)
-    assert xor3.same_point(exact.energy, xor3.canonical(exact.x), lanczos.energy,
-                           xor3.canonical(lanczos.x))
+    assert xor3.same_point(
+        exact.energy, xor3.canonical(exact.x), lanczos.energy, xor3.canonical(lanczos.x)
+    )
     for h in (exact, lanczos):
         assert abs(h.eigenvalue - np.linalg.eigvalsh(xor3.hessian(h.x))[0]) < 1e-6

@@ -1,5 +1,6 @@
 """Basin-hopping as a job: reproducible, resumable, cancellable and pausable; every stored
 minimum verified; the XOR global minimum; and a ``kill -9`` of a running ``lmapp explore``."""
+
 from __future__ import annotations
 
 import os
@@ -107,8 +108,9 @@ def test_cancel_from_progress_stops_after_the_batch(tmp_path):
             reports.append(report)
             control.cancel()
 
-        handle = p.explore_async(progress=progress, control=control, steps=500, walkers=2, seed=0,
-                                 chunk=chunk)
+        handle = p.explore_async(
+            progress=progress, control=control, steps=500, walkers=2, seed=0, chunk=chunk
+        )
         s = handle.wait(timeout=60)
         assert s.status == "cancelled" and len(reports) == 1
         assert isinstance(reports[0], ExploreProgress)
@@ -136,8 +138,9 @@ def test_pause_and_resume(tmp_path):
             first.set()
 
     with Project.open(path) as p:
-        handle = p.explore_async(progress=progress, control=control, steps=100, walkers=2, seed=0,
-                                 chunk=25)
+        handle = p.explore_async(
+            progress=progress, control=control, steps=100, walkers=2, seed=0, chunk=25
+        )
         assert first.wait(60)
 
         def quenches() -> int:
@@ -184,8 +187,9 @@ def test_cancel_mid_chunk_keeps_completed_quenches(tmp_path):
     with xor_project(tmp_path / "c.lmapp") as p:
         control = JobControl()
         started = threading.Event()
-        handle = p.explore_async(progress=lambda report: started.set(), control=control,
-                                 steps=100000, walkers=2, seed=5)
+        handle = p.explore_async(
+            progress=lambda report: started.set(), control=control, steps=100000, walkers=2, seed=5
+        )
         assert started.wait(60)  # one batch committed; cancel during the next chunk
         time.sleep(0.05)
         control.cancel()
@@ -208,11 +212,15 @@ def test_every_stored_minimum_is_verified(explored):
     gtol = ExploreParams.gtol
     m = p.minima(order="id")
     assert m["id"].size >= 2
-    assert np.all(m["hessian_index"] == 0) and np.all(m["rms_grad"] < gtol) and np.all(m["min_eig"] > 0)
+    assert (
+        np.all(m["hessian_index"] == 0)
+        and np.all(m["rms_grad"] < gtol)
+        and np.all(m["min_eig"] > 0)
+    )
     for w, loss, min_eig, _rms in zip(m["weights"], m["loss"], m["min_eig"], m["rms_grad"]):
         f, g = p.model.fg(w)
         assert f == pytest.approx(loss, rel=1e-12)
-        assert np.sqrt(np.mean(g ** 2)) < gtol
+        assert np.sqrt(np.mean(g**2)) < gtol
         eig = np.linalg.eigvalsh(p.model.hessian(w))
         assert eig[0] > 0 and eig[0] == pytest.approx(min_eig, rel=1e-6)
     s = p.info()["runs"][0]["stats"]
@@ -233,7 +241,9 @@ def test_rejected_candidate_counted_and_not_stored():
     failures = {"unconverged": 0, "not a minimum": 0}
     c = Candidate(0, 3, 0.5, np.ones(4), True, saddle)
     d = make_dataset("xor")
-    model = build_model(ModelSpec(hidden=(2,)), d.X_train, d.y_train, 2)  # empty registries: any model
+    model = build_model(
+        ModelSpec(hidden=(2,)), d.X_train, d.y_train, 2
+    )  # empty registries: any model
     ExploreJob._collect(c, model.registry(), model.registry(), rows, failures)
     assert rows == [] and failures == {"unconverged": 0, "not a minimum": 1}
 
@@ -245,12 +255,17 @@ def test_xor_global_minimum(explored):
     d = p.dataset
     ref = NumpyMLP(d.X_train, d.y_train, 3, 2, 1e-2)
     f, g = ref(p.weights(gm["id"]))  # the numpy loss agrees at lmapp's minimum (same layout)
-    assert f == pytest.approx(gm["loss"], abs=1e-12) and np.sqrt(np.mean(g ** 2)) < 1e-7
+    assert f == pytest.approx(gm["loss"], abs=1e-12) and np.sqrt(np.mean(g**2)) < 1e-7
     rng = np.random.default_rng(2024)
     found = []
     for _ in range(100):
-        r = minimize(ref, rng.uniform(-3, 3, ref.n_params), jac=True, method="L-BFGS-B",
-                     options={"gtol": 1e-10, "ftol": 1e-15, "maxiter": 5000})
+        r = minimize(
+            ref,
+            rng.uniform(-3, 3, ref.n_params),
+            jac=True,
+            method="L-BFGS-B",
+            options={"gtol": 1e-10, "ftol": 1e-15, "maxiter": 5000},
+        )
         found.append(r.fun)
     assert min(found) >= gm["loss"] - 1e-9  # nothing lower than lmapp's global minimum
     assert min(found) == pytest.approx(gm["loss"], abs=1e-7)  # and scipy does reach it
@@ -258,8 +273,23 @@ def test_xor_global_minimum(explored):
 
 def test_kill_9_during_explore(tmp_path):
     path = tmp_path / "spiral.lmapp"
-    cmd = [sys.executable, "-m", "lmapp", "explore", str(path), "--dataset", "spiral",
-           "--n-train", "200", "--n-test", "50", "--steps", "100000", "--walkers", "2"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "lmapp",
+        "explore",
+        str(path),
+        "--dataset",
+        "spiral",
+        "--n-train",
+        "200",
+        "--n-test",
+        "50",
+        "--steps",
+        "100000",
+        "--walkers",
+        "2",
+    ]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     seen = 0
     try:
@@ -301,8 +331,9 @@ def test_kill_9_during_explore(tmp_path):
         s = p.explore(steps=25, walkers=2, seed=0)
         assert s.status == "finished" and s.quenches == 50
         assert p.file.n_minima() >= n_before
-        assert [st["steps_done"] for st, _ in p.file.walker_states(WALKER_KIND)] == \
-            [st["steps_done"] + 25 for st, _ in states]
+        assert [st["steps_done"] for st, _ in p.file.walker_states(WALKER_KIND)] == [
+            st["steps_done"] + 25 for st, _ in states
+        ]
         killed = p.info()["runs"][0]
         assert killed["status"] == "failed" and killed["stats"]["interrupted"] is True
         for w, loss in zip(p.minima()["weights"], p.minima()["loss"]):
@@ -312,9 +343,26 @@ def test_kill_9_during_explore(tmp_path):
 def test_sigterm_cancels_the_cli_cooperatively(tmp_path):
     """SIGTERM to `lmapp explore` cancels the job: the run is recorded as cancelled, not lost."""
     path = tmp_path / "term.lmapp"
-    cmd = [sys.executable, "-m", "lmapp", "explore", str(path), "--dataset", "spiral",
-           "--n-train", "200", "--n-test", "50", "--steps", "100000", "--walkers", "1"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    cmd = [
+        sys.executable,
+        "-m",
+        "lmapp",
+        "explore",
+        str(path),
+        "--dataset",
+        "spiral",
+        "--n-train",
+        "200",
+        "--n-test",
+        "50",
+        "--steps",
+        "100000",
+        "--walkers",
+        "1",
+    ]
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
     try:
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
@@ -342,6 +390,7 @@ def test_a_walker_chunk_is_a_pure_function_of_the_walker_state(tmp_path):
     equal one whole chunk."""
     from lmapp.engines.rng import seed_state
     from lmapp.jobs.explore import Walker, hop_walker
+
     d = make_dataset("xor")
     model = build_model(ModelSpec(hidden=(3,), lam=1e-2), d.X_train, d.y_train, 2)
     params = ExploreParams(steps=20, walkers=1, seed=4)
@@ -354,7 +403,9 @@ def test_a_walker_chunk_is_a_pure_function_of_the_walker_state(tmp_path):
     assert np.array_equal(start.x, before[0]) and np.array_equal(start.rng, before[1])
     assert start.steps_done == 0 and a.walker.steps_done == 12
     assert [c.loss for c in a.candidates] == [c.loss for c in b.candidates]
-    assert np.array_equal(a.walker.rng, b.walker.rng) and not np.array_equal(a.walker.rng, start.rng)
+    assert np.array_equal(a.walker.rng, b.walker.rng) and not np.array_equal(
+        a.walker.rng, start.rng
+    )
     half = hop_walker(model, start, 5, params, abort)
     rest = hop_walker(model, half.walker, 7, params, abort)
     assert [c.loss for c in half.candidates + rest.candidates] == [c.loss for c in a.candidates]

@@ -1,5 +1,6 @@
 """``lmapp export --format json``: any tool can rebuild each network (or regression model) and
 its loss from the file alone."""
+
 from __future__ import annotations
 
 import json
@@ -22,7 +23,9 @@ def export(project: Path, out: Path, *options: str) -> dict:
     return json.loads(out.read_text())
 
 
-def network_loss(layers: list[dict], X: np.ndarray, y: np.ndarray, lam: float, reg_bias: bool) -> float:
+def network_loss(
+    layers: list[dict], X: np.ndarray, y: np.ndarray, lam: float, reg_bias: bool
+) -> float:
     """Mean cross-entropy of a tanh/softmax net + λ Σ W² (+ λ Σ b² when biases are regularised),
     from the exported per-layer arrays only."""
     W = [np.array(layer["W"]) for layer in layers]
@@ -34,7 +37,7 @@ def network_loss(layers: list[dict], X: np.ndarray, y: np.ndarray, lam: float, r
     z = z - z.max(axis=1, keepdims=True)
     logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
     ce = -np.mean(logp[np.arange(len(y)), y])
-    reg = sum(np.sum(Wl ** 2) for Wl in W) + (sum(np.sum(bl ** 2) for bl in b) if reg_bias else 0.0)
+    reg = sum(np.sum(Wl**2) for Wl in W) + (sum(np.sum(bl**2) for bl in b) if reg_bias else 0.0)
     return ce + lam * reg
 
 
@@ -42,15 +45,53 @@ def network_loss(layers: list[dict], X: np.ndarray, y: np.ndarray, lam: float, r
 def projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("export")
     return {
-        "xor": explore(d / "xor.lmapp", "--dataset", "xor", "--hidden", "3", "--lam", "1e-2",
-                       "--steps", "25", "--walkers", "2"),
-        "deep": explore(d / "deep.lmapp", "--dataset", "xor", "--hidden", "5,5", "--lam", "1e-3",
-                        "--steps", "10", "--walkers", "2"),
-        "local": explore(d / "local.lmapp", "--dataset", "spiral", "--n-train", "50", "--n-test", "10",
-                         "--hidden", "4", "--locality", "1", "--no-bias-reg", "--steps", "10",
-                         "--walkers", "1"),
-        "regression": explore(d / "reg.lmapp", "--dataset", "regression", "--steps", "5",
-                              "--walkers", "1"),
+        "xor": explore(
+            d / "xor.lmapp",
+            "--dataset",
+            "xor",
+            "--hidden",
+            "3",
+            "--lam",
+            "1e-2",
+            "--steps",
+            "25",
+            "--walkers",
+            "2",
+        ),
+        "deep": explore(
+            d / "deep.lmapp",
+            "--dataset",
+            "xor",
+            "--hidden",
+            "5,5",
+            "--lam",
+            "1e-3",
+            "--steps",
+            "10",
+            "--walkers",
+            "2",
+        ),
+        "local": explore(
+            d / "local.lmapp",
+            "--dataset",
+            "spiral",
+            "--n-train",
+            "50",
+            "--n-test",
+            "10",
+            "--hidden",
+            "4",
+            "--locality",
+            "1",
+            "--no-bias-reg",
+            "--steps",
+            "10",
+            "--walkers",
+            "1",
+        ),
+        "regression": explore(
+            d / "reg.lmapp", "--dataset", "regression", "--steps", "5", "--walkers", "1"
+        ),
     }
 
 
@@ -69,13 +110,20 @@ def test_networks_rebuilt_from_json(name, projects, tmp_path):
     X = np.array(doc["data"]["X_train"])
     y = np.array(doc["data"]["y_train"])
     assert [e["id"] for e in doc["minima"]] == m["id"].tolist() and len(doc["minima"]) >= 1
-    for e, loss, rms, index, lpphe in zip(doc["minima"], m["loss"], m["rms_grad"],
-                                          m["hessian_index"], m["lpphe"]):
-        assert (e["loss"], e["rms_grad"], e["hessian_index"], e["lpphe"]) == (loss, rms, index, lpphe)
+    for e, loss, rms, index, lpphe in zip(
+        doc["minima"], m["loss"], m["rms_grad"], m["hessian_index"], m["lpphe"]
+    ):
+        assert (e["loss"], e["rms_grad"], e["hessian_index"], e["lpphe"]) == (
+            loss,
+            rms,
+            index,
+            lpphe,
+        )
         assert [np.shape(layer["W"]) for layer in e["layers"]] == list(zip(sizes[1:], sizes[:-1]))
         assert [np.shape(layer["b"]) for layer in e["layers"]] == [(n,) for n in sizes[1:]]
-        assert network_loss(e["layers"], X, y, model["lam"], model["reg_bias"]) == \
-            pytest.approx(e["loss"], abs=1e-10)
+        assert network_loss(e["layers"], X, y, model["lam"], model["reg_bias"]) == pytest.approx(
+            e["loss"], abs=1e-10
+        )
 
 
 def test_locality_export_has_frozen_links_as_zeros(projects, tmp_path):

@@ -1,4 +1,5 @@
 """Vectorisable exp/tanh against libm, and the walker RNG against the reference xoshiro256**."""
+
 import numpy as np
 import pytest
 from numba import njit
@@ -16,8 +17,13 @@ def _apply(x, which):
 
 
 def test_exp_matches_libm_to_two_ulp():
-    x = np.concatenate([np.linspace(-708, 709, 400001), np.linspace(-1, 1, 100001),
-                        np.random.default_rng(0).normal(size=100000) * 20])
+    x = np.concatenate(
+        [
+            np.linspace(-708, 709, 400001),
+            np.linspace(-1, 1, 100001),
+            np.random.default_rng(0).normal(size=100000) * 20,
+        ]
+    )
     ref = np.exp(x)
     got = _apply(x, 0)
     assert np.all(np.abs(got - ref) <= 2 * np.spacing(ref))

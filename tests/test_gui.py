@@ -1,6 +1,7 @@
 """The main window end to end: create a project in the dialog, explore it, see graph and table
 fill, pick a leaf and find it in the table and the inspector, export, reopen, cancel, queue,
 close during a job, and errors as dialogs."""
+
 from __future__ import annotations
 
 import sys
@@ -44,8 +45,14 @@ def settle(window: MainWindow, qtbot, minima: int | None = None, timeout: int = 
     qtbot.waitUntil(lambda: not window.jobs.busy, timeout=timeout)
     n = window.project.file.n_minima() if minima is None else minima
     window.poller.refresh()
-    qtbot.waitUntil(lambda: window.snapshot.n_minima == n and window.poller is not None
-                    and window.poller.wait_idle(0), timeout=timeout)
+    qtbot.waitUntil(
+        lambda: (
+            window.snapshot.n_minima == n
+            and window.poller is not None
+            and window.poller.wait_idle(0)
+        ),
+        timeout=timeout,
+    )
     assert window.graph_view.wait_layout()
     qtbot.waitUntil(lambda: window.graph_view.plot.snapshot is window.snapshot, timeout=5000)
 
@@ -57,7 +64,7 @@ def errors(window: MainWindow) -> list[str]:
 def dark_pixels(path: Path) -> int:
     img = QImage(str(path)).convertToFormat(QImage.Format.Format_Grayscale8)
     a = np.frombuffer(img.constBits(), np.uint8, img.sizeInBytes())
-    return int((a.reshape(img.height(), img.bytesPerLine())[:, :img.width()] < 160).sum())
+    return int((a.reshape(img.height(), img.bytesPerLine())[:, : img.width()] < 160).sum())
 
 
 def fill_dialog(dialog: NewProjectDialog, path: Path) -> None:
@@ -161,13 +168,29 @@ def test_create_explore_pick_export_reopen(window, qtbot, tmp_path):
     assert window.inspector.shown_ids() == [min_id]
     assert f"Minimum {min_id}" in window.inspector.header.text()
 
-    png = export_view(window.graph_view, tmp_path / "graph.png", FigureStyle.from_pixels(900, 600, 96))
-    svg = export_view(window.graph_view, tmp_path / "graph.svg", FigureStyle.from_pixels(900, 600, 96))
+    png = export_view(
+        window.graph_view, tmp_path / "graph.png", FigureStyle.from_pixels(900, 600, 96)
+    )
+    svg = export_view(
+        window.graph_view, tmp_path / "graph.svg", FigureStyle.from_pixels(900, 600, 96)
+    )
     assert dark_pixels(png) > 1000  # axis, ticks, labels and the leaves
     text = svg.read_text()
     assert "<path" in text or "<polyline" in text
-    assert export_view(window.inspector, tmp_path / "inspector.pdf", FigureStyle.from_pixels(900, 600, 96)).stat().st_size > 1000
-    assert export_view(window.table, tmp_path / "table.png", FigureStyle.from_pixels(900, 600, 96)).stat().st_size > 1000
+    assert (
+        export_view(
+            window.inspector, tmp_path / "inspector.pdf", FigureStyle.from_pixels(900, 600, 96)
+        )
+        .stat()
+        .st_size
+        > 1000
+    )
+    assert (
+        export_view(window.table, tmp_path / "table.png", FigureStyle.from_pixels(900, 600, 96))
+        .stat()
+        .st_size
+        > 1000
+    )
     assert window.export_selected(tmp_path / "sel.json")
 
     # save as → continue on the copy; reopen the original → same minima; recent list
@@ -182,8 +205,9 @@ def test_create_explore_pick_export_reopen(window, qtbot, tmp_path):
 
 def test_cancel_running_job_within_a_second(window, qtbot, tmp_path):
     path = tmp_path / "spiral.lmapp"
-    Project.create(path, "spiral", ModelSpec(hidden=(10,), lam=1e-4), n_train=400,
-                   n_test=100).close()
+    Project.create(
+        path, "spiral", ModelSpec(hidden=(10,), lam=1e-4), n_train=400, n_test=100
+    ).close()
     assert window.open_project(path)
     window.explore_panel.set_params(steps=100_000, walkers=2)
     job = window.explore_panel.start()
@@ -288,8 +312,9 @@ def test_lmapp_without_subcommand_starts_the_app_on_the_demo(qtbot, monkeypatch,
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # the app installs its own
     before = set(QApplication.topLevelWidgets())
     assert lmapp_main(["--demo"]) == 0
-    windows = [w for w in QApplication.topLevelWidgets()
-               if isinstance(w, MainWindow) and w not in before]
+    windows = [
+        w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w not in before
+    ]
     assert len(windows) == 1 and windows[0].isVisible()
     assert windows[0].project.path.name == "demo.lmapp"
     windows[0].close()
@@ -312,8 +337,9 @@ def test_reset_layout_docks_every_view_with_heat_capacity_beside_the_graph(windo
     assert cv.widget().isVisible() and window.graph_view.isVisible()  # side by side
 
 
-def test_user_model_project_opens_after_consent_once_per_module(window, qtbot, monkeypatch,
-                                                                 tmp_path):
+def test_user_model_project_opens_after_consent_once_per_module(
+    window, qtbot, monkeypatch, tmp_path
+):
     from PySide6.QtWidgets import QMessageBox
 
     import lmapp.landscape.user_model as um
@@ -332,6 +358,7 @@ def test_user_model_project_opens_after_consent_once_per_module(window, qtbot, m
         def question(*args, **kwargs):
             asked.append(args[2] if len(args) > 2 else "")
             return answer_with
+
         return question
 
     monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.No))

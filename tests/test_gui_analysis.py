@@ -1,6 +1,7 @@
 """Analysis views (heat capacity, misclassification heatmap, distance scatter, network of
 minima) and their docks: each computes off the GUI thread, and clicks feed the shared
 selection."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -62,8 +63,7 @@ def test_cv_peak_click_selects_top_contributors(qtbot, project):
     click(qtbot, view.plot, view.peak_point(0))
     T = float(r.thermo.T[r.peaks[0]])
     assert view.T_cursor == pytest.approx(T)
-    pos, neg = top_contributors(land.values("loss"), land.values("lpphe"), T,
-                                view.top_k.value())
+    pos, neg = top_contributors(land.values("loss"), land.values("lpphe"), T, view.top_k.value())
     expect = land.ids[pos].tolist() + land.ids[neg].tolist()
     assert sel.ids() == expect and expect
     assert sel.label.startswith("C_V contributors at T=")
@@ -146,8 +146,9 @@ def test_scatter_pearson_and_click(qtbot, project):
     view.set_snapshot(land)
     assert view.wait_ready()
     pred = predicted_classes(p.model, land.weights, p.dataset.X_test)
-    expect = pearson(euclidean_matrix(land.weights),
-                     misclassification_matrix(pred, p.dataset.y_test, "differ"))
+    expect = pearson(
+        euclidean_matrix(land.weights), misclassification_matrix(pred, p.dataset.y_test, "differ")
+    )
     assert view.pearson_r == pytest.approx(expect, nan_ok=True)
     assert "Pearson r" in view.plot.getPlotItem().titleLabel.text
     r = view.result
@@ -225,6 +226,7 @@ def test_registry_docks_and_feeds_the_analysis_views(qtbot, project):
 
 def test_scatter_many_pairs_draws_density(qtbot, monkeypatch, project):
     import lmapp.gui.views.distance_scatter as ds
+
     p, land = project
     monkeypatch.setattr(ds, "DRAW_POINTS", 3)  # 10 pairs > 3: density image
     sel = SelectionModel()

@@ -1,6 +1,7 @@
 """The GUI's background runner: results, exceptions as objects, per-task warnings (also of two
 tasks running at once), cancellation and replacement that deliver nothing stale, and a wait
 that does not run the event loop."""
+
 from __future__ import annotations
 
 import threading
@@ -45,10 +46,12 @@ def test_a_result_and_its_warnings_arrive_on_the_gui_thread(qtbot, runner):
     assert seen[0] != gui and seen[1] == gui and task.done
     (k1, tag1, found), (k2, tag2, result) = got
     assert (k1, tag1, k2, tag2, result) == ("warned", "t", "finished", "t", 42)
-    assert found == [TaskWarning("RuntimeWarning", "overflow encountered in exp", 2),
-                     TaskWarning("RuntimeWarning", "invalid value encountered in log", 1),
-                     TaskWarning("UserWarning", "a numba-like warning", 1),
-                     TaskWarning("RuntimeWarning", "said by the task", 1)]
+    assert found == [
+        TaskWarning("RuntimeWarning", "overflow encountered in exp", 2),
+        TaskWarning("RuntimeWarning", "invalid value encountered in log", 1),
+        TaskWarning("UserWarning", "a numba-like warning", 1),
+        TaskWarning("RuntimeWarning", "said by the task", 1),
+    ]
     assert str(found[0]) == "RuntimeWarning: overflow encountered in exp (2 times)"
 
 
@@ -64,6 +67,7 @@ def test_warnings_of_two_tasks_running_at_once_stay_apart(qtbot):
                 warnings.warn(f"{name} {k}", UserWarning, stacklevel=1)
                 np.divide(np.ones(1), np.zeros(1))  # divide by zero, counted per task
             return name
+
         return fn
 
     bgs = [Background(), Background()]
@@ -74,8 +78,10 @@ def test_warnings_of_two_tasks_running_at_once_stay_apart(qtbot):
     for name in "ab":
         texts = [w.message for w in outcome[name] if w.category == "UserWarning"]
         assert texts == [f"{name} {k}" for k in range(50)]
-        assert TaskWarning("RuntimeWarning", "divide by zero encountered in divide", 50) \
+        assert (
+            TaskWarning("RuntimeWarning", "divide by zero encountered in divide", 50)
             in outcome[name]
+        )
 
 
 def test_a_failure_is_the_exception_with_its_traceback(qtbot, runner):

@@ -1,6 +1,7 @@
 """The disconnectivity graph's computed colourings: C_V contribution g_α at a temperature
 (blue gaining, red losing occupation) and misclassification distance to the selected minimum,
 linked to the heat-capacity view, the heatmap's settings and the shared selection."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -34,8 +35,13 @@ TS = [(0.5, 0, 1), (0.6, 1, 2), (0.4, 2, 3)]
 @pytest.fixture(scope="module")
 def spiral(tmp_path_factory):
     """A small spiral classifier whose minima classify the test points differently."""
-    p = Project.create(tmp_path_factory.mktemp("colors") / "s.lmapp", "spiral",
-                       ModelSpec(hidden=(3,), lam=1e-3), n_train=60, n_test=40)
+    p = Project.create(
+        tmp_path_factory.mktemp("colors") / "s.lmapp",
+        "spiral",
+        ModelSpec(hidden=(3,), lam=1e-3),
+        n_train=60,
+        n_test=40,
+    )
     p.explore(steps=60, walkers=1, seed=1)
     land = read_snapshot(p.file, p.model, p.dataset)
     assert land.n_minima >= 3
@@ -58,8 +64,10 @@ def test_cv_contribution_values_and_superbasin_sums():
     lo, hi = default_temperatures(land)
     r = compute_cv(land, np.geomspace(lo, hi, DEFAULT_POINTS), auto=True)
     T_peak = r.thermo.T[r.peaks[0]]
-    np.testing.assert_allclose(cv_contribution_colors().values(land),
-                               g_alpha(land.values("loss"), land.values("lpphe"), T_peak))
+    np.testing.assert_allclose(
+        cv_contribution_colors().values(land),
+        g_alpha(land.values("loss"), land.values("lpphe"), T_peak),
+    )
     assert np.isnan(cv_contribution_colors().values(synthetic([1.0]))).all()
     for bad in (0.0, -1.0, np.nan, np.inf):
         with pytest.raises(ValueError, match="temperature"):
@@ -72,12 +80,16 @@ def test_distance_colors_match_a_brute_force_loop(spiral):
     assert np.isnan(distance_colors(source, int(land.ids[0])).values(land)).all()  # no project
     source.set_project(p)
     ref = int(land.ids[1])
-    for part, (X, y) in (("test", (p.dataset.X_test, p.dataset.y_test)),
-                         ("train", (p.dataset.X_train, p.dataset.y_train))):
+    for part, (X, y) in (
+        ("test", (p.dataset.X_test, p.dataset.y_test)),
+        ("train", (p.dataset.X_train, p.dataset.y_train)),
+    ):
         pred = [p.model.predict(w, X) for w in land.weights]
         r = land.row_of(ref)
-        expect = {"differ": [np.mean(q != pred[r]) for q in pred],
-                  "exactly_one": [np.mean((q != y) != (pred[r] != y)) for q in pred]}
+        expect = {
+            "differ": [np.mean(q != pred[r]) for q in pred],
+            "exactly_one": [np.mean((q != y) != (pred[r] != y)) for q in pred],
+        }
         for kind, want in expect.items():
             colors = distance_colors(source, ref, kind, part)
             np.testing.assert_allclose(colors.values(land), want)
@@ -139,9 +151,12 @@ def test_clicking_a_cv_peak_colours_the_graph_and_selects_contributors(qtbot):
     assert f"T = {T:.3g}" in graph.plot.colors.label and f"T = {T:.3g}" in graph.info.text()
     # strong colours are painted last, over crowded neutral lines
     from lmapp.gui.core import theme
+
     grey = theme.NEUTRAL_COLOR
-    vivid = [abs(p.color().red() - grey.red()) + abs(p.color().blue() - grey.blue())
-             for p, _ in graph.plot._lines._paths]
+    vivid = [
+        abs(p.color().red() - grey.red()) + abs(p.color().blue() - grey.blue())
+        for p, _ in graph.plot._lines._paths
+    ]
     assert vivid == sorted(vivid) and len(vivid) > 2
     big = np.abs(g) > 0.5 * np.abs(g).max()
     assert (g[big] > 0).any() and (g[big] < 0).any()
@@ -156,15 +171,18 @@ def test_clicking_a_cv_peak_colours_the_graph_and_selects_contributors(qtbot):
     y_mid = float(np.mean(cv.plot.viewRange()[1]))
     click(qtbot, cv.plot, QPointF(float(np.log10(th.T[10])), y_mid))
     assert graph.wait_layout()
-    np.testing.assert_allclose(graph.plot.graph.node_value[graph.plot.graph.leaf_node],
-                               g_alpha(L, lp, cv.T_cursor))
+    np.testing.assert_allclose(
+        graph.plot.graph.node_value[graph.plot.graph.leaf_node], g_alpha(L, lp, cv.T_cursor)
+    )
     assert graph.plot.clone(400, 300).colors is graph.plot.colors  # exports keep the colours
     # hovering names the colour value: a leaf its g_α, a branch its superbasin's sum
     plot = graph.plot
     dg = plot.graph
     row = int(np.argmax(np.abs(dg.node_value[dg.leaf_node])))
-    assert f"g_α = dp_α/dT at T = {cv.T_cursor:.3g}: {dg.node_value[dg.leaf_node[row]]:.4g}" \
+    assert (
+        f"g_α = dp_α/dT at T = {cv.T_cursor:.3g}: {dg.node_value[dg.leaf_node[row]]:.4g}"
         in plot.describe(("leaf", row))
+    )
     root = int(np.argmax(dg.node_size))
     assert plot.describe(("branch", root)).endswith(f": {dg.node_value[root]:.4g}")
 
@@ -186,14 +204,16 @@ def test_distance_colouring_follows_the_selection_and_heatmap_settings(qtbot, sp
     heatmap.part.setCurrentIndex(heatmap.part.findData("train"))
     assert graph.wait_layout()
     dg = graph.plot.graph
-    np.testing.assert_allclose(dg.node_value[dg.leaf_node],
-                               distance_colors(source, ref, part="train").values(land))
+    np.testing.assert_allclose(
+        dg.node_value[dg.leaf_node], distance_colors(source, ref, part="train").values(land)
+    )
     assert "training data" in graph.plot.colors.label
 
 
 def test_main_window_links_its_cv_view_to_its_graph(qtbot, monkeypatch, tmp_path, demo_path):
     from lmapp.gui.core.project_files import copy_project
     from lmapp.gui.window.main_window import MainWindow
+
     monkeypatch.setattr(MainWindow, "confirm_stop_jobs", lambda self: True)
     win = MainWindow()
     qtbot.addWidget(win)
@@ -209,11 +229,14 @@ def test_main_window_links_its_cv_view_to_its_graph(qtbot, monkeypatch, tmp_path
     assert win.graph_view.settings().color_by == CV_KEY and len(win.selection) > 0
     assert win.graph_view.wait_layout()
     land, dg = win.snapshot, win.graph_view.plot.graph
-    np.testing.assert_allclose(dg.node_value[dg.leaf_node],
-                               g_alpha(land.values("loss"), land.values("lpphe"), cv.T_cursor))
+    np.testing.assert_allclose(
+        dg.node_value[dg.leaf_node], g_alpha(land.values("loss"), land.values("lpphe"), cv.T_cursor)
+    )
     table = win.table  # the table shows the contributors as its selected rows
-    shown_ids = {int(table.proxy.index(i.row(), 0).data()) for i in
-                 table.view.selectionModel().selectedRows()}
+    shown_ids = {
+        int(table.proxy.index(i.row(), 0).data())
+        for i in table.view.selectionModel().selectedRows()
+    }
     assert shown_ids == set(win.selection.ids())
     win.close()
 
@@ -237,6 +260,7 @@ def test_links_lay_out_once_per_change_and_survive_an_empty_landscape(qtbot):
     assert graph.wait_layout() and len(layouts) == 2
     # the project closes: an empty snapshot draws an empty graph, no error
     from lmapp.gui.core.snapshots import empty_snapshot
+
     for view in (graph, cv):
         view.set_snapshot(empty_snapshot())
     assert graph.wait_layout() and cv.wait_ready()
@@ -252,8 +276,9 @@ def test_diverging_range_spans_the_drawn_minima_only(qtbot):
     # a T where the hidden minima gain more occupation than any drawn minimum changes by:
     # the drawn superbasin's sum then exceeds every drawn leaf
     Ts = cv.result.thermo.T
-    ratio = [abs(g_alpha(L, lp, t)[hidden].sum()) / np.abs(g_alpha(L, lp, t)[~hidden]).max()
-             for t in Ts]
+    ratio = [
+        abs(g_alpha(L, lp, t)[hidden].sum()) / np.abs(g_alpha(L, lp, t)[~hidden]).max() for t in Ts
+    ]
     T = float(Ts[int(np.argmax(ratio))])
     assert max(ratio) > 1.2
     graph.top.setText("0.2")  # minima at 0.3 and 0.31 are above the window

@@ -1,4 +1,5 @@
 """GUI of the ML analyses: MLSUP panel, conserved weights, decision maps (SPEC §3.6–3.8)."""
+
 from __future__ import annotations
 
 import html
@@ -33,8 +34,9 @@ SHOTS = Path(os.environ.get("LMAPP_ML_SHOTS", "")) if os.environ.get("LMAPP_ML_S
 @pytest.fixture(scope="module")
 def spiral(tmp_path_factory):
     path = tmp_path_factory.mktemp("ml") / "s.lmapp"
-    p = Project.create(path, make_dataset("spiral", n_train=400, n_test=200),
-                       ModelSpec(hidden=(4,), lam=1e-4))
+    p = Project.create(
+        path, make_dataset("spiral", n_train=400, n_test=200), ModelSpec(hidden=(4,), lam=1e-4)
+    )
     p.explore(steps=40, walkers=2, seed=0, step=3.0, temperature=1.0)
     p.connect(budget=8, workers=2)
     land = read_snapshot(p.file, p.model, p.dataset)
@@ -90,10 +92,16 @@ def test_mlsup_suggest_train_save(qtbot, spiral):
     rec = panel.records[0]
     assert rec.ensemble.members.tolist() == members and rec.ensemble.selection == "mmdbm"
     direct = evaluate(rec.ensemble, p.model, p.dataset.X_test, p.dataset.y_test)
-    table = {panel.table.horizontalHeaderItem(c).text(): panel.table.item(0, c)
-             for c in range(panel.table.columnCount())}
-    for col, key in (("best individual", "best_individual"), ("MLSUP", "mlsup"),
-                     ("majority vote", "majority_vote"), ("TMA", "tma")):
+    table = {
+        panel.table.horizontalHeaderItem(c).text(): panel.table.item(0, c)
+        for c in range(panel.table.columnCount())
+    }
+    for col, key in (
+        ("best individual", "best_individual"),
+        ("MLSUP", "mlsup"),
+        ("majority vote", "majority_vote"),
+        ("TMA", "tma"),
+    ):
         assert table[col].data(Qt.ItemDataRole.UserRole) == pytest.approx(direct[key])
         assert float(table[col].text()) == pytest.approx(direct[key], abs=5e-5)
     assert table["member AUCs"].text() == " ".join(f"{v:.3f}" for v in direct["member_auc"])
@@ -101,9 +109,14 @@ def test_mlsup_suggest_train_save(qtbot, spiral):
     # ROC curves drawn, one per member plus the ensemble
     assert set(rec.roc) == {f"member {i}" for i in members} | {"MLSUP"}
     # the gate's choice as a decision map
-    qtbot.waitUntil(lambda: panel.gate_map.result is not None
-                    and panel.gate_map.result.request.ensemble is rec.ensemble
-                    and panel.gate_map.result.request.output == "member", timeout=15000)
+    qtbot.waitUntil(
+        lambda: (
+            panel.gate_map.result is not None
+            and panel.gate_map.result.request.ensemble is rec.ensemble
+            and panel.gate_map.result.request.output == "member"
+        ),
+        timeout=15000,
+    )
     vals = panel.gate_map.result.maps[0][2]
     assert set(np.unique(vals).tolist()) <= {0, 1}
     _shot(panel, "mlsup_panel.png", qtbot, 1000, 950)
@@ -148,8 +161,9 @@ def test_decision_map_values_and_small_multiples(qtbot, spiral):
     view, sel = panel_on(DecisionView, qtbot, spiral)
     lowest = int(land.ids[land.values("loss").argmin()])
     sel.set([lowest])
-    qtbot.waitUntil(lambda: view.result is not None and view.result.request.ids == [lowest],
-                    timeout=15000)
+    qtbot.waitUntil(
+        lambda: view.result is not None and view.result.request.ids == [lowest], timeout=15000
+    )
     xs, ys, vals = view.result.maps[0]
     img = view.plots[0].image.image
     assert img.shape == (ys.size, xs.size)
@@ -172,8 +186,10 @@ def test_decision_map_values_and_small_multiples(qtbot, spiral):
     view.source.setCurrentIndex(1)
     view.output.setCurrentIndex(view.output.findData("proba"))
     view.refresh()
-    qtbot.waitUntil(lambda: view.result is not None and len(view.result.maps) == 5
-                    and not view.busy, timeout=15000)
+    qtbot.waitUntil(
+        lambda: view.result is not None and len(view.result.maps) == 5 and not view.busy,
+        timeout=15000,
+    )
     assert len(view.plots) == 5
     _shot(view, "decision_small_multiples.png", qtbot, 1000, 800)
 
@@ -243,16 +259,26 @@ def test_names_from_a_project_are_shown_as_text_not_markup(qtbot, spiral):
     p, land = spiral
     evil = '<img src="x"><b>bold</b>'
     ids = land.ids[:2].tolist()
-    ens = fit_mlsup(p.model, np.array([land.weights[land.row_of(i)] for i in ids]),
-                    p.dataset.X_train, p.dataset.y_train, np.array(ids), starts=1,
-                    selection=evil)
+    ens = fit_mlsup(
+        p.model,
+        np.array([land.weights[land.row_of(i)] for i in ids]),
+        p.dataset.X_train,
+        p.dataset.y_train,
+        np.array(ids),
+        starts=1,
+        selection=evil,
+    )
     view, _ = panel_on(DecisionView, qtbot, spiral)
     view.set_ensemble(evil, ens)
-    qtbot.waitUntil(lambda: view.result is not None and view.result.request.ensemble is ens
-                    and not view.busy, timeout=15000)
+    qtbot.waitUntil(
+        lambda: view.result is not None and view.result.request.ensemble is ens and not view.busy,
+        timeout=15000,
+    )
     assert view.info.textFormat() == Qt.TextFormat.RichText
     assert html.escape(evil) in view.info.text() and evil not in view.info.text()
     panel, sel = panel_on(MlsupPanel, qtbot, spiral)
     sel.set(ids, label=evil)
-    assert html.escape(evil) in panel.members_label.text() and evil not in panel.members_label.text()
+    assert (
+        html.escape(evil) in panel.members_label.text() and evil not in panel.members_label.text()
+    )
     assert panel.status.textFormat() == Qt.TextFormat.PlainText

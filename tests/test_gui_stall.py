@@ -15,6 +15,7 @@ Objects left by the earlier tests of the session are frozen out of the garbage c
 (``gc.freeze``) for the timed window: a full collection over them is the test session's cost,
 not the app's (objects the app creates meanwhile are still collected, and timed).
 """
+
 from __future__ import annotations
 
 import gc
@@ -53,21 +54,27 @@ def steal_times() -> dict[str, float]:
         lines = STAT.read_text().splitlines()
     except OSError:
         return {}
-    return {f[0]: int(f[8]) * JIFFY for f in (line.split() for line in lines)
-            if f[0].startswith("cpu") and f[0] != "cpu" and len(f) > 8}
+    return {
+        f[0]: int(f[8]) * JIFFY
+        for f in (line.split() for line in lines)
+        if f[0].startswith("cpu") and f[0] != "cpu" and len(f) > 8
+    }
 
 
 def machine_state() -> tuple[dict, dict]:
     return thread_times(), steal_times()
 
 
-def stall_of(gap: float, before: tuple[dict, dict], after: tuple[dict, dict], gui: int
-             ) -> tuple[float, float]:
+def stall_of(
+    gap: float, before: tuple[dict, dict], after: tuple[dict, dict], gui: int
+) -> tuple[float, float]:
     """The GUI thread's stall in a gap between ticks (see the module docstring), and its CPU
     time in the gap."""
     (threads0, steal0), (threads1, steal1) = before, after
-    grew = {t: (r - threads0.get(t, (r, w))[0], w - threads0.get(t, (r, w))[1])
-            for t, (r, w) in threads1.items()}
+    grew = {
+        t: (r - threads0.get(t, (r, w))[0], w - threads0.get(t, (r, w))[1])
+        for t, (r, w) in threads1.items()
+    }
     cpu, wait = grew.get(gui, (0.0, 0.0))
     stolen = max((s - steal0.get(c, s) for c, s in steal1.items()), default=0.0)
     slept = max(gap - cpu - wait - stolen, 0.0)
@@ -114,8 +121,9 @@ def test_event_loop_never_stalls_during_exploration(qtbot, tmp_path, monkeypatch
     timer.timeout.connect(tick)
     # new hot walkers (T = 1, big steps) find new minima every batch, and short batches (20
     # quenches per walker) commit several times in the window: the views redraw live
-    job = window.jobs.submit({"steps": 100_000, "walkers": 2, "seed": 1, "temperature": 1.0,
-                              "step": 2.0, "chunk": 20})
+    job = window.jobs.submit(
+        {"steps": 100_000, "walkers": 2, "seed": 1, "temperature": 1.0, "step": 2.0, "chunk": 20}
+    )
     last[:] = time.perf_counter(), machine_state()
     timer.start()
     qtbot.wait(3000)
@@ -129,10 +137,14 @@ def test_event_loop_never_stalls_during_exploration(qtbot, tmp_path, monkeypatch
     assert updates_while_timed, "the graph was never redrawn with new minima during the run"
     assert len(gaps) > 150
     raw, stall, cpu = max(gaps, key=lambda g: g[1])
-    print(f"worst stall {1000 * stall:.1f} ms (raw {1000 * raw:.1f} ms, GUI CPU "
-          f"{1000 * cpu:.1f} ms), longest raw gap {1000 * max(gaps)[0]:.1f} ms, {len(gaps)} ticks")
-    assert stall < MAX_STALL, (f"event loop stalled {1000 * stall:.0f} ms (raw gap "
-                               f"{1000 * raw:.0f} ms, GUI thread on a CPU {1000 * cpu:.0f} ms "
-                               f"of it; longest raw gap {1000 * max(gaps)[0]:.0f} ms; "
-                               f"{len(gaps)} ticks)")
+    print(
+        f"worst stall {1000 * stall:.1f} ms (raw {1000 * raw:.1f} ms, GUI CPU "
+        f"{1000 * cpu:.1f} ms), longest raw gap {1000 * max(gaps)[0]:.1f} ms, {len(gaps)} ticks"
+    )
+    assert stall < MAX_STALL, (
+        f"event loop stalled {1000 * stall:.0f} ms (raw gap "
+        f"{1000 * raw:.0f} ms, GUI thread on a CPU {1000 * cpu:.0f} ms "
+        f"of it; longest raw gap {1000 * max(gaps)[0]:.0f} ms; "
+        f"{len(gaps)} ticks)"
+    )
     window.close()

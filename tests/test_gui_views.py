@@ -1,6 +1,7 @@
 """GUI views on their own: the disconnectivity graph with and without transition states,
 picking (click, Ctrl-click, branch, rubber band), the minima table's filters and selection
 sync, the inspector, and minima export."""
+
 from __future__ import annotations
 
 import csv
@@ -30,12 +31,19 @@ def synthetic(energies, ts=()) -> Snapshot:
     e = np.asarray(energies, float)
     n = e.size
     cols = {k: np.zeros(n) for k in VALUE_LABELS}
-    cols.update(id=np.arange(1, n + 1) * 10, loss=e, train_accuracy=np.linspace(0.5, 1, n),
-                test_accuracy=np.linspace(0.4, 0.9, n), lpphe=-e * 10,
-                sparsity=np.arange(n) % 3, hessian_index=np.zeros(n, np.int64))
+    cols.update(
+        id=np.arange(1, n + 1) * 10,
+        loss=e,
+        train_accuracy=np.linspace(0.5, 1, n),
+        test_accuracy=np.linspace(0.4, 0.9, n),
+        lpphe=-e * 10,
+        sparsity=np.arange(n) % 3,
+        hessian_index=np.zeros(n, np.int64),
+    )
     ts = np.asarray(ts, float).reshape(-1, 3)
-    return Snapshot(cols, np.zeros((n, 4)), ts[:, 0], ts[:, 1].astype(np.int64),
-                     ts[:, 2].astype(np.int64))
+    return Snapshot(
+        cols, np.zeros((n, 4)), ts[:, 0], ts[:, 1].astype(np.int64), ts[:, 2].astype(np.int64)
+    )
 
 
 TREE = synthetic([0.0, 0.1, 0.2, 0.5, 0.45], [(0.3, 0, 1), (0.4, 1, 2), (0.6, 2, 3)])
@@ -108,12 +116,17 @@ def test_click_leaf_selects_and_ctrl_click_adds(graph, qtbot):
     show(graph, TREE)
     plot = graph.plot
     for row, mod in ((2, Qt.KeyboardModifier.NoModifier), (0, Qt.KeyboardModifier.ControlModifier)):
-        qtbot.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton, mod,
-                         view_pos(graph, plot.leaf_point(row)))
+        qtbot.mouseClick(
+            plot.viewport(), Qt.MouseButton.LeftButton, mod, view_pos(graph, plot.leaf_point(row))
+        )
     assert graph.selection.ids() == [30, 10]
     assert graph.selection.current == 10
-    qtbot.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ControlModifier,
-                     view_pos(graph, plot.leaf_point(2)))
+    qtbot.mouseClick(
+        plot.viewport(),
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.ControlModifier,
+        view_pos(graph, plot.leaf_point(2)),
+    )
     assert graph.selection.ids() == [10]
     # the highlight covers exactly the selected leaf, marked at its bottom
     assert len(the(plot_items(plot, pg.ScatterPlotItem)).data) == 1
@@ -122,8 +135,11 @@ def test_click_leaf_selects_and_ctrl_click_adds(graph, qtbot):
 def test_branch_click_selects_its_superbasin_with_label(graph, qtbot):
     show(graph, TREE)
     dg = graph.plot.graph
-    node = next(k for k in range(dg.node_x.size)
-                if dg.node_minimum[k] < 0 and sorted(dg.members(k).tolist()) == [0, 1])
+    node = next(
+        k
+        for k in range(dg.node_x.size)
+        if dg.node_minimum[k] < 0 and sorted(dg.members(k).tolist()) == [0, 1]
+    )
     seg = dg.segments[dg.segment_node == node][0]  # its vertical line
     point = QPointF(seg[0], (seg[1] + seg[3]) / 2)
     qtbot.mouseClick(graph.plot.viewport(), Qt.MouseButton.LeftButton, pos=view_pos(graph, point))
@@ -132,8 +148,9 @@ def test_branch_click_selects_its_superbasin_with_label(graph, qtbot):
     assert the(plot_items(graph.plot, pg.TextItem)).toPlainText() == graph.selection.label
     assert graph.selection.current == 10  # the basin's lowest minimum is inspected
     # a click on empty space clears the selection
-    qtbot.mouseClick(graph.plot.viewport(), Qt.MouseButton.LeftButton,
-                     pos=view_pos(graph, QPointF(3.5, 0.01)))
+    qtbot.mouseClick(
+        graph.plot.viewport(), Qt.MouseButton.LeftButton, pos=view_pos(graph, QPointF(3.5, 0.01))
+    )
     assert graph.selection.ids() == []
 
 
@@ -155,8 +172,12 @@ def test_shift_drag_selects_leaves_in_the_box(graph, qtbot):
     qtbot.mousePress(vp, left, shift, start)
     for t in np.linspace(0, 1, 6)[1:]:  # QTest's mouseMove carries no buttons: send moves
         p = QPointF(start + (end - start) * t)
-        QApplication.sendEvent(vp, QMouseEvent(QEvent.Type.MouseMove, p, vp.mapToGlobal(p),
-                                               Qt.MouseButton.NoButton, left, shift))
+        QApplication.sendEvent(
+            vp,
+            QMouseEvent(
+                QEvent.Type.MouseMove, p, vp.mapToGlobal(p), Qt.MouseButton.NoButton, left, shift
+            ),
+        )
     qtbot.mouseRelease(vp, left, shift, end)
     x, e = graph.plot.graph.leaf_x, TREE.values("loss")
     expected = {int(TREE.ids[r]) for r in range(TREE.n_minima) if x[r] <= x1 and e[r] <= y1}
@@ -192,8 +213,9 @@ def test_table_filters_sorts_and_syncs_selection(qtbot):
     table.set_snapshot(TREE)
     assert table.visible_ids() == [10, 20, 30, 50, 40]  # sorted by loss
     flags = QItemSelectionModel.SelectionFlag
-    table.view.selectionModel().select(table.proxy.index(1, 0),
-                                       flags.ClearAndSelect | flags.Rows)  # as a click does
+    table.view.selectionModel().select(
+        table.proxy.index(1, 0), flags.ClearAndSelect | flags.Rows
+    )  # as a click does
     assert selection.ids() == [20]
     selection.set([40, 10])
     rows = sorted(i.row() for i in table.view.selectionModel().selectedRows())
@@ -289,7 +311,10 @@ def test_landscape_has_auc_and_msb_columns_for_colouring(tmp_path):
         a = p.landscape_arrays()
         for r, w in enumerate(land.weights):
             P = p.model.predict_proba(w, p.dataset.X_test)
-            assert land.values("test_auc")[r] == pytest.approx(roc_auc_score(p.dataset.y_test, P[:, 1]))
-        assert np.array_equal(land.values("msb"),
-                              monotonic_sequence_basins(a["energies"], a["ts_min1"], a["ts_min2"]))
+            assert land.values("test_auc")[r] == pytest.approx(
+                roc_auc_score(p.dataset.y_test, P[:, 1])
+            )
+        assert np.array_equal(
+            land.values("msb"), monotonic_sequence_basins(a["energies"], a["ts_min1"], a["ts_min2"])
+        )
     assert {"test_auc", "train_auc", "msb"} <= set(COLOR_CHOICES)

@@ -1,6 +1,7 @@
 """The window as a researcher meets it: it fits a 1366×768 laptop, every view can be reopened,
 figures are figures (no controls, the same picture at any DPI), and the small things of a
 desktop app (opening a file from the command line, version, asking before losing work)."""
+
 from __future__ import annotations
 
 import re
@@ -80,8 +81,11 @@ def test_entropy_and_frustration_plots_show_their_data(window, qtbot):
         cv.curve.setCurrentIndex(cv.curve.findData(key))
         QApplication.processEvents()
         (y0, y1) = cv.plot.getPlotItem().getViewBox().viewRange()[1]
-        shown = [item.yData for item in plot_items(cv.plot, pg.PlotDataItem)
-                 if item.isVisible() and item.yData is not None and len(item.yData)]
+        shown = [
+            item.yData
+            for item in plot_items(cv.plot, pg.PlotDataItem)
+            if item.isVisible() and item.yData is not None and len(item.yData)
+        ]
         assert shown, key
         lo = min(np.nanmin(y) for y in shown)
         hi = max(np.nanmax(y) for y in shown)
@@ -90,10 +94,15 @@ def test_entropy_and_frustration_plots_show_their_data(window, qtbot):
 
 
 def _gray(path, size=(240, 160)) -> np.ndarray:
-    img = QImage(str(path)).convertToFormat(QImage.Format.Format_Grayscale8).scaled(
-        *size, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
+    img = (
+        QImage(str(path))
+        .convertToFormat(QImage.Format.Format_Grayscale8)
+        .scaled(
+            *size, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation
+        )
+    )
     a = np.frombuffer(img.constBits(), np.uint8, img.sizeInBytes())
-    return a.reshape(img.height(), img.bytesPerLine())[:, :img.width()].astype(float)
+    return a.reshape(img.height(), img.bytesPerLine())[:, : img.width()].astype(float)
 
 
 @pytest.mark.parametrize("key", ["graph", "cv", "heatmap", "network"])
@@ -118,8 +127,9 @@ def test_a_figure_is_the_same_picture_at_96_and_300_dpi(window, qtbot, tmp_path,
 CONTROLS = (QAbstractButton, QComboBox, QLineEdit, QAbstractSpinBox)
 
 
-@pytest.mark.parametrize("key", ["graph", "cv", "heatmap", "scatter", "network", "decision",
-                                 "inspector"])
+@pytest.mark.parametrize(
+    "key", ["graph", "cv", "heatmap", "scatter", "network", "decision", "inspector"]
+)
 def test_exported_figures_contain_no_controls(window, key):
     window.docks[key].raise_()
     QApplication.processEvents()
@@ -150,6 +160,7 @@ def test_figure_sizes_and_presets():
 
 def test_lmapp_with_a_project_file_opens_it(monkeypatch, demo_path, tmp_path):
     import lmapp.gui.app as app
+
     opened = []
     monkeypatch.setattr(app, "main", lambda argv=None: opened.append(argv) or 0)
     path = copy_project(demo_path, tmp_path / "mine.lmapp")
@@ -173,16 +184,17 @@ def test_version_everywhere(capsys, window, monkeypatch, tmp_path):
 
 def test_quitting_with_an_unsaved_ensemble_asks_first(window, monkeypatch):
     from lmapp.gui.panels.mlsup_panel import EnsembleRecord
+
     panel = window.docks.view("mlsup")
     panel.records.append(EnsembleRecord("ens1", None, {}, {}, saved=False))
     asked = []
-    monkeypatch.setattr(QMessageBox, "question",
-                        lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.No)
+    monkeypatch.setattr(
+        QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.No
+    )
     assert not window.close() and window.isVisible()
     assert "ens1" in asked[0] and "not saved" in asked[0]
     assert not window.open_project(window.project.path)  # switching projects asks too
-    monkeypatch.setattr(QMessageBox, "question",
-                        lambda *a, **k: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     assert window.close()
 
 
@@ -194,11 +206,14 @@ def test_a_path_too_long_for_qt_is_split_and_drawn_whole(qapp):
     from PySide6.QtSvg import QSvgRenderer
 
     from lmapp.gui.figures.figure import MAX_PATH_COMMANDS, _split_long_paths
+
     n = 3 * MAX_PATH_COMMANDS  # vertical segments, left to right, then a polyline back
     d = " ".join(f"M{x / 100:g},{1e-5 * (x % 3):g} L{x / 100:g},50" for x in range(n // 2))
     d += " M0,60 " + " ".join(f"L{x / 100:g},{60 + (x % 2)}" for x in range(n))
-    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{n // 200}" height="70">'
-           f'<path vector-effect="non-scaling-stroke" fill="none" stroke="#000000" d="{d}"/></svg>').encode()
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{n // 200}" height="70">'
+        f'<path vector-effect="non-scaling-stroke" fill="none" stroke="#000000" d="{d}"/></svg>'
+    ).encode()
 
     def drawn(data: bytes) -> QImage:
         image = QImage(n // 200, 70, QImage.Format.Format_ARGB32)
@@ -222,26 +237,33 @@ def _stale_run(path, owner: dict) -> None:
     """A run recorded as running by ``owner`` (as a killed writer leaves it)."""
     import json
     import sqlite3
+
     conn = sqlite3.connect(path)
     with conn:
-        conn.execute("INSERT INTO runs (kind, params, seed, status, started_at, stats) "
-                     "VALUES ('explore', ?, 0, 'running', 0, '{}')", (json.dumps({"owner": owner}),))
+        conn.execute(
+            "INSERT INTO runs (kind, params, seed, status, started_at, stats) "
+            "VALUES ('explore', ?, 0, 'running', 0, '{}')",
+            (json.dumps({"owner": owner}),),
+        )
     conn.close()
 
 
 def test_unlock_in_the_exploration_menu_frees_a_killed_writers_project(window, monkeypatch):
     from lmapp.store.owner import Owner
+
     run_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "E&xploration")
     assert window.unlock_action in run_menu.actions() and window.unlock_action.isEnabled()
     path = window.project.path
-    _stale_run(path, {**Owner.current().to_dict(), "pid": 2 ** 22 + 17, "started": "1"})  # gone
+    _stale_run(path, {**Owner.current().to_dict(), "pid": 2**22 + 17, "started": "1"})  # gone
     window.unlock_action.trigger()
     assert window.project.file.runs()[-1]["status"] == "failed"
     assert "1 interrupted run marked failed" in window.statusBar().currentMessage()
     # a writer on another host: asked first; "No" leaves it, "Yes" frees it
     _stale_run(path, {"host": "node-7", "pid": 4242, "boot_id": "x", "started": "9"})
     asked = []
-    monkeypatch.setattr(MainWindow, "confirm_force_unlock", lambda self, why: asked.append(why) or False)
+    monkeypatch.setattr(
+        MainWindow, "confirm_force_unlock", lambda self, why: asked.append(why) or False
+    )
     window.unlock_action.trigger()
     assert "node-7" in asked[0] and window.project.file.runs()[-1]["status"] == "running"
     monkeypatch.setattr(MainWindow, "confirm_force_unlock", lambda self, why: True)
@@ -253,10 +275,15 @@ def test_unlock_in_the_exploration_menu_frees_a_killed_writers_project(window, m
     import os
 
     from lmapp.store.owner import _start_time
-    _stale_run(path, {**Owner.current().to_dict(), "pid": os.getppid(),
-                      "started": _start_time(os.getppid())})
+
+    _stale_run(
+        path,
+        {**Owner.current().to_dict(), "pid": os.getppid(), "started": _start_time(os.getppid())},
+    )
     shown = []
-    monkeypatch.setattr(MainWindow, "show_error", lambda self, title, text, details="": shown.append(text))
+    monkeypatch.setattr(
+        MainWindow, "show_error", lambda self, title, text, details="": shown.append(text)
+    )
     window.unlock_action.trigger()
     assert shown and f"process {os.getppid()}" in shown[0]
     assert window.project.file.runs()[-1]["status"] == "running"

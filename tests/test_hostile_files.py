@@ -1,5 +1,6 @@
 """Hostile or damaged project files and interchange files: one line that names the file, table,
 row and column (never a traceback), and a damaged file is never written to."""
+
 from __future__ import annotations
 
 import hashlib
@@ -66,32 +67,65 @@ def _one_error_line(capsys) -> str:
 
 
 EDITS = [
-    ("""UPDATE model SET spec = '{"kind": "mlp", "hidden": "abc"}'""", "info",
-     r"table model, row 1, column spec: model option 'hidden' must be a list of integers"),
-    ("""UPDATE model SET spec = '{"kind": "mlp", "hidden": [3], "lam": [1]}'""", "dgraph",
-     r"table model, row 1, column spec: model option 'lam' must be a number"),
-    ("UPDATE model SET spec = '[1, 2]'", "info", r"table model, row 1, column spec: expected a JSON object"),
+    (
+        """UPDATE model SET spec = '{"kind": "mlp", "hidden": "abc"}'""",
+        "info",
+        r"table model, row 1, column spec: model option 'hidden' must be a list of integers",
+    ),
+    (
+        """UPDATE model SET spec = '{"kind": "mlp", "hidden": [3], "lam": [1]}'""",
+        "dgraph",
+        r"table model, row 1, column spec: model option 'lam' must be a number",
+    ),
+    (
+        "UPDATE model SET spec = '[1, 2]'",
+        "info",
+        r"table model, row 1, column spec: expected a JSON object",
+    ),
     ("UPDATE model SET spec = '{bad'", "info", r"table model, row 1, column spec: not valid JSON"),
     ("DELETE FROM model", "info", r"table model must have one row, has 0"),
-    ("UPDATE dataset SET spec = '{\"name\": 1'", "info", r"table dataset, row 1, column spec: not valid JSON"),
-    ("UPDATE transition_states SET min1 = 999 WHERE id = 1", "info",
-     r"table transition_states, row id 1, column min1: minimum 999 is not stored"),
-    ("UPDATE transition_states SET min2 = 999 WHERE id = 1", "dgraph",
-     r"table transition_states, row id 1, column min2: minimum 999 is not stored"),
-    ("UPDATE minima SET loss = 'abc' WHERE id = 2", "info",
-     r"table minima, row id 2, column loss: expected a number, got 'abc'"),
+    (
+        "UPDATE dataset SET spec = '{\"name\": 1'",
+        "info",
+        r"table dataset, row 1, column spec: not valid JSON",
+    ),
+    (
+        "UPDATE transition_states SET min1 = 999 WHERE id = 1",
+        "info",
+        r"table transition_states, row id 1, column min1: minimum 999 is not stored",
+    ),
+    (
+        "UPDATE transition_states SET min2 = 999 WHERE id = 1",
+        "dgraph",
+        r"table transition_states, row id 1, column min2: minimum 999 is not stored",
+    ),
+    (
+        "UPDATE minima SET loss = 'abc' WHERE id = 2",
+        "info",
+        r"table minima, row id 2, column loss: expected a number, got 'abc'",
+    ),
     ("UPDATE minima SET weights = x'00' WHERE id = 1", "metrics", r"table minima, column weights"),
-    ("UPDATE walker_states SET state = '{\"x\": 1}'", "explore",
-     r"table walker_states, walker 0: unreadable state .*--new-walkers"),
-    ("UPDATE walker_states SET state = 'nope'", "explore", r"table walker_states, row basin-hopping/0, column state: not valid JSON"),
+    (
+        "UPDATE walker_states SET state = '{\"x\": 1}'",
+        "explore",
+        r"table walker_states, walker 0: unreadable state .*--new-walkers",
+    ),
+    (
+        "UPDATE walker_states SET state = 'nope'",
+        "explore",
+        r"table walker_states, row basin-hopping/0, column state: not valid JSON",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("sql", "command", "message"), EDITS)
-def test_damaged_records_give_one_line_naming_table_row_and_column(base, tmp_path, capsys,
-                                                                   sql, command, message):
+def test_damaged_records_give_one_line_naming_table_row_and_column(
+    base, tmp_path, capsys, sql, command, message
+):
     path = _edited(base, tmp_path, sql)
-    extra = {"explore": ["--steps", "2"], "dgraph": ["--out", str(tmp_path / "g.png")]}.get(command, [])
+    extra = {"explore": ["--steps", "2"], "dgraph": ["--out", str(tmp_path / "g.png")]}.get(
+        command, []
+    )
     assert main([command, str(path), *extra]) == 2
     err = _one_error_line(capsys)
     assert path.name in err
@@ -106,7 +140,10 @@ def test_the_api_raises_project_error_for_damaged_records(base, tmp_path):
         Project.open(_edited(base, tmp_path, """UPDATE model SET spec = '{"hidden": ["a"]}'"""))
     (tmp_path / "edited.lmapp").unlink()
     path = _edited(base, tmp_path, "UPDATE transition_states SET min1 = 999 WHERE id = 1")
-    with Project.open(path, readonly=True) as p, pytest.raises(ProjectError, match="min1: minimum 999"):
+    with (
+        Project.open(path, readonly=True) as p,
+        pytest.raises(ProjectError, match="min1: minimum 999"),
+    ):
         p.landscape_arrays()
 
 
@@ -135,8 +172,11 @@ def test_a_damaged_file_is_never_written_to(base, tmp_path, capsys, damage):
     else:
         path = _edited(base, tmp_path, "UPDATE transition_states SET min1 = 999 WHERE id = 1")
     before = _digest(path)
-    for argv in (["explore", str(path), "--steps", "3"],
-                 ["connect", str(path), "--all", "--budget", "1", "--workers", "1"], ["dedupe", str(path)]):
+    for argv in (
+        ["explore", str(path), "--steps", "3"],
+        ["connect", str(path), "--all", "--budget", "1", "--workers", "1"],
+        ["dedupe", str(path)],
+    ):
         assert main(argv) == 2
         err = _one_error_line(capsys)
         assert "nothing was written" in err and f"lmapp export {path}" in err, err
@@ -166,7 +206,10 @@ def test_an_import_ts_whose_ends_are_not_its_minima_is_refused(base, tmp_path):
     parts[3] = parts[4] = "1"  # min1 = min2 = 1: not the two minima this TS joins
     (tmp_path / "ps" / "ts.data").write_text("\n".join([" ".join(parts), *ts[1:]]) + "\n")
     with Project.create(tmp_path / "into.lmapp", "xor", spec) as q:
-        with pytest.raises(PathsampleError, match=r"ts.data line 1: its push-offs reach minima .* not the min.data lines 1 and 1"):
+        with pytest.raises(
+            PathsampleError,
+            match=r"ts.data line 1: its push-offs reach minima .* not the min.data lines 1 and 1",
+        ):
             import_pathsample(q.file, q.model, tmp_path / "ps")
         assert q.file.n_minima() == 0 and q.file.n_transition_states() == 0 and q.file.runs() == []
 
@@ -175,6 +218,7 @@ def test_an_import_stopped_midway_leaves_nothing_behind(base, tmp_path, monkeypa
     """An import interrupted while it stores (a kill, Ctrl-C) leaves nothing: no minima and no
     run left 'running', since the claim, the points and the finished run are one transaction."""
     import lmapp.store.project_file as store
+
     with Project.open(base, readonly=True) as p:
         export_pathsample(p.file, tmp_path / "ps")
         spec = p.model.spec
@@ -218,8 +262,11 @@ CREATOR = textwrap.dedent("""
 def _check_after_kill(path: Path, folder: Path) -> str:
     """After a kill: no file (and nothing blocks creating it) or a complete project."""
     visible = {p.name for p in folder.iterdir() if not p.name.startswith(".")}
-    strays = {n for n in visible if not n.endswith(".lmapp")
-              and not (n.endswith(("-wal", "-shm")) and n[:-4] in visible)}  # SQLite's own
+    strays = {
+        n
+        for n in visible
+        if not n.endswith(".lmapp") and not (n.endswith(("-wal", "-shm")) and n[:-4] in visible)
+    }  # SQLite's own
     assert not strays, sorted(visible)
     if path.exists():
         with ProjectFile.open(path, readonly=True) as pf:  # complete: opens and reads
@@ -233,11 +280,18 @@ def test_a_kill_during_creation_leaves_no_stub(tmp_path):
     """kill -9 at any moment of creating a project leaves no file or a complete project, never a
     stub that blocks creating it again: inside the creating transaction, and at times spread
     over a whole creation."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
 
     def start(path: Path, mode: str) -> subprocess.Popen:
-        proc = subprocess.Popen([sys.executable, "-c", CREATOR, str(path), mode],
-                                stdout=subprocess.PIPE, text=True, env=env)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", CREATOR, str(path), mode],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         assert proc.stdout.readline().strip() == "ready"
         return proc
 

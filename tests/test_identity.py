@@ -1,6 +1,7 @@
 """Identity of minima (SPEC §2.3): optimal alignment over the whole symmetry group, checked
 against brute force over every group element, with convergence noise and near ties; the
 canonical form only as the stored representative."""
+
 from __future__ import annotations
 
 import itertools

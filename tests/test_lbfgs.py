@@ -1,4 +1,5 @@
 """L-BFGS on functions with known minima."""
+
 import numpy as np
 import pytest
 from numba import njit
@@ -34,7 +35,9 @@ QUAD_LBFGS = make_kit(quadratic, None, "quadratic", False).lbfgs
 @pytest.mark.parametrize("n", [2, 5, 10])
 def test_rosenbrock_converges_to_ones(n):
     x0 = np.full(n, -1.2)
-    x, f, r, it, ok = make_kit(rosenbrock, None, 'rosen', False).lbfgs(x0, (), 1e-10, 100000, 4, 0.5, 1e-4, NO_ABORT)
+    x, f, r, it, ok = make_kit(rosenbrock, None, "rosen", False).lbfgs(
+        x0, (), 1e-10, 100000, 4, 0.5, 1e-4, NO_ABORT
+    )
     assert ok and r < 1e-10 and it > 10
     assert np.allclose(x, 1.0, atol=1e-8)
     assert f < 1e-18

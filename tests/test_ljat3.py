@@ -49,10 +49,11 @@ def test_energy_matches_pair_plus_three_body_formula():
     p = x.reshape(3, 3)
     r12, r13, r23 = (np.linalg.norm(p[i] - p[j]) for i, j in ((0, 1), (0, 2), (1, 2)))
     cos = [
-        np.dot(p[j] - p[i], p[k] - p[i]) / (np.linalg.norm(p[j] - p[i]) * np.linalg.norm(p[k] - p[i]))
+        np.dot(p[j] - p[i], p[k] - p[i])
+        / (np.linalg.norm(p[j] - p[i]) * np.linalg.norm(p[k] - p[i]))
         for i, j, k in ((0, 1, 2), (1, 0, 2), (2, 0, 1))
     ]
-    lj = sum(4 * (r ** -12 - r ** -6) for r in (r12, r13, r23))
+    lj = sum(4 * (r**-12 - r**-6) for r in (r12, r13, r23))
     at = 2.0 * (1 + 3 * cos[0] * cos[1] * cos[2]) / (r12 * r13 * r23) ** 3
     assert fg(x, Z)[0] == pytest.approx(lj + at, rel=1e-12)
     assert distances(x) == pytest.approx((r12, r13, r23), rel=1e-14)
@@ -66,7 +67,9 @@ def test_gradient_matches_central_differences():
             continue
         _f, g = fg(x, Z)
         h = 1e-6
-        numeric = np.array([(fg(x + h * e, Z)[0] - fg(x - h * e, Z)[0]) / (2 * h) for e in np.eye(9)])
+        numeric = np.array(
+            [(fg(x + h * e, Z)[0] - fg(x - h * e, Z)[0]) / (2 * h) for e in np.eye(9)]
+        )
         np.testing.assert_allclose(g, numeric, rtol=1e-6, atol=1e-7 * max(1.0, np.abs(g).max()))
 
 
@@ -100,7 +103,11 @@ def test_generated_dataset_shapes_spec_and_determinism():
     assert info["cube_side"] == pytest.approx(2 * math.sqrt(3)) and info["Z"] == 2.0
     assert info["minimiser"] == {
         "name": "lmapp.engines.lbfgs (GMIN-style L-BFGS)",
-        "gtol": 1e-10, "max_iter": 10000, "m": 4, "max_step": 0.1, "max_rise": 1e-4,
+        "gtol": 1e-10,
+        "max_iter": 10000,
+        "m": 4,
+        "max_step": 0.1,
+        "max_rise": 1e-4,
     }
     assert info["starts"] == 300 + sum(info["discarded"].values())
     assert d.spec["params"]["cube"] == "D1" and d.spec["standardize"] == {"applied": False}
@@ -117,7 +124,9 @@ def test_generated_dataset_shapes_spec_and_determinism():
 
 
 def test_cube_accepts_names_and_numbers():
-    assert cube_side("D1") == pytest.approx(2 * math.sqrt(3)) and cube_side("d3") == pytest.approx(2 * math.sqrt(2))
+    assert cube_side("D1") == pytest.approx(2 * math.sqrt(3)) and cube_side("d3") == pytest.approx(
+        2 * math.sqrt(2)
+    )
     assert cube_side("1.5") == 1.5 and cube_side(2) == 2.0 and CUBES["D2"] == 1.385
 
 
@@ -160,7 +169,10 @@ def test_inputs_are_start_distances_and_labels_their_outcomes():
         ({"inputs": 4}, "inputs must be 2"),
         ({"n_train": 0}, "n_train >= 1"),
         ({"gtol": 0.0}, "minimiser settings must be positive"),
-        ({"max_iter": 1, "n_train": 5, "n_test": 0}, "only 0 of .* LJAT3 starts reached a known minimum"),
+        (
+            {"max_iter": 1, "n_train": 5, "n_test": 0},
+            "only 0 of .* LJAT3 starts reached a known minimum",
+        ),
     ],
 )
 def test_ljat3_parameter_errors(params, message):

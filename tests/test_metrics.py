@@ -1,4 +1,5 @@
 """Per-minimum metrics against scikit-learn."""
+
 import numpy as np
 import pytest
 from sklearn.metrics import accuracy_score, log_loss, roc_auc_score
@@ -32,6 +33,7 @@ def test_minima_metrics_match_sklearn():
 def test_minima_metrics_over_chunks_match_sklearn_row_by_row():
     """Many rows (more than one jitted chunk), two hidden layers, a binary task."""
     from lmapp.landscape.metrics import METRICS_CHUNK
+
     d = make_dataset("spiral", n_train=60, n_test=40)
     m = build_model(ModelSpec(hidden=(3, 2), lam=1e-3), d.X_train, d.y_train, d.n_classes)
     n = METRICS_CHUNK + 37

@@ -1,5 +1,6 @@
 """Cached per-minimum metrics: equal to direct computation, computed once, extended
 incrementally, recomputed when model or data change, never written to read-only projects."""
+
 from types import SimpleNamespace
 
 import numpy as np
@@ -21,9 +22,16 @@ def _add_minima(p, n, seed):
     rows = []
     for k in range(n):
         w = rng.normal(size=p.model.n_params)
-        w[:4 if k == 1 else 2 * (k % 2 == 0)] = 0.0
-        rows.append({"loss": float(p.model.loss(w)), "weights": w, "hessian_index": 0,
-                     "lpphe": float(rng.normal()), "n_zero_modes": 0})
+        w[: 4 if k == 1 else 2 * (k % 2 == 0)] = 0.0
+        rows.append(
+            {
+                "loss": float(p.model.loss(w)),
+                "weights": w,
+                "hessian_index": 0,
+                "lpphe": float(rng.normal()),
+                "n_zero_modes": 0,
+            }
+        )
     return p.file.add_minima(rows, None)
 
 
@@ -63,7 +71,9 @@ def _check_direct(p, r, c):
         assert np.allclose(r[f"{part}_loss"], ref["loss"], rtol=1e-12)
         assert np.allclose(r[f"{part}_acc"], ref["accuracy"], rtol=1e-12)
         assert np.allclose(r[f"{part}_auc"], ref["auc"], rtol=1e-12)
-    assert np.array_equal(r["predictions"], np.array([p.model.predict(w, d.X_test) for w in m["weights"]]))
+    assert np.array_equal(
+        r["predictions"], np.array([p.model.predict(w, d.X_test) for w in m["weights"]])
+    )
     assert r["predictions"].dtype == np.int8
     assert np.array_equal(r["sparsity"], np.count_nonzero(np.abs(m["weights"]) < 1e-10, axis=1))
     for name in ("loss", "lpphe", "n_zero_modes", "hessian_index"):

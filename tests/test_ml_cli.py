@@ -1,5 +1,6 @@
 """``lmapp mlsup`` and ``lmapp conserved``: parsers from ``add_parsers``, JSON and text output,
 saved ensembles, and user mistakes as UsageError with the project untouched."""
+
 from __future__ import annotations
 
 import argparse
@@ -35,8 +36,9 @@ def run(argv: list, capsys: pytest.CaptureFixture) -> tuple[int, str]:
 @pytest.fixture(scope="module")
 def spiral(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("mlcli") / "spiral.lmapp"
-    with Project.create(path, make_dataset("spiral", n_train=400, n_test=200),
-                        ModelSpec(hidden=(4,), lam=1e-4)) as p:
+    with Project.create(
+        path, make_dataset("spiral", n_train=400, n_test=200), ModelSpec(hidden=(4,), lam=1e-4)
+    ) as p:
         p.explore(steps=40, walkers=2, seed=0, step=3.0, temperature=1.0)
     return path
 
@@ -62,8 +64,14 @@ def test_mlsup_json_mmdbm(spiral, capsys):
     assert res["best_individual"] < res["mlsup"] <= res["tma"]
 
 
-@pytest.mark.parametrize("argv", [["--select", "qp", "--members", "4"],
-                                  ["--select", "cv"], ["--select", "random", "--members", "3"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--select", "qp", "--members", "4"],
+        ["--select", "cv"],
+        ["--select", "random", "--members", "3"],
+    ],
+)
 def test_mlsup_text_for_each_selection(spiral, capsys, argv):
     rc, out = run(["mlsup", spiral, *argv, "--gate-hidden", "2", "--starts", "2"], capsys)
     assert rc == 0
@@ -79,8 +87,20 @@ def test_mlsup_ids_and_save(spiral, capsys, tmp_path):
         (tmp_path / f.name.replace(spiral.name, path.name)).write_bytes(f.read_bytes())
     with Project.open(path, readonly=True) as p:
         ids = p.minima(with_weights=False)["id"][[4, 1, 6]].tolist()
-    rc, out = run(["mlsup", path, "--select", ",".join(map(str, ids)), "--save", "trio",
-                   "--json", "--gate-lam", "1e-3"], capsys)
+    rc, out = run(
+        [
+            "mlsup",
+            path,
+            "--select",
+            ",".join(map(str, ids)),
+            "--save",
+            "trio",
+            "--json",
+            "--gate-lam",
+            "1e-3",
+        ],
+        capsys,
+    )
     res = json.loads(out)
     assert rc == 0 and res["members"] == ids and res["selection"] == "hand"
     with ProjectFile.open(path, readonly=True) as pf:
@@ -90,16 +110,19 @@ def test_mlsup_ids_and_save(spiral, capsys, tmp_path):
     assert ens.metrics["mlsup"] == res["mlsup"]
 
 
-@pytest.mark.parametrize(("argv", "match"), [
-    (["--select", "nearest"], "--select"),
-    (["--select", "1,1"], "distinct"),
-    (["--select", "999999,1"], "no minimum"),
-    (["--select", "1,2", "--members", "3"], "disagrees"),
-    (["--members", "1"], "members"),
-    (["--select", "cv", "--peak", "9"], "peak"),
-    (["--positive-class", "2"], "positive-class"),
-    (["--gate-hidden", "0"], "sizes"),
-])
+@pytest.mark.parametrize(
+    ("argv", "match"),
+    [
+        (["--select", "nearest"], "--select"),
+        (["--select", "1,1"], "distinct"),
+        (["--select", "999999,1"], "no minimum"),
+        (["--select", "1,2", "--members", "3"], "disagrees"),
+        (["--members", "1"], "members"),
+        (["--select", "cv", "--peak", "9"], "peak"),
+        (["--positive-class", "2"], "positive-class"),
+        (["--gate-hidden", "0"], "sizes"),
+    ],
+)
 def test_mlsup_usage_errors_leave_project_untouched(spiral, capsys, argv, match):
     before = spiral.read_bytes()
     with pytest.raises(UsageError, match=match):
@@ -111,10 +134,14 @@ def test_conserved_level_groups(xor, capsys):
     with Project.open(xor, readonly=True) as p:
         a = p.landscape_arrays()
         names = p.dataset.feature_names
-    dg = disconnectivity_graph(a["energies"], a["ts_energy"], a["ts_min1"], a["ts_min2"], n_levels=5)
+    dg = disconnectivity_graph(
+        a["energies"], a["ts_energy"], a["ts_min1"], a["ts_min2"], n_levels=5
+    )
     groups = dg_level_groups(dg, 4)
     assert groups
-    rc, out = run(["conserved", xor, "--level", 4, "--levels", 5, "--threshold", 1e6, "--json"], capsys)
+    rc, out = run(
+        ["conserved", xor, "--level", 4, "--levels", 5, "--threshold", 1e6, "--json"], capsys
+    )
     res = json.loads(out)
     assert rc == 0
     assert [g["label"] for g in res["groups"]] == [label for label, _ in groups]

@@ -1,5 +1,6 @@
 """Gradient, Hessian-vector product and Hessian of every classifier variant against finite
 differences."""
+
 import numpy as np
 import pytest
 
@@ -104,6 +105,7 @@ def test_xor_origin_is_stationary_with_loss_ln2():
 
 def test_invalid_specs_are_refused():
     from lmapp.landscape.model import ModelError
+
     X, y = _problem(3)
     with pytest.raises(ModelError, match="hidden"):
         ModelSpec(hidden=(3, 3, 3, 3))

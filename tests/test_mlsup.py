@@ -1,5 +1,6 @@
 """MLSUP (SPEC §3.6): member selection, the gate, the AUC bounds (MLSUP ≤ TMA ≥ best member),
 a gain over the best single minimum on a small spiral landscape, and saved ensembles."""
+
 from __future__ import annotations
 
 import itertools
@@ -25,9 +26,11 @@ def spiral(tmp_path_factory: pytest.TempPathFactory) -> Project:
     Step 3 and T = 1: with the default step 1 the walkers stay in one funnel and find only 1–3
     minima here, too few for complementary pairs (see test_mmdbm_pair_beats_best_individual).
     """
-    p = Project.create(tmp_path_factory.mktemp("mlsup") / "spiral.lmapp",
-                       make_dataset("spiral", n_train=400, n_test=200),
-                       ModelSpec(hidden=(4,), lam=1e-4))
+    p = Project.create(
+        tmp_path_factory.mktemp("mlsup") / "spiral.lmapp",
+        make_dataset("spiral", n_train=400, n_test=200),
+        ModelSpec(hidden=(4,), lam=1e-4),
+    )
     p.explore(steps=40, walkers=2, seed=0, step=3.0, temperature=1.0)
     assert p.file.n_minima() >= 10
     return p
@@ -39,13 +42,19 @@ def tested(spiral: Project) -> dict:
     m = spiral.minima()
     d = spiral.dataset
     P = mlsup.member_probabilities(spiral.model, m["weights"], d.X_test)
-    return {"m": m, "P": P, "pred": P.argmax(axis=2),
-            "auc": np.array([auc(p[:, 1], d.y_test == 1) for p in P])}
+    return {
+        "m": m,
+        "P": P,
+        "pred": P.argmax(axis=2),
+        "auc": np.array([auc(p[:, 1], d.y_test == 1) for p in P]),
+    }
 
 
 def fit_eval(spiral: Project, m: dict, rows: np.ndarray, **kw) -> dict:
     d = spiral.dataset
-    ens = mlsup.fit_mlsup(spiral.model, m["weights"][rows], d.X_train, d.y_train, m["id"][rows], **kw)
+    ens = mlsup.fit_mlsup(
+        spiral.model, m["weights"][rows], d.X_train, d.y_train, m["id"][rows], **kw
+    )
     return mlsup.evaluate(ens, spiral.model, d.X_test, d.y_test)
 
 
@@ -69,7 +78,9 @@ def test_auc_bounds_hold_for_any_member_set(spiral, tested):
     m = tested["m"]
     n = m["id"].size
     for k in (2, 3, 4, 2, 3):
-        res = fit_eval(spiral, m, mlsup.select_random(n, k, rng), starts=1, seed=int(rng.integers(99)))
+        res = fit_eval(
+            spiral, m, mlsup.select_random(n, k, rng), starts=1, seed=int(rng.integers(99))
+        )
         assert res["mlsup"] <= res["tma"] + 1e-12
         assert res["best_individual"] <= res["tma"] + 1e-12
         assert max(res["member_auc"]) == res["best_individual"]
@@ -99,16 +110,21 @@ def test_selection_methods_return_valid_distinct_minima(spiral, tested):
     D = misclassification_matrix(tested["pred"], spiral.dataset.y_test)
     rng = np.random.default_rng(0)
     for k in (2, 3, 4):
-        for rows in (mlsup.select_mmdbm(tested["auc"], tested["pred"], spiral.dataset.y_test, k),
-                     mlsup.select_cv_peak(m["loss"], m["lpphe"], k),
-                     mlsup.select_qp(D, k), mlsup.select_random(n, k, rng)):
+        for rows in (
+            mlsup.select_mmdbm(tested["auc"], tested["pred"], spiral.dataset.y_test, k),
+            mlsup.select_cv_peak(m["loss"], m["lpphe"], k),
+            mlsup.select_qp(D, k),
+            mlsup.select_random(n, k, rng),
+        ):
             assert rows.size == k == np.unique(rows).size
             assert rows.min() >= 0 and rows.max() < n
     ids = m["id"]
     assert mlsup.select_by_hand(ids, [int(ids[3]), int(ids[0])]).tolist() == [3, 0]
-    for bad, message in (([int(ids[0])], "at least 2 members"),
-                         ([int(ids[0]), int(ids[0])], "members must be distinct"),
-                         ([int(ids[0]), int(ids.max()) + 1], "no minimum with id")):
+    for bad, message in (
+        ([int(ids[0])], "at least 2 members"),
+        ([int(ids[0]), int(ids[0])], "members must be distinct"),
+        ([int(ids[0]), int(ids.max()) + 1], "no minimum with id"),
+    ):
         with pytest.raises(ValueError, match=message):
             mlsup.select_by_hand(ids, bad)
     with pytest.raises(ValueError, match="MLSUP needs 2 ≤ members"):
@@ -147,25 +163,44 @@ def test_gate_predictions_equal_direct_model_predict(spiral, tested):
     d = spiral.dataset
     rows = np.array([0, 2, 5])
     W = tested["m"]["weights"][rows]
-    ens = mlsup.fit_mlsup(spiral.model, W, d.X_train, d.y_train, tested["m"]["id"][rows],
-                          gate_hidden=(3,), gate_lam=1e-3, seed=4)
-    b = np.argmax([spiral.model.predict_proba(w, d.X_train)[np.arange(d.n_train), d.y_train]
-                   for w in W], axis=0)
+    ens = mlsup.fit_mlsup(
+        spiral.model,
+        W,
+        d.X_train,
+        d.y_train,
+        tested["m"]["id"][rows],
+        gate_hidden=(3,),
+        gate_lam=1e-3,
+        seed=4,
+    )
+    b = np.argmax(
+        [spiral.model.predict_proba(w, d.X_train)[np.arange(d.n_train), d.y_train] for w in W],
+        axis=0,
+    )
     gate = build_model(ModelSpec(hidden=(3,), lam=1e-3), d.X_train, b, 3)
     choice = ens.choose(d.X_test)
     assert np.array_equal(choice, gate.predict(ens.gate_weights, d.X_test))
     assert np.all(np.sqrt(np.mean(gate.grad(ens.gate_weights) ** 2)) < 1e-5)  # a trained gate
     P = ens.predict_proba(spiral.model, d.X_test)
-    direct = np.array([spiral.model.predict_proba(W[c], d.X_test[i:i + 1])[0]
-                       for i, c in enumerate(choice)])
+    direct = np.array(
+        [spiral.model.predict_proba(W[c], d.X_test[i : i + 1])[0] for i, c in enumerate(choice)]
+    )
     np.testing.assert_allclose(P, direct, rtol=1e-12, atol=1e-15)
 
 
 def test_random_baseline_shapes(spiral):
     d = spiral.dataset
     W = spiral.minima()["weights"]
-    base = mlsup.random_baseline(spiral.model, W, (d.X_train, d.y_train), (d.X_test, d.y_test),
-                                 2, 3, np.random.default_rng(0), starts=1)
+    base = mlsup.random_baseline(
+        spiral.model,
+        W,
+        (d.X_train, d.y_train),
+        (d.X_test, d.y_test),
+        2,
+        3,
+        np.random.default_rng(0),
+        starts=1,
+    )
     assert base["mlsup"].shape == (3,) and base["members"].shape == (3, 2)
     assert np.all(base["mlsup"] <= base["tma"])
 
@@ -173,8 +208,15 @@ def test_random_baseline_shapes(spiral):
 def test_ensemble_saved_and_reopened(spiral, tested, tmp_path):
     d = spiral.dataset
     rows = np.array([1, 0])
-    ens = mlsup.fit_mlsup(spiral.model, tested["m"]["weights"][rows], d.X_train, d.y_train,
-                          tested["m"]["id"][rows], gate_hidden=(2, 2), selection="mmdbm")
+    ens = mlsup.fit_mlsup(
+        spiral.model,
+        tested["m"]["weights"][rows],
+        d.X_train,
+        d.y_train,
+        tested["m"]["id"][rows],
+        gate_hidden=(2, 2),
+        selection="mmdbm",
+    )
     ens.metrics = mlsup.evaluate(ens, spiral.model, d.X_test, d.y_test)
     path = tmp_path / "e.lmapp"
     Project.create(path, "xor").close()
@@ -193,12 +235,14 @@ def test_ensemble_saved_and_reopened(spiral, tested, tmp_path):
     assert np.array_equal(back.gate_weights, ens.gate_weights)
     assert (back.gate_hidden, back.gate_lam, back.selection) == ((2, 2), ens.gate_lam, "mmdbm")
     assert back.metrics == ens.metrics
-    np.testing.assert_array_equal(back.predict_proba(spiral.model, d.X_test),
-                                  ens.predict_proba(spiral.model, d.X_test))
+    np.testing.assert_array_equal(
+        back.predict_proba(spiral.model, d.X_test), ens.predict_proba(spiral.model, d.X_test)
+    )
 
 
 def test_gate_training_stops_when_aborted():
     import threading
+
     rng = np.random.default_rng(0)
     X = rng.normal(size=(300, 2))
     b = (X[:, 0] * X[:, 1] > 0).astype(np.int64)

@@ -1,5 +1,6 @@
 """Network of minima statistics, monotonic sequence basins and minimax barriers, against direct
 networkx calls and brute-force references."""
+
 from __future__ import annotations
 
 import networkx as nx
@@ -164,6 +165,7 @@ def test_clustering_with_a_hub_and_sources_beyond_the_graph():
     g = minima_graph(n, a, b)
     s = network_stats(n, a, b, exact_limit=10, sources=n + 50)  # more sources than minima
     assert s["paths_exact"] and s["mean_shortest_path"] == pytest.approx(
-        nx.average_shortest_path_length(g))
+        nx.average_shortest_path_length(g)
+    )
     assert s["clustering"] == pytest.approx(nx.average_clustering(g))
     assert network_stats(n, a, b, exact_limit=10, sources=0)["path_sources"] == 2

@@ -1,6 +1,7 @@
 """One writer per project (issue: two explorers on one file): ownership is claimed atomically
 in the write transaction that records the run; owners are told apart by host, boot id, PID and
 process start time, so a reused PID or a reboot frees the project; ``lmapp unlock``."""
+
 from __future__ import annotations
 
 import itertools
@@ -48,12 +49,19 @@ RACER = textwrap.dedent("""
 
 
 def _env() -> dict:
-    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    return {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
 
 
 def _holder(path: Path, seconds: float) -> tuple[subprocess.Popen, int]:
-    proc = subprocess.Popen([sys.executable, "-c", HOLDER, str(path), str(seconds)],
-                            stdout=subprocess.PIPE, text=True, env=_env())
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(path), str(seconds)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=_env(),
+    )
     return proc, int(proc.stdout.readline())
 
 
@@ -63,8 +71,11 @@ def test_a_live_writer_blocks_every_other_writer_and_a_killed_one_frees_the_file
     proc, run_id = _holder(path, 60)
     try:
         with Project.open(path) as p:
-            for job in (lambda: p.explore(steps=1, walkers=1), p.dedupe,
-                        lambda: p.add_minima(np.zeros((1, p.model.n_params)))):
+            for job in (
+                lambda: p.explore(steps=1, walkers=1),
+                p.dedupe,
+                lambda: p.add_minima(np.zeros((1, p.model.n_params))),
+            ):
                 with pytest.raises(ProjectError, match=f"being written by process {proc.pid}"):
                     job()
             assert p.file.n_minima() == 0
@@ -85,8 +96,15 @@ def test_two_explorers_started_at_the_same_instant_never_both_run(tmp_path):
     Project.create(path, "xor").close()
     for _trial in range(4):
         start = time.time() + 3.0
-        procs = [subprocess.Popen([sys.executable, "-c", RACER, str(path), str(start), str(k)],
-                                  stdout=subprocess.PIPE, text=True, env=_env()) for k in (0, 1)]
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", RACER, str(path), str(start), str(k)],
+                stdout=subprocess.PIPE,
+                text=True,
+                env=_env(),
+            )
+            for k in (0, 1)
+        ]
         outs = [p.communicate(timeout=120)[0].strip() for p in procs]
         ran = [o for o in outs if o.startswith("ran")]
         refused = [o for o in outs if o.startswith("refused")]
@@ -100,8 +118,9 @@ def test_two_explorers_started_at_the_same_instant_never_both_run(tmp_path):
     with Project.open(path, readonly=True) as p:  # no minimum stored twice (as before)
         m = p.minima(order="loss")
         for i in range(len(m["id"]) - 1):
-            assert not p.model.same_point(m["loss"][i], m["weights"][i],
-                                          m["loss"][i + 1], m["weights"][i + 1])
+            assert not p.model.same_point(
+                m["loss"][i], m["weights"][i], m["loss"][i + 1], m["weights"][i + 1]
+            )
 
 
 def test_a_reused_pid_does_not_block_the_project(tmp_path):
@@ -113,8 +132,11 @@ def test_a_reused_pid_does_not_block_the_project(tmp_path):
     fake = {**me.to_dict(), "pid": os.getppid(), "started": "1"}
     conn = sqlite3.connect(path)
     with conn:
-        conn.execute("INSERT INTO runs (kind, params, seed, status, started_at, stats) "
-                     "VALUES ('explore', ?, 0, 'running', 0, '{}')", (json.dumps({"owner": fake}),))
+        conn.execute(
+            "INSERT INTO runs (kind, params, seed, status, started_at, stats) "
+            "VALUES ('explore', ?, 0, 'running', 0, '{}')",
+            (json.dumps({"owner": fake}),),
+        )
     conn.close()
     assert Owner.from_dict(fake).is_alive() is False
     with Project.open(path) as p:
@@ -128,11 +150,16 @@ def test_unlock_frees_a_file_left_by_another_host_only_with_force(tmp_path, caps
     other = {"host": "cluster-node-7", "pid": 4242, "boot_id": "x", "started": "9"}
     conn = sqlite3.connect(path)
     with conn:
-        conn.execute("INSERT INTO runs (kind, params, seed, status, started_at, stats) "
-                     "VALUES ('explore', ?, 0, 'running', 0, '{}')", (json.dumps({"owner": other}),))
+        conn.execute(
+            "INSERT INTO runs (kind, params, seed, status, started_at, stats) "
+            "VALUES ('explore', ?, 0, 'running', 0, '{}')",
+            (json.dumps({"owner": other}),),
+        )
     conn.close()
-    with (Project.open(path) as p,
-          pytest.raises(ProjectError, match=r"cannot be checked from this host.*unlock")):
+    with (
+        Project.open(path) as p,
+        pytest.raises(ProjectError, match=r"cannot be checked from this host.*unlock"),
+    ):
         p.explore(steps=1, walkers=1)
     assert main(["unlock", str(path)]) == 2
     assert "--force" in capsys.readouterr().err

@@ -1,4 +1,5 @@
 """PATHSAMPLE files: lossless round trip and clear errors."""
+
 import numpy as np
 import pytest
 
@@ -12,10 +13,16 @@ from lmapp.interchange.pathsample import (
 
 def _data(P=17, n_min=5, n_ts=4, seed=0):
     rng = np.random.default_rng(seed)
-    return PathsampleData(rng.normal(size=n_min), rng.normal(size=n_min), rng.normal(size=(n_min, P)),
-                          rng.normal(size=n_ts), rng.normal(size=n_ts),
-                          rng.integers(0, n_min, n_ts), rng.integers(0, n_min, n_ts),
-                          rng.normal(size=(n_ts, P)))
+    return PathsampleData(
+        rng.normal(size=n_min),
+        rng.normal(size=n_min),
+        rng.normal(size=(n_min, P)),
+        rng.normal(size=n_ts),
+        rng.normal(size=n_ts),
+        rng.integers(0, n_min, n_ts),
+        rng.integers(0, n_min, n_ts),
+        rng.normal(size=(n_ts, P)),
+    )
 
 
 @pytest.mark.parametrize("P", [17, 18, 52])

@@ -1,5 +1,6 @@
 """``packaging/check-qt-libs`` (run by ``make run``) names the Debian packages of the missing X11
 libraries, with a fake loader so the test does not depend on this machine's libraries."""
+
 from __future__ import annotations
 
 import shutil
@@ -20,7 +21,9 @@ def _fake_bin(tmp_path: Path, ldd_output: str) -> Path:
         assert found, tool
         (bin_dir / tool).symlink_to(found)
     (bin_dir / "ldd").write_text(f"#!{shutil.which('bash')}\ncat <<'END'\n{ldd_output}\nEND\n")
-    (bin_dir / "ldconfig").write_text(f"#!{shutil.which('bash')}\necho ' libxcb-cursor.so.0 (libc6) => /x'\n")
+    (bin_dir / "ldconfig").write_text(
+        f"#!{shutil.which('bash')}\necho ' libxcb-cursor.so.0 (libc6) => /x'\n"
+    )
     for f in ("ldd", "ldconfig"):
         (bin_dir / f).chmod(0o755)
     return bin_dir
@@ -28,8 +31,14 @@ def _fake_bin(tmp_path: Path, ldd_output: str) -> Path:
 
 def _run(tmp_path: Path, ldd_output: str) -> subprocess.CompletedProcess:
     env = {"PATH": str(_fake_bin(tmp_path, ldd_output)), "HOME": str(tmp_path)}
-    return subprocess.run([shutil.which("bash"), str(SCRIPT), sys.executable], env=env,
-                          capture_output=True, text=True, timeout=60, check=False)
+    return subprocess.run(
+        [shutil.which("bash"), str(SCRIPT), sys.executable],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def test_missing_libraries_are_named_with_their_packages(tmp_path):

@@ -1,4 +1,5 @@
 """The nonlinear regression model of seed 001: derivatives and the true minimum."""
+
 import itertools
 
 import numpy as np
@@ -91,7 +92,9 @@ def test_exploration_stores_no_periodic_copies(tmp_path):
     assert 1 + np.count_nonzero(np.diff(losses) > 1e-7) == n  # one minimum per distinct loss
     W = m["weights"]
     assert np.all(W[:, 1] >= 0) and np.all(W[:, 3] >= W[:, 1])
-    assert np.all((W[:, 2] >= 0) & (W[:, 2] < np.pi)) and np.all((W[:, 4] >= 0) & (W[:, 4] < 2 * np.pi))
+    assert np.all((W[:, 2] >= 0) & (W[:, 2] < np.pi)) and np.all(
+        (W[:, 4] >= 0) & (W[:, 4] < 2 * np.pi)
+    )
     for i, j in itertools.combinations(range(n), 2):
         if abs(losses[i] - losses[j]) < 1e-6:
             assert _brute_distance(W[i], W[j]) > 1e-2

@@ -1,4 +1,5 @@
 """Round trips, validation and refusal rules of the project file layer (lmapp.store)."""
+
 from __future__ import annotations
 
 import io
@@ -27,21 +28,43 @@ def dataset_arrays() -> dict[str, np.ndarray]:
 
 
 def make_project(path: Path, **kwargs) -> ProjectFile:
-    return ProjectFile.create(path, dataset_spec={"kind": "iris", "mislabel": 0.1, "seed": 3},
-                              dataset_arrays=dataset_arrays(),
-                              model_spec={"hidden": [3], "activation": "tanh", "l2": 1e-4}, **kwargs)
+    return ProjectFile.create(
+        path,
+        dataset_spec={"kind": "iris", "mislabel": 0.1, "seed": 3},
+        dataset_arrays=dataset_arrays(),
+        model_spec={"hidden": [3], "activation": "tanh", "l2": 1e-4},
+        **kwargs,
+    )
 
 
 def row(loss: float, seed: int = 0, **fields) -> dict:
     weights = np.random.default_rng(seed).normal(size=P)
-    return {"loss": loss, "rms_grad": 1e-9, "hessian_index": 0, "min_eig": 0.5, "lpphe": -3.25,
-            "n_zero_modes": 0, "weights": weights, "walker": 0, "step": seed, **fields}
+    return {
+        "loss": loss,
+        "rms_grad": 1e-9,
+        "hessian_index": 0,
+        "min_eig": 0.5,
+        "lpphe": -3.25,
+        "n_zero_modes": 0,
+        "weights": weights,
+        "walker": 0,
+        "step": seed,
+        **fields,
+    }
 
 
 def ts_row(loss: float, min1: int, min2: int, seed: int = 0, **fields) -> dict:
     weights = np.random.default_rng(100 + seed).normal(size=P)
-    return {"loss": loss, "rms_grad": 1e-7, "eigenvalue": -0.25, "lpphe": -2.0,
-            "min1": min1, "min2": min2, "weights": weights, **fields}
+    return {
+        "loss": loss,
+        "rms_grad": 1e-7,
+        "eigenvalue": -0.25,
+        "lpphe": -2.0,
+        "min1": min1,
+        "min2": min2,
+        "weights": weights,
+        **fields,
+    }
 
 
 @pytest.fixture
@@ -104,7 +127,9 @@ def test_file_settings(project):
 
 
 def test_json_accepts_numpy_scalars(project):
-    run = project.start_run("bh", {"T": np.float64(0.5), "walkers": np.int64(4), "steps": (1, 2)}, 7)
+    run = project.start_run(
+        "bh", {"T": np.float64(0.5), "walkers": np.int64(4), "steps": (1, 2)}, 7
+    )
     params = project.runs()[0]["params"]
     assert params.pop("owner")["pid"] == os.getpid()  # the claiming process, recorded
     assert params == {"T": 0.5, "steps": [1, 2], "walkers": 4}
@@ -125,7 +150,12 @@ def test_run_lifecycle(project):
 
     project.update_run(r1, status="paused", stats={"steps": 10}, elapsed=1.5)
     run = project.runs()[0]
-    assert (run["status"], run["stats"], run["elapsed"], run["finished_at"]) == ("paused", {"steps": 10}, 1.5, None)
+    assert (run["status"], run["stats"], run["elapsed"], run["finished_at"]) == (
+        "paused",
+        {"steps": 10},
+        1.5,
+        None,
+    )
     project.update_run(r1, status="finished", elapsed=2.5)
     run = project.runs()[0]
     assert run["status"] == "finished" and run["elapsed"] == 2.5 and run["stats"] == {"steps": 10}
@@ -180,11 +210,15 @@ def test_weights_with_differing_blob_headers(project):
     np.save(buffer, foreign)
     conn = sqlite3.connect(project.path)
     with conn:
-        conn.execute("INSERT INTO minima (loss, weights, found_at) VALUES (0.1, ?, 0)", (buffer.getvalue(),))
+        conn.execute(
+            "INSERT INTO minima (loss, weights, found_at) VALUES (0.1, ?, 0)", (buffer.getvalue(),)
+        )
     conn.close()
     weights = project.minima()["weights"]
     assert weights.shape == (2, P) and weights.dtype == np.float64
-    assert np.array_equal(weights[0], row(0.3, 1)["weights"]) and weights[1].tolist() == list(range(P))
+    assert np.array_equal(weights[0], row(0.3, 1)["weights"]) and weights[1].tolist() == list(
+        range(P)
+    )
 
 
 def test_minimum_single_row(project):
@@ -207,23 +241,35 @@ def test_empty_project_arrays(project):
 
 
 def test_numpy_scalars_and_float32_weights(project):
-    ids = project.add_minima([{"loss": np.float32(0.5), "weights": np.arange(P, dtype=np.float32),
-                               "walker": np.int64(2), "step": np.int32(4)}], None)
+    ids = project.add_minima(
+        [
+            {
+                "loss": np.float32(0.5),
+                "weights": np.arange(P, dtype=np.float32),
+                "walker": np.int64(2),
+                "step": np.int32(4),
+            }
+        ],
+        None,
+    )
     m = project.minimum(ids[0])
     assert m["walker"] == 2 and type(m["walker"]) is int and m["loss"] == 0.5
     assert m["weights"].dtype == np.float64 and m["weights"].tolist() == list(range(P))
 
 
-@pytest.mark.parametrize(("bad", "message"), [
-    ({"loss": float("nan")}, "loss must be finite"),
-    ({"loss": float("inf")}, "loss must be finite"),
-    ({"weights": np.ones(P + 1)}, "length 7"),
-    ({"weights": np.ones((2, 3))}, "1-D"),
-    ({"weights": np.array([1.0, np.nan, 0, 0, 0, 0])}, "NaN"),
-    ({"hessian": 0}, "unknown field"),
-    ({"step": 1.5}, "integer"),
-    ({"loss": None}, "missing required"),
-])
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ({"loss": float("nan")}, "loss must be finite"),
+        ({"loss": float("inf")}, "loss must be finite"),
+        ({"weights": np.ones(P + 1)}, "length 7"),
+        ({"weights": np.ones((2, 3))}, "1-D"),
+        ({"weights": np.array([1.0, np.nan, 0, 0, 0, 0])}, "NaN"),
+        ({"hessian": 0}, "unknown field"),
+        ({"step": 1.5}, "integer"),
+        ({"loss": None}, "missing required"),
+    ],
+)
 def test_bad_row_rejects_whole_batch(project, bad, message):
     project.add_minima([row(0.9)], None)
     batch = [row(0.1, 1), {**row(0.2, 2), **bad}, row(0.3, 3)]
@@ -237,7 +283,9 @@ def test_weight_length_fixed_by_stored_rows(project):
     with pytest.raises(ProjectError, match="length 3, but this project's have 6"):
         project.add_minima([{"loss": 0.1, "weights": np.ones(3)}], None)
     with pytest.raises(ProjectError, match="length 3, but this project's have 6"):
-        project.add_transition_states([{"loss": 0.1, "min1": 1, "min2": 1, "weights": np.ones(3)}], None)
+        project.add_transition_states(
+            [{"loss": 0.1, "min1": 1, "min2": 1, "weights": np.ones(3)}], None
+        )
     assert project.n_minima() == 1 and project.n_transition_states() == 0
 
 
@@ -250,10 +298,16 @@ def test_database_error_mid_batch_rolls_back(project, monkeypatch):
 
     def failing_update(*args, **kwargs):
         raise sqlite3.OperationalError("disk I/O error")
+
     monkeypatch.setattr(ProjectFile, "_update_run", staticmethod(failing_update))
     with pytest.raises(ProjectError, match="nothing written: disk I/O error"):
-        project.commit_batch(minima=[row(0.1), row(0.2)], run_id=run, walker_kind="bh",
-                             walker_states=[({"step": 2}, np.ones(P))], run_stats={"n": 2})
+        project.commit_batch(
+            minima=[row(0.1), row(0.2)],
+            run_id=run,
+            walker_kind="bh",
+            walker_states=[({"step": 2}, np.ones(P))],
+            run_stats={"n": 2},
+        )
     assert project.n_minima() == 0
     assert project.walker_states("bh")[0][0] == {"step": 1}
     assert project.runs()[0]["stats"] == {}
@@ -266,7 +320,9 @@ def test_database_error_mid_batch_rolls_back(project, monkeypatch):
 def test_transition_states_round_trip(project):
     project.add_minima([row(0.1, 1), row(0.2, 2), row(0.3, 3)], None)
     run = project.start_run("connect", {"k": 10}, 5)
-    ids = project.add_transition_states([ts_row(0.5, 1, 2, 1), ts_row(0.7, 2, 3, 2, lpphe=None)], run)
+    ids = project.add_transition_states(
+        [ts_row(0.5, 1, 2, 1), ts_row(0.7, 2, 3, 2, lpphe=None)], run
+    )
     assert ids == [1, 2] and project.n_transition_states() == 2
     ts = project.transition_states()
     assert "weights" not in ts
@@ -305,8 +361,13 @@ def test_walker_states_replace_and_resume(project):
     rngs = [np.random.default_rng(seed) for seed in (11, 12, 13)]
     for rng in rngs:
         rng.normal(size=5)  # advance, so the saved state is not the seed state
-    states = [({"energy": 0.1 * i, "step_size": 0.4, "steps": 100 + i, "rng": rng.bit_generator.state},
-               np.arange(P, dtype=np.float64) * i) for i, rng in enumerate(rngs)]
+    states = [
+        (
+            {"energy": 0.1 * i, "step_size": 0.4, "steps": 100 + i, "rng": rng.bit_generator.state},
+            np.arange(P, dtype=np.float64) * i,
+        )
+        for i, rng in enumerate(rngs)
+    ]
     project.save_walker_states("basin_hopping", states)
     project.save_walker_states("other", [({"a": 1}, np.zeros(2, dtype=np.int32))])
 
@@ -328,8 +389,13 @@ def test_walker_states_replace_and_resume(project):
 
 def test_commit_batch_writes_everything(project):
     run = project.start_run("basin_hopping", {}, 3)
-    ids = project.commit_batch(minima=[row(0.2, 1), row(0.1, 2)], run_id=run, walker_kind="basin_hopping",
-                               walker_states=[({"steps": 5}, np.ones(P))], run_stats={"n_found": 2})
+    ids = project.commit_batch(
+        minima=[row(0.2, 1), row(0.1, 2)],
+        run_id=run,
+        walker_kind="basin_hopping",
+        walker_states=[({"steps": 5}, np.ones(P))],
+        run_stats={"n_found": 2},
+    )
     assert ids == [1, 2]
     assert project.minima(with_weights=False)["run_id"].tolist() == [run, run]
     assert project.walker_states("basin_hopping")[0][0] == {"steps": 5}
@@ -337,8 +403,12 @@ def test_commit_batch_writes_everything(project):
     with pytest.raises(ProjectError, match="walker_kind"):
         project.commit_batch(minima=[row(0.3)], run_id=run, walker_states=[({}, np.ones(P))])
     with pytest.raises(ProjectError, match="Python objects"):
-        project.commit_batch(minima=[row(0.3)], run_id=run, walker_kind="basin_hopping",
-                             walker_states=[({}, np.array([None, 1], dtype=object))])
+        project.commit_batch(
+            minima=[row(0.3)],
+            run_id=run,
+            walker_kind="basin_hopping",
+            walker_states=[({}, np.array([None, 1], dtype=object))],
+        )
     with pytest.raises(ProjectError, match="without a run_id"):
         project.commit_batch(minima=[row(0.3)], run_id=None, run_stats={"n_found": 3})
     assert project.n_minima() == 2
@@ -376,7 +446,9 @@ def test_newer_schema_version_refused_unchanged(tmp_path):
     make_project(path).close()
     conn = sqlite3.connect(path)
     with conn:
-        conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION + 98),))
+        conn.execute(
+            "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION + 98),)
+        )
     conn.close()
     message = assert_unchanged_by_refused_opens(path)
     assert f"schema version {SCHEMA_VERSION + 98} is not supported" in message
@@ -420,11 +492,14 @@ def test_open_missing_and_create_existing_refused(tmp_path):
         assert pf.model_spec()["hidden"] == [3]
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    (lambda a: a.pop("y_test"), "missing \\['y_test'\\]"),
-    (lambda a: a.update(extra=np.zeros(2)), "unexpected \\['extra'\\]"),
-    (lambda a: a.update(y_train=np.array(["a", None], dtype=object)), "Python objects"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda a: a.pop("y_test"), "missing \\['y_test'\\]"),
+        (lambda a: a.update(extra=np.zeros(2)), "unexpected \\['extra'\\]"),
+        (lambda a: a.update(y_train=np.array(["a", None], dtype=object)), "Python objects"),
+    ],
+)
 def test_failed_create_leaves_no_file(tmp_path, change, message):
     arrays = dataset_arrays()
     change(arrays)
@@ -438,6 +513,7 @@ def test_failure_inside_create_transaction_removes_file(tmp_path, monkeypatch):
     def broken_schema(conn, meta):
         conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         conn.execute("INSERT INTO nowhere VALUES (1)")
+
     monkeypatch.setattr(lmapp.store.schema, "create_schema", broken_schema)
     with pytest.raises(ProjectError, match="cannot create project file"):
         make_project(tmp_path / "p.lmapp")
@@ -509,10 +585,16 @@ def test_no_pickle_in_store_package():
 
 
 def test_transition_states_near_a_loss_and_their_ends(project):
-    ids = project.add_minima([{"loss": 0.1 * k, "weights": np.full(3, float(k))} for k in range(1, 4)], None)
+    ids = project.add_minima(
+        [{"loss": 0.1 * k, "weights": np.full(3, float(k))} for k in range(1, 4)], None
+    )
     project.add_transition_states(
-        [{"loss": loss, "weights": np.full(3, loss), "min1": ids[0], "min2": ids[k % 3]}
-         for k, loss in enumerate((0.5, 0.50001, 0.7))], None)
+        [
+            {"loss": loss, "weights": np.full(3, loss), "min1": ids[0], "min2": ids[k % 3]}
+            for k, loss in enumerate((0.5, 0.50001, 0.7))
+        ],
+        None,
+    )
     near = project.transition_states_near(0.5, 1e-3)
     assert near["loss"].tolist() == [0.5, 0.50001] and near["weights"].shape == (2, 3)
     assert project.transition_states_near(0.9, 1e-3)["id"].size == 0

@@ -1,5 +1,6 @@
 """File safety of project files across processes: concurrent readers and a writer killed
 mid-batch."""
+
 from __future__ import annotations
 
 import os
@@ -45,15 +46,27 @@ WRITER = f"P = {P}\n" + textwrap.dedent("""
 
 
 def new_project(path: Path) -> None:
-    arrays = {"X_train": np.zeros((4, 2)), "y_train": np.zeros(4, dtype=np.int64),
-              "X_test": np.zeros((2, 2)), "y_test": np.zeros(2, dtype=np.int64)}
+    arrays = {
+        "X_train": np.zeros((4, 2)),
+        "y_train": np.zeros(4, dtype=np.int64),
+        "X_test": np.zeros((2, 2)),
+        "y_test": np.zeros(2, dtype=np.int64),
+    }
     ProjectFile.create(path, dataset_spec={}, dataset_arrays=arrays, model_spec={}).close()
 
 
 def start_writer(path: Path, size: int, batches: int, pause: float) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    return subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(size), str(batches), str(pause)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
+    return subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(path), str(size), str(batches), str(pause)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
 
 
 def test_reader_sees_growing_consistent_data_while_other_process_writes(tmp_path):
@@ -111,7 +124,7 @@ def test_killed_writer_loses_at_most_the_last_batch(tmp_path):
         assert n % 50 == 0 and n >= counts[-1]
         minima = pf.minima()
         assert minima["weights"].shape == (n, P) and np.all(np.isfinite(minima["weights"]))
-        (state, x), = pf.walker_states("basin_hopping")
+        ((state, x),) = pf.walker_states("basin_hopping")
         assert state["step"] == n // 50 - 1 and x.shape == (P,)  # walker state matches the minima
         assert pf.runs()[0]["stats"] == {"batches": n // 50}
         pf.add_minima([{"loss": 0.0, "weights": np.zeros(P)}], None)  # still writable

@@ -1,4 +1,5 @@
 """Harmonic superposition thermodynamics against brute force, derivatives and hand results."""
+
 import math
 
 import numpy as np
@@ -30,13 +31,14 @@ def _brute(L, lpphe, T, kappa, barrier):
         p = [wi / z for wi in w]
         mean = sum(pi * l for pi, l in zip(p, L))
         mean2 = sum(pi * l * l for pi, l in zip(p, L))
-        ga = [pi * (l - mean) / t ** 2 for pi, l in zip(p, L)]
+        ga = [pi * (l - mean) / t**2 for pi, l in zip(p, L)]
         cplus = sum(gi * (l - L[g]) for gi, l in zip(ga, L) if gi > 0)
         cminus = sum(gi * (l - L[g]) for gi, l in zip(ga, L) if gi < 0)
         s = -sum(pi * math.log(pi) for pi in p if pi > 0)
         fr = sum(p[i] * (barrier[i] - L[g]) for i in range(len(L)) if i != g) / abs(L[g])
-        rows.append((kappa / 2 + (mean2 - mean ** 2) / t ** 2, cplus, cminus, s,
-                     fr / (1 - p[g]), fr, mean))
+        rows.append(
+            (kappa / 2 + (mean2 - mean**2) / t**2, cplus, cminus, s, fr / (1 - p[g]), fr, mean)
+        )
     return np.array(rows).T
 
 
@@ -57,7 +59,7 @@ def test_cv_is_derivative_of_mean_loss_and_mean_loss_of_log_z():
     up, down = heat_capacity(L, lpphe, T + h, 7), heat_capacity(L, lpphe, T - h, 7)
     assert np.allclose(th.Cv - 3.5, (up.mean_loss - down.mean_loss) / (2 * h), rtol=1e-6)
     lnz = [np.array([logsumexp(-L / t - 0.5 * lpphe) for t in ts]) for ts in (T + h, T - h)]
-    assert np.allclose(th.mean_loss, T ** 2 * (lnz[0] - lnz[1]) / (2 * h), rtol=1e-6)
+    assert np.allclose(th.mean_loss, T**2 * (lnz[0] - lnz[1]) / (2 * h), rtol=1e-6)
 
 
 def test_cv_is_second_derivative_of_log_z():
@@ -72,7 +74,7 @@ def test_cv_is_second_derivative_of_log_z():
         return np.array([logsumexp(-L / ti - 0.5 * lpphe) + 0.5 * kappa * np.log(ti) for ti in t])
 
     lz, up, down = ln_z(T), ln_z(T + h), ln_z(T - h)
-    fd = 2 * T * (up - down) / (2 * h) + T ** 2 * (up - 2 * lz + down) / h ** 2
+    fd = 2 * T * (up - down) / (2 * h) + T**2 * (up - 2 * lz + down) / h**2
     assert np.allclose(heat_capacity(L, lpphe, T, kappa).Cv, fd, rtol=1e-5)
 
 
@@ -87,7 +89,8 @@ def test_split_identity_and_g_sum():
         assert abs(g.sum()) < 1e-10 * np.abs(g).sum() + 1e-300
         x = L - L.min()
         assert np.sum(g[g > 0] * x[g > 0]) == pytest.approx(
-            heat_capacity(L, lpphe, [t], 9).Cplus[0], rel=1e-9)
+            heat_capacity(L, lpphe, [t], 9).Cplus[0], rel=1e-9
+        )
     p = occupation(L, lpphe, T)
     assert p.shape == (L.size, T.size) and np.allclose(p.sum(axis=0), 1.0)
 
@@ -102,7 +105,9 @@ def test_extreme_ranges_stay_finite():
     for arr in (th.Cv, th.Cplus, th.Cminus, th.S, th.F, th.F_raw, th.mean_loss):
         assert np.all(np.isfinite(arr))
     assert np.all(th.Cv >= 10 - 1e-9) and np.all((th.S >= -1e-12) & (np.log(500) + 1e-9 >= th.S))
-    assert np.all(np.isfinite(occupation(L, lpphe, T))) and np.all(np.isfinite(g_alpha(L, lpphe, 1e-8)))
+    assert np.all(np.isfinite(occupation(L, lpphe, T))) and np.all(
+        np.isfinite(g_alpha(L, lpphe, 1e-8))
+    )
 
 
 def test_two_minima_peak_where_occupations_switch():
@@ -113,7 +118,7 @@ def test_two_minima_peak_where_occupations_switch():
     th = heat_capacity(L, lpphe, T, 4)
     x = dL / T
     q = 1 / (1 + np.exp(x - ds))  # occupation of the higher minimum
-    assert np.allclose(th.Cv, 2 + x ** 2 * q * (1 - q), rtol=1e-9, atol=1e-12)
+    assert np.allclose(th.Cv, 2 + x**2 * q * (1 - q), rtol=1e-9, atol=1e-12)
     peaks = find_peaks(T, th.Cv)
     assert peaks.size == 1
     assert T[peaks[0]] == pytest.approx(dL / ds, rel=0.02)
@@ -154,10 +159,11 @@ def test_top_contributors_and_peak_order():
     pos, neg = top_contributors(L, lpphe, 0.05, 3)
     g = g_alpha(L, lpphe, 0.05)
     assert np.all(g[pos] > 0) and np.all(g[neg] < 0)
-    assert pos.tolist() == np.argsort(-g)[:3].tolist() and neg.tolist() == np.argsort(g)[:3].tolist()
+    assert (
+        pos.tolist() == np.argsort(-g)[:3].tolist() and neg.tolist() == np.argsort(g)[:3].tolist()
+    )
     T = np.logspace(-3, 0, 301)
-    cv = np.exp(-((np.log10(T) + 2.5) / 0.1) ** 2) + 3 * np.exp(-((np.log10(T) + 1) / 0.1) ** 2)
-    assert T[find_peaks(T, cv)].tolist() == pytest.approx([0.1, 10 ** -2.5], rel=1e-6)
+    cv = np.exp(-(((np.log10(T) + 2.5) / 0.1) ** 2)) + 3 * np.exp(-(((np.log10(T) + 1) / 0.1) ** 2))
+    assert T[find_peaks(T, cv)].tolist() == pytest.approx([0.1, 10**-2.5], rel=1e-6)
     assert find_peaks(T, np.full(T.size, 2.0)).size == 0
     assert find_peaks(T, 2 + 1e-5 * cv).size == 0  # bumps of 1e−5 k_B are not peaks
-

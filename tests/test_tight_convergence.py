@@ -1,4 +1,5 @@
 """L-BFGS reaches RMS gradient 1e-10 in double precision on the networks lmapp explores."""
+
 import numpy as np
 import pytest
 
@@ -7,12 +8,15 @@ from lmapp.landscape.model import ModelSpec, build_model
 from lmapp.landscape.verify import verify_minimum
 
 
-@pytest.mark.parametrize(("dataset", "kw", "spec"), [
-    ("xor", {}, ModelSpec(hidden=(3,), lam=1e-2)),
-    ("xor", {}, ModelSpec(hidden=(4, 3), lam=1e-4)),
-    ("spiral", {"n_train": 200, "n_test": 50}, ModelSpec(hidden=(10,), lam=1e-5)),
-    ("iris", {}, ModelSpec(hidden=(3,), lam=1e-3, reg_bias=False)),
-])
+@pytest.mark.parametrize(
+    ("dataset", "kw", "spec"),
+    [
+        ("xor", {}, ModelSpec(hidden=(3,), lam=1e-2)),
+        ("xor", {}, ModelSpec(hidden=(4, 3), lam=1e-4)),
+        ("spiral", {"n_train": 200, "n_test": 50}, ModelSpec(hidden=(10,), lam=1e-5)),
+        ("iris", {}, ModelSpec(hidden=(3,), lam=1e-3, reg_bias=False)),
+    ],
+)
 def test_quench_to_1e_minus_10(dataset, kw, spec):
     d = make_dataset(dataset, **kw)
     m = build_model(spec, d.X_train, d.y_train, d.n_classes)

@@ -1,5 +1,6 @@
 """Transition states and connected minima on XOR nets, and the embedding of stationary points
 of a smaller net in a larger one (SPEC §2.4–2.5)."""
+
 from dataclasses import replace
 from itertools import combinations
 
@@ -62,9 +63,13 @@ def test_xor_transition_states_are_verified_and_connect_minima(lam):
             assert side.energy < ts.energy
             assert np.allclose(model.canonical(side.x), side.x)
         # a TS between two symmetry copies of one minimum is legitimate but flagged
-        same = (abs(ts.minus.energy - ts.plus.energy) < p.ediff
-                and brute_force_distance(list(model.sizes), model.full(ts.minus.x),
-                                         model.full(ts.plus.x)) < p.geomdiff)
+        same = (
+            abs(ts.minus.energy - ts.plus.energy) < p.ediff
+            and brute_force_distance(
+                list(model.sizes), model.full(ts.minus.x), model.full(ts.plus.x)
+            )
+            < p.geomdiff
+        )
         assert ts.self_connected == same
     n_loops = sum(ts.self_connected for ts in found)
     print(f"λ={lam}: {len(mins)} minima, {len(found)} TSs, {n_loops} self-connected")

@@ -1,5 +1,6 @@
 """User models as first-class projects: an importable reference recorded in the project, explored
 and connected through the API and the CLI, never imported without consent (SPEC §1.1)."""
+
 from __future__ import annotations
 
 import os
@@ -53,18 +54,38 @@ def test_muller_brown_as_a_project_has_three_minima_and_two_saddles(tmp_path):
 def _planted_project(path: Path) -> Path:
     """A project that names tests.planted_module, written without importing it."""
     spec = ModelSpec(kind="user", reference="tests.planted_module:MODEL").to_dict()
-    empty = {"X_train": np.zeros((0, 0)), "y_train": np.zeros(0), "X_test": np.zeros((0, 0)),
-             "y_test": np.zeros(0)}
-    ProjectFile.create(path, dataset_spec={"name": "user model", "task": "none", "n_classes": 0,
-                                           "feature_names": [], "class_names": []},
-                       dataset_arrays=empty, model_spec=spec).close()
+    empty = {
+        "X_train": np.zeros((0, 0)),
+        "y_train": np.zeros(0),
+        "X_test": np.zeros((0, 0)),
+        "y_test": np.zeros(0),
+    }
+    ProjectFile.create(
+        path,
+        dataset_spec={
+            "name": "user model",
+            "task": "none",
+            "n_classes": 0,
+            "feature_names": [],
+            "class_names": [],
+        },
+        dataset_arrays=empty,
+        model_spec=spec,
+    ).close()
     return path
 
 
 def _cli(args, marker):
     env = {**os.environ, "LMAPP_PLANTED_MARKER": str(marker), "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "lmapp", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "lmapp", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_a_project_naming_a_module_does_not_import_it_without_consent(tmp_path):
@@ -87,20 +108,55 @@ def test_cli_explores_a_user_fg_with_n_params(tmp_path):
     """--user-model MODULE:fg --n-params N, with --params as fg's args (creating the project is
     consent: the user named the module)."""
     path = tmp_path / "q.lmapp"
-    code = main(["explore", str(path), "--user-model", "tests.test_user_model_project:shifted_bowl",
-                 "--n-params", "3", "--params", '{"centre": [1.0, -2.0, 0.5]}', "--steps", "20",
-                 "--walkers", "1"])
+    code = main(
+        [
+            "explore",
+            str(path),
+            "--user-model",
+            "tests.test_user_model_project:shifted_bowl",
+            "--n-params",
+            "3",
+            "--params",
+            '{"centre": [1.0, -2.0, 0.5]}',
+            "--steps",
+            "20",
+            "--walkers",
+            "1",
+        ]
+    )
     assert code == 0
     with Project.open(path) as p:
         m = p.minima()
         assert len(m["id"]) == 1 and np.allclose(m["weights"][0], [1.0, -2.0, 0.5], atol=1e-6)
     assert main(["explore", str(path), "--user-model", "x:y", "--steps", "1"]) == 2  # exists
     assert main(["explore", str(tmp_path / "b.lmapp"), "--user-model", "not a ref"]) == 2
-    assert main(["explore", str(tmp_path / "c.lmapp"), "--user-model", "tests.nope:fg",
-                 "--n-params", "2"]) == 2
+    assert (
+        main(
+            [
+                "explore",
+                str(tmp_path / "c.lmapp"),
+                "--user-model",
+                "tests.nope:fg",
+                "--n-params",
+                "2",
+            ]
+        )
+        == 2
+    )
     assert not (tmp_path / "c.lmapp").exists()
-    assert main(["explore", str(tmp_path / "d.lmapp"), "--user-model", "tests.surfaces:x",
-                 "--hidden", "3"]) == 2
+    assert (
+        main(
+            [
+                "explore",
+                str(tmp_path / "d.lmapp"),
+                "--user-model",
+                "tests.surfaces:x",
+                "--hidden",
+                "3",
+            ]
+        )
+        == 2
+    )
 
 
 def shifted_bowl(w, args):
@@ -117,8 +173,9 @@ def _double_well_fg(w, args):
 
 def test_output_agreement_merges_minima_a_user_did_not_declare_symmetric():
     plain = user_model(_double_well_fg, 2)
-    with_outputs = user_model(_double_well_fg, 2,
-                              predict=lambda w, args: np.array([w[0] ** 2, w[1]]))
+    with_outputs = user_model(
+        _double_well_fg, 2, predict=lambda w, args: np.array([w[0] ** 2, w[1]])
+    )
     a, b = np.array([1.0, 0.0]), np.array([-1.0, 0.0])
     assert not plain.same_point(0.0, a, 0.0, b)  # no hook, no predict: Euclidean, distinct
     assert with_outputs.same_point(0.0, a, 0.0, b)
@@ -130,18 +187,19 @@ def test_output_agreement_merges_minima_a_user_did_not_declare_symmetric():
 
 
 def test_user_model_factories_and_bad_references(tmp_path):
-    spec = ModelSpec(kind="user", reference="tests.surfaces:double_well",
-                     params={"coupling": 0.3})
+    spec = ModelSpec(kind="user", reference="tests.surfaces:double_well", params={"coupling": 0.3})
     with Project.create(tmp_path / "dw.lmapp", None, spec, trust_user_model=True) as p:
         p.explore(steps=200, walkers=2, temperature=1.0, step=1.0)
         assert sorted(np.round(p.minima()["loss"], 8)) == [0.0, 0.0]
-    for bad, match in [({"reference": "tests.surfaces:nothing"}, "no attribute"),
-                       ({"reference": "tests.surfaces:double_well", "params": {"coupling": 1}},
-                        "only coupling"),
-                       ({"reference": "tests.surfaces:MULLER_BROWN", "n_params": 2}, "fg")]:
+    for bad, match in [
+        ({"reference": "tests.surfaces:nothing"}, "no attribute"),
+        ({"reference": "tests.surfaces:double_well", "params": {"coupling": 1}}, "only coupling"),
+        ({"reference": "tests.surfaces:MULLER_BROWN", "n_params": 2}, "fg"),
+    ]:
         with pytest.raises((ModelError, ValueError), match=match):
-            Project.create(tmp_path / "bad.lmapp", None, ModelSpec(kind="user", **bad),
-                           trust_user_model=True)
+            Project.create(
+                tmp_path / "bad.lmapp", None, ModelSpec(kind="user", **bad), trust_user_model=True
+            )
         assert not (tmp_path / "bad.lmapp").exists()
     with pytest.raises(ModelError, match=r"package\.module:function"):
         ModelSpec(kind="user", reference="no colon")

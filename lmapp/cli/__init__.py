@@ -1,4 +1,5 @@
 """Command-line interface: ``lmapp SUBCOMMAND ...`` drives the same engines headless."""
+
 from .main import main
 
 __all__ = ["main"]

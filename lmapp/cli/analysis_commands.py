@@ -1,5 +1,6 @@
 """CLI commands that analyse a project's minima: ``thermo`` (heat capacity, SPEC §3.3),
 ``metrics`` (per-minimum classifier metrics, §3.4) and ``distances`` (§3.5)."""
+
 from __future__ import annotations
 
 import argparse
@@ -29,8 +30,18 @@ from .errors import UsageError
 from .numbers import index, positive, ranged
 
 CSV_COLUMNS = ("T", "Cv", "Cplus", "Cminus", "S", "F")
-METRIC_COLUMNS = ("id", "loss", "train_acc", "test_acc", "train_auc", "test_auc", "sparsity",
-                  "disconnected_units", "lpphe", "hessian_index")
+METRIC_COLUMNS = (
+    "id",
+    "loss",
+    "train_acc",
+    "test_acc",
+    "train_auc",
+    "test_auc",
+    "sparsity",
+    "disconnected_units",
+    "lpphe",
+    "hessian_index",
+)
 DISTANCE_KINDS = ("misclass", "euclid")
 
 
@@ -40,20 +51,35 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("project")
     p.add_argument("--tmin", type=positive, default=1e-4, help="lowest temperature (default 1e-4)")
     p.add_argument("--tmax", type=positive, default=1.0, help="highest temperature (default 1)")
-    p.add_argument("--n", type=ranged(int, 2, 100_000), default=200, help="temperatures, log-spaced (default 200)")
+    p.add_argument(
+        "--n",
+        type=ranged(int, 2, 100_000),
+        default=200,
+        help="temperatures, log-spaced (default 200)",
+    )
     p.add_argument("--out", metavar="FILE", help="write the curves: .csv table or .png plot")
-    p.add_argument("--top", type=index, default=5, help="contributors listed per C_V peak (default 5)")
+    p.add_argument(
+        "--top", type=index, default=5, help="contributors listed per C_V peak (default 5)"
+    )
     p = sub.add_parser("metrics", help="per-minimum loss, accuracy, AUC, sparsity (cached)")
     p.add_argument("project")
     p.add_argument("--out", metavar="FILE.csv", help="write a CSV table instead of printing")
-    p.add_argument("--positive", type=index, metavar="C",
-                   help="AUC positive class (default 1; 0 for LJAT3 data)")
+    p.add_argument(
+        "--positive",
+        type=index,
+        metavar="C",
+        help="AUC positive class (default 1; 0 for LJAT3 data)",
+    )
     p = sub.add_parser("distances", help="distance matrix between minima (.npy)")
     p.add_argument("project")
     p.add_argument("--kind", choices=DISTANCE_KINDS, default="misclass")
-    p.add_argument("--definition", choices=KINDS, default="differ",
-                   help="misclassification: items classified differently (default) or "
-                        "misclassified by exactly one of the two")
+    p.add_argument(
+        "--definition",
+        choices=KINDS,
+        default="differ",
+        help="misclassification: items classified differently (default) or "
+        "misclassified by exactly one of the two",
+    )
     p.add_argument("--data", choices=PARTS, default="test")
     p.add_argument("--out", required=True, metavar="FILE.npy")
 
@@ -94,16 +120,25 @@ def _thermo_inputs(project: Project) -> dict[str, Any]:
     a = project.landscape_arrays()
     sel = np.flatnonzero(np.isfinite(m["lpphe"]))
     if sel.size == 0:
-        raise UsageError(f"{project.path}: no minima with a Hessian spectrum (LPPHE); explore first")
+        raise UsageError(
+            f"{project.path}: no minima with a Hessian spectrum (LPPHE); explore first"
+        )
     n_pos = project.model.n_params - np.maximum(m["n_zero_modes"], 0)
     gmin = sel[np.argmin(m["loss"][sel])]
     barrier = None
     if a["ts_energy"].size:
-        barrier = minimax_barrier_to(int(gmin), a["energies"], a["ts_energy"], a["ts_min1"],
-                                     a["ts_min2"])[sel]
-    return {"ids": m["id"][sel], "L": m["loss"][sel], "lpphe": m["lpphe"][sel],
-            "n_pos": n_pos[sel], "kappa": int(n_pos[gmin]), "barrier": barrier,
-            "left_out": m["id"].size - sel.size}
+        barrier = minimax_barrier_to(
+            int(gmin), a["energies"], a["ts_energy"], a["ts_min1"], a["ts_min2"]
+        )[sel]
+    return {
+        "ids": m["id"][sel],
+        "L": m["loss"][sel],
+        "lpphe": m["lpphe"][sel],
+        "n_pos": n_pos[sel],
+        "kappa": int(n_pos[gmin]),
+        "barrier": barrier,
+        "left_out": m["id"].size - sel.size,
+    }
 
 
 def cmd_thermo(a: argparse.Namespace) -> int:
@@ -115,26 +150,34 @@ def cmd_thermo(a: argparse.Namespace) -> int:
         inp = _thermo_inputs(project)
     ids, L, lpphe = inp["ids"], inp["L"], inp["lpphe"]
     th = heat_capacity(L, lpphe, T, inp["kappa"], inp["barrier"], inp["n_pos"])
-    print(f"{minima(ids.size)}, κ = {th.kappa} positive modes (global minimum id {ids[th.gmin]}), "
-          f"T = {T[0]:g} … {T[-1]:g} ({T.size} points, k_B = 1)")
+    print(
+        f"{minima(ids.size)}, κ = {th.kappa} positive modes (global minimum id {ids[th.gmin]}), "
+        f"T = {T[0]:g} … {T[-1]:g} ({T.size} points, k_B = 1)"
+    )
     if inp["left_out"]:
         print(f"note: {inp['left_out']} minima without LPPHE left out")
     if th.mode_mismatch.size:
         listed = ", ".join(str(i) for i in ids[th.mode_mismatch][:10])
-        print(f"note: {th.mode_mismatch.size} minima (ids {listed}"
-              f"{', …' if th.mode_mismatch.size > 10 else ''}) have a different number of "
-              f"positive modes; κ = {th.kappa} is used for all")
+        print(
+            f"note: {th.mode_mismatch.size} minima (ids {listed}"
+            f"{', …' if th.mode_mismatch.size > 10 else ''}) have a different number of "
+            f"positive modes; κ = {th.kappa} is used for all"
+        )
     if inp["barrier"] is None:
         print("note: no transition states, so frustration F is NaN (run lmapp connect first)")
     elif th.excluded.size:
-        print(f"note: {th.excluded.size} minima are not connected to the global minimum and "
-              "are left out of F")
+        print(
+            f"note: {th.excluded.size} minima are not connected to the global minimum and "
+            "are left out of F"
+        )
     peaks = find_peaks(T, th.Cv)
     if peaks.size == 0:
         print("no C_V peak in this temperature range")
     for i in peaks:
-        print(f"C_V peak at T = {T[i]:.4g}: C_V = {th.Cv[i]:.6g}, C+ = {th.Cplus[i]:.4g}, "
-              f"C- = {th.Cminus[i]:.4g}, S = {th.S[i]:.4g}, F = {th.F[i]:.4g}")
+        print(
+            f"C_V peak at T = {T[i]:.4g}: C_V = {th.Cv[i]:.6g}, C+ = {th.Cplus[i]:.4g}, "
+            f"C- = {th.Cminus[i]:.4g}, S = {th.S[i]:.4g}, F = {th.F[i]:.4g}"
+        )
         g = g_alpha(L, lpphe, T[i])
         for label, idx in zip(("gaining", "losing"), top_contributors(L, lpphe, T[i], a.top)):
             for k in idx:
@@ -173,11 +216,16 @@ def _write_png(path: Path, th: Thermo, peaks: np.ndarray) -> None:
         plot.addLegend()
         plot.setLabel("bottom", "T")
     bottom.setXLink(top)
-    for y, name, colour, width in ((th.Cv - th.kappa / 2, "C_V − κ/2", "k", 5),
-                                   (th.Cplus, "C+", "r", 2), (th.Cminus, "C−", "b", 2)):
+    for y, name, colour, width in (
+        (th.Cv - th.kappa / 2, "C_V − κ/2", "k", 5),
+        (th.Cplus, "C+", "r", 2),
+        (th.Cminus, "C−", "b", 2),
+    ):
         top.plot(th.T, y, pen=pg.mkPen(colour, width=width), name=name)
     for i in peaks:
-        top.addItem(pg.InfiniteLine(np.log10(th.T[i]), pen=pg.mkPen("k", style=QtCore.Qt.PenStyle.DashLine)))
+        top.addItem(
+            pg.InfiniteLine(np.log10(th.T[i]), pen=pg.mkPen("k", style=QtCore.Qt.PenStyle.DashLine))
+        )
     bottom.plot(th.T, th.S, pen=pg.mkPen("g", width=2), name="S")
     if np.any(np.isfinite(th.F)):
         bottom.plot(th.T, th.F, pen=pg.mkPen("m", width=2), name="F")
@@ -221,8 +269,10 @@ def cmd_distances(a: argparse.Namespace) -> int:
     with _open_caching(a.project) as project:
         model, d = project.model, project.dataset
         if not model.is_network and a.kind == "misclass":
-            raise UsageError("misclassification distance needs a classifier; this project's "
-                             "model is a regression")
+            raise UsageError(
+                "misclassification distance needs a classifier; this project's "
+                "model is a regression"
+            )
         X, y = (d.X_test, d.y_test) if a.data == "test" else (d.X_train, d.y_train)
         if model.is_network and X.shape[0] == 0:
             raise UsageError(f"the project has no {a.data} data; use the other --data")
@@ -240,15 +290,23 @@ def cmd_distances(a: argparse.Namespace) -> int:
     euclid = euclidean_matrix(m["weights"])
     D = misclass if a.kind == "misclass" else euclid
     np.save(out, D)
-    what = f"misclassification ({a.definition}, {a.data} data)" if a.kind == "misclass" else "Euclidean"
-    print(f"wrote {out}: {D.shape[0]} × {D.shape[1]} {what} distances, rows and columns in "
-          "minimum id order")
+    what = (
+        f"misclassification ({a.definition}, {a.data} data)"
+        if a.kind == "misclass"
+        else "Euclidean"
+    )
+    print(
+        f"wrote {out}: {D.shape[0]} × {D.shape[1]} {what} distances, rows and columns in "
+        "minimum id order"
+    )
     if misclass is None:
         print("Pearson r (Euclidean vs misclassification): n/a for a regression model")
     else:
         n = D.shape[0]
-        print(f"Pearson r (Euclidean vs misclassification, {n * (n - 1) // 2} pairs): "
-              f"{pearson(euclid, misclass):.6g}")
+        print(
+            f"Pearson r (Euclidean vs misclassification, {n * (n - 1) // 2} pairs): "
+            f"{pearson(euclid, misclass):.6g}"
+        )
     return 0
 
 

@@ -1,4 +1,5 @@
 """The CLI's user-mistake exception: reported as one ``lmapp: error:`` line, exit code 2."""
+
 from __future__ import annotations
 
 import argparse

@@ -1,5 +1,6 @@
 """Numeric command-line options: every value must be finite and in its range, or the command
 stops with one line saying which option and why (NaN, inf and negative values included)."""
+
 from __future__ import annotations
 
 import argparse
@@ -12,15 +13,22 @@ def _number(text: str, kind: type) -> float:
         value = kind(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not {'an integer' if kind is int else 'a number'}") from None
+            f"{text!r} is not {'an integer' if kind is int else 'a number'}"
+        ) from None
     if kind is float and not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
     return value
 
 
-def ranged(kind: type = float, low: float | None = None, high: float | None = None,
-           low_open: bool = False, high_open: bool = False) -> Callable[[str], float]:
+def ranged(
+    kind: type = float,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> Callable[[str], float]:
     """An argparse ``type``: a finite ``kind`` in [low, high] (open ends where asked)."""
+
     def parse(text: str) -> float:
         value = _number(text, kind)
         if low is not None and (value < low or (low_open and value == low)):
@@ -28,6 +36,7 @@ def ranged(kind: type = float, low: float | None = None, high: float | None = No
         if high is not None and (value > high or (high_open and value == high)):
             raise argparse.ArgumentTypeError(f"{text} must be {'<' if high_open else '≤'} {high:g}")
         return value
+
     parse.__name__ = kind.__name__  # argparse names the type in its messages
     parse.bounds = (low, high)  # type: ignore[attr-defined]  # what --help and the tests see
     return parse

@@ -1,5 +1,6 @@
 """A terminal progress bar for jobs: one redrawn line on a TTY, sparse log lines otherwise
 (a log file or a cluster's job output gets a line every few seconds, not every redraw)."""
+
 from __future__ import annotations
 
 import sys
@@ -13,7 +14,9 @@ class ProgressBar:
     """Callable progress sink for any job's :mod:`~lmapp.jobs.events` reports."""
 
     def __init__(self, stream: TextIO | None = None, width: int = 30, every: float = 2.0) -> None:
-        self.stream = sys.stderr if stream is None else stream  # the current stderr, not import-time
+        self.stream = (
+            sys.stderr if stream is None else stream
+        )  # the current stderr, not import-time
         self.width = width
         self.every = every
         self.tty = self.stream.isatty()
@@ -27,7 +30,9 @@ class ProgressBar:
             return
         self._last = now
         filled = int(frac * self.width)
-        line = f"[{'#' * filled}{'-' * (self.width - filled)}] {100 * frac:5.1f}%  {event.describe()}"
+        line = (
+            f"[{'#' * filled}{'-' * (self.width - filled)}] {100 * frac:5.1f}%  {event.describe()}"
+        )
         if self.tty:
             self.stream.write("\r" + line + "\033[K")  # clear what a longer line left
             self._open = frac < 1.0

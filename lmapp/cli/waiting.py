@@ -1,5 +1,6 @@
 """Waiting for a background job at the terminal: Ctrl-C or SIGTERM cancel it cooperatively, so
 the current batch is stored and the run is recorded as cancelled."""
+
 from __future__ import annotations
 
 import signal
@@ -11,7 +12,9 @@ from ..jobs.control import JobControl
 from ..jobs.executor import JobHandle
 
 
-def wait_for(handle: JobHandle, control: JobControl, on_cancel: Callable[[], None] = lambda: None) -> None:
+def wait_for(
+    handle: JobHandle, control: JobControl, on_cancel: Callable[[], None] = lambda: None
+) -> None:
     """Block until ``handle`` is done, turning Ctrl-C and SIGTERM into ``control.cancel()``."""
 
     def cancel(*_: object) -> None:

@@ -6,6 +6,7 @@ three inertia columns. points.* are Fortran direct-access records of 3·NATOMS f
 (native little-endian, no record markers): the P weights, zero-padded to a multiple of three
 (NATOMS = ⌈P/3⌉). A network has no rotations, so order = 1 and the inertia columns are 1.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -48,8 +49,10 @@ def write_pathsample(folder: str | Path, data: PathsampleData) -> None:
             fh.write(f"{e:25.17e} {l:25.17e} {1:6d} {1.0:12.6f} {1.0:12.6f} {1.0:12.6f}\n")
     with open(folder / "ts.data", "w") as fh:
         for e, l, a, b in zip(data.ts_energy, data.ts_lpphe, data.ts_min1, data.ts_min2):
-            fh.write(f"{e:25.17e} {l:25.17e} {1:6d} {a + 1:8d} {b + 1:8d} "
-                     f"{1.0:12.6f} {1.0:12.6f} {1.0:12.6f}\n")
+            fh.write(
+                f"{e:25.17e} {l:25.17e} {1:6d} {a + 1:8d} {b + 1:8d} "
+                f"{1.0:12.6f} {1.0:12.6f} {1.0:12.6f}\n"
+            )
     _pad(data.min_coords).astype("<f8").tofile(folder / "points.min")
     _pad(data.ts_coords).astype("<f8").tofile(folder / "points.ts")
 
@@ -61,9 +64,11 @@ def _lines(path: Path) -> list[str]:
     try:
         return raw.decode("utf-8").splitlines()
     except UnicodeDecodeError as exc:
-        line = raw[:exc.start].count(b"\n") + 1
-        raise PathsampleError(f"{path.name} line {line}: byte {raw[exc.start]:#04x} is not text "
-                              "(expected numbers in ASCII)") from None
+        line = raw[: exc.start].count(b"\n") + 1
+        raise PathsampleError(
+            f"{path.name} line {line}: byte {raw[exc.start]:#04x} is not text "
+            "(expected numbers in ASCII)"
+        ) from None
 
 
 def _table(path: Path, n_cols: int) -> np.ndarray:
@@ -73,11 +78,15 @@ def _table(path: Path, n_cols: int) -> np.ndarray:
         if not parts:
             continue
         if len(parts) < n_cols:
-            raise PathsampleError(f"{path.name} line {i}: expected {n_cols} columns, got {len(parts)}")
+            raise PathsampleError(
+                f"{path.name} line {i}: expected {n_cols} columns, got {len(parts)}"
+            )
         try:
             rows.append([float(v.replace("D", "E").replace("d", "e")) for v in parts[:n_cols]])
         except ValueError:
-            raise PathsampleError(f"{path.name} line {i}: non-numeric value in {line.strip()!r}") from None
+            raise PathsampleError(
+                f"{path.name} line {i}: non-numeric value in {line.strip()!r}"
+            ) from None
     table = np.array(rows, float).reshape(-1, n_cols)
     if not np.all(np.isfinite(table)):
         bad = int(np.argwhere(~np.isfinite(table))[0, 0]) + 1
@@ -89,8 +98,10 @@ def _points(path: Path, n: int, P: int) -> np.ndarray:
     width = 3 * ((P + 2) // 3)
     raw = np.fromfile(path, dtype="<f8") if path.exists() else np.zeros(0)
     if raw.size != n * width:
-        raise PathsampleError(f"{path.name}: {raw.size} values, expected {n} records of "
-                              f"{width} (P = {P} weights padded to 3·NATOMS)")
+        raise PathsampleError(
+            f"{path.name}: {raw.size} values, expected {n} records of "
+            f"{width} (P = {P} weights padded to 3·NATOMS)"
+        )
     return raw.reshape(n, width)[:, :P].copy()
 
 
@@ -108,7 +119,13 @@ def read_pathsample(folder: str | Path, n_params: int) -> PathsampleData:
     if ends.size and (np.any(ends != np.round(ends)) or ends.min() < 1 or ends.max() > n_min):
         bad = int(np.argwhere((ends < 1) | (ends > n_min) | (ends != np.round(ends)))[0, 0]) + 1
         raise PathsampleError(f"ts.data line {bad}: minimum index outside 1..{n_min}")
-    return PathsampleData(mins[:, 0], mins[:, 1], _points(folder / "points.min", n_min, n_params),
-                          ts[:, 0], ts[:, 1], ends[:, 0].astype(np.int64) - 1,
-                          ends[:, 1].astype(np.int64) - 1,
-                          _points(folder / "points.ts", ts.shape[0], n_params))
+    return PathsampleData(
+        mins[:, 0],
+        mins[:, 1],
+        _points(folder / "points.min", n_min, n_params),
+        ts[:, 0],
+        ts[:, 1],
+        ends[:, 0].astype(np.int64) - 1,
+        ends[:, 1].astype(np.int64) - 1,
+        _points(folder / "points.ts", ts.shape[0], n_params),
+    )

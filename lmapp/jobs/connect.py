@@ -9,6 +9,7 @@ stiffer band with more candidates, then single-ended searches from the stranded 
 parallel threads (DNEB/HEF kernels release the GIL) or as tasks on a Dask cluster; each
 attempt's results (transition states, new minima, the attempt record and a failed pair) are
 stored in one transaction by the job's thread."""
+
 from __future__ import annotations
 
 import enum
@@ -75,11 +76,14 @@ class AttemptOutcome(enum.Enum):
 
 
 #: the attempt outcome of a search that stored nothing, by how far its best candidate got
-_FAILED_SEARCH = {Outcome.NO_MAXIMUM: AttemptOutcome.NO_MAXIMUM,
-                  Outcome.HEF_FAILED: AttemptOutcome.HEF_FAILED,
-                  Outcome.WRONG_INDEX: AttemptOutcome.WRONG_INDEX,
-                  Outcome.NOT_MINIMUM: AttemptOutcome.NOT_MINIMUM,
-                  Outcome.DUPLICATE: AttemptOutcome.KNOWN, Outcome.FOUND: AttemptOutcome.KNOWN}
+_FAILED_SEARCH = {
+    Outcome.NO_MAXIMUM: AttemptOutcome.NO_MAXIMUM,
+    Outcome.HEF_FAILED: AttemptOutcome.HEF_FAILED,
+    Outcome.WRONG_INDEX: AttemptOutcome.WRONG_INDEX,
+    Outcome.NOT_MINIMUM: AttemptOutcome.NOT_MINIMUM,
+    Outcome.DUPLICATE: AttemptOutcome.KNOWN,
+    Outcome.FOUND: AttemptOutcome.KNOWN,
+}
 
 
 def tier_params(tp: TransitionParams, tier: int) -> TransitionParams:
@@ -87,11 +91,20 @@ def tier_params(tp: TransitionParams, tier: int) -> TransitionParams:
     if tier <= 0:
         return tp
     if tier == 1:  # a finer, longer-relaxed band
-        return replace(tp, images_per_unit=2 * tp.images_per_unit, max_images=2 * tp.max_images,
-                       dneb_iter=2 * tp.dneb_iter)
-    return replace(tp, dneb_k=5 * tp.dneb_k, images_per_unit=3 * tp.images_per_unit,
-                   max_images=3 * tp.max_images, dneb_iter=4 * tp.dneb_iter,
-                   max_candidates=2 * tp.max_candidates)
+        return replace(
+            tp,
+            images_per_unit=2 * tp.images_per_unit,
+            max_images=2 * tp.max_images,
+            dneb_iter=2 * tp.dneb_iter,
+        )
+    return replace(
+        tp,
+        dneb_k=5 * tp.dneb_k,
+        images_per_unit=3 * tp.images_per_unit,
+        max_images=3 * tp.max_images,
+        dneb_iter=4 * tp.dneb_iter,
+        max_candidates=2 * tp.max_candidates,
+    )
 
 
 @dataclass
@@ -110,7 +123,9 @@ class ConnectParams:
         """Check the settings; return the transition-state parameters."""
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}")
-        if self.mode == "pair" and (self.pair is None or len(self.pair) != 2 or self.pair[0] == self.pair[1]):
+        if self.mode == "pair" and (
+            self.pair is None or len(self.pair) != 2 or self.pair[0] == self.pair[1]
+        ):
             raise ValueError("mode 'pair' needs two different minimum ids")
         if (self.budget is not None and self.budget < 1) or self.workers < 1:
             raise ValueError("budget and workers must be ≥ 1")
@@ -155,8 +170,9 @@ class ConnectSummary:
 class _KnownPoints:
     """The job's in-memory copy of the project's minima, transition states and failures."""
 
-    def __init__(self, pf: ProjectFile, model: Model, tp: TransitionParams,
-                 control: JobControl) -> None:
+    def __init__(
+        self, pf: ProjectFile, model: Model, tp: TransitionParams, control: JobControl
+    ) -> None:
         """Read in phases of well under a second each (10⁵ minima, 3·10⁵ TS), with a cancel
         check between them."""
         m = pf.minima(with_weights=True, order="id")
@@ -216,8 +232,9 @@ class _KnownPoints:
 
     def stranded(self, i: int) -> bool:
         """No transition state reaches minimum i, and attempts on it keep failing."""
-        return (not self.neighbours[i]
-                and self.failures_of[i] >= STRANDED_FAILURES * (self.searched_from[i] + 1))
+        return not self.neighbours[i] and self.failures_of[i] >= STRANDED_FAILURES * (
+            self.searched_from[i] + 1
+        )
 
     def n_components(self) -> int:
         return int(np.unique(self.components.roots()).size)
@@ -252,15 +269,27 @@ class AttemptResult:
     interrupted: bool
 
 
-def run_attempt(model: Model, tp: TransitionParams, work: _Attempt, xa: np.ndarray,
-                xb: np.ndarray, x_origin: np.ndarray | None, abort: np.ndarray) -> AttemptResult:
+def run_attempt(
+    model: Model,
+    tp: TransitionParams,
+    work: _Attempt,
+    xa: np.ndarray,
+    xb: np.ndarray,
+    x_origin: np.ndarray | None,
+    abort: np.ndarray,
+) -> AttemptResult:
     """One attempt: a pure function of its inputs, run in a thread here or on a worker."""
     t0 = time.perf_counter()
     if x_origin is not None:
         found = search_from_minimum(model, x_origin, tp, work.first_mode, SINGLE_ENDED_MODES, abort)
     else:  # beyond the single-ended tier (those searches spent): the stiffest band again
-        found = search(model, xa, model.align(xa, xb),
-                       tier_params(tp, min(work.tier, SINGLE_ENDED_TIER - 1)), abort=abort)
+        found = search(
+            model,
+            xa,
+            model.align(xa, xb),
+            tier_params(tp, min(work.tier, SINGLE_ENDED_TIER - 1)),
+            abort=abort,
+        )
     return AttemptResult(found, time.perf_counter() - t0, bool(abort[0]))
 
 
@@ -277,8 +306,9 @@ class AttemptPool(Protocol[_Handle]):
     """Where attempts run: threads of this process, or a cluster's workers (each pool waits on
     the handles it gave out)."""
 
-    def submit(self, work: _Attempt, xa: np.ndarray, xb: np.ndarray,
-               x_origin: np.ndarray | None) -> _Handle: ...
+    def submit(
+        self, work: _Attempt, xa: np.ndarray, xb: np.ndarray, x_origin: np.ndarray | None
+    ) -> _Handle: ...
 
     def wait_first(self, handles: list[_Handle]) -> set[_Handle]: ...
 
@@ -288,13 +318,15 @@ class AttemptPool(Protocol[_Handle]):
 class ThreadAttempts:
     """Attempts on threads of this process (the DNEB/HEF kernels release the GIL)."""
 
-    def __init__(self, model: Model, tp: TransitionParams, n_threads: int,
-                 abort: np.ndarray) -> None:
+    def __init__(
+        self, model: Model, tp: TransitionParams, n_threads: int, abort: np.ndarray
+    ) -> None:
         self.model, self.tp, self.abort = model, tp, abort
         self.pool = ThreadPoolExecutor(max_workers=n_threads, thread_name_prefix="connect")
 
-    def submit(self, work: _Attempt, xa: np.ndarray, xb: np.ndarray,
-               x_origin: np.ndarray | None) -> Future[AttemptResult]:
+    def submit(
+        self, work: _Attempt, xa: np.ndarray, xb: np.ndarray, x_origin: np.ndarray | None
+    ) -> Future[AttemptResult]:
         return self.pool.submit(
             run_attempt, self.model, self.tp, work, xa, xb, x_origin, self.abort
         )
@@ -311,8 +343,9 @@ class ConnectJob:
     searches run on threads here, or as tasks on ``cluster`` (a connected
     :class:`~.cluster.Cluster`)."""
 
-    def __init__(self, project: str | Path, params: ConnectParams,
-                 cluster: Cluster | None = None) -> None:
+    def __init__(
+        self, project: str | Path, params: ConnectParams, cluster: Cluster | None = None
+    ) -> None:
         self.tp = params.validate()
         self.project = Path(project)
         self.params = params
@@ -336,8 +369,19 @@ class ConnectJob:
                 pool = self.attempt_pool(data, model, control)
                 summary = self._loop(pf, model, known, pool, run, budget, control, progress)
             if summary is None:  # cancelled while the points were being read
-                return ConnectSummary(run.run_id, run.status, 0, 0, 0, 0, run.elapsed, None, 0,
-                                      p.budget or 0, note="cancelled before the first attempt")
+                return ConnectSummary(
+                    run.run_id,
+                    run.status,
+                    0,
+                    0,
+                    0,
+                    0,
+                    run.elapsed,
+                    None,
+                    0,
+                    p.budget or 0,
+                    note="cancelled before the first attempt",
+                )
             return replace(summary, status=run.status)
 
     # -- choosing work ----------------------------------------------------------------------
@@ -348,21 +392,26 @@ class ConnectJob:
             return 0 if self._done(known) else 1
         return int(known.apart().size)
 
-    def _next_attempts(self, known: _KnownPoints, busy: set[tuple[int, int]], n: int) -> list[_Attempt]:
+    def _next_attempts(
+        self, known: _KnownPoints, busy: set[tuple[int, int]], n: int
+    ) -> list[_Attempt]:
         """Up to n attempts to run next, none on a pair or minimum already in flight."""
         p = self.params
         if p.mode == "refine":
             order = np.argsort(known.loss, kind="stable")
-            cand = nearest_unconnected(known.graph, known.neighbours, known.failed, order,
-                                       limit=n + len(busy))
+            cand = nearest_unconnected(
+                known.graph, known.neighbours, known.failed, order, limit=n + len(busy)
+            )
         else:
             if p.mode == "pair" and p.pair is not None:
                 targets = [(known.index[p.pair[0]], known.index[p.pair[1]])]
             else:
                 apart = known.apart()
                 gm = known.lowest()
-                targets = [(gm, int(i)) for i in apart[np.argsort(np.asarray(known.loss)[apart],
-                                                                   kind="stable")]]
+                targets = [
+                    (gm, int(i))
+                    for i in apart[np.argsort(np.asarray(known.loss)[apart], kind="stable")]
+                ]
             cand = []
             roots = known.components.roots()
             for a, b in targets:
@@ -413,8 +462,16 @@ class ConnectJob:
         return ThreadAttempts(model, self.tp, self.params.workers, control.abort_flag)
 
     # -- storing results (job thread) -------------------------------------------------------
-    def _store(self, pf: ProjectFile, model: Model, known: _KnownPoints, run_id: int,
-               work: _Attempt, found: TSSearch, elapsed: float) -> tuple[AttemptOutcome, int, int]:
+    def _store(
+        self,
+        pf: ProjectFile,
+        model: Model,
+        known: _KnownPoints,
+        run_id: int,
+        work: _Attempt,
+        found: TSSearch,
+        elapsed: float,
+    ) -> tuple[AttemptOutcome, int, int]:
         """Store one attempt in one transaction: new minima, new transition states, the attempt
         and, unless the pair is connected now, a failed pair. Returns (outcome, new TS, new
         minima)."""
@@ -442,14 +499,22 @@ class ConnectJob:
                 known_only += 1
                 continue
             degenerate += ends[0] == ends[1]
-            ts_rows.append({"loss": r.energy, "rms_grad": r.rms_grad, "eigenvalue": r.eigenvalue,
-                            "lpphe": r.lpphe, "min1": ends[0], "min2": ends[1],
-                            "weights": r.canonical})
+            ts_rows.append(
+                {
+                    "loss": r.energy,
+                    "rms_grad": r.rms_grad,
+                    "eigenvalue": r.eigenvalue,
+                    "lpphe": r.lpphe,
+                    "min1": ends[0],
+                    "min2": ends[1],
+                    "weights": r.canonical,
+                }
+            )
             ts_ends.append((ends[0], ends[1]))
         i, j = work.pair
         # what the pair's connectivity will be once this attempt is stored
         trial = Components(len(known.ids) + len(min_rows))
-        trial.parent[:len(known.ids)] = known.components.parent
+        trial.parent[: len(known.ids)] = known.components.parent
 
         def pos(ref: int) -> int:
             return known.index[ref] if ref > 0 else len(known.ids) - ref - 1
@@ -469,10 +534,18 @@ class ConnectJob:
         else:
             outcome = _FAILED_SEARCH[found.outcome]
         min_ids, ts_ids = pf.commit_connect_attempt(
-            minima=min_rows, transition_states=ts_rows, run_id=run_id,
-            attempt={"min1": known.ids[i], "min2": known.ids[j], "tier": work.tier,
-                     "outcome": outcome.value, "elapsed": elapsed},
-            failed_pair=None if joined else (known.ids[i], known.ids[j]))
+            minima=min_rows,
+            transition_states=ts_rows,
+            run_id=run_id,
+            attempt={
+                "min1": known.ids[i],
+                "min2": known.ids[j],
+                "tier": work.tier,
+                "outcome": outcome.value,
+                "elapsed": elapsed,
+            },
+            failed_pair=None if joined else (known.ids[i], known.ids[j]),
+        )
         for mid, row in zip(min_ids, min_rows):
             known.add_minimum(mid, row["loss"], row["weights"])
         for _, (a, b) in zip(ts_ids, ts_ends):  # the stored ones
@@ -490,9 +563,17 @@ class ConnectJob:
         stored.add_many(near["id"], near["loss"], near["weights"])
         return stored.match(loss, w) is not None
 
-    def _loop(self, pf: ProjectFile, model: Model, known: _KnownPoints, pool: AttemptPool[Any],
-              run: RunRecord, budget: int, control: JobControl,
-              progress: Progress) -> ConnectSummary:
+    def _loop(
+        self,
+        pf: ProjectFile,
+        model: Model,
+        known: _KnownPoints,
+        pool: AttemptPool[Any],
+        run: RunRecord,
+        budget: int,
+        control: JobControl,
+        progress: Progress,
+    ) -> ConnectSummary:
         p = self.params
         run_id = run.run_id
         attempts = new_ts = new_min = 0
@@ -500,8 +581,11 @@ class ConnectJob:
         failed0 = len(known.failed)
         note = ""
         if self._done(known):
-            note = ("the two minima are already connected" if p.mode == "pair"
-                    else "every minimum is already connected to the global minimum")
+            note = (
+                "the two minima are already connected"
+                if p.mode == "pair"
+                else "every minimum is already connected to the global minimum"
+            )
         running: dict[AttemptHandle, _Attempt] = {}
         try:
             while True:
@@ -527,17 +611,28 @@ class ConnectJob:
                     res = fut.result()
                     if res.interrupted:
                         continue
-                    outcome, a, b = self._store(pf, model, known, run_id, work, res.found,
-                                                res.elapsed)
+                    outcome, a, b = self._store(
+                        pf, model, known, run_id, work, res.found, res.elapsed
+                    )
                     attempts += 1
                     outcomes[outcome.value] += 1
                     new_ts += a
                     new_min += b
                 elapsed = run.elapsed
-                progress(ConnectProgress(
-                    run_id, attempts, budget, new_ts, new_min, len(running),
-                    known.n_components(), elapsed, dict(outcomes),
-                    self._done(known) if p.mode != "refine" else None))
+                progress(
+                    ConnectProgress(
+                        run_id,
+                        attempts,
+                        budget,
+                        new_ts,
+                        new_min,
+                        len(running),
+                        known.n_components(),
+                        elapsed,
+                        dict(outcomes),
+                        self._done(known) if p.mode != "refine" else None,
+                    )
+                )
                 if control.paused and not running and not run.checkpoint(control):
                     break
         except Interrupted:  # the cluster went away: every stored attempt is kept
@@ -547,9 +642,26 @@ class ConnectJob:
             raise
         finally:
             pool.shutdown()
-            run.stats = {"attempts": attempts, "budget": budget, "new_ts": new_ts,
-                         "new_minima": new_min, "outcomes": dict(outcomes), "note": note}
+            run.stats = {
+                "attempts": attempts,
+                "budget": budget,
+                "new_ts": new_ts,
+                "new_minima": new_min,
+                "outcomes": dict(outcomes),
+                "note": note,
+            }
         connected = self._done(known) if p.mode == "pair" else None
-        return ConnectSummary(run_id, run.status, attempts, new_ts, new_min,
-                              len(known.failed) - failed0, run.elapsed, connected,
-                              known.n_components(), budget, dict(outcomes), note)
+        return ConnectSummary(
+            run_id,
+            run.status,
+            attempts,
+            new_ts,
+            new_min,
+            len(known.failed) - failed0,
+            run.elapsed,
+            connected,
+            known.n_components(),
+            budget,
+            dict(outcomes),
+            note,
+        )

@@ -1,4 +1,5 @@
 """Cooperative job control: cancel, pause and resume flags that workers check between chunks."""
+
 from __future__ import annotations
 
 import threading

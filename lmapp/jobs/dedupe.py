@@ -2,6 +2,7 @@
 rule): canonical forms rewritten, duplicate minima merged into the lowest id with their
 transition states re-pointed, duplicate transition states dropped — all in one transaction, so
 a killed process leaves the file as it was."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -42,10 +43,12 @@ class DedupeSummary:
         return self.ts_before - self.merged_ts
 
     def describe(self) -> str:
-        return (f"{self.minima_before} → {self.minima_after} minima ({self.merged_minima} "
-                f"duplicates merged), {self.ts_before} → {self.ts_after} transition states "
-                f"({self.merged_ts} duplicates dropped, {self.degenerate_ts} degenerate kept), "
-                f"{self.rewritten} canonical forms rewritten")
+        return (
+            f"{self.minima_before} → {self.minima_after} minima ({self.merged_minima} "
+            f"duplicates merged), {self.ts_before} → {self.ts_after} transition states "
+            f"({self.merged_ts} duplicates dropped, {self.degenerate_ts} degenerate kept), "
+            f"{self.rewritten} canonical forms rewritten"
+        )
 
 
 def plan_merge(pf: ProjectFile, rule: IdentityRule = IdentityRule()) -> tuple[Merge, int]:
@@ -65,11 +68,14 @@ def plan_merge(pf: ProjectFile, rule: IdentityRule = IdentityRule()) -> tuple[Me
     for i, old, new in zip(t["id"], T, Tc):
         if not np.array_equal(old, new):
             merge.ts_weights[int(i)] = new
-    ends = [tuple(sorted((merge.minima.get(int(a), int(a)), merge.minima.get(int(b), int(b)))))
-            for a, b in zip(t["min1"], t["min2"])]
+    ends = [
+        tuple(sorted((merge.minima.get(int(a), int(a)), merge.minima.get(int(b), int(b)))))
+        for a, b in zip(t["min1"], t["min2"])
+    ]
     merge.transition_states = duplicates(model, t["id"], t["loss"], Tc, rule, groups=ends)
-    degenerate = sum(1 for i, e in zip(t["id"], ends)
-                     if int(i) not in merge.transition_states and e[0] == e[1])
+    degenerate = sum(
+        1 for i, e in zip(t["id"], ends) if int(i) not in merge.transition_states and e[0] == e[1]
+    )
     return merge, degenerate
 
 
@@ -82,19 +88,33 @@ class DedupeJob:
 
     def run(self, control: JobControl, progress: Progress) -> DedupeSummary:
         with ProjectFile.open(self.project) as pf, threadpool_limits(1):
-            rule = {"ediff": self.rule.ediff, "geomdiff": self.rule.geomdiff,
-                    "output_tol": self.rule.output_tol}
+            rule = {
+                "ediff": self.rule.ediff,
+                "geomdiff": self.rule.geomdiff,
+                "output_tol": self.rule.output_tol,
+            }
             with job_run(pf, "dedupe", rule) as run:  # claimed before reading what to merge
                 n_min, n_ts = pf.n_minima(), pf.n_transition_states()
                 merge, degenerate = plan_merge(pf, self.rule)
                 control.checkpoint()
-                summary = DedupeSummary(run.run_id, n_min, len(merge.minima), n_ts,
-                                        len(merge.transition_states),
-                                        len(merge.weights) + len(merge.ts_weights), degenerate,
-                                        run.elapsed)
-                run.stats = {"minima_before": n_min, "merged_minima": summary.merged_minima,
-                             "ts_before": n_ts, "merged_ts": summary.merged_ts,
-                             "rewritten": summary.rewritten, "degenerate_ts": degenerate}
+                summary = DedupeSummary(
+                    run.run_id,
+                    n_min,
+                    len(merge.minima),
+                    n_ts,
+                    len(merge.transition_states),
+                    len(merge.weights) + len(merge.ts_weights),
+                    degenerate,
+                    run.elapsed,
+                )
+                run.stats = {
+                    "minima_before": n_min,
+                    "merged_minima": summary.merged_minima,
+                    "ts_before": n_ts,
+                    "merged_ts": summary.merged_ts,
+                    "rewritten": summary.rewritten,
+                    "degenerate_ts": degenerate,
+                }
                 pf.apply_merge(merge, run.run_id, run.stats)
         progress(DedupeProgress(summary.run_id, summary.describe()))
         return summary

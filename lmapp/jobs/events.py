@@ -1,5 +1,6 @@
 """Progress reports of jobs, as typed records: what the CLI's bar, the GUI's job queue and API
 callers receive from a running explore, connect or dedupe job."""
+
 from __future__ import annotations
 
 import enum
@@ -25,7 +26,9 @@ def clock(seconds: float | None) -> str:
     if seconds is None:
         return "--:--"
     seconds = int(seconds)
-    return f"{seconds // 60:02d}:{seconds % 60:02d}" if seconds < 3600 else f"{seconds / 3600:.1f} h"
+    return (
+        f"{seconds // 60:02d}:{seconds % 60:02d}" if seconds < 3600 else f"{seconds / 3600:.1f} h"
+    )
 
 
 @dataclass(frozen=True)
@@ -49,9 +52,13 @@ class ExploreProgress:
         return min(self.steps_done / max(self.steps_total, 1), 1.0)
 
     def describe(self) -> str:
-        low = f" · lowest {self.global_min[1]:.6g} (#{self.global_min[0]})" if self.global_min else ""
-        return (f"{self.steps_done}/{self.steps_total} quenches · {minima(self.n_minima)} "
-                f"(+{self.new_minima}) · {self.rate:.1f}/s · ETA {clock(self.eta)}{low}")
+        low = (
+            f" · lowest {self.global_min[1]:.6g} (#{self.global_min[0]})" if self.global_min else ""
+        )
+        return (
+            f"{self.steps_done}/{self.steps_total} quenches · {minima(self.n_minima)} "
+            f"(+{self.new_minima}) · {self.rate:.1f}/s · ETA {clock(self.eta)}{low}"
+        )
 
 
 @dataclass(frozen=True)
@@ -74,9 +81,11 @@ class ConnectProgress:
         return min(self.attempts / max(self.budget, 1), 1.0)
 
     def describe(self) -> str:
-        return (f"{self.attempts}/{self.budget} attempts · {self.new_ts} new TS · "
-                f"{plural(self.new_minima, 'new minimum', 'new minima')} · "
-                f"{plural(self.components, 'component')}")
+        return (
+            f"{self.attempts}/{self.budget} attempts · {self.new_ts} new TS · "
+            f"{plural(self.new_minima, 'new minimum', 'new minima')} · "
+            f"{plural(self.components, 'component')}"
+        )
 
 
 @dataclass(frozen=True)

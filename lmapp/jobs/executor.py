@@ -1,5 +1,6 @@
 """Executors run jobs: inline (CLI, tests) or on a background thread (GUI, API). A job is any
 object with ``run(control, progress) -> result``; a cluster executor can run the same jobs."""
+
 from __future__ import annotations
 
 import threading
@@ -57,8 +58,9 @@ def _run_into(handle: JobHandle, job: Job, progress: Progress) -> None:
 class InlineExecutor:
     """Runs the job in the calling thread."""
 
-    def submit(self, job: Job, progress: Progress = ignore,
-               control: JobControl | None = None) -> JobHandle:
+    def submit(
+        self, job: Job, progress: Progress = ignore, control: JobControl | None = None
+    ) -> JobHandle:
         handle = JobHandle(control or JobControl())
         _run_into(handle, job, progress)
         return handle
@@ -67,9 +69,11 @@ class InlineExecutor:
 class ThreadExecutor:
     """Runs each job on its own daemon thread; engines release the GIL, so callers stay live."""
 
-    def submit(self, job: Job, progress: Progress = ignore,
-               control: JobControl | None = None) -> JobHandle:
+    def submit(
+        self, job: Job, progress: Progress = ignore, control: JobControl | None = None
+    ) -> JobHandle:
         handle = JobHandle(control or JobControl())
-        threading.Thread(target=_run_into, args=(handle, job, progress),
-                         name=type(job).__name__, daemon=True).start()
+        threading.Thread(
+            target=_run_into, args=(handle, job, progress), name=type(job).__name__, daemon=True
+        ).start()
         return handle

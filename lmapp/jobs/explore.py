@@ -1,6 +1,7 @@
 """Basin-hopping exploration as a job: K walkers in parallel threads over ``nogil`` chunks (or
 as tasks on a Dask cluster's workers), verified minima stored per round in one transaction,
 resumable from the project file."""
+
 from __future__ import annotations
 
 import threading
@@ -65,16 +66,22 @@ class ExploreParams:
 
     def validate(self) -> None:
         """Raise ValueError with a user-facing message for impossible settings."""
-        checks = [(self.steps >= 0, "steps must be ≥ 0"), (self.walkers >= 1, "walkers must be ≥ 1"),
-                  (self.temperature >= 0, "temperature must be ≥ 0"),
-                  (0 < self.step < np.inf, "step must be a finite number > 0"),
-                  (0 < self.step_min <= self.step_max, "need 0 < step_min ≤ step_max"),
-                  (self.step_min <= self.step <= self.step_max,
-                   f"step must lie in [step_min, step_max] = [{self.step_min:g}, {self.step_max:g}]"),
-                  (self.chunk is None or self.chunk >= 1, "chunk must be ≥ 1"),
-                  (0 < self.gtol < np.inf, "gtol must be a finite number > 0"),
-                  (self.m >= 1, "m must be ≥ 1"), (self.max_step > 0, "max_step must be > 0"),
-                  (0 <= self.seed < 2**63, "seed must be a non-negative integer")]
+        checks = [
+            (self.steps >= 0, "steps must be ≥ 0"),
+            (self.walkers >= 1, "walkers must be ≥ 1"),
+            (self.temperature >= 0, "temperature must be ≥ 0"),
+            (0 < self.step < np.inf, "step must be a finite number > 0"),
+            (0 < self.step_min <= self.step_max, "need 0 < step_min ≤ step_max"),
+            (
+                self.step_min <= self.step <= self.step_max,
+                f"step must lie in [step_min, step_max] = [{self.step_min:g}, {self.step_max:g}]",
+            ),
+            (self.chunk is None or self.chunk >= 1, "chunk must be ≥ 1"),
+            (0 < self.gtol < np.inf, "gtol must be a finite number > 0"),
+            (self.m >= 1, "m must be ≥ 1"),
+            (self.max_step > 0, "max_step must be > 0"),
+            (0 <= self.seed < 2**63, "seed must be a non-negative integer"),
+        ]
         for ok, msg in checks:
             if not ok:
                 raise ValueError(msg)
@@ -86,14 +93,24 @@ class ExploreParams:
 
     @property
     def hop(self) -> HopSettings:
-        return HopSettings(float(self.temperature), float(self.target_acceptance),
-                           int(self.adapt_every), float(self.adapt_factor), float(self.step_min),
-                           float(self.step_max))
+        return HopSettings(
+            float(self.temperature),
+            float(self.target_acceptance),
+            int(self.adapt_every),
+            float(self.adapt_factor),
+            float(self.step_min),
+            float(self.step_max),
+        )
 
     @property
     def quench(self) -> QuenchSettings:
-        return QuenchSettings(float(self.gtol), int(self.max_iter), int(self.m),
-                              float(self.max_step), float(self.max_rise))
+        return QuenchSettings(
+            float(self.gtol),
+            int(self.max_iter),
+            int(self.m),
+            float(self.max_step),
+            float(self.max_rise),
+        )
 
 
 @dataclass
@@ -124,12 +141,16 @@ class Walker:
             rng = np.array([int(u) for u in state.pop("rng")], np.uint64)
             walker = cls(x=np.asarray(x, float), rng=rng, **state)
         except (KeyError, TypeError, ValueError, OverflowError) as exc:
-            raise ProjectError(f"{where}: unreadable state ({type(exc).__name__}: {exc}); "
-                               "explore with new walkers (lmapp explore --new-walkers) to "
-                               "replace the saved ones") from None
+            raise ProjectError(
+                f"{where}: unreadable state ({type(exc).__name__}: {exc}); "
+                "explore with new walkers (lmapp explore --new-walkers) to "
+                "replace the saved ones"
+            ) from None
         if walker.x.shape != (n_params,) or walker.rng.shape != (4,):
-            raise ProjectError(f"{where}: coordinates of shape {walker.x.shape} for a model of "
-                               f"{n_params} parameters (or a damaged random state)")
+            raise ProjectError(
+                f"{where}: coordinates of shape {walker.x.shape} for a model of "
+                f"{n_params} parameters (or a damaged random state)"
+            )
         return walker
 
 
@@ -155,34 +176,61 @@ class WalkerChunk:
     screened: bool = False
 
 
-def hop_walker(model: Model, walker: Walker, n: int, params: ExploreParams,
-               abort: np.ndarray) -> WalkerChunk:
+def hop_walker(
+    model: Model, walker: Walker, n: int, params: ExploreParams, abort: np.ndarray
+) -> WalkerChunk:
     """Run ``n`` basin-hopping steps of ``walker`` (left unchanged): a pure function of its
     inputs, so any thread or process computes the same chunk from the same walker state."""
     rng = walker.rng.copy()
-    start = WalkerState(walker.x, float(walker.f), float(walker.step), int(walker.window_acc),
-                        int(walker.window_n))
-    state, xs, fs, _, conv, acc, _ = model.kit.bh_chunk(model.args, start, n, rng, params.hop,
-                                                         params.quench, abort)
+    start = WalkerState(
+        walker.x, float(walker.f), float(walker.step), int(walker.window_acc), int(walker.window_n)
+    )
+    state, xs, fs, _, conv, acc, _ = model.kit.bh_chunk(
+        model.args, start, n, rng, params.hop, params.quench, abort
+    )
     canon = model.canonical_rows(xs)
     done = len(fs)
-    cands = [Candidate(walker.index, walker.steps_done + s, float(fs[s]),
-                       canon[s] if conv[s] else xs[s], bool(conv[s]), None) for s in range(done)]
-    after = replace(walker, x=state.x, f=float(state.f), step=float(state.step), rng=rng,
-                    window_acc=int(state.window_acc), window_n=int(state.window_n),
-                    accepted=walker.accepted + int(acc.sum()), steps_done=walker.steps_done + done)
+    cands = [
+        Candidate(
+            walker.index,
+            walker.steps_done + s,
+            float(fs[s]),
+            canon[s] if conv[s] else xs[s],
+            bool(conv[s]),
+            None,
+        )
+        for s in range(done)
+    ]
+    after = replace(
+        walker,
+        x=state.x,
+        f=float(state.f),
+        step=float(state.step),
+        rng=rng,
+        window_acc=int(state.window_acc),
+        window_n=int(state.window_n),
+        accepted=walker.accepted + int(acc.sum()),
+        steps_done=walker.steps_done + done,
+    )
     return WalkerChunk(after, cands)
 
 
-def screen(model: Model, chunk: WalkerChunk, known: Callable[[list[Candidate]], list[bool]],
-           params: ExploreParams) -> WalkerChunk:
+def screen(
+    model: Model,
+    chunk: WalkerChunk,
+    known: Callable[[list[Candidate]], list[bool]],
+    params: ExploreParams,
+) -> WalkerChunk:
     """Verify the converged candidates that ``known`` does not recognise (known minima were
     verified when first stored)."""
     seen = known([c for c in chunk.candidates if c.converged])
     it = iter(seen)
-    cands = [c if not c.converged or next(it) else
-             replace(c, check=verify_minimum(model, c.w, params.gtol, params.zero_tol))
-             for c in chunk.candidates]
+    cands = [
+        c
+        if not c.converged or next(it)
+        else replace(c, check=verify_minimum(model, c.w, params.gtol, params.zero_tol))
+        for c in chunk.candidates
+    ]
     return WalkerChunk(chunk.walker, cands, screened=True)
 
 
@@ -204,14 +252,24 @@ class ThreadWalkers:
     """Walkers on threads of this process (the kernels release the GIL): each chunk is
     quenched and screened against the registry in its thread."""
 
-    def __init__(self, model: Model, params: ExploreParams, n_threads: int,
-                 known: Callable[[list[Candidate]], list[bool]], abort: np.ndarray) -> None:
+    def __init__(
+        self,
+        model: Model,
+        params: ExploreParams,
+        n_threads: int,
+        known: Callable[[list[Candidate]], list[bool]],
+        abort: np.ndarray,
+    ) -> None:
         self.model, self.params, self.known, self.abort = model, params, known, abort
         self.pool = ThreadPoolExecutor(max_workers=n_threads, thread_name_prefix="bh-walker")
 
     def _chunk(self, walker: Walker, n: int) -> WalkerChunk:
-        return screen(self.model, hop_walker(self.model, walker, n, self.params, self.abort),
-                      self.known, self.params)
+        return screen(
+            self.model,
+            hop_walker(self.model, walker, n, self.params, self.abort),
+            self.known,
+            self.params,
+        )
 
     def submit(self, walker: Walker, n: int) -> Future[WalkerChunk]:
         return self.pool.submit(self._chunk, walker, n)
@@ -257,11 +315,15 @@ def setup_warning(pf: ProjectFile, model: Model, quenches: int) -> str:
         return ""
     lam = f"λ = {model.spec.lam:g}"
     if float(np.max(np.abs(m["weights"][0]))) < TRIVIAL_WEIGHT:
-        return (f"the lowest minimum is W ≈ 0 (the network predicts a constant): {lam} may be "
-                "too large for this data; try a smaller λ")
+        return (
+            f"the lowest minimum is W ≈ 0 (the network predicts a constant): {lam} may be "
+            "too large for this data; try a smaller λ"
+        )
     if m["id"].size == 1:
-        return (f"only one minimum in {quenches} quenches: {lam} may be too large for this "
-                "data (or the network too small)")
+        return (
+            f"only one minimum in {quenches} quenches: {lam} may be too large for this "
+            "data (or the network too small)"
+        )
     return ""
 
 
@@ -282,8 +344,9 @@ class ExploreJob:
     """Basin-hopping on a project: pure inputs (path, params) → ExploreSummary; the walkers
     run on threads here, or as tasks on ``cluster`` (a connected :class:`~.cluster.Cluster`)."""
 
-    def __init__(self, project: str | Path, params: ExploreParams,
-                 cluster: Cluster | None = None) -> None:
+    def __init__(
+        self, project: str | Path, params: ExploreParams, cluster: Cluster | None = None
+    ) -> None:
         params.validate()
         self.project = Path(project)
         self.params = params
@@ -314,38 +377,55 @@ class ExploreJob:
             with job_run(pf, "explore", asdict(p), p.seed) as run:
                 saved = [] if p.new_walkers else pf.walker_states(WALKER_KIND)
                 try:
-                    walkers = [Walker.from_saved(s, x, k, model.n_params)
-                               for k, (s, x) in enumerate(saved[:p.walkers])]
+                    walkers = [
+                        Walker.from_saved(s, x, k, model.n_params)
+                        for k, (s, x) in enumerate(saved[: p.walkers])
+                    ]
                 except ProjectError as exc:
                     raise ProjectError(f"{pf.path.name}: {exc}") from None
-                walkers += [self._start_walker(model, i, control)
-                            for i in range(len(walkers), p.walkers)]
+                walkers += [
+                    self._start_walker(model, i, control) for i in range(len(walkers), p.walkers)
+                ]
                 # walkers this run does not use keep their saved states for a later run
                 pool = self.walker_pool(data, model, registry, control)
-                summary = self._loop(pf, model, registry, pool, walkers, saved[p.walkers:], run,
-                                     control, progress)
+                summary = self._loop(
+                    pf, model, registry, pool, walkers, saved[p.walkers :], run, control, progress
+                )
             return replace(summary, status=run.status)
 
     def _known(self, registry: PointRegistry) -> Callable[[list[Candidate]], list[bool]]:
         """Which of a chunk's converged candidates the registry knows (one locked pass per
         chunk, not one lock per quench)."""
+
         def known(cands: list[Candidate]) -> list[bool]:
             with self._lock:
                 return [registry.match(c.loss, c.w) is not None for c in cands]
+
         return known
 
-    def walker_pool(self, data: Dataset, model: Model, registry: PointRegistry,
-                    control: JobControl) -> WalkerPool:
+    def walker_pool(
+        self, data: Dataset, model: Model, registry: PointRegistry, control: JobControl
+    ) -> WalkerPool:
         """Where this job's walkers run: threads here, or the cluster's workers (whose chunks
         come back unscreened: this thread, the writer, verifies them)."""
         if self.cluster is not None:
             return self.cluster.walkers(data, model, self.params, control)
-        return ThreadWalkers(model, self.params, self.params.walkers, self._known(registry),
-                             control.abort_flag)
+        return ThreadWalkers(
+            model, self.params, self.params.walkers, self._known(registry), control.abort_flag
+        )
 
-    def _loop(self, pf: ProjectFile, model: Model, registry: PointRegistry, pool: WalkerPool,
-              walkers: list[Walker], idle: list[tuple[dict, np.ndarray]], run: RunRecord,
-              control: JobControl, progress: Progress) -> ExploreSummary:
+    def _loop(
+        self,
+        pf: ProjectFile,
+        model: Model,
+        registry: PointRegistry,
+        pool: WalkerPool,
+        walkers: list[Walker],
+        idle: list[tuple[dict, np.ndarray]],
+        run: RunRecord,
+        control: JobControl,
+        progress: Progress,
+    ) -> ExploreSummary:
         p = self.params
         run_id = run.run_id
         n_data = model.args.X.shape[0] if isinstance(model.args, BuiltinArgs) else 1
@@ -356,8 +436,11 @@ class ExploreJob:
         accepted0 = sum(w.accepted for w in walkers)
 
         def submit_all() -> dict[int, ChunkResult]:
-            return {w.index: pool.submit(w, min(chunk, target[w.index] - w.steps_done))
-                    for w in walkers if w.steps_done < target[w.index]}
+            return {
+                w.index: pool.submit(w, min(chunk, target[w.index] - w.steps_done))
+                for w in walkers
+                if w.steps_done < target[w.index]
+            }
 
         try:
             if control.cancelled:  # cancelled while the walkers were starting
@@ -382,10 +465,17 @@ class ExploreJob:
                     for c in results[wk.index].candidates if wk.index in results else []:
                         quenches += 1
                         self._collect(c, registry, batch, rows, failures)
-                ids = pf.commit_batch(minima=rows, run_id=run_id, walker_kind=WALKER_KIND,
-                                      walker_states=states + idle,
-                                      run_stats={"quenches": quenches, "new_minima": new + len(rows),
-                                                 "failures": failures})
+                ids = pf.commit_batch(
+                    minima=rows,
+                    run_id=run_id,
+                    walker_kind=WALKER_KIND,
+                    walker_states=states + idle,
+                    run_stats={
+                        "quenches": quenches,
+                        "new_minima": new + len(rows),
+                        "failures": failures,
+                    },
+                )
                 with self._lock:
                     for i, r in zip(ids, rows):
                         registry.add(i, r["loss"], r["weights"])
@@ -394,9 +484,21 @@ class ExploreJob:
                 done = sum(w.steps_done - (target[w.index] - p.steps) for w in walkers)
                 total = p.steps * len(walkers)
                 rate = quenches / elapsed if elapsed > 0 else 0.0
-                progress(ExploreProgress(run_id, done, total, quenches, rate, new, len(registry),
-                                         registry.lowest(), dict(failures), elapsed,
-                                         (total - done) / rate if rate > 0 else None))
+                progress(
+                    ExploreProgress(
+                        run_id,
+                        done,
+                        total,
+                        quenches,
+                        rate,
+                        new,
+                        len(registry),
+                        registry.lowest(),
+                        dict(failures),
+                        elapsed,
+                        (total - done) / rate if rate > 0 else None,
+                    )
+                )
                 if not run.checkpoint(control):
                     break
                 if not pending:  # paused before resubmitting: continue the walkers now
@@ -407,13 +509,27 @@ class ExploreJob:
             pool.shutdown()
             run.stats = {"quenches": quenches, "new_minima": new, "failures": failures}
         acc = sum(w.accepted for w in walkers) - accepted0
-        return ExploreSummary(run_id, run.status, quenches, new, len(registry), failures,
-                              run.elapsed, registry.lowest(), acc / quenches if quenches else 0.0,
-                              warning=setup_warning(pf, model, quenches))
+        return ExploreSummary(
+            run_id,
+            run.status,
+            quenches,
+            new,
+            len(registry),
+            failures,
+            run.elapsed,
+            registry.lowest(),
+            acc / quenches if quenches else 0.0,
+            warning=setup_warning(pf, model, quenches),
+        )
 
     @staticmethod
-    def _collect(c: Candidate, registry: PointRegistry, batch: PointRegistry,
-                 rows: list[dict], failures: dict[str, int]) -> None:
+    def _collect(
+        c: Candidate,
+        registry: PointRegistry,
+        batch: PointRegistry,
+        rows: list[dict],
+        failures: dict[str, int],
+    ) -> None:
         """Turn one candidate into a new-minimum row, a duplicate, or a counted failure."""
         if not c.converged:
             failures["unconverged"] += 1

@@ -1,6 +1,7 @@
 """The life of a job's run, the same for every kind of job: claim the project and record the
 run, mark it paused while paused, and record how it ended (finished, cancelled, failed) with
 its elapsed time and statistics, whatever happens in between."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -51,7 +52,9 @@ class RunRecord:
 
 
 @contextmanager
-def job_run(pf: ProjectFile, kind: str, params: dict, seed: int | None = None) -> Iterator[RunRecord]:
+def job_run(
+    pf: ProjectFile, kind: str, params: dict, seed: int | None = None
+) -> Iterator[RunRecord]:
     """Claim the project and record a run of ``kind``; on leaving, record its final status
     (failed on any error, which is re-raised), elapsed time and ``stats``."""
     run = RunRecord(pf, pf.start_run(kind, params, seed))
@@ -72,8 +75,13 @@ def _record_end(run: RunRecord) -> None:
     try:
         run.pf.update_run(run.run_id, status=run.status, elapsed=run.elapsed, stats=run.stats)
     except ProjectError as exc:
-        if run.status is not RunStatus.INTERRUPTED or not isinstance(exc.__cause__,
-                                                                    sqlite3.IntegrityError):
+        if run.status is not RunStatus.INTERRUPTED or not isinstance(
+            exc.__cause__, sqlite3.IntegrityError
+        ):
             raise
-        run.pf.update_run(run.run_id, status=RunStatus.FAILED, elapsed=run.elapsed,
-                          stats={**run.stats, "interrupted": True})
+        run.pf.update_run(
+            run.run_id,
+            status=RunStatus.FAILED,
+            elapsed=run.elapsed,
+            stats={**run.stats, "interrupted": True},
+        )

@@ -1,5 +1,6 @@
 """Project file layer: one SQLite file per project (`*.lmapp`), written batch-wise and
 crash-safe."""
+
 from .errors import ProjectError, UncheckedOwner
 from .project_file import ProjectFile
 from .schema import SCHEMA_VERSION

@@ -1,4 +1,5 @@
 """Binding a project file to its landscape: the stored dataset and model spec become a Model."""
+
 from __future__ import annotations
 
 from ..datasets import Dataset, DatasetError
@@ -16,8 +17,9 @@ def stored_model_spec(pf: ProjectFile) -> ModelSpec:
         raise ProjectError(f"{pf.path.name}: table model, row 1, column spec: {exc}") from None
 
 
-def stored_minima_registry(pf: ProjectFile, model: Model,
-                           rule: IdentityRule = IdentityRule()) -> PointRegistry:
+def stored_minima_registry(
+    pf: ProjectFile, model: Model, rule: IdentityRule = IdentityRule()
+) -> PointRegistry:
     """A registry of the project's stored minima under ``rule`` (to tell new minima from
     known ones)."""
     registry = model.registry(rule)

@@ -3,6 +3,7 @@
 Only plain numeric/string arrays and JSON values are stored, so a project file never
 carries executable Python objects.
 """
+
 from __future__ import annotations
 
 import io
@@ -43,9 +44,9 @@ def blobs_to_matrix(blobs: Sequence[bytes]) -> np.ndarray:
     (about 10x faster than decoding each blob); otherwise each blob is decoded on its own.
     """
     first = blob_to_array(blobs[0])
-    header = blobs[0][:len(blobs[0]) - first.nbytes]
+    header = blobs[0][: len(blobs[0]) - first.nbytes]
     if first.ndim == 1 and all(len(b) == len(blobs[0]) and b.startswith(header) for b in blobs):
-        data = bytearray().join(b[len(header):] for b in blobs)
+        data = bytearray().join(b[len(header) :] for b in blobs)
         return np.frombuffer(data, dtype=first.dtype).reshape(len(blobs), first.size)
     try:
         return np.stack([blob_to_array(b) for b in blobs])

@@ -4,6 +4,7 @@ Each ensemble is one derived entry ``ensemble:NAME`` (written atomically): the m
 and gate weights packed into one float array, everything else as JSON metadata (never
 serialised Python objects). The entry ``ensembles`` lists the names.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -25,10 +26,16 @@ def _key(name: str) -> str:
 def save_ensemble(pf: ProjectFile, name: str, ens: Ensemble) -> None:
     """Store (or replace) ensemble ``name`` in the project."""
     key = _key(name)
-    meta = {"format": FORMAT, "members": ens.members.tolist(),
-            "n_params": int(ens.member_weights.shape[1]), "gate_hidden": list(ens.gate_hidden),
-            "gate_lam": float(ens.gate_lam), "positive_class": int(ens.positive_class),
-            "selection": ens.selection, "metrics": ens.metrics}
+    meta = {
+        "format": FORMAT,
+        "members": ens.members.tolist(),
+        "n_params": int(ens.member_weights.shape[1]),
+        "gate_hidden": list(ens.gate_hidden),
+        "gate_lam": float(ens.gate_lam),
+        "positive_class": int(ens.positive_class),
+        "selection": ens.selection,
+        "metrics": ens.metrics,
+    }
     pf.put_derived(key, np.concatenate([ens.member_weights.ravel(), ens.gate_weights]), meta)
     names = list_ensembles(pf)
     if name not in names:
@@ -46,11 +53,16 @@ def load_ensemble(pf: ProjectFile, name: str) -> Ensemble:
         raise ProjectError(f"ensemble {name!r} has unknown format {meta.get('format')!r}")
     n_members, n_params = len(meta["members"]), int(meta["n_params"])
     split = n_members * n_params
-    return Ensemble(members=np.array(meta["members"], np.int64),
-                    member_weights=packed[:split].reshape(n_members, n_params),
-                    gate_weights=packed[split:], gate_hidden=tuple(meta["gate_hidden"]),
-                    gate_lam=meta["gate_lam"], positive_class=meta["positive_class"],
-                    selection=meta["selection"], metrics=meta["metrics"])
+    return Ensemble(
+        members=np.array(meta["members"], np.int64),
+        member_weights=packed[:split].reshape(n_members, n_params),
+        gate_weights=packed[split:],
+        gate_hidden=tuple(meta["gate_hidden"]),
+        gate_lam=meta["gate_lam"],
+        positive_class=meta["positive_class"],
+        selection=meta["selection"],
+        metrics=meta["metrics"],
+    )
 
 
 def list_ensembles(pf: ProjectFile) -> list[str]:

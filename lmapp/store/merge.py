@@ -1,5 +1,6 @@
 """What a re-identification changes in a project (``lmapp dedupe``): typed input of
 :meth:`ProjectFile.apply_merge`, computed by :mod:`lmapp.jobs.dedupe`."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -8,6 +8,7 @@ the model and data; later calls compute only minima added since, and everything 
 the fingerprint changes. A read-only project cannot store them: a ``memo`` dict (kept by the
 caller, e.g. the app's snapshot reader) then plays the cache's part in memory.
 """
+
 from __future__ import annotations
 
 import functools
@@ -35,9 +36,15 @@ def _ids_digest(ids: np.ndarray) -> str:
     return hashlib.sha1(np.ascontiguousarray(ids, np.int64).tobytes()).hexdigest()
 
 
-def cached_rows(pf: ProjectFile, key: str, fp: str, ids: np.ndarray,
-                 compute: Callable[[np.ndarray], np.ndarray], meta: dict,
-                 memo: dict | None = None) -> np.ndarray:
+def cached_rows(
+    pf: ProjectFile,
+    key: str,
+    fp: str,
+    ids: np.ndarray,
+    compute: Callable[[np.ndarray], np.ndarray],
+    meta: dict,
+    memo: dict | None = None,
+) -> np.ndarray:
     """Rows for minima ``ids`` (ascending) under derived ``key``: the cached rows when they
     cover a prefix of ``ids`` with the same fingerprint, plus ``compute(positions)`` for the
     rest; the result is stored back (with ``meta`` added), or into ``memo`` when the project
@@ -47,15 +54,24 @@ def cached_rows(pf: ProjectFile, key: str, fp: str, ids: np.ndarray,
     if hit is not None:
         arr, stored = hit
         n_old = int(stored.get("n_minima", -1))
-        if (stored.get("fingerprint") == fp and 0 <= n_old <= ids.size and len(arr) == n_old
-                and stored.get("ids_sha1") == _ids_digest(ids[:n_old])):
+        if (
+            stored.get("fingerprint") == fp
+            and 0 <= n_old <= ids.size
+            and len(arr) == n_old
+            and stored.get("ids_sha1") == _ids_digest(ids[:n_old])
+        ):
             old, k = arr, n_old
     if old is not None and k == ids.size:
         return old
     new = compute(np.arange(k, ids.size))
     rows = new if old is None else np.concatenate((old, new))
-    stored = {**meta, "fingerprint": fp, "n_minima": int(ids.size),
-              "max_id": int(ids[-1]) if ids.size else None, "ids_sha1": _ids_digest(ids)}
+    stored = {
+        **meta,
+        "fingerprint": fp,
+        "n_minima": int(ids.size),
+        "max_id": int(ids[-1]) if ids.size else None,
+        "ids_sha1": _ids_digest(ids),
+    }
     if not pf.readonly:
         pf.put_derived(key, rows, stored)
     elif memo is not None:
@@ -63,9 +79,13 @@ def cached_rows(pf: ProjectFile, key: str, fp: str, ids: np.ndarray,
     return rows
 
 
-def minimum_metrics(pf: ProjectFile, model: Model, dataset: Dataset,
-                    positive_class: int | None = None,
-                    memo: dict | None = None) -> dict[str, np.ndarray]:
+def minimum_metrics(
+    pf: ProjectFile,
+    model: Model,
+    dataset: Dataset,
+    positive_class: int | None = None,
+    memo: dict | None = None,
+) -> dict[str, np.ndarray]:
     """Metrics of every stored minimum, in id order: ``id``, ``loss`` (the landscape loss),
     the COLUMNS (train/test cross-entropy, accuracy and AUC of ``positive_class`` — default
     :func:`default_positive_class` —, sparsity, disconnected units), ``lpphe``,
@@ -87,10 +107,22 @@ def minimum_metrics(pf: ProjectFile, model: Model, dataset: Dataset,
         rows = np.searchsorted(stored()["id"], ids[pos])  # minima added since are ignored
         return stored()["weights"][rows].reshape(len(pos), model.n_params)
 
-    table = cached_rows(pf, f"metrics:{VERSION}:pos{c}", fp, ids,
-                         lambda pos: metrics_table(model, dataset, W(pos), ids[pos], c),
-                         {"columns": list(COLUMNS), "positive_class": c}, memo)
-    pred = cached_rows(pf, f"metrics:{VERSION}:pred_test", fp, ids,
-                        lambda pos: test_predictions(model, dataset, W(pos)),
-                        {"items": "test set"}, memo)
+    table = cached_rows(
+        pf,
+        f"metrics:{VERSION}:pos{c}",
+        fp,
+        ids,
+        lambda pos: metrics_table(model, dataset, W(pos), ids[pos], c),
+        {"columns": list(COLUMNS), "positive_class": c},
+        memo,
+    )
+    pred = cached_rows(
+        pf,
+        f"metrics:{VERSION}:pred_test",
+        fp,
+        ids,
+        lambda pos: test_predictions(model, dataset, W(pos)),
+        {"items": "test set"},
+        memo,
+    )
     return metrics_columns(table, pred, m)

@@ -1,6 +1,7 @@
 """Who writes a project: a run records its owner process by host, boot id, PID and the
 process's start time, so a PID reused by another process (or a reboot) is not mistaken for the
 owner, and a run left 'running' by a killed process can be recognised as interrupted."""
+
 from __future__ import annotations
 
 import os
@@ -23,7 +24,9 @@ def _start_time(pid: int) -> str:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return ""
-    return stat[stat.rindex(")") + 2:].split()[19]  # fields after "pid (comm)": 3 … ; 22 is index 19
+    return stat[stat.rindex(")") + 2 :].split()[
+        19
+    ]  # fields after "pid (comm)": 3 … ; 22 is index 19
 
 
 def _pid_exists(pid: int) -> bool:
@@ -58,8 +61,9 @@ class Owner:
         """The owner a run records (None for runs written without one)."""
         if not isinstance(d, dict) or not isinstance(d.get("pid"), int) or not d.get("host"):
             return None
-        return cls(str(d["host"]), int(d["pid"]), str(d.get("boot_id", "")),
-                   str(d.get("started", "")))
+        return cls(
+            str(d["host"]), int(d["pid"]), str(d.get("boot_id", "")), str(d.get("started", ""))
+        )
 
     def is_alive(self) -> bool | None:
         """True if this process still runs, False if it is gone, None when that cannot be told

@@ -4,6 +4,7 @@ Every write is one explicit transaction, so a killed writer loses at most its la
 WAL mode lets other processes read (open(..., readonly=True)) while one process writes.
 One ProjectFile may be shared between threads: all access goes through one lock.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -29,32 +30,58 @@ from .rows import MINIMUM_FIELDS, TRANSITION_STATE_FIELDS, as_int, as_real, prep
 # (result key, SQL expression, dtype) of the columns returned as arrays; missing integers
 # read back as -1 and missing reals as NaN.
 _MINIMA_COLUMNS = (
-    ("id", "id", np.int64), ("loss", "loss", np.float64), ("rms_grad", "rms_grad", np.float64),
+    ("id", "id", np.int64),
+    ("loss", "loss", np.float64),
+    ("rms_grad", "rms_grad", np.float64),
     ("hessian_index", "COALESCE(hessian_index, -1)", np.int64),
-    ("min_eig", "min_eig", np.float64), ("lpphe", "lpphe", np.float64),
+    ("min_eig", "min_eig", np.float64),
+    ("lpphe", "lpphe", np.float64),
     ("n_zero_modes", "COALESCE(n_zero_modes, -1)", np.int64),
-    ("run_id", "COALESCE(run_id, -1)", np.int64), ("walker", "COALESCE(walker, -1)", np.int64),
-    ("step", "COALESCE(step, -1)", np.int64), ("found_at", "found_at", np.float64),
+    ("run_id", "COALESCE(run_id, -1)", np.int64),
+    ("walker", "COALESCE(walker, -1)", np.int64),
+    ("step", "COALESCE(step, -1)", np.int64),
+    ("found_at", "found_at", np.float64),
 )
 _TRANSITION_STATE_COLUMNS = (
-    ("id", "id", np.int64), ("loss", "loss", np.float64), ("rms_grad", "rms_grad", np.float64),
-    ("eigenvalue", "eigenvalue", np.float64), ("lpphe", "lpphe", np.float64),
-    ("min1", "min1", np.int64), ("min2", "min2", np.int64),
-    ("run_id", "COALESCE(run_id, -1)", np.int64), ("found_at", "found_at", np.float64),
+    ("id", "id", np.int64),
+    ("loss", "loss", np.float64),
+    ("rms_grad", "rms_grad", np.float64),
+    ("eigenvalue", "eigenvalue", np.float64),
+    ("lpphe", "lpphe", np.float64),
+    ("min1", "min1", np.int64),
+    ("min2", "min2", np.int64),
+    ("run_id", "COALESCE(run_id, -1)", np.int64),
+    ("found_at", "found_at", np.float64),
 )
 _TS_END_COLUMNS = tuple(c for c in _TRANSITION_STATE_COLUMNS if c[0] in ("id", "min1", "min2"))
-_RUN_KEYS = ("id", "kind", "params", "seed", "status", "started_at", "finished_at", "elapsed", "stats")
+_RUN_KEYS = (
+    "id",
+    "kind",
+    "params",
+    "seed",
+    "status",
+    "started_at",
+    "finished_at",
+    "elapsed",
+    "stats",
+)
 _ATTEMPT_COLUMNS = (
-    ("id", "id", np.int64), ("run_id", "COALESCE(run_id, -1)", np.int64),
-    ("min1", "min1", np.int64), ("min2", "min2", np.int64), ("tier", "tier", np.int64),
-    ("outcome", "outcome", object), ("new_ts", "new_ts", np.int64),
-    ("new_minima", "new_minima", np.int64), ("elapsed", "elapsed", np.float64),
+    ("id", "id", np.int64),
+    ("run_id", "COALESCE(run_id, -1)", np.int64),
+    ("min1", "min1", np.int64),
+    ("min2", "min2", np.int64),
+    ("tier", "tier", np.int64),
+    ("outcome", "outcome", object),
+    ("new_ts", "new_ts", np.int64),
+    ("new_minima", "new_minima", np.int64),
+    ("elapsed", "elapsed", np.float64),
 )
 
 
 def _lmapp_version() -> str:
     """This lmapp's version, recorded in new files for provenance."""
     from .. import __version__
+
     return __version__
 
 
@@ -105,15 +132,22 @@ def _encode_walker_states(states: list[tuple[dict, np.ndarray]]) -> list[tuple[i
     """(walker index, state JSON, coordinates blob) for each walker, validated up front."""
     encoded = []
     for walker, (state, x) in enumerate(states):
-        encoded.append((walker, to_json(_require_dict(state, f"walker {walker} state")), array_to_blob(x)))
+        encoded.append(
+            (walker, to_json(_require_dict(state, f"walker {walker} state")), array_to_blob(x))
+        )
     return encoded
 
 
 class ProjectFile:
     """An open project file; create with ProjectFile.create, open with ProjectFile.open."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection, readonly: bool,
-                 schema_version: int = schema.SCHEMA_VERSION) -> None:
+    def __init__(
+        self,
+        path: Path,
+        conn: sqlite3.Connection,
+        readonly: bool,
+        schema_version: int = schema.SCHEMA_VERSION,
+    ) -> None:
         self.path = path
         self.readonly = readonly
         #: the file's layout version (older ones are upgraded when opened for writing)
@@ -123,20 +157,34 @@ class ProjectFile:
 
     # ------------------------------------------------------------------ life cycle
     @classmethod
-    def create(cls, path: str | Path, *, dataset_spec: dict, dataset_arrays: dict[str, np.ndarray],
-               model_spec: dict, name: str | None = None) -> ProjectFile:
+    def create(
+        cls,
+        path: str | Path,
+        *,
+        dataset_spec: dict,
+        dataset_arrays: dict[str, np.ndarray],
+        model_spec: dict,
+        name: str | None = None,
+    ) -> ProjectFile:
         """Create a new project file in one transaction; on any failure no file is left behind."""
         path = Path(path).absolute()
         missing = [key for key in schema.DATASET_ARRAYS if key not in dataset_arrays]
         extra = sorted(set(dataset_arrays) - set(schema.DATASET_ARRAYS))
         if missing or extra:
-            raise ProjectError(f"dataset arrays must be exactly {list(schema.DATASET_ARRAYS)} "
-                               f"(missing {missing}, unexpected {extra})")
+            raise ProjectError(
+                f"dataset arrays must be exactly {list(schema.DATASET_ARRAYS)} "
+                f"(missing {missing}, unexpected {extra})"
+            )
         blobs = [array_to_blob(dataset_arrays[key]) for key in schema.DATASET_ARRAYS]
         dataset_json = to_json(_require_dict(dataset_spec, "dataset_spec"))
         model_json = to_json(_require_dict(model_spec, "model_spec"))
-        meta = {"created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-                "lmapp_version": _lmapp_version(), "name": path.stem if name is None else str(name)}
+        meta = {
+            "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(
+                timespec="seconds"
+            ),
+            "lmapp_version": _lmapp_version(),
+            "name": path.stem if name is None else str(name),
+        }
         if path.exists():
             raise ProjectError(f"{path}: file already exists; not overwriting it")
         if not path.parent.is_dir():
@@ -151,11 +199,14 @@ class ProjectFile:
             schema.configure(conn)
             conn.execute("BEGIN IMMEDIATE")
             schema.create_schema(conn, meta)
-            conn.execute(f"INSERT INTO dataset (id, spec, {', '.join(schema.DATASET_ARRAYS)}) "
-                         "VALUES (1, ?, ?, ?, ?, ?)", (dataset_json, *blobs))
+            conn.execute(
+                f"INSERT INTO dataset (id, spec, {', '.join(schema.DATASET_ARRAYS)}) "
+                "VALUES (1, ?, ?, ?, ?, ?)",
+                (dataset_json, *blobs),
+            )
             conn.execute("INSERT INTO model (id, spec) VALUES (1, ?)", (model_json,))
             conn.execute("COMMIT")
-            (mode,), = conn.execute("PRAGMA journal_mode = WAL").fetchall()  # in the header
+            ((mode,),) = conn.execute("PRAGMA journal_mode = WAL").fetchall()  # in the header
             if mode != "wal":
                 raise ProjectError(f"{path}: cannot use WAL journal mode here (got {mode!r})")
             conn.close()  # checkpoints: the temporary file alone holds everything
@@ -267,22 +318,36 @@ class ProjectFile:
             if row is not None:
                 stored = blob_to_array(row[0]).size
                 if stored != n_params:
-                    raise ProjectError(f"weights have length {n_params}, but this project's have {stored}")
+                    raise ProjectError(
+                        f"weights have length {n_params}, but this project's have {stored}"
+                    )
                 return
 
     @staticmethod
-    def _insert(conn: sqlite3.Connection, table: str, fields: dict[str, str],
-                rows: list[tuple], run_id: int | None) -> list[int]:
+    def _insert(
+        conn: sqlite3.Connection,
+        table: str,
+        fields: dict[str, str],
+        rows: list[tuple],
+        run_id: int | None,
+    ) -> list[int]:
         columns = [*fields, "run_id"]
-        sql = (f"INSERT INTO {table} ({', '.join(columns)}) "
-               f"VALUES ({', '.join('?' * len(columns))})")
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
         return [_inserted_id(conn.execute(sql, (*row, run_id))) for row in rows]
 
-    def _arrays(self, table: str, columns: tuple, order_by: str, with_weights: bool,
-                where: str = "", params: tuple = ()) -> dict[str, np.ndarray]:
+    def _arrays(
+        self,
+        table: str,
+        columns: tuple,
+        order_by: str,
+        with_weights: bool,
+        where: str = "",
+        params: tuple = (),
+    ) -> dict[str, np.ndarray]:
         exprs = [expr for _, expr, _ in columns] + (["weights"] if with_weights else [])
-        rows = self._query(f"SELECT {', '.join(exprs)} FROM {table} {where} ORDER BY {order_by}",
-                           params)
+        rows = self._query(
+            f"SELECT {', '.join(exprs)} FROM {table} {where} ORDER BY {order_by}", params
+        )
         values = list(zip(*rows)) if rows else [()] * len(exprs)
         result = {}
         for (key, _, dtype), col in zip(columns, values):
@@ -292,14 +357,19 @@ class ProjectFile:
                 bad = next((i for i, v in enumerate(col) if not _fits(v, dtype)), 0)
                 keys = [k for k, _, _ in columns]
                 row = f"row id {rows[bad][keys.index('id')]}" if "id" in keys else f"row {bad + 1}"
-                raise ProjectError(f"{self.path.name}: table {table}, {row}, column {key}: "
-                                   f"expected a number, got {col[bad]!r}") from None
+                raise ProjectError(
+                    f"{self.path.name}: table {table}, {row}, column {key}: "
+                    f"expected a number, got {col[bad]!r}"
+                ) from None
         if with_weights:
             try:
-                result["weights"] = (blobs_to_matrix(values[-1]) if rows
-                                     else np.zeros((0, 0), dtype=np.float64))
+                result["weights"] = (
+                    blobs_to_matrix(values[-1]) if rows else np.zeros((0, 0), dtype=np.float64)
+                )
             except (ProjectError, TypeError) as exc:
-                raise ProjectError(f"{self.path.name}: table {table}, column weights: {exc}") from None
+                raise ProjectError(
+                    f"{self.path.name}: table {table}, column weights: {exc}"
+                ) from None
         return result
 
     # ------------------------------------------------------------------ project description
@@ -307,11 +377,15 @@ class ProjectFile:
         """The dataset spec and its arrays X_train, y_train, X_test, y_test (dtypes as stored)."""
         rows = self._query(f"SELECT spec, {', '.join(schema.DATASET_ARRAYS)} FROM dataset")
         if len(rows) != 1:
-            raise ProjectError(f"{self.path.name}: table dataset must have one row, has {len(rows)}")
+            raise ProjectError(
+                f"{self.path.name}: table dataset must have one row, has {len(rows)}"
+            )
         spec, *blobs = rows[0]
         spec = self._decode_dict(spec, "dataset", 1, "spec")
-        return spec, {key: self._array(blob, "dataset", 1, key)
-                      for key, blob in zip(schema.DATASET_ARRAYS, blobs)}
+        return spec, {
+            key: self._array(blob, "dataset", 1, key)
+            for key, blob in zip(schema.DATASET_ARRAYS, blobs)
+        }
 
     def model_spec(self) -> dict:
         """The model spec given at creation."""
@@ -346,28 +420,37 @@ class ProjectFile:
         params_json = to_json({**_require_dict(params, "run params"), "owner": me.to_dict()})
         seed = as_int(seed, "seed")
         self._settle_runs(conn, force=False)
-        return _inserted_id(conn.execute(
-            "INSERT INTO runs (kind, params, seed, status, started_at, stats) "
-            "VALUES (?, ?, ?, 'running', ?, '{}')", (kind, params_json, seed, time.time())))
+        return _inserted_id(
+            conn.execute(
+                "INSERT INTO runs (kind, params, seed, status, started_at, stats) "
+                "VALUES (?, ?, ?, 'running', ?, '{}')",
+                (kind, params_json, seed, time.time()),
+            )
+        )
 
     def _settle_runs(self, conn: sqlite3.Connection, force: bool) -> list[int]:
         """Runs of processes that are gone become failed (interrupted); a live owner (or, unless
         ``force``, one on another host) makes this raise. Returns the runs settled."""
         settled = []
-        rows = conn.execute("SELECT id, kind, params, stats FROM runs "
-                            "WHERE status IN ('running', 'paused')").fetchall()
+        rows = conn.execute(
+            "SELECT id, kind, params, stats FROM runs WHERE status IN ('running', 'paused')"
+        ).fetchall()
         for run_id, kind, params_json, stats_json in rows:
             params = self._decode(params_json, "runs", run_id, "params")
             owner = Owner.from_dict(params.get("owner")) if isinstance(params, dict) else None
             alive = judge(owner.to_dict() if owner else None)
             who = owner.describe() if owner else "an unknown process"
             if alive is True and owner != Owner.current():
-                raise ProjectError(f"{self.path.name} is being written by {who} ({kind} run "
-                                   f"{run_id}); wait for it to finish or stop it first")
+                raise ProjectError(
+                    f"{self.path.name} is being written by {who} ({kind} run "
+                    f"{run_id}); wait for it to finish or stop it first"
+                )
             if alive is None and not force:
-                raise UncheckedOwner(f"{self.path.name} is being written by {who} ({kind} run "
-                                   f"{run_id}), which cannot be checked from this host; if that "
-                                   f"process is gone: lmapp unlock {self.path.name} --force")
+                raise UncheckedOwner(
+                    f"{self.path.name} is being written by {who} ({kind} run "
+                    f"{run_id}), which cannot be checked from this host; if that "
+                    f"process is gone: lmapp unlock {self.path.name} --force"
+                )
             if alive is True:
                 continue  # this very process (an earlier run of it): left as it is
             stats = self._decode(stats_json, "runs", run_id, "stats")
@@ -387,15 +470,19 @@ class ProjectFile:
         try:
             return from_json(text)
         except (TypeError, ValueError) as exc:
-            raise ProjectError(f"{self.path.name}: table {table}, row {row}, column {column}: "
-                               f"not valid JSON ({exc})") from None
+            raise ProjectError(
+                f"{self.path.name}: table {table}, row {row}, column {column}: "
+                f"not valid JSON ({exc})"
+            ) from None
 
     def _decode_dict(self, text: str, table: str, row: object, column: str) -> dict:
         """A stored JSON object (specs, params, stats, states)."""
         value = self._decode(text, table, row, column)
         if not isinstance(value, dict):
-            raise ProjectError(f"{self.path.name}: table {table}, row {row}, column {column}: "
-                               f"expected a JSON object, got {type(value).__name__}")
+            raise ProjectError(
+                f"{self.path.name}: table {table}, row {row}, column {column}: "
+                f"expected a JSON object, got {type(value).__name__}"
+            )
         return value
 
     def _array(self, blob: bytes, table: str, row: object, column: str) -> np.ndarray:
@@ -403,23 +490,38 @@ class ProjectFile:
         try:
             return blob_to_array(blob)
         except ProjectError as exc:
-            raise ProjectError(f"{self.path.name}: table {table}, row {row}, column {column}: "
-                               f"{exc}") from None
+            raise ProjectError(
+                f"{self.path.name}: table {table}, row {row}, column {column}: {exc}"
+            ) from None
 
-    def update_run(self, run_id: int, *, status: str | None = None, stats: dict | None = None,
-                   elapsed: float | None = None) -> None:
+    def update_run(
+        self,
+        run_id: int,
+        *,
+        status: str | None = None,
+        stats: dict | None = None,
+        elapsed: float | None = None,
+    ) -> None:
         """Change a run's status, stats and/or elapsed time; a final status sets finished_at."""
         with self._transaction() as conn:
             self._update_run(conn, run_id, status=status, stats=stats, elapsed=elapsed)
 
     @staticmethod
-    def _update_run(conn: sqlite3.Connection, run_id: int, *, status: str | None,
-                    stats: dict | None, elapsed: float | None) -> None:
+    def _update_run(
+        conn: sqlite3.Connection,
+        run_id: int,
+        *,
+        status: str | None,
+        stats: dict | None,
+        elapsed: float | None,
+    ) -> None:
         run_id = as_int(run_id, "run_id", required=True)
         assignments: dict[str, Any] = {}
         if status is not None:
             if status not in schema.RUN_STATUSES:
-                raise ProjectError(f"run status must be one of {schema.RUN_STATUSES}, got {status!r}")
+                raise ProjectError(
+                    f"run status must be one of {schema.RUN_STATUSES}, got {status!r}"
+                )
             assignments["status"] = str(status)
             assignments["finished_at"] = time.time() if status in schema.FINAL_STATUSES else None
         if stats is not None:
@@ -428,9 +530,13 @@ class ProjectFile:
             assignments["elapsed"] = as_real(elapsed, "elapsed", finite=True)
         if assignments:
             sets = ", ".join(f"{column} = ?" for column in assignments)
-            found = conn.execute(f"UPDATE runs SET {sets} WHERE id = ?", (*assignments.values(), run_id)).rowcount
+            found = conn.execute(
+                f"UPDATE runs SET {sets} WHERE id = ?", (*assignments.values(), run_id)
+            ).rowcount
         else:
-            found = conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is not None
+            found = (
+                conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is not None
+            )
         if not found:
             raise ProjectError(f"no run with id {run_id}")
 
@@ -451,7 +557,7 @@ class ProjectFile:
 
     def n_minima(self) -> int:
         """Number of stored minima."""
-        (count,), = self._query("SELECT COUNT(*) FROM minima")
+        ((count,),) = self._query("SELECT COUNT(*) FROM minima")
         return count
 
     def minima(self, *, with_weights: bool = True, order: str = "id") -> dict[str, np.ndarray]:
@@ -465,8 +571,10 @@ class ProjectFile:
     def minimum(self, min_id: int) -> dict:
         """One minimum as a dict of Python values (None where missing) plus its weights."""
         keys = ["id", *MINIMUM_FIELDS, "run_id"]
-        rows = self._query(f"SELECT {', '.join(keys)} FROM minima WHERE id = ?",
-                           (as_int(min_id, "min_id", required=True),))
+        rows = self._query(
+            f"SELECT {', '.join(keys)} FROM minima WHERE id = ?",
+            (as_int(min_id, "min_id", required=True),),
+        )
         if not rows:
             raise ProjectError(f"no minimum with id {min_id}")
         result = dict(zip(keys, rows[0]))
@@ -476,15 +584,19 @@ class ProjectFile:
     # ------------------------------------------------------------------ transition states
     def add_transition_states(self, rows: list[dict], run_id: int | None) -> list[int]:
         """Store transition states (min1/min2 must be stored minima) in one transaction."""
-        prepared, n_params = prepare_rows(rows, TRANSITION_STATE_FIELDS, "transition state", time.time())
+        prepared, n_params = prepare_rows(
+            rows, TRANSITION_STATE_FIELDS, "transition state", time.time()
+        )
         run_id = as_int(run_id, "run_id")
         with self._transaction() as conn:
             self._check_n_params(conn, n_params)
-            return self._insert(conn, "transition_states", TRANSITION_STATE_FIELDS, prepared, run_id)
+            return self._insert(
+                conn, "transition_states", TRANSITION_STATE_FIELDS, prepared, run_id
+            )
 
     def n_transition_states(self) -> int:
         """Number of stored transition states."""
-        (count,), = self._query("SELECT COUNT(*) FROM transition_states")
+        ((count,),) = self._query("SELECT COUNT(*) FROM transition_states")
         return count
 
     def transition_states(self, *, with_weights: bool = False) -> dict[str, np.ndarray]:
@@ -499,9 +611,18 @@ class ProjectFile:
     def transition_states_near(self, loss: float, tolerance: float) -> dict[str, np.ndarray]:
         """The transition states within ``tolerance`` of ``loss``, with weights (read through
         the loss index: telling a new one from the stored needs only these)."""
-        loss, tolerance = as_real(loss, "loss", finite=True), as_real(tolerance, "tolerance", finite=True)
-        return self._arrays("transition_states", _TRANSITION_STATE_COLUMNS, "id", True,
-                            "WHERE loss BETWEEN ? AND ?", (loss - tolerance, loss + tolerance))
+        loss, tolerance = (
+            as_real(loss, "loss", finite=True),
+            as_real(tolerance, "tolerance", finite=True),
+        )
+        return self._arrays(
+            "transition_states",
+            _TRANSITION_STATE_COLUMNS,
+            "id",
+            True,
+            "WHERE loss BETWEEN ? AND ?",
+            (loss - tolerance, loss + tolerance),
+        )
 
     def record_failed_pair(self, min1: int, min2: int, run_id: int | None) -> None:
         """Count one more failed connection attempt between two minima (order-insensitive)."""
@@ -518,15 +639,24 @@ class ProjectFile:
             "INSERT INTO failed_pairs (min1, min2, attempts, last_run) VALUES (?, ?, 1, ?) "
             "ON CONFLICT (min1, min2) DO UPDATE SET attempts = attempts + 1, "
             "last_run = excluded.last_run",
-            (min(a, b), max(a, b), run_id))
+            (min(a, b), max(a, b), run_id),
+        )
 
     def failed_pairs(self) -> dict[tuple[int, int], int]:
         """{(smaller id, larger id): number of failed attempts}."""
-        return {(a, b): n for a, b, n in self._query("SELECT min1, min2, attempts FROM failed_pairs")}
+        return {
+            (a, b): n for a, b, n in self._query("SELECT min1, min2, attempts FROM failed_pairs")
+        }
 
-    def commit_connect_attempt(self, *, minima: list[dict], transition_states: list[dict],
-                               attempt: dict, run_id: int | None,
-                               failed_pair: tuple[int, int] | None = None) -> tuple[list[int], list[int]]:
+    def commit_connect_attempt(
+        self,
+        *,
+        minima: list[dict],
+        transition_states: list[dict],
+        attempt: dict,
+        run_id: int | None,
+        failed_pair: tuple[int, int] | None = None,
+    ) -> tuple[list[int], list[int]]:
         """One connect attempt in one transaction: its new minima, its transition states (whose
         ``min1``/``min2`` are stored ids, or −(k + 1) for the k-th of ``minima``), the record of
         the attempt (``min1``, ``min2``, ``tier``, ``outcome``, ``elapsed``) and, if it failed,
@@ -544,18 +674,26 @@ class ProjectFile:
             if fa == fb:
                 raise ProjectError(f"a failed pair needs two different minima, got {fa} twice")
         with self._transaction() as conn:
-            min_ids, ts_ids = self._insert_points(conn, prepared, n_params, transition_states,
-                                                  run_id)
+            min_ids, ts_ids = self._insert_points(
+                conn, prepared, n_params, transition_states, run_id
+            )
             if failed_pair is not None:
                 self._count_failed(conn, fa, fb, run_id)
-            conn.execute("INSERT INTO connect_attempts (run_id, min1, min2, tier, outcome, new_ts, "
-                         "new_minima, elapsed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                         (run_id, a, b, tier, outcome, len(ts_ids), len(min_ids), elapsed))
+            conn.execute(
+                "INSERT INTO connect_attempts (run_id, min1, min2, tier, outcome, new_ts, "
+                "new_minima, elapsed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (run_id, a, b, tier, outcome, len(ts_ids), len(min_ids), elapsed),
+            )
             return min_ids, ts_ids
 
-    def _insert_points(self, conn: sqlite3.Connection, prepared: list[tuple], n_params: int | None,
-                       transition_states: list[dict], run_id: int | None
-                       ) -> tuple[list[int], list[int]]:
+    def _insert_points(
+        self,
+        conn: sqlite3.Connection,
+        prepared: list[tuple],
+        n_params: int | None,
+        transition_states: list[dict],
+        run_id: int | None,
+    ) -> tuple[list[int], list[int]]:
         """Insert prepared minima, then transition states whose ends are stored ids or −(k + 1)
         for the k-th of these minima. Returns (minima ids, transition state ids)."""
         self._check_n_params(conn, n_params)
@@ -571,23 +709,33 @@ class ProjectFile:
                     ref = min_ids[-ref - 1]
                 row[end] = ref
             resolved.append(row)
-        ts_prepared, ts_n = prepare_rows(resolved, TRANSITION_STATE_FIELDS, "transition state",
-                                         time.time())
+        ts_prepared, ts_n = prepare_rows(
+            resolved, TRANSITION_STATE_FIELDS, "transition state", time.time()
+        )
         self._check_n_params(conn, ts_n)
-        ts_ids = self._insert(conn, "transition_states", TRANSITION_STATE_FIELDS, ts_prepared,
-                              run_id)
+        ts_ids = self._insert(
+            conn, "transition_states", TRANSITION_STATE_FIELDS, ts_prepared, run_id
+        )
         return min_ids, ts_ids
 
-    def commit_import(self, *, kind: str, params: dict, minima: list[dict],
-                      transition_states: list[dict], stats: dict) -> tuple[int, list[int], list[int]]:
+    def commit_import(
+        self,
+        *,
+        kind: str,
+        params: dict,
+        minima: list[dict],
+        transition_states: list[dict],
+        stats: dict,
+    ) -> tuple[int, list[int], list[int]]:
         """An import in one transaction: claim the project, record a finished run of ``kind``,
         store its minima and transition states (ends as in :meth:`commit_connect_attempt`); a
         killed import leaves nothing. Returns (run id, minima ids, transition state ids)."""
         prepared, n_params = prepare_rows(minima, MINIMUM_FIELDS, "minimum", time.time())
         with self._transaction() as conn:
             run_id = self._claim(conn, kind, params, None)
-            min_ids, ts_ids = self._insert_points(conn, prepared, n_params, transition_states,
-                                                  run_id)
+            min_ids, ts_ids = self._insert_points(
+                conn, prepared, n_params, transition_states, run_id
+            )
             self._update_run(conn, run_id, status="finished", stats=stats, elapsed=None)
             return run_id, min_ids, ts_ids
 
@@ -610,25 +758,37 @@ class ProjectFile:
         finish run ``run_id`` with ``stats``."""
         for dup, keep in [*merge.minima.items(), *merge.transition_states.items()]:
             if not keep < dup:
-                raise ProjectError(f"a duplicate ({dup}) must be merged into a lower id, not {keep}")
-        blobs = {k: {i: array_to_blob(w) for i, w in d.items()}
-                 for k, d in (("minima", merge.weights), ("transition_states", merge.ts_weights))}
+                raise ProjectError(
+                    f"a duplicate ({dup}) must be merged into a lower id, not {keep}"
+                )
+        blobs = {
+            k: {i: array_to_blob(w) for i, w in d.items()}
+            for k, d in (("minima", merge.weights), ("transition_states", merge.ts_weights))
+        }
         with self._transaction() as conn:
             for table, rows in blobs.items():
-                conn.executemany(f"UPDATE {table} SET weights = ? WHERE id = ?",
-                                 [(blob, i) for i, blob in rows.items()])
+                conn.executemany(
+                    f"UPDATE {table} SET weights = ? WHERE id = ?",
+                    [(blob, i) for i, blob in rows.items()],
+                )
             for dup, keep in merge.minima.items():
                 for end in ("min1", "min2"):
-                    conn.execute(f"UPDATE transition_states SET {end} = ? WHERE {end} = ?", (keep, dup))
+                    conn.execute(
+                        f"UPDATE transition_states SET {end} = ? WHERE {end} = ?", (keep, dup)
+                    )
             if merge.minima:
                 self._repoint_failed_pairs(conn, merge.minima)
                 self._repoint_members(conn, merge.minima)
-            conn.executemany("DELETE FROM transition_states WHERE id = ?",
-                             [(i,) for i in merge.transition_states])
+            conn.executemany(
+                "DELETE FROM transition_states WHERE id = ?",
+                [(i,) for i in merge.transition_states],
+            )
             conn.executemany("DELETE FROM minima WHERE id = ?", [(i,) for i in merge.minima])
             conn.execute("DELETE FROM derived WHERE key LIKE 'metrics:%'")
-            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('identity', ?)",
-                         (schema.IDENTITY_VERSION,))
+            conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('identity', ?)",
+                (schema.IDENTITY_VERSION,),
+            )
             self._update_run(conn, run_id, status="finished", stats=stats, elapsed=None)
 
     @staticmethod
@@ -646,8 +806,10 @@ class ProjectFile:
             else:
                 merged[key] = [n, last]
         conn.execute("DELETE FROM failed_pairs")
-        conn.executemany("INSERT INTO failed_pairs (min1, min2, attempts, last_run) VALUES (?, ?, ?, ?)",
-                         [(a, b, n, last) for (a, b), (n, last) in merged.items()])
+        conn.executemany(
+            "INSERT INTO failed_pairs (min1, min2, attempts, last_run) VALUES (?, ?, ?, ?)",
+            [(a, b, n, last) for (a, b), (n, last) in merged.items()],
+        )
 
     @staticmethod
     def _repoint_members(conn: sqlite3.Connection, mapping: dict[int, int]) -> None:
@@ -665,14 +827,27 @@ class ProjectFile:
 
     def walker_states(self, run_kind: str) -> list[tuple[dict, np.ndarray]]:
         """Saved (state, coordinates) per walker, in walker order; empty if none saved."""
-        rows = self._query("SELECT walker, state, x FROM walker_states WHERE run_kind = ? "
-                           "ORDER BY walker", (run_kind,))
-        return [(self._decode_dict(state, "walker_states", f"{run_kind}/{w}", "state"),
-                 self._array(x, "walker_states", f"{run_kind}/{w}", "x")) for w, state, x in rows]
+        rows = self._query(
+            "SELECT walker, state, x FROM walker_states WHERE run_kind = ? ORDER BY walker",
+            (run_kind,),
+        )
+        return [
+            (
+                self._decode_dict(state, "walker_states", f"{run_kind}/{w}", "state"),
+                self._array(x, "walker_states", f"{run_kind}/{w}", "x"),
+            )
+            for w, state, x in rows
+        ]
 
-    def commit_batch(self, *, minima: list[dict], run_id: int | None, walker_kind: str | None = None,
-                     walker_states: list[tuple[dict, np.ndarray]] | None = None,
-                     run_stats: dict | None = None) -> list[int]:
+    def commit_batch(
+        self,
+        *,
+        minima: list[dict],
+        run_id: int | None,
+        walker_kind: str | None = None,
+        walker_states: list[tuple[dict, np.ndarray]] | None = None,
+        run_stats: dict | None = None,
+    ) -> list[int]:
         """Store new minima, replace the walker states of `walker_kind` and update the run's
         stats, all in one transaction; returns the new minima ids."""
         prepared, n_params = prepare_rows(minima, MINIMUM_FIELDS, "minimum", time.time())
@@ -687,8 +862,10 @@ class ProjectFile:
             ids = self._insert(conn, "minima", MINIMUM_FIELDS, prepared, run_id)
             if walkers is not None:
                 conn.execute("DELETE FROM walker_states WHERE run_kind = ?", (walker_kind,))
-                conn.executemany("INSERT INTO walker_states (run_kind, walker, state, x) VALUES (?, ?, ?, ?)",
-                                 [(walker_kind, *walker) for walker in walkers])
+                conn.executemany(
+                    "INSERT INTO walker_states (run_kind, walker, state, x) VALUES (?, ?, ?, ?)",
+                    [(walker_kind, *walker) for walker in walkers],
+                )
             if run_stats is not None and run_id is not None:  # run_stats without run_id: refused
                 self._update_run(conn, run_id, status=None, stats=run_stats, elapsed=None)
             return ids
@@ -701,8 +878,10 @@ class ProjectFile:
         blob = array_to_blob(value)
         meta_json = to_json({} if meta is None else _require_dict(meta, "derived meta"))
         with self._transaction() as conn:
-            conn.execute("INSERT OR REPLACE INTO derived (key, value, meta, updated_at) VALUES (?, ?, ?, ?)",
-                         (key, blob, meta_json, time.time()))
+            conn.execute(
+                "INSERT OR REPLACE INTO derived (key, value, meta, updated_at) VALUES (?, ?, ?, ?)",
+                (key, blob, meta_json, time.time()),
+            )
 
     def get_derived(self, key: str) -> tuple[np.ndarray, dict] | None:
         """The derived array and its metadata, or None if `key` was never stored."""
@@ -710,5 +889,7 @@ class ProjectFile:
         if not rows:
             return None
         blob, meta_json = rows[0]
-        return (self._array(blob, "derived", key, "value"),
-                self._decode_dict(meta_json, "derived", key, "meta"))
+        return (
+            self._array(blob, "derived", key, "value"),
+            self._decode_dict(meta_json, "derived", key, "meta"),
+        )

@@ -3,6 +3,7 @@
 Everything is checked before a transaction starts, so a bad value rejects the whole batch
 with a ProjectError naming the row and field, and numpy scalars become plain Python numbers.
 """
+
 from __future__ import annotations
 
 import math
@@ -60,19 +61,33 @@ def as_weights(value: Any, what: str) -> np.ndarray:
 # Field name -> kind of value, in the column order of the INSERT statements.
 _REAL, _FINITE, _INT, _WEIGHTS = "real", "finite", "int", "weights"
 MINIMUM_FIELDS = {
-    "loss": _FINITE, "rms_grad": _REAL, "hessian_index": _INT, "min_eig": _REAL,
-    "lpphe": _REAL, "n_zero_modes": _INT, "walker": _INT, "step": _INT, "found_at": _REAL,
+    "loss": _FINITE,
+    "rms_grad": _REAL,
+    "hessian_index": _INT,
+    "min_eig": _REAL,
+    "lpphe": _REAL,
+    "n_zero_modes": _INT,
+    "walker": _INT,
+    "step": _INT,
+    "found_at": _REAL,
     "weights": _WEIGHTS,
 }
 TRANSITION_STATE_FIELDS = {
-    "loss": _FINITE, "rms_grad": _REAL, "eigenvalue": _REAL, "lpphe": _REAL,
-    "min1": _INT, "min2": _INT, "found_at": _REAL, "weights": _WEIGHTS,
+    "loss": _FINITE,
+    "rms_grad": _REAL,
+    "eigenvalue": _REAL,
+    "lpphe": _REAL,
+    "min1": _INT,
+    "min2": _INT,
+    "found_at": _REAL,
+    "weights": _WEIGHTS,
 }
 _REQUIRED = {"loss", "weights", "min1", "min2"}
 
 
-def prepare_rows(rows: list[dict], fields: dict[str, str], what: str,
-                 now: float) -> tuple[list[tuple], int | None]:
+def prepare_rows(
+    rows: list[dict], fields: dict[str, str], what: str, now: float
+) -> tuple[list[tuple], int | None]:
     """Convert row dicts to INSERT parameter tuples (weights as .npy blobs, found_at defaulting
     to `now`); return them with the common weight-vector length (None for no rows)."""
     prepared: list[tuple] = []
@@ -83,7 +98,9 @@ def prepare_rows(rows: list[dict], fields: dict[str, str], what: str,
             raise ProjectError(f"{label} must be a dict, got {type(row).__name__}")
         unknown = set(row) - set(fields)
         if unknown:
-            raise ProjectError(f"{label}: unknown field(s) {sorted(unknown)}; allowed: {list(fields)}")
+            raise ProjectError(
+                f"{label}: unknown field(s) {sorted(unknown)}; allowed: {list(fields)}"
+            )
         missing = [name for name in fields if name in _REQUIRED and row.get(name) is None]
         if missing:
             raise ProjectError(f"{label}: missing required field(s) {missing}")
@@ -93,7 +110,9 @@ def prepare_rows(rows: list[dict], fields: dict[str, str], what: str,
             if kind == _WEIGHTS:
                 weights = as_weights(value, where)
                 if n_params is not None and weights.size != n_params:
-                    raise ProjectError(f"{where} has length {weights.size}, other rows have {n_params}")
+                    raise ProjectError(
+                        f"{where} has length {weights.size}, other rows have {n_params}"
+                    )
                 n_params = weights.size
                 values.append(array_to_blob(weights))
             elif kind == _INT:

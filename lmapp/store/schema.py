@@ -9,6 +9,7 @@ with (IDENTITY_VERSION); older files are re-identified (``lmapp dedupe``).
 History: 1 — first layout; 2 — ``connect_attempts`` (the outcome of every connect attempt)
 and ``meta.identity``.
 """
+
 from __future__ import annotations
 
 import enum
@@ -22,6 +23,7 @@ SCHEMA_VERSION = 3
 IDENTITY_VERSION = "2"
 FORMAT = "lmapp-project"
 BUSY_TIMEOUT_S = 10.0
+
 
 class RunStatus(str, enum.Enum):
     """Status of a run (stored as its value)."""
@@ -40,8 +42,12 @@ class RunStatus(str, enum.Enum):
 
 
 RUN_STATUSES = tuple(s.value for s in RunStatus)
-FINAL_STATUSES = (RunStatus.CANCELLED.value, RunStatus.FINISHED.value, RunStatus.FAILED.value,
-                  RunStatus.INTERRUPTED.value)
+FINAL_STATUSES = (
+    RunStatus.CANCELLED.value,
+    RunStatus.FINISHED.value,
+    RunStatus.FAILED.value,
+    RunStatus.INTERRUPTED.value,
+)
 DATASET_ARRAYS = ("X_train", "y_train", "X_test", "y_test")
 
 _CONNECT_ATTEMPTS = (
@@ -141,8 +147,9 @@ def connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
     serialises access), and a busy timeout for waiting on a writer's lock.
     """
     uri = f"{path.as_uri()}?mode={'ro' if readonly else 'rw'}"
-    return sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None,
-                           check_same_thread=False)
+    return sqlite3.connect(
+        uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+    )
 
 
 def configure(conn: sqlite3.Connection) -> None:
@@ -156,8 +163,12 @@ def create_schema(conn: sqlite3.Connection, meta: dict[str, str]) -> None:
     """Create all tables and the meta rows; call inside the transaction that creates the project."""
     for statement in DDL:
         conn.execute(statement)
-    rows = {**meta, "format": FORMAT, "schema_version": str(SCHEMA_VERSION),
-            "identity": IDENTITY_VERSION}
+    rows = {
+        **meta,
+        "format": FORMAT,
+        "schema_version": str(SCHEMA_VERSION),
+        "identity": IDENTITY_VERSION,
+    }
     conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", rows.items())
 
 
@@ -166,9 +177,17 @@ def check_project(conn: sqlite3.Connection, path: Path) -> int:
     read (SCHEMA_VERSION, or an older one to upgrade). Reads only."""
     try:
         has_meta = conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
-        info = dict(conn.execute(
-            "SELECT key, value FROM meta WHERE key IN ('format', 'schema_version')")) if has_meta else {}
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
+        ).fetchone()
+        info = (
+            dict(
+                conn.execute(
+                    "SELECT key, value FROM meta WHERE key IN ('format', 'schema_version')"
+                )
+            )
+            if has_meta
+            else {}
+        )
     except sqlite3.DatabaseError as exc:
         raise ProjectError(f"{path}: not an lmapp project ({exc})") from exc
     if info.get("format") != FORMAT:
@@ -176,12 +195,15 @@ def check_project(conn: sqlite3.Connection, path: Path) -> int:
     try:
         version = int(info["schema_version"])
     except (KeyError, ValueError) as exc:
-        raise ProjectError(f"{path}: lmapp project with a missing or unreadable schema version") from exc
+        raise ProjectError(
+            f"{path}: lmapp project with a missing or unreadable schema version"
+        ) from exc
     if not 1 <= version <= SCHEMA_VERSION:
         writer = "a newer" if version > SCHEMA_VERSION else "an unknown"
         raise ProjectError(
             f"{path}: project schema version {version} is not supported; this lmapp reads "
-            f"schema versions 1 to {SCHEMA_VERSION} (the file was written by {writer} lmapp)")
+            f"schema versions 1 to {SCHEMA_VERSION} (the file was written by {writer} lmapp)"
+        )
     return version
 
 
@@ -195,9 +217,11 @@ def upgrade(conn: sqlite3.Connection, version: int) -> None:
 
 def _damaged(path: Path, what: str) -> ProjectError:
     """The refusal for a file that must not be written to, with how to get the data out."""
-    return ProjectError(f"{path}: the file is {what}; nothing was written. Save what is readable "
-                        f"with `lmapp export {path} OUT.json` (or copy the file aside) and "
-                        "restore a backup")
+    return ProjectError(
+        f"{path}: the file is {what}; nothing was written. Save what is readable "
+        f"with `lmapp export {path} OUT.json` (or copy the file aside) and "
+        "restore a backup"
+    )
 
 
 def _tables(version: int) -> set[str]:
@@ -228,7 +252,9 @@ def check_integrity(conn: sqlite3.Connection, path: Path, version: int) -> None:
         problems = [row[0] for row in conn.execute("PRAGMA quick_check(5)")]
         if problems != ["ok"]:
             raise _damaged(path, f"damaged ({'; '.join(problems)})")
-        present = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        present = {
+            row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
         missing = sorted(_tables(version) - present)
         if missing:
             raise _damaged(path, f"damaged (missing table(s) {', '.join(missing)})")
@@ -236,7 +262,9 @@ def check_integrity(conn: sqlite3.Connection, path: Path, version: int) -> None:
     except sqlite3.DatabaseError as exc:
         raise _damaged(path, f"damaged ({exc})") from exc
     if bad:
-        where = "; ".join(f"{table} row id {rowid} names a missing {parent} row"
-                          for table, rowid, parent, _ in bad)
+        where = "; ".join(
+            f"{table} row id {rowid} names a missing {parent} row"
+            for table, rowid, parent, _ in bad
+        )
         raise _damaged(path, f"inconsistent ({where})")
     _SOUND[path] = stamp

@@ -10,6 +10,7 @@ and those raised through :mod:`warnings`) are collected per task and delivered w
 ``warned``; a cancelled task delivers nothing, and neither does a waiting one replaced by a
 newer submit.
 """
+
 from __future__ import annotations
 
 import queue
@@ -88,8 +89,14 @@ _running = threading.local()
 _show_elsewhere: Callable[..., None] = warnings.showwarning
 
 
-def _route_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
-                   file: Any = None, line: str | None = None) -> None:
+def _route_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
     """``warnings.showwarning`` for the process: a task thread's warning goes to its task,
     any other as before. (Python's filters still decide first whether it is shown at all.)"""
     state = getattr(_running, "state", None)
@@ -198,11 +205,13 @@ class Background(QObject):
     @property
     def busy(self) -> bool:
         """A task that was not cancelled runs or waits."""
-        return self._waiting is not None or (self._running is not None
-                                             and not self._running.cancelled)
+        return self._waiting is not None or (
+            self._running is not None and not self._running.cancelled
+        )
 
-    def submit(self, fn: Callable[[TaskState], Any], tag: Any = None,
-               cancel_running: bool = False) -> Task:
+    def submit(
+        self, fn: Callable[[TaskState], Any], tag: Any = None, cancel_running: bool = False
+    ) -> Task:
         """Run ``fn(state)`` on a worker thread now, or when the running task ended (a task
         still waiting is dropped); ``cancel_running`` cancels the running task too."""
         task = Task(fn, tag)

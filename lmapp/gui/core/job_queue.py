@@ -2,6 +2,7 @@
 connect runs): one runs at a time (a project has one writer), the next starts when it ends.
 Progress arrives on worker threads into a mailbox and a GUI-thread timer turns it into
 signals."""
+
 from __future__ import annotations
 
 import contextlib
@@ -61,8 +62,10 @@ class QueuedJob:
         if self.kind is JobKind.CONNECT:
             what = f"pair {p['pair'][0]}–{p['pair'][1]}" if p.get("pair") else p.get("mode", "all")
             return f"job {self.number}: connect {what}, budget {p.get('budget') or 'auto'}"
-        return (f"job {self.number}: explore {p.get('steps')} steps × {p.get('walkers')} walkers, "
-                f"T={p.get('temperature', 0):g}, seed {p.get('seed')}")
+        return (
+            f"job {self.number}: explore {p.get('steps')} steps × {p.get('walkers')} walkers, "
+            f"T={p.get('temperature', 0):g}, seed {p.get('seed')}"
+        )
 
     def fraction(self) -> float:
         """Progress in [0, 1] from the latest report."""
@@ -80,17 +83,21 @@ class QueuedJob:
         if self.kind is JobKind.DEDUPE:
             return f"{self.status}: {s.describe()}"
         if self.kind is JobKind.CONNECT:
-            text = (f"{self.status}: {s.attempts} of {s.budget} attempts in {s.elapsed:.1f} s, "
-                    f"{s.new_ts} new transition states, "
-                    f"{plural(s.new_minima, 'new minimum', 'new minima')}, "
-                    f"{plural(s.components, 'component')}")
+            text = (
+                f"{self.status}: {s.attempts} of {s.budget} attempts in {s.elapsed:.1f} s, "
+                f"{s.new_ts} new transition states, "
+                f"{plural(s.new_minima, 'new minimum', 'new minima')}, "
+                f"{plural(s.components, 'component')}"
+            )
             if s.note:
                 text += f" — {s.note}"
             if s.outcomes:
                 text += f"\n  attempts: {format_outcomes(s.outcomes)}"
             return text
-        text = (f"{self.status}: {s.quenches} quenches in {s.elapsed:.1f} s ({s.rate:.1f}/s), "
-                f"{plural(s.new_minima, 'new minimum', 'new minima')}, {s.total_minima} in project")
+        text = (
+            f"{self.status}: {s.quenches} quenches in {s.elapsed:.1f} s ({s.rate:.1f}/s), "
+            f"{plural(s.new_minima, 'new minimum', 'new minima')}, {s.total_minima} in project"
+        )
         return text + (f"\n  warning: {s.warning}" if s.warning else "")
 
 
@@ -190,9 +197,11 @@ class JobQueue(QObject):
             self._current = job
             job.status = JobState.RUNNING
             try:
-                start = {JobKind.EXPLORE: self._project.explore_async,
-                         JobKind.CONNECT: self._project.connect_async,
-                         JobKind.DEDUPE: self._project.dedupe_async}[job.kind]
+                start = {
+                    JobKind.EXPLORE: self._project.explore_async,
+                    JobKind.CONNECT: self._project.connect_async,
+                    JobKind.DEDUPE: self._project.dedupe_async,
+                }[job.kind]
                 job.handle = start(progress=job.mailbox.put, control=job.control, **job.params)
             except Exception as exc:  # noqa: BLE001 - bad parameters: report, go on
                 job.status, job.error, self._current = JobState.FAILED, exc, None

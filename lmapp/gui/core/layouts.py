@@ -1,6 +1,7 @@
 """Layout helpers the views share: a bar of labelled controls that wraps onto more lines when
 its dock is narrow, the controls–plot–notes column of every plot view, word-wrapped note
 labels, and a scroll area for tall panels."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -55,7 +56,9 @@ class FlowLayout(QLayout):
 
     def sizeHint(self) -> QSize:
         """One line of everything."""
-        w = sum(i.sizeHint().width() for i in self._items) + self._spacing * max(len(self._items) - 1, 0)
+        w = sum(i.sizeHint().width() for i in self._items) + self._spacing * max(
+            len(self._items) - 1, 0
+        )
         h = max((i.sizeHint().height() for i in self._items), default=0)
         m = self.contentsMargins()
         return QSize(w + m.left() + m.right(), h + m.top() + m.bottom())
@@ -95,8 +98,9 @@ def group_of(*widgets: QWidget) -> QWidget:
     return box
 
 
-def control_bar(labelled: Sequence[tuple[str, QWidget]], *more: QWidget,
-                right: Sequence[QWidget] = ()) -> QLayout:
+def control_bar(
+    labelled: Sequence[tuple[str, QWidget]], *more: QWidget, right: Sequence[QWidget] = ()
+) -> QLayout:
     """Label–control pairs, then unlabelled widgets, then ``right``; they wrap onto more lines
     when the view is narrower than one line of them."""
     bar = FlowLayout()
@@ -107,8 +111,9 @@ def control_bar(labelled: Sequence[tuple[str, QWidget]], *more: QWidget,
     return bar
 
 
-def view_column(owner: QWidget, bar: QLayout, body: QWidget | QLayout,
-                *below: QWidget | QLayout) -> QVBoxLayout:
+def view_column(
+    owner: QWidget, bar: QLayout, body: QWidget | QLayout, *below: QWidget | QLayout
+) -> QVBoxLayout:
     """``owner``'s layout: the controls on top, ``body`` (the plot) taking the spare height,
     then ``below`` (contributors, notes) in order. The controls and ``below`` are the view's
     ``figure_chrome``: an exported figure shows ``body`` only."""

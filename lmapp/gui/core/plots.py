@@ -1,5 +1,6 @@
 """Plot pieces every view shares: a view box whose clicks and Shift-drags pick, a log axis that
 labels decades only, and a white picking plot built from them."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -27,14 +28,18 @@ class PickingViewBox(pg.ViewBox):
         super().mouseClickEvent(ev)
 
     def mouseDragEvent(self, ev: object, axis: int | None = None) -> None:
-        if (axis is None and ev.button() == Qt.MouseButton.LeftButton
-                and ev.modifiers() & Qt.KeyboardModifier.ShiftModifier):
+        if (
+            axis is None
+            and ev.button() == Qt.MouseButton.LeftButton
+            and ev.modifiers() & Qt.KeyboardModifier.ShiftModifier
+        ):
             ev.accept()
             if ev.isFinish():
                 self.rbScaleBox.hide()
                 rect = QRectF(ev.buttonDownPos(ev.button()), ev.pos())
-                self.rectPicked.emit(self.childGroup.mapRectFromParent(rect).normalized(),
-                                     ev.modifiers())
+                self.rectPicked.emit(
+                    self.childGroup.mapRectFromParent(rect).normalized(), ev.modifiers()
+                )
             else:
                 self.updateScaleBox(ev.buttonDownPos(), ev.pos())
             return
@@ -44,10 +49,13 @@ class PickingViewBox(pg.ViewBox):
 def on_scene_click(plot: pg.PlotWidget, vb: pg.ViewBox, handler: Callable) -> None:
     """Call ``handler(view point, modifiers)`` for every left click inside ``vb``, even where
     an item (scatter points, legend, cursor line) takes the click itself."""
+
     def clicked(ev: Any) -> None:
-        if ev.button() == Qt.MouseButton.LeftButton and \
-                vb.sceneBoundingRect().contains(ev.scenePos()):
+        if ev.button() == Qt.MouseButton.LeftButton and vb.sceneBoundingRect().contains(
+            ev.scenePos()
+        ):
             handler(vb.mapSceneToView(ev.scenePos()), ev.modifiers())
+
     plot.scene().sigMouseClicked.connect(clicked)
 
 
@@ -61,8 +69,12 @@ class LogAxis(pg.AxisItem):
         out = []
         for v in values:
             mant = 10 ** (v - np.floor(v))
-            x = 10.0 ** v
-            if abs(mant - 1) < 1e-6 or abs(mant - 10) < 1e-6 or (span < 1.3 and (abs(mant - 2) < 1e-6 or abs(mant - 5) < 1e-6)):
+            x = 10.0**v
+            if (
+                abs(mant - 1) < 1e-6
+                or abs(mant - 10) < 1e-6
+                or (span < 1.3 and (abs(mant - 2) < 1e-6 or abs(mant - 5) < 1e-6))
+            ):
                 out.append(_nice(x))
             else:
                 out.append("")
@@ -73,8 +85,9 @@ def _nice(x: float) -> str:
     return f"{x:g}" if 1e-3 <= abs(x) < 1e4 else f"{x:.0e}".replace("e-0", "e-").replace("e+0", "e")
 
 
-def picking_plot(xlabel: str, ylabel: str,
-                 log_x: bool = False) -> tuple[pg.PlotWidget, PickingViewBox]:
+def picking_plot(
+    xlabel: str, ylabel: str, log_x: bool = False
+) -> tuple[pg.PlotWidget, PickingViewBox]:
     """A white plot whose left clicks report view points (plain drags pan, wheel zooms)."""
     vb = PickingViewBox()
     axes = {"bottom": LogAxis("bottom")} if log_x else None

@@ -1,4 +1,5 @@
 """Project files from the app's side: safe copies (Save As, the demo) and the recent list."""
+
 from __future__ import annotations
 
 import os

@@ -1,5 +1,6 @@
 """The one shared selection of minima: every view listens to it and sets it, so the graph,
 the table and the inspector always show the same minima."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable

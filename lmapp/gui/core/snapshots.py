@@ -1,6 +1,7 @@
 """Snapshots the GUI draws from: the project's minima and transition states read off the GUI
 thread (``Snapshot``), the poller that refreshes them when the counts change, and the
 lock-protected mailbox through which worker threads hand over their latest progress."""
+
 from __future__ import annotations
 
 import threading
@@ -39,8 +40,18 @@ VALUE_LABELS: dict[str, str] = {
     "walker": "walker",
     "step": "step",
 }
-_DB_COLUMNS = ("id", "loss", "rms_grad", "hessian_index", "min_eig", "lpphe", "n_zero_modes",
-               "run_id", "walker", "step")
+_DB_COLUMNS = (
+    "id",
+    "loss",
+    "rms_grad",
+    "hessian_index",
+    "min_eig",
+    "lpphe",
+    "n_zero_modes",
+    "run_id",
+    "walker",
+    "step",
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -93,8 +104,10 @@ class Snapshot:
 def describe_minimum(land: Snapshot, row: int, position: int | None = None) -> str:
     """A few cheap facts about one minimum, for tooltips."""
     r = land.record(row)
-    lines = [f"minimum {r['id']}" + ("" if position is None else f"  (leaf {position})"),
-             f"loss {r['loss']:.8g}"]
+    lines = [
+        f"minimum {r['id']}" + ("" if position is None else f"  (leaf {position})"),
+        f"loss {r['loss']:.8g}",
+    ]
     if np.isfinite(r["train_accuracy"]):
         lines.append(f"accuracy: train {r['train_accuracy']:.1%}, test {r['test_accuracy']:.1%}")
     lines.append(f"Hessian index {r['hessian_index']}, LPPHE {r['lpphe']:.4g}")
@@ -106,12 +119,14 @@ def empty_snapshot() -> Snapshot:
     """The snapshot of a project without minima."""
     cols = {k: np.empty(0) for k in VALUE_LABELS}
     cols["id"] = np.empty(0, np.int64)
-    return Snapshot(cols, np.zeros((0, 0)), np.empty(0), np.empty(0, np.int64),
-                     np.empty(0, np.int64))
+    return Snapshot(
+        cols, np.zeros((0, 0)), np.empty(0), np.empty(0, np.int64), np.empty(0, np.int64)
+    )
 
 
-def read_snapshot(pf: ProjectFile, model: Model, dataset: Dataset,
-                   memo: dict | None = None) -> Snapshot:
+def read_snapshot(
+    pf: ProjectFile, model: Model, dataset: Dataset, memo: dict | None = None
+) -> Snapshot:
     """Read minima and TSs from ``pf`` and add the derived columns: sparsity and train/test
     accuracy and AUC from the project's metrics cache (the numbers the CLI and the API give;
     ``memo`` keeps them between reads of a read-only file), and the monotonic sequence basin,
@@ -124,19 +139,35 @@ def read_snapshot(pf: ProjectFile, model: Model, dataset: Dataset,
     if model.is_network and n:
         met = minimum_metrics(pf, model, dataset, memo=memo)
         cols["sparsity"] = met["sparsity"]
-        for name, key in (("train_accuracy", "train_acc"), ("test_accuracy", "test_acc"),
-                          ("train_auc", "train_auc"), ("test_auc", "test_auc")):
+        for name, key in (
+            ("train_accuracy", "train_acc"),
+            ("test_accuracy", "test_acc"),
+            ("train_auc", "train_auc"),
+            ("test_auc", "test_auc"),
+        ):
             cols[name] = met[key]
     else:
-        cols["sparsity"] = (np.abs(W) < ZERO_WEIGHT).sum(axis=1).astype(np.int64) if W.size \
+        cols["sparsity"] = (
+            (np.abs(W) < ZERO_WEIGHT).sum(axis=1).astype(np.int64)
+            if W.size
             else np.zeros(n, np.int64)
+        )
         for name in ("train_accuracy", "test_accuracy", "train_auc", "test_auc"):
             cols[name] = np.full(n, np.nan)
     a, b = end_positions(pf.path, m["id"], ts)
-    cols["msb"] = (monotonic_sequence_basins(m["loss"], a, b).astype(float) if len(m["id"])
-                   else np.empty(0))
-    return Snapshot(cols, W, ts["loss"], a, b, model.is_network,
-                     tuple(dataset.feature_names), tuple(dataset.class_names))
+    cols["msb"] = (
+        monotonic_sequence_basins(m["loss"], a, b).astype(float) if len(m["id"]) else np.empty(0)
+    )
+    return Snapshot(
+        cols,
+        W,
+        ts["loss"],
+        a,
+        b,
+        model.is_network,
+        tuple(dataset.feature_names),
+        tuple(dataset.class_names),
+    )
 
 
 class SnapshotPoller(QObject):
@@ -147,8 +178,14 @@ class SnapshotPoller(QObject):
     changed = Signal(object)  #: Snapshot
     failed = Signal(object)  #: the exception a read raised
 
-    def __init__(self, path: str | Path, model: Model, dataset: Dataset,
-                 interval_ms: int = 1000, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        model: Model,
+        dataset: Dataset,
+        interval_ms: int = 1000,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self.path = Path(path)
         self._model, self._dataset = model, dataset

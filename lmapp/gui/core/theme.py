@@ -1,4 +1,5 @@
 """Colours, pens and pyqtgraph settings shared by every view, so exports look alike."""
+
 from __future__ import annotations
 
 import pyqtgraph as pg
@@ -41,8 +42,9 @@ def diverging_colormap() -> pg.ColorMap:
     return pg.ColorMap([0.0, 0.5, 1.0], [LOSING_COLOR, NEUTRAL_COLOR, GAINING_COLOR])
 
 
-def color_bar(cmap: pg.ColorMap, values: tuple[float, float] = (0.0, 1.0),
-              label: str | None = None) -> pg.ColorBarItem:
+def color_bar(
+    cmap: pg.ColorMap, values: tuple[float, float] = (0.0, 1.0), label: str | None = None
+) -> pg.ColorBarItem:
     """A read-only colour bar whose axis grows to fit its numbers (pyqtgraph's fixed width
     silently drops labels such as 0.0115) and shows them without SI prefixes."""
     bar = pg.ColorBarItem(values=values, colorMap=cmap, interactive=False, width=14, label=label)

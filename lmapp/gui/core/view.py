@@ -3,6 +3,7 @@
 it, coalesced by a short timer and skipped while the view is hidden (a tabbed-away dock) until
 it is shown again; the main window, the dock registry and headless export talk to views
 through it."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -132,7 +133,11 @@ class LazyView(QWidget):
         copy.wait_ready()
         copy.copy_state(self)
         plot, own = getattr(copy, "plot", None), getattr(self, "plot", None)
-        if plot is not None and own is not None and not any(own.getPlotItem().getViewBox().autoRangeEnabled()):
+        if (
+            plot is not None
+            and own is not None
+            and not any(own.getPlotItem().getViewBox().autoRangeEnabled())
+        ):
             (x0, x1), (y0, y1) = own.getPlotItem().getViewBox().viewRange()
             plot.getPlotItem().getViewBox().setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
         return copy
@@ -155,7 +160,9 @@ def copy_controls(src: QWidget, dst: QWidget) -> None:
             other.setCurrentIndex(index if index >= 0 else other.findText(w.currentText()))
         elif isinstance(w, QLineEdit):
             other.setText(w.text())
-        elif (isinstance(w, QAbstractSpinBox) and hasattr(w, "value")) or isinstance(w, QAbstractSlider):
+        elif (isinstance(w, QAbstractSpinBox) and hasattr(w, "value")) or isinstance(
+            w, QAbstractSlider
+        ):
             other.setValue(w.value())
         elif isinstance(w, QAbstractButton) and w.isCheckable():
             other.setChecked(w.isChecked())

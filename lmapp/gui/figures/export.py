@@ -1,5 +1,6 @@
 """Export: any view as a figure (:mod:`.figure`: PNG at any DPI, or vector SVG/PDF, at a size in
 cm or inches, without the view's controls), and selected minima to CSV or JSON."""
+
 from __future__ import annotations
 
 import csv
@@ -38,8 +39,9 @@ class Exportable(Protocol):
     def export_widget(self, width: int, height: int) -> QWidget: ...
 
 
-def export_view(view: Exportable, path: str | Path, style: FigureStyle,
-                dpi: int = LAYOUT_DPI) -> Path:
+def export_view(
+    view: Exportable, path: str | Path, style: FigureStyle, dpi: int = LAYOUT_DPI
+) -> Path:
     """Save a view as a figure of ``style`` (size, fonts) at ``dpi`` (PNG; SVG and PDF are
     vector). A view that cannot be copied is painted as it is on screen, scaled to the
     style's width."""
@@ -55,8 +57,9 @@ def export_view(view: Exportable, path: str | Path, style: FigureStyle,
         widget.deleteLater()
 
 
-def export_minima(land: Snapshot, ids: list[int], path: str | Path,
-                  model: Model | None = None) -> int:
+def export_minima(
+    land: Snapshot, ids: list[int], path: str | Path, model: Model | None = None
+) -> int:
     """Write the given minima (all stored values, and weights) to CSV or JSON; returns how many.
 
     CSV: one row per minimum, its values then ``w0 … w{P-1}``. JSON: ``{"format":
@@ -75,19 +78,26 @@ def export_minima(land: Snapshot, ids: list[int], path: str | Path,
             out = csv.writer(fh)
             out.writerow(keys + [f"w{k}" for k in range(n_w)])
             for r in rows:
-                out.writerow([_plain(land.columns[k][r]) for k in keys]
-                             + [repr(float(x)) for x in land.weights[r]])
+                out.writerow(
+                    [_plain(land.columns[k][r]) for k in keys]
+                    + [repr(float(x)) for x in land.weights[r]]
+                )
         return int(rows.size)
     minima = []
     for r in rows:
         item: dict[str, Any] = {k: _plain(land.columns[k][r]) for k in keys}
         item["weights"] = land.weights[r].tolist()
         if model is not None and model.is_network:
-            item["layers"] = [{"W": L["W"].tolist(), "b": L["b"].tolist()}
-                              for L in model.layers(land.weights[r])]
+            item["layers"] = [
+                {"W": L["W"].tolist(), "b": L["b"].tolist()} for L in model.layers(land.weights[r])
+            ]
         minima.append(item)
-    doc = {"format": "lmapp-minima", "version": 1,
-           "model": None if model is None else model.spec.to_dict(), "minima": minima}
+    doc = {
+        "format": "lmapp-minima",
+        "version": 1,
+        "model": None if model is None else model.spec.to_dict(),
+        "minima": minima,
+    }
     path.write_text(json_text(doc))
     return len(minima)
 
@@ -102,8 +112,13 @@ class ExportViewDialog(QDialog):
     """Asks which view, file, figure size (cm or inches), font size and DPI to export; a
     preset fills in a journal's single- or double-column figure."""
 
-    def __init__(self, views: dict[str, Exportable], default_path: str,
-                 parent: QWidget | None = None, current: str | None = None) -> None:
+    def __init__(
+        self,
+        views: dict[str, Exportable],
+        default_path: str,
+        parent: QWidget | None = None,
+        current: str | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export view")
         self.setMinimumWidth(520)
@@ -119,14 +134,17 @@ class ExportViewDialog(QDialog):
         self.preset.addItem("custom", None)
         for name in PRESETS:
             self.preset.addItem(name, name)
-        self.preset.setToolTip("publication: 8.6 cm single column, 8 pt text, black axes; "
-                               "publication-wide: 17.8 cm double column")
+        self.preset.setToolTip(
+            "publication: 8.6 cm single column, 8 pt text, black axes; "
+            "publication-wide: 17.8 cm double column"
+        )
         self.unit = QComboBox()
         self.unit.addItems(["cm", "in"])
         self.fig_width = QDoubleSpinBox(minimum=1.0, maximum=150.0, decimals=2, singleStep=0.5)
         self.fig_height = QDoubleSpinBox(minimum=1.0, maximum=150.0, decimals=2, singleStep=0.5)
-        self.font_pt = QDoubleSpinBox(minimum=4.0, maximum=40.0, decimals=1, value=10.0,
-                                      suffix=" pt")
+        self.font_pt = QDoubleSpinBox(
+            minimum=4.0, maximum=40.0, decimals=1, value=10.0, suffix=" pt"
+        )
         self.dpi = QSpinBox(minimum=DPI_RANGE[0], maximum=DPI_RANGE[1], value=300, suffix=" dpi")
         self.dpi.setToolTip("PNG only: the same picture at any resolution; SVG and PDF are vector")
         self._set_style(PRESETS["screen"])
@@ -146,8 +164,9 @@ class ExportViewDialog(QDialog):
         form.addRow("Size (width × height)", size)
         form.addRow("Font size", self.font_pt)
         form.addRow("Resolution", self.dpi)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
@@ -179,8 +198,12 @@ class ExportViewDialog(QDialog):
         k = self._per_inch()
         name = self.preset.currentData()
         publication = name is not None and PRESETS[name].publication
-        return FigureStyle(self.fig_width.value() / k, self.fig_height.value() / k,
-                           self.font_pt.value(), publication)
+        return FigureStyle(
+            self.fig_width.value() / k,
+            self.fig_height.value() / k,
+            self.font_pt.value(),
+            publication,
+        )
 
     def _browse(self) -> None:
         filters = ";;".join(f"{d} (*{e})" for e, d in IMAGE_FORMATS.items())
@@ -190,5 +213,6 @@ class ExportViewDialog(QDialog):
 
     def run_export(self) -> Path:
         """Export with the chosen settings."""
-        return export_view(self.views[self.view.currentText()], self.path.text(), self.style(),
-                           self.dpi.value())
+        return export_view(
+            self.views[self.view.currentText()], self.path.text(), self.style(), self.dpi.value()
+        )

@@ -6,6 +6,7 @@ A figure is laid out at 96 logical pixels per inch, so a 8.6 cm wide figure is l
 same way, and a PNG is the SVG drawn at dpi/96 times that size, so 96, 192 and 300 dpi give the
 same picture, only sharper, with text and lines at the same relative sizes.
 """
+
 from __future__ import annotations
 
 import re
@@ -155,7 +156,9 @@ def _chunks(d: bytes) -> list[bytes]:
     """Path data cut into pieces of at most MAX_PATH_COMMANDS commands that draw the same: a
     piece starts at a move-to, or (inside an open polyline) with a move-to its last point."""
     commands = _COMMAND.findall(d)
-    if len(commands) <= MAX_PATH_COMMANDS or any(c[:1] in b"Zz" or c[:1].islower() for c in commands):
+    if len(commands) <= MAX_PATH_COMMANDS or any(
+        c[:1] in b"Zz" or c[:1].islower() for c in commands
+    ):
         return [d]  # short, or relative/closed paths: left whole
     pieces, current, last = [], [], None
     for c in commands:
@@ -178,7 +181,7 @@ def _split_long_paths(svg: bytes) -> bytes:
     for m in re.finditer(rb'<path\b([^>]*?)\bd="([^"]*)"([^>]*)/>', svg):
         pieces = _chunks(m.group(2))
         if len(pieces) > 1:
-            out.append(svg[pos:m.start()])
+            out.append(svg[pos : m.start()])
             out.extend(b'<path%sd="%s"%s/>' % (m.group(1), piece, m.group(3)) for piece in pieces)
             pos = m.end()
     out.append(svg[pos:])
@@ -229,8 +232,9 @@ def paint(widget: QWidget, path: str | Path, dpi: int = LAYOUT_DPI) -> Path:
             raise OSError(f"cannot write {path}: {exc.strerror or exc}") from None
         pdf = QPdfWriter(str(path))
         pdf.setResolution(LAYOUT_DPI)
-        pdf.setPageSize(QPageSize(QSizeF(w * 72 / LAYOUT_DPI, h * 72 / LAYOUT_DPI),
-                                  QPageSize.Unit.Point))
+        pdf.setPageSize(
+            QPageSize(QSizeF(w * 72 / LAYOUT_DPI, h * 72 / LAYOUT_DPI), QPageSize.Unit.Point)
+        )
         pdf.setPageMargins(QMarginsF(0, 0, 0, 0))
         _paint_on(widget, pdf)
         del pdf  # finishes the file
@@ -245,8 +249,9 @@ def paint(widget: QWidget, path: str | Path, dpi: int = LAYOUT_DPI) -> Path:
             raise OSError(f"cannot write {path}: {exc.strerror or exc}") from None
         return path
     scale = dpi / LAYOUT_DPI
-    image = QImage(QSize(max(1, round(w * scale)), max(1, round(h * scale))),
-                   QImage.Format.Format_ARGB32)
+    image = QImage(
+        QSize(max(1, round(w * scale)), max(1, round(h * scale))), QImage.Format.Format_ARGB32
+    )
     image.fill(QColor("white"))
     dpm = round(dpi / 0.0254)
     image.setDotsPerMeterX(dpm)  # the PNG says its resolution: its physical size is right
@@ -256,7 +261,8 @@ def paint(widget: QWidget, path: str | Path, dpi: int = LAYOUT_DPI) -> Path:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         QSvgRenderer(QByteArray(_scale_hairlines(svg, scale))).render(
-            painter, QRectF(0, 0, image.width(), image.height()))
+            painter, QRectF(0, 0, image.width(), image.height())
+        )
     finally:
         painter.end()
     if not image.save(str(path)):
@@ -265,8 +271,9 @@ def paint(widget: QWidget, path: str | Path, dpi: int = LAYOUT_DPI) -> Path:
     return path
 
 
-def save_figure(widget: QWidget, path: str | Path, style: FigureStyle,
-                dpi: int = LAYOUT_DPI) -> Path:
+def save_figure(
+    widget: QWidget, path: str | Path, style: FigureStyle, dpi: int = LAYOUT_DPI
+) -> Path:
     """Lay ``widget`` (a fresh copy of a view, not on screen) out as a figure of ``style`` and
     save it."""
     figure_mode(widget)

@@ -5,6 +5,7 @@ Each view has a builder in :data:`VIEW_SPECS` that returns a widget drawn synchr
 and the view modules are imported by the builders only, so the command line reads
 :data:`VIEWS` and the option choices here without starting Qt.
 """
+
 from __future__ import annotations
 
 import os
@@ -54,14 +55,17 @@ def _quiet_platform(_mode: Any, context: Any, message: str) -> None:
     """Qt's messages on stderr, less the offscreen platform's chatter."""
     if message not in _PLATFORM_CHATTER:
         category = getattr(context, "category", None)
-        print(f"{category}: {message}" if category and category != "default" else message,
-              file=sys.stderr)
+        print(
+            f"{category}: {message}" if category and category != "default" else message,
+            file=sys.stderr,
+        )
 
 
 def ensure_app() -> QApplication:
     """The running QApplication, or a new one on the offscreen platform (no display needed)."""
     from PySide6.QtCore import qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
+
     app = QApplication.instance()
     if app is None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -88,6 +92,7 @@ def dgraph_widget(project: Project, land: Snapshot, opts: RenderOptions) -> QWid
     """
     from ..views.dgraph_view import DGraphPlot, GraphSettings, layout_graph
     from ..views.graph_colors import CV_KEY, DISTANCE_KEY, computed_colors
+
     settings = opts.settings or GraphSettings()
     key = settings.color_by
     for name, needs in (("temperature", CV_KEY), ("kind", DISTANCE_KEY), ("part", DISTANCE_KEY)):
@@ -96,8 +101,15 @@ def dgraph_widget(project: Project, land: Snapshot, opts: RenderOptions) -> QWid
     reference = opts.minimum
     if key == DISTANCE_KEY and reference is None and land.n_minima:
         reference = global_minimum(land)
-    colors = computed_colors(key, project, land, temperature=opts.temperature, reference=reference,
-                             kind=opts.kind or "differ", part=opts.part or "test")
+    colors = computed_colors(
+        key,
+        project,
+        land,
+        temperature=opts.temperature,
+        reference=reference,
+        kind=opts.kind or "differ",
+        part=opts.part or "test",
+    )
     plot = DGraphPlot()
     plot.show_graph(land, layout_graph(land, settings, colors), settings, colors)
     plot.show_selection(land.rows_of([] if reference is None else [reference]))
@@ -108,6 +120,7 @@ def weights_widget(project: Project, land: Snapshot, opts: RenderOptions) -> QWi
     """The inspector showing ``opts.minimum`` (default: the global minimum)."""
     from ..core.selection import SelectionModel
     from ..views.inspector import InspectorView
+
     shown = global_minimum(land) if opts.minimum is None else opts.minimum
     selection = SelectionModel()
     view = InspectorView(selection)
@@ -122,6 +135,7 @@ def cv_widget(project: Project, land: Snapshot, opts: RenderOptions) -> QWidget:
     cursor at ``opts.temperature`` (default the highest peak)."""
     from ..core.selection import SelectionModel
     from ..views.cv_view import CvView
+
     view = CvView(SelectionModel())
     for edit, value in ((view.t_min, opts.tmin), (view.t_max, opts.tmax)):
         if value is not None:
@@ -130,8 +144,10 @@ def cv_widget(project: Project, land: Snapshot, opts: RenderOptions) -> QWidget:
     if opts.temperature is not None:
         T = view.result.thermo.T
         if not T[0] <= opts.temperature <= T[-1]:
-            raise ValueError(f"temperature {opts.temperature:g} lies outside the plotted range "
-                             f"{T[0]:.3g} to {T[-1]:.3g} (set it with --tmin/--tmax)")
+            raise ValueError(
+                f"temperature {opts.temperature:g} lies outside the plotted range "
+                f"{T[0]:.3g} to {T[-1]:.3g} (set it with --tmin/--tmax)"
+            )
         view.set_temperature(opts.temperature)
     return view
 
@@ -140,6 +156,7 @@ def heatmap_widget(project: Project, land: Snapshot, opts: RenderOptions) -> QWi
     """The misclassification heatmap (``opts`` kind, part, order), ``opts.minimum`` outlined."""
     from ..core.selection import SelectionModel
     from ..views.heatmap_view import HeatmapView
+
     view = HeatmapView(SelectionModel())
     choose(view.kind, "kind", opts.kind)
     choose(view.part, "part", opts.part)
@@ -151,6 +168,7 @@ def scatter_widget(project: Project, land: Snapshot, opts: RenderOptions) -> QWi
     """Euclidean against misclassification distance of every pair (``opts`` kind, part)."""
     from ..core.selection import SelectionModel
     from ..views.distance_scatter import DistanceScatterView
+
     view = DistanceScatterView(SelectionModel())
     choose(view.kind, "kind", opts.kind)
     choose(view.part, "part", opts.part)
@@ -161,6 +179,7 @@ def network_widget(project: Project, land: Snapshot, opts: RenderOptions) -> QWi
     """The network of minima, ``opts.minimum`` ringed."""
     from ..core.selection import SelectionModel
     from ..views.network_view import NetworkView
+
     return drawn(NetworkView(SelectionModel()), project, land, opts.minimum)
 
 
@@ -175,8 +194,7 @@ def choose(combo: QComboBox, name: str, value: str | None) -> None:
     combo.setCurrentIndex(index)
 
 
-def drawn(view: LazyView, project: Project, land: Snapshot,
-          minimum: int | None = None) -> LazyView:
+def drawn(view: LazyView, project: Project, land: Snapshot, minimum: int | None = None) -> LazyView:
     """Give an analysis view its project and snapshot, select ``minimum``, compute and draw
     now; ValueError with the view's own message when it has nothing to draw, or no minima."""
     view.set_project(project)
@@ -214,13 +232,17 @@ assert tuple(VIEW_SPECS) == VIEWS, "view_names.VIEWS lists the views of VIEW_SPE
 #: option → the views that read it (the others refuse it).
 OPTION_VIEWS: dict[str, tuple[str, ...]] = {
     name: tuple(v for v, s in VIEW_SPECS.items() if name in s.options)
-    for name in dict.fromkeys(n for s in VIEW_SPECS.values() for n in s.options)}
+    for name in dict.fromkeys(n for s in VIEW_SPECS.values() for n in s.options)
+}
 
 
 def misplaced_options(view: str, options: RenderOptions) -> list[str]:
     """Names of the options set in ``options`` that ``view`` does not read."""
-    return [n for n, views in OPTION_VIEWS.items()
-            if view not in views and getattr(options, n) is not None]
+    return [
+        n
+        for n, views in OPTION_VIEWS.items()
+        if view not in views and getattr(options, n) is not None
+    ]
 
 
 def view_spec(view: str, options: RenderOptions) -> ViewSpec:
@@ -230,14 +252,22 @@ def view_spec(view: str, options: RenderOptions) -> ViewSpec:
     misplaced = misplaced_options(view, options)
     if misplaced:
         name = misplaced[0]
-        raise ValueError(f"option {name} does not apply to the {view} view (only to "
-                         f"{', '.join(OPTION_VIEWS[name])})")
+        raise ValueError(
+            f"option {name} does not apply to the {view} view (only to "
+            f"{', '.join(OPTION_VIEWS[name])})"
+        )
     return VIEW_SPECS[view]
 
 
-def render_project(project_path: str | Path, view: str, out: str | Path, *,
-                   style: FigureStyle | None = None, dpi: int = LAYOUT_DPI,
-                   options: RenderOptions = RenderOptions()) -> Path:
+def render_project(
+    project_path: str | Path,
+    view: str,
+    out: str | Path,
+    *,
+    style: FigureStyle | None = None,
+    dpi: int = LAYOUT_DPI,
+    options: RenderOptions = RenderOptions(),
+) -> Path:
     """Render one view of a project file as a figure (its plot, axes, colour bar and legend,
     no controls) to PNG, SVG or PDF (by the extension of ``out``).
 
@@ -249,9 +279,11 @@ def render_project(project_path: str | Path, view: str, out: str | Path, *,
     spec = view_spec(view, options)
     if spec.build is None:
         from ..views.decision_view import render_decision
+
         return render_decision(project_path, options.minimum, out, style, dpi)
     ensure_app()
     from ..core.snapshots import read_snapshot
+
     with Project.open(project_path, readonly=True) as project:
         land = read_snapshot(project.file, project.model, project.dataset)
         if options.minimum is not None and land.row_of(options.minimum) is None:
@@ -261,6 +293,7 @@ def render_project(project_path: str | Path, view: str, out: str | Path, *,
         except ValueError as exc:
             raise ValueError(f"cannot render the {view} view of {project_path}: {exc}") from None
         from .figure import save_figure
+
         try:
             return save_figure(widget, out, style, dpi)
         finally:

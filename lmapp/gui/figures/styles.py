@@ -1,6 +1,7 @@
 """Figure styles (Qt-free, so the command line reads them without starting Qt): the physical
 size of a figure, its font size, named presets for screens and journal columns, and the
 parsing of sizes such as ``8.6x6cm``."""
+
 from __future__ import annotations
 
 import re
@@ -29,12 +30,15 @@ class FigureStyle:
         for name in ("width_in", "height_in"):
             v = getattr(self, name)
             if not 0.5 <= v <= MAX_INCHES:
-                raise ValueError(f"figure {name[:-3]} must be 0.5 to {MAX_INCHES:g} inches "
-                                 f"({0.5 * CM_PER_INCH:.2g} to {MAX_INCHES * CM_PER_INCH:g} cm), "
-                                 f"got {v:g} in")
+                raise ValueError(
+                    f"figure {name[:-3]} must be 0.5 to {MAX_INCHES:g} inches "
+                    f"({0.5 * CM_PER_INCH:.2g} to {MAX_INCHES * CM_PER_INCH:g} cm), "
+                    f"got {v:g} in"
+                )
         if not FONT_RANGE[0] <= self.font_pt <= FONT_RANGE[1]:
-            raise ValueError(f"font size must be {FONT_RANGE[0]:g} to {FONT_RANGE[1]:g} pt, "
-                             f"got {self.font_pt:g}")
+            raise ValueError(
+                f"font size must be {FONT_RANGE[0]:g} to {FONT_RANGE[1]:g} pt, got {self.font_pt:g}"
+            )
 
     @property
     def logical_size(self) -> tuple[int, int]:
@@ -65,8 +69,9 @@ def parse_size(text: str) -> tuple[float, float]:
     return w / per_inch, h / per_inch
 
 
-def style_from(preset: str | None = None, size: str | None = None,
-               font_pt: float | None = None) -> FigureStyle:
+def style_from(
+    preset: str | None = None, size: str | None = None, font_pt: float | None = None
+) -> FigureStyle:
     """A style from a preset name, a size text and a font size (each optional)."""
     if preset is not None and preset not in PRESETS:
         raise ValueError(f"unknown figure preset {preset!r}; choose one of {', '.join(PRESETS)}")

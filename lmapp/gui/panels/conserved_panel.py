@@ -1,6 +1,7 @@
 """Conserved weights (SPEC §3.7): per-weight standard deviation across a group of minima
 (after alignment), the weights below a threshold drawn on the network in the group's colour,
 a disconnectivity-graph level scan with feature relevance, and the perturbation test."""
+
 from __future__ import annotations
 
 import html
@@ -39,8 +40,18 @@ from ..core.background import Background, TaskState, error_line
 from ..core.selection import SelectionModel
 from ..core.snapshots import Snapshot, empty_snapshot
 
-GROUP_COLORS = ("#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",
-                "#17becf", "#bcbd22", "#7f7f7f")
+GROUP_COLORS = (
+    "#d62728",
+    "#1f77b4",
+    "#2ca02c",
+    "#9467bd",
+    "#ff7f0e",
+    "#8c564b",
+    "#e377c2",
+    "#17becf",
+    "#bcbd22",
+    "#7f7f7f",
+)
 #: Threshold slider: log10 η from −4 to −1 in steps of 0.05.
 ETA_LOG_MIN, ETA_LOG_MAX, ETA_TICKS = -4.0, -1.0, 60
 
@@ -54,26 +65,44 @@ class Group:
     mean: np.ndarray  #: (P,) aligned mean
 
 
-def weight_name(label: tuple[int, int, int | None], n_layers: int,
-                features: tuple[str, ...]) -> str:
+def weight_name(
+    label: tuple[int, int, int | None], n_layers: int, features: tuple[str, ...]
+) -> str:
     """``x → hidden1[0]``, ``hidden1[2] → output[1]`` or ``bias → output[0]``."""
     layer, unit, src = label
 
     def name(l: int, u: int) -> str:
         return f"output[{u}]" if l == n_layers - 1 else f"hidden{l + 1}[{u}]"
-    origin = ("bias" if src is None else
-              (features[src] if layer == 0 and src < len(features) else
-               f"x{src}" if layer == 0 else name(layer - 1, src)))
+
+    origin = (
+        "bias"
+        if src is None
+        else (
+            features[src]
+            if layer == 0 and src < len(features)
+            else f"x{src}"
+            if layer == 0
+            else name(layer - 1, src)
+        )
+    )
     return f"{origin} → {name(layer, unit)}"
 
 
-def _group_stats(model: Any, W: np.ndarray, groups: list[tuple[str, np.ndarray]],
-                 ids: np.ndarray, aligned: bool = True) -> list[Group]:
+def _group_stats(
+    model: Any,
+    W: np.ndarray,
+    groups: list[tuple[str, np.ndarray]],
+    ids: np.ndarray,
+    aligned: bool = True,
+) -> list[Group]:
     out = []
     for label, rows in groups:
         A = aligned_group(model, W[rows]) if aligned else W[rows]
-        out.append(Group(label, np.asarray(rows), [int(ids[r]) for r in rows], A.std(axis=0),
-                         A.mean(axis=0)))
+        out.append(
+            Group(
+                label, np.asarray(rows), [int(ids[r]) for r in rows], A.std(axis=0), A.mean(axis=0)
+            )
+        )
     return out
 
 
@@ -114,8 +143,14 @@ class ConservedDiagram(QWidget):
     def sizeHint(self) -> QSize:
         return QSize(380, 260)
 
-    def set_network(self, sizes: list[int], labels: list, inputs: tuple[str, ...],
-                    outputs: tuple[str, ...], masks: list[tuple[np.ndarray, QColor]]) -> None:
+    def set_network(
+        self,
+        sizes: list[int],
+        labels: list,
+        inputs: tuple[str, ...],
+        outputs: tuple[str, ...],
+        masks: list[tuple[np.ndarray, QColor]],
+    ) -> None:
         self.sizes, self.labels, self.masks = sizes, labels, masks
         self.inputs = inputs
         self.outputs = tuple(f"class {c}" if c.isdigit() else c for c in outputs)
@@ -137,13 +172,16 @@ class ConservedDiagram(QWidget):
         sizes = self.sizes
         left = max([fm.horizontalAdvance(s) for s in self.inputs] + [0]) + 20
         right = max([fm.horizontalAdvance(s) for s in self.outputs] + [0]) + 20
-        area = QRectF(rect.left() + left, rect.top() + 12, rect.width() - left - right,
-                      rect.height() - 24)
+        area = QRectF(
+            rect.left() + left, rect.top() + 12, rect.width() - left - right, rect.height() - 24
+        )
         gap = area.height() / max(sizes)
         radius = float(np.clip(gap * 0.25, 3.0, 11.0))
         xs = [area.left() + area.width() * k / (len(sizes) - 1) for k in range(len(sizes))]
-        pos = [[QPointF(xs[k], area.center().y() + (j - (n - 1) / 2) * gap) for j in range(n)]
-               for k, n in enumerate(sizes)]
+        pos = [
+            [QPointF(xs[k], area.center().y() + (j - (n - 1) / 2) * gap) for j in range(n)]
+            for k, n in enumerate(sizes)
+        ]
         p.setPen(QPen(QColor(205, 205, 205), 1.0))
         for layer, unit, src in self.labels:
             if src is not None:
@@ -173,8 +211,11 @@ class ConservedDiagram(QWidget):
                 for name, centre in zip(names, column):
                     w = fm.horizontalAdvance(name)
                     x = centre.x() - radius - 6 - w if align < 0 else centre.x() + radius + 6
-                    p.drawText(QRectF(x, centre.y() - line / 2, w + 2, line),
-                               Qt.AlignmentFlag.AlignVCenter, name)
+                    p.drawText(
+                        QRectF(x, centre.y() - line / 2, w + 2, line),
+                        Qt.AlignmentFlag.AlignVCenter,
+                        name,
+                    )
 
 
 class ConservedPanel(QWidget):
@@ -210,8 +251,14 @@ class ConservedPanel(QWidget):
         self.scan_button.setToolTip("Groups = the superbasins (≥ 2 minima) at that level")
         self.scan_button.clicked.connect(self.scan_level)
         top = QHBoxLayout()
-        for w in (self.use_selection, QLabel("or DG level"), self.level_spin, QLabel("of"),
-                  self.levels_spin, self.scan_button):
+        for w in (
+            self.use_selection,
+            QLabel("or DG level"),
+            self.level_spin,
+            QLabel("of"),
+            self.levels_spin,
+            self.scan_button,
+        ):
             top.addWidget(w)
         top.addStretch(1)
 
@@ -241,7 +288,8 @@ class ConservedPanel(QWidget):
         self.weights_table.verticalHeader().setVisible(False)
         self.weights_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.weights_table.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents)
+            QHeaderView.ResizeMode.ResizeToContents
+        )
         self.weights_table.horizontalHeader().setStretchLastSection(True)
         self.diagram = ConservedDiagram()
 
@@ -264,8 +312,10 @@ class ConservedPanel(QWidget):
         self.scale_spin.setSuffix(" %")
         self.scale_spin.setToolTip("Relative noise: w ← w·(1 + s·ε), ε ~ N(0, 1)")
         self.perturb_button = QPushButton("Perturbation test")
-        self.perturb_button.setToolTip("AUC drop when the shown group's conserved weights are "
-                                       "perturbed, against as many random other weights")
+        self.perturb_button.setToolTip(
+            "AUC drop when the shown group's conserved weights are "
+            "perturbed, against as many random other weights"
+        )
         self.perturb_button.clicked.connect(self.perturb)
         self.perturb_cancel = QPushButton("Cancel")
         self.perturb_cancel.clicked.connect(self._cancel_perturb)
@@ -274,8 +324,15 @@ class ConservedPanel(QWidget):
         self.perturb_result = QLabel()
         self.perturb_result.setWordWrap(True)
         prow = QHBoxLayout()
-        for w in (self.perturb_button, QLabel("R"), self.repeats, QLabel("noise"),
-                  self.scale_spin, self.perturb_progress, self.perturb_cancel):
+        for w in (
+            self.perturb_button,
+            QLabel("R"),
+            self.repeats,
+            QLabel("noise"),
+            self.scale_spin,
+            self.perturb_progress,
+            self.perturb_cancel,
+        ):
             prow.addWidget(w)
         prow.addStretch(1)
 
@@ -367,14 +424,17 @@ class ConservedPanel(QWidget):
         if self.source == "selection":
             rows = land.rows_of(self.selection.ids())
             if rows.size < 2:
-                self._message("Select at least two minima (e.g. a superbasin: click a branch of "
-                              "the graph), or scan a level of the disconnectivity graph.")
+                self._message(
+                    "Select at least two minima (e.g. a superbasin: click a branch of "
+                    "the graph), or scan a level of the disconnectivity graph."
+                )
                 self._redraw()
                 return
             label = self.selection.label or "selection"
 
             def work(_state: TaskState) -> tuple[list[Group], str]:
                 return _group_stats(model, W, [(label, rows)], ids), ""
+
             what = f"aligning {minima(rows.size)}…"
         else:
             level, n_levels = self.level_spin.value(), self.levels_spin.value()
@@ -384,13 +444,20 @@ class ConservedPanel(QWidget):
                 return
 
             def work(_state: TaskState) -> tuple[list[Group], str]:
-                dg = disconnectivity_graph(land.values("loss"), land.ts_loss, land.ts_a, land.ts_b,
-                                           n_levels=n_levels)
+                dg = disconnectivity_graph(
+                    land.values("loss"), land.ts_loss, land.ts_a, land.ts_b, n_levels=n_levels
+                )
                 groups = [(f"level_node {lab}", rows) for lab, rows in dg_level_groups(dg, level)]
-                note = "" if groups else (
-                    f"no superbasin of ≥ 2 minima at level {level} of {n_levels} "
-                    f"({transition_states(land.n_ts)}; connect minima to form superbasins)")
+                note = (
+                    ""
+                    if groups
+                    else (
+                        f"no superbasin of ≥ 2 minima at level {level} of {n_levels} "
+                        f"({transition_states(land.n_ts)}; connect minima to form superbasins)"
+                    )
+                )
                 return _group_stats(model, W, groups, ids), note
+
             what = f"scanning level {level} of {n_levels}…"
         self._message(what)
         self._bg.submit(work)
@@ -401,8 +468,11 @@ class ConservedPanel(QWidget):
         if len(self.groups) > 1:
             self.group_combo.addItem(f"all {len(self.groups)} groups", -1)
         for k, g in enumerate(self.groups):
-            self.group_combo.addItem(f"{g.label}: minima {', '.join(map(str, g.ids[:12]))}"
-                                     + (" …" if len(g.ids) > 12 else ""), k)
+            self.group_combo.addItem(
+                f"{g.label}: minima {', '.join(map(str, g.ids[:12]))}"
+                + (" …" if len(g.ids) > 12 else ""),
+                k,
+            )
         self._message(note, bool(note)) if note else self._message("")
         self._redraw()
 
@@ -443,8 +513,9 @@ class ConservedPanel(QWidget):
         rows = self.conserved_rows() if model is not None else []
         masks = self.masks()
         self.weights_table.setRowCount(len(rows))
-        colors = {g.label: QColor(GROUP_COLORS[k % len(GROUP_COLORS)])
-                  for k, g in enumerate(self.groups)}
+        colors = {
+            g.label: QColor(GROUP_COLORS[k % len(GROUP_COLORS)]) for k, g in enumerate(self.groups)
+        }
         for r, (label, i, sd, mean) in enumerate(rows):
             cells = (label, weight_name(labels[i], n_layers, features), f"{sd:.2e}", f"{mean:+.4f}")
             for c, text in enumerate(cells):
@@ -452,25 +523,33 @@ class ConservedPanel(QWidget):
                 if c == 0:
                     item.setForeground(colors[label])
                 if c >= 2:
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
                 self.weights_table.setItem(r, c, item)
         shown = self.shown_groups()
         if model is not None:
-            self.diagram.set_network([int(s) for s in model.sizes], labels, features,
-                                     self.snapshot.class_names,
-                                     [(masks[k], colors[self.groups[k].label]) for k in shown])
+            self.diagram.set_network(
+                [int(s) for s in model.sizes],
+                labels,
+                features,
+                self.snapshot.class_names,
+                [(masks[k], colors[self.groups[k].label]) for k in shown],
+            )
         else:
             self.diagram.set_network([], [], (), (), [])
         if model is not None and self.groups and not rows:
             self.weights_table.setRowCount(1)
-            self.weights_table.setItem(0, 1, QTableWidgetItem(
-                f"no weight with σ < {self.eta:.2g}: raise η"))
+            self.weights_table.setItem(
+                0, 1, QTableWidgetItem(f"no weight with σ < {self.eta:.2g}: raise η")
+            )
         if self.groups and model is not None:
             n_cons = [int(m.sum()) for m in masks]
-            head = (f"{len(self.groups)} group{'s' * (len(self.groups) != 1)}; conserved weights "
-                    f"(σ < {self.eta:.2g} after alignment): "
-                    + ", ".join(f"{g.label} {n}/{model.n_params}"
-                                for g, n in zip(self.groups, n_cons)))
+            head = (
+                f"{len(self.groups)} group{'s' * (len(self.groups) != 1)}; conserved weights "
+                f"(σ < {self.eta:.2g} after alignment): "
+                + ", ".join(f"{g.label} {n}/{model.n_params}" for g, n in zip(self.groups, n_cons))
+            )
             if not self.info.styleSheet():
                 self.info.setText(head)
         self._draw_relevance(model, labels, masks)
@@ -484,8 +563,11 @@ class ConservedPanel(QWidget):
         n_f = int(self.project.model.sizes[0])
         counts = np.zeros(n_f, np.int64)
         for mask in self.masks():
-            hit = {labels[i][2] for i in np.flatnonzero(mask) if labels[i][0] == 0
-                   and labels[i][2] is not None}
+            hit = {
+                labels[i][2]
+                for i in np.flatnonzero(mask)
+                if labels[i][0] == 0 and labels[i][2] is not None
+            }
             for f in hit:
                 counts[f] += 1
         return counts
@@ -501,13 +583,21 @@ class ConservedPanel(QWidget):
             self.relevance_table.setItem(r, 1, item)
         self.bars.clear()
         if counts.size:
-            self.bars.addItem(pg.BarGraphItem(x=np.arange(counts.size), height=counts, width=0.6,
-                                              brush=pg.mkBrush(70, 110, 170)))
+            self.bars.addItem(
+                pg.BarGraphItem(
+                    x=np.arange(counts.size),
+                    height=counts,
+                    width=0.6,
+                    brush=pg.mkBrush(70, 110, 170),
+                )
+            )
             self.bars.getAxis("bottom").setTicks([list(enumerate(names)), []])
             self.bars.setXRange(-0.6, counts.size - 0.4, padding=0)
             self.bars.setYRange(0, max(1, len(self.groups)), padding=0.05)
-        self.bars.setTitle(f"feature relevance: groups conserving an input weight "
-                           f"({len(self.groups)} group{'s' * (len(self.groups) != 1)})")
+        self.bars.setTitle(
+            f"feature relevance: groups conserving an input weight "
+            f"({len(self.groups)} group{'s' * (len(self.groups) != 1)})"
+        )
 
     # -- perturbation test ----------------------------------------------------------------------
     def perturb(self) -> None:
@@ -517,15 +607,25 @@ class ConservedPanel(QWidget):
         if not shown or self._usable():
             return
         masks = self.masks()
-        tasks = [(self.groups[k], masks[k]) for k in shown if masks[k].any()
-                 and (~masks[k]).sum() >= masks[k].sum()]
+        tasks = [
+            (self.groups[k], masks[k])
+            for k in shown
+            if masks[k].any() and (~masks[k]).sum() >= masks[k].sum()
+        ]
         if not tasks:
-            self.perturb_result.setText("No group has conserved weights (and as many others) "
-                                        "at this threshold: raise η.")
+            self.perturb_result.setText(
+                "No group has conserved weights (and as many others) at this threshold: raise η."
+            )
             return
-        run = _PerturbRun(tasks, self.repeats.value(), self.scale_spin.value() / 100.0,
-                          self.project.model, self.project.dataset,
-                          default_positive_class(self.project.dataset), self.snapshot.weights)
+        run = _PerturbRun(
+            tasks,
+            self.repeats.value(),
+            self.scale_spin.value() / 100.0,
+            self.project.model,
+            self.project.dataset,
+            default_positive_class(self.project.dataset),
+            self.snapshot.weights,
+        )
         self.perturb_progress.setRange(0, run.total)
         self.perturb_progress.setValue(0)
         self._set_perturb_busy(True)
@@ -537,8 +637,10 @@ class ConservedPanel(QWidget):
         W, d = run.W[g.rows], run.dataset
 
         def work(_state: TaskState) -> dict:
-            return perturbation_test(run.model, W, mask, d.X_test, d.y_test, run.scale, 1,
-                                     run.rng, run.positive_class)
+            return perturbation_test(
+                run.model, W, mask, d.X_test, d.y_test, run.scale, 1, run.rng, run.positive_class
+            )
+
         self._pbg.submit(work, tag=run, cancel_running=True)
 
     def _on_perturbed(self, run: _PerturbRun, res: dict) -> None:
@@ -550,16 +652,24 @@ class ConservedPanel(QWidget):
             return
         self._set_perturb_busy(False)
         cons, rand = np.array(run.cons), np.array(run.rand)
-        self.last_perturbation = {"conserved": float(cons.mean()), "random": float(rand.mean()),
-                                  "conserved_drops": cons, "random_drops": rand}
+        self.last_perturbation = {
+            "conserved": float(cons.mean()),
+            "random": float(rand.mean()),
+            "conserved_drops": cons,
+            "random_drops": rand,
+        }
         n = sum(int(m.sum()) for _, m in run.tasks)
-        verdict = ("conserved weights matter more" if cons.mean() > rand.mean() else
-                   "no more than random weights")
+        verdict = (
+            "conserved weights matter more"
+            if cons.mean() > rand.mean()
+            else "no more than random weights"
+        )
         self.perturb_result.setText(
             f"<b>Mean test-AUC drop</b> over {run.repeats} repeats ({n} conserved weight"
             f"{'s' * (n != 1)}, noise {run.scale:.0%}): conserved <b>{cons.mean():.4f}</b> "
             f"± {cons.std():.4f} vs random <b>{rand.mean():.4f}</b> ± {rand.std():.4f} — "
-            f"{verdict}.")
+            f"{verdict}."
+        )
 
     def _on_perturb_failed(self, _run: _PerturbRun, exc: Exception) -> None:
         self._set_perturb_busy(False)

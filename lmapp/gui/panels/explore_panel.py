@@ -1,6 +1,7 @@
 """Exploration control panel: basin-hopping parameters (ExploreParams, OPTIM-like expert
 names) and transition-state connect runs, run here or on a Dask cluster; start/queue,
 pause/resume, stop, live counts, rate, ETA and a log."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -45,11 +46,14 @@ HELP = {
     "target_acceptance": "the step size adapts towards this acceptance ratio",
     "adapt_every": "adapt the step size every this many steps",
     "adapt_factor": "step size factor per adaptation",
-    "step_min": "smallest step size", "step_max": "largest step size",
+    "step_min": "smallest step size",
+    "step_max": "largest step size",
     "chunk": "quenches per walker between commits (0: automatic)",
     "init_scale": "new walkers start uniformly in [−s, s]",
-    "gtol": "RMS gradient for convergence", "max_iter": "L-BFGS iterations per quench",
-    "m": "L-BFGS memory", "max_step": "largest L-BFGS step",
+    "gtol": "RMS gradient for convergence",
+    "max_iter": "L-BFGS iterations per quench",
+    "m": "L-BFGS memory",
+    "max_step": "largest L-BFGS step",
     "max_rise": "energy rise allowed per L-BFGS step",
     "ediff": "minima closer than this in loss may be the same",
     "geomdiff": "…and are the same if their canonical weights are this close",
@@ -64,12 +68,14 @@ def describe_project(project: Any) -> str:
         arch = f"user model {html.escape(m.spec.reference or '')}"
         data = "data inside the user model"
     else:
-        arch = ("regression model" if not m.is_network else
-                "-".join(str(int(s)) for s in m.sizes) + f" network, loss {m.spec.loss}")
+        arch = (
+            "regression model"
+            if not m.is_network
+            else "-".join(str(int(s)) for s in m.sizes) + f" network, loss {m.spec.loss}"
+        )
         arch += f", λ={m.spec.lam:g}"
         data = f"{html.escape(d.name)}: {d.n_train} train / {d.n_test} test points"
-    return (f"<b>{html.escape(project.path.name)}</b><br>{data}<br>{arch}, "
-            f"{m.n_params} parameters")
+    return f"<b>{html.escape(project.path.name)}</b><br>{data}<br>{arch}, {m.n_params} parameters"
 
 
 class ExplorePanel(QWidget):
@@ -107,12 +113,16 @@ class ExplorePanel(QWidget):
 
         self.connect_mode = QComboBox()
         self.connect_mode.addItems(["all", "refine"])
-        self.connect_mode.setToolTip("all: join every minimum to the global minimum; "
-                                     "refine: join nearest unconnected neighbours")
+        self.connect_mode.setToolTip(
+            "all: join every minimum to the global minimum; "
+            "refine: join nearest unconnected neighbours"
+        )
         self.connect_budget = QSpinBox(minimum=0, maximum=1_000_000, value=0)
         self.connect_budget.setSpecialValueText("auto")
-        self.connect_budget.setToolTip("attempts in all; auto: 20 + 10 per minimum still to "
-                                       "connect (room for escalating stubborn pairs)")
+        self.connect_budget.setToolTip(
+            "attempts in all; auto: 20 + 10 per minimum still to "
+            "connect (room for escalating stubborn pairs)"
+        )
         self.connect_workers = QSpinBox(minimum=1, maximum=64, value=ConnectParams.workers)
         self.connect_workers.setToolTip("searches run at once")
         self.connect_button = QPushButton("Connect")
@@ -252,9 +262,12 @@ class ExplorePanel(QWidget):
 
     def start_connect(self, pair: tuple[int, int] | None = None) -> QueuedJob | None:
         """Queue a connect run: the chosen mode, or the given pair of minimum ids."""
-        params = {"mode": "pair" if pair else self.connect_mode.currentText(), "pair": pair,
-                  "budget": self.connect_budget.value() or None,
-                  "workers": self.connect_workers.value()}
+        params = {
+            "mode": "pair" if pair else self.connect_mode.currentText(),
+            "pair": pair,
+            "budget": self.connect_budget.value() or None,
+            "workers": self.connect_workers.value(),
+        }
         try:
             ConnectParams(**params).validate()
             return self.jobs.submit({**params, **self._where()}, kind="connect")
@@ -280,7 +293,9 @@ class ExplorePanel(QWidget):
             self._logs[str(self.project.path)] = self.log.toPlainText()
         self.project = project
         self._has_project = project is not None
-        self.project_label.setText("no project open" if project is None else describe_project(project))
+        self.project_label.setText(
+            "no project open" if project is None else describe_project(project)
+        )
         self.progress.setValue(0)
         self.counts.setText("idle")
         self.log.setPlainText("" if project is None else self._logs.get(str(project.path), ""))
@@ -320,7 +335,9 @@ class ExplorePanel(QWidget):
         self.connect_button.setEnabled(self._has_project and placed)
         self.connect_button.setText("Queue connect" if self.jobs.busy else "Connect")
         self.pause_button.setEnabled(cur is not None)
-        self.pause_button.setText("Resume" if cur is not None and cur.status == "paused" else "Pause")
+        self.pause_button.setText(
+            "Resume" if cur is not None and cur.status == "paused" else "Pause"
+        )
         self.stop_button.setEnabled(self.jobs.busy)
         self.queue_list.clear()
         if cur is not None:
@@ -335,4 +352,3 @@ class ExplorePanel(QWidget):
     def _log(self, text: str) -> None:
         self.log.appendPlainText(time.strftime("%H:%M:%S ") + text)
         self.log.verticalScrollBar().setValue(self.log.verticalScrollBar().maximum())
-

@@ -2,6 +2,7 @@
 random) set the selection; a gate is trained off the GUI thread; every ensemble gets a row of
 test AUCs, ROC curves and a decision map of the gate's choice; ensembles are saved in and
 reopened from the project."""
+
 from __future__ import annotations
 
 import html
@@ -55,8 +56,17 @@ from ..core.snapshots import Snapshot, empty_snapshot
 from ..views.decision_view import MEMBER_COLORS, DecisionView
 
 SUGGESTIONS = {"mmdbm": "MMDBM", "cv": "C_V peak", "qp": "QP", "random": "random"}
-COLUMNS = ("name", "selection", "members", "best individual", "MLSUP", "majority vote", "TMA",
-           "member AUCs", "gate picks best")
+COLUMNS = (
+    "name",
+    "selection",
+    "members",
+    "best individual",
+    "MLSUP",
+    "majority vote",
+    "TMA",
+    "member AUCs",
+    "gate picks best",
+)
 
 
 def roc_curve(scores: np.ndarray, positive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -81,21 +91,25 @@ class EnsembleRecord:
     saved: bool = False
 
 
-def _evaluate_record(name: str, ens: Ensemble, model: Any, X: np.ndarray, y: np.ndarray,
-                     saved: bool = False) -> EnsembleRecord:
+def _evaluate_record(
+    name: str, ens: Ensemble, model: Any, X: np.ndarray, y: np.ndarray, saved: bool = False
+) -> EnsembleRecord:
     """Test metrics and ROC curves of an ensemble (pure; worker thread)."""
     metrics = evaluate(ens, model, X, y)
     c = ens.positive_class
     pos = np.asarray(y) == c
     P = member_probabilities(model, ens.member_weights, X)
-    roc = {f"member {mid}": roc_curve(P[k, :, c], pos) for k, mid in enumerate(ens.members.tolist())}
+    roc = {
+        f"member {mid}": roc_curve(P[k, :, c], pos) for k, mid in enumerate(ens.members.tolist())
+    }
     roc["MLSUP"] = roc_curve(ens.predict_proba(model, X)[:, c], pos)
     ens.metrics = metrics
     return EnsembleRecord(name, ens, metrics, roc, saved)
 
 
-def _test_scores(model: Any, W: np.ndarray, X: np.ndarray, y: np.ndarray, c: int
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def _test_scores(
+    model: Any, W: np.ndarray, X: np.ndarray, y: np.ndarray, c: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Test AUC and predicted test classes of every minimum (worker thread)."""
     P = member_probabilities(model, W, X)
     return np.array([auc(p[:, c], y == c) for p in P]), P.argmax(axis=2)
@@ -136,11 +150,15 @@ class MlsupPanel(QWidget):
         sug.addWidget(QLabel("Suggest"))
         for key, text in SUGGESTIONS.items():
             b = QPushButton(text)
-            b.setToolTip({"mmdbm": "best test-AUC minimum plus the minima misclassifying most "
-                                   "differently from it",
-                          "cv": "minima contributing most to the highest heat-capacity peak",
-                          "qp": "maximise the summed pairwise misclassification distance (QP)",
-                          "random": "a random draw (baseline; uses the seed)"}[key])
+            b.setToolTip(
+                {
+                    "mmdbm": "best test-AUC minimum plus the minima misclassifying most "
+                    "differently from it",
+                    "cv": "minima contributing most to the highest heat-capacity peak",
+                    "qp": "maximise the summed pairwise misclassification distance (QP)",
+                    "random": "a random draw (baseline; uses the seed)",
+                }[key]
+            )
             b.clicked.connect(lambda _=False, k=key: self.suggest(k))
             self.suggest_buttons[key] = b
             sug.addWidget(b)
@@ -182,8 +200,12 @@ class MlsupPanel(QWidget):
         self.status.setWordWrap(True)
         form = QFormLayout()
         row = QHBoxLayout()
-        for label, w in (("hidden", self.hidden_edit), ("λ", self.lam_spin),
-                         ("starts", self.starts_spin), ("seed", self.seed_spin)):
+        for label, w in (
+            ("hidden", self.hidden_edit),
+            ("λ", self.lam_spin),
+            ("starts", self.starts_spin),
+            ("seed", self.seed_spin),
+        ):
             row.addWidget(QLabel(label))
             row.addWidget(w)
         form.addRow("Gate", row)
@@ -220,8 +242,13 @@ class MlsupPanel(QWidget):
         self.open_button = QPushButton("Reopen")
         self.open_button.clicked.connect(lambda: self.reopen(self.saved_combo.currentText()))
         rbar = QHBoxLayout()
-        for w in (self.save_button, self.select_button, QLabel("saved:"), self.saved_combo,
-                  self.open_button):
+        for w in (
+            self.save_button,
+            self.select_button,
+            QLabel("saved:"),
+            self.saved_combo,
+            self.open_button,
+        ):
             rbar.addWidget(w)
         rbar.addStretch(1)
         box_res = QGroupBox("Ensembles (test AUC)")
@@ -302,12 +329,17 @@ class MlsupPanel(QWidget):
         if why:
             text = why
         elif not ids:
-            text = ("No members: select 2–20 minima in the graph or the table, or use a "
-                    "suggestion below.")
+            text = (
+                "No members: select 2–20 minima in the graph or the table, or use a "
+                "suggestion below."
+            )
         else:
             label = f" — {html.escape(self.selection.label)}" if self.selection.label else ""
-            text = f"<b>{len(ids)} member{'s' * (len(ids) != 1)}</b>{label}: " + \
-                ", ".join(map(str, ids[:40])) + (" …" if len(ids) > 40 else "")
+            text = (
+                f"<b>{len(ids)} member{'s' * (len(ids) != 1)}</b>{label}: "
+                + ", ".join(map(str, ids[:40]))
+                + (" …" if len(ids) > 40 else "")
+            )
             if not 2 <= len(ids) <= 20:
                 text += ' <span style="color:#c00000">(MLSUP needs 2–20 members)</span>'
         self.members_label.setText(text)
@@ -341,14 +373,16 @@ class MlsupPanel(QWidget):
             return
         land, m, seed = self.snapshot, self.m_spin.value(), self.seed_spin.value()
         if land.n_minima < m:
-            self._message(f"{SUGGESTIONS[how]} needs {m} minima; the project has {land.n_minima}.",
-                          True)
+            self._message(
+                f"{SUGGESTIONS[how]} needs {m} minima; the project has {land.n_minima}.", True
+            )
             return
         model, d, c = self.project.model, self.project.dataset, self._positive_class()
         cached = self._scores if self._scores is not None and self._scores[0] is land else None
 
-        def work(_state: TaskState
-                 ) -> tuple[Snapshot, np.ndarray | None, np.ndarray | None, np.ndarray]:
+        def work(
+            _state: TaskState,
+        ) -> tuple[Snapshot, np.ndarray | None, np.ndarray | None, np.ndarray]:
             aucs = pred = None
             if how in ("mmdbm", "qp"):
                 if cached is not None:
@@ -358,8 +392,9 @@ class MlsupPanel(QWidget):
             if how == "mmdbm":
                 rows = select_mmdbm(aucs, pred, d.y_test, m)
             elif how == "qp":
-                rows = select_qp(misclassification_matrix(pred, d.y_test), m,
-                                 rng=np.random.default_rng(seed))
+                rows = select_qp(
+                    misclassification_matrix(pred, d.y_test), m, rng=np.random.default_rng(seed)
+                )
             elif how == "cv":
                 rows = select_cv_peak(land.values("loss"), land.values("lpphe"), m)
             else:
@@ -390,8 +425,9 @@ class MlsupPanel(QWidget):
         try:
             sizes = tuple(int(s) for s in self.hidden_edit.text().replace(" ", "").split(","))
         except ValueError:
-            raise ValueError(f"gate hidden sizes must look like 3 or 5,5, got "
-                             f"{self.hidden_edit.text()!r}") from None
+            raise ValueError(
+                f"gate hidden sizes must look like 3 or 5,5, got {self.hidden_edit.text()!r}"
+            ) from None
         if not sizes or min(sizes) < 1:
             raise ValueError("gate hidden sizes must be ≥ 1")
         return sizes
@@ -417,18 +453,35 @@ class MlsupPanel(QWidget):
         how = next((k for k, t in SUGGESTIONS.items() if label == f"{t} suggestion"), "hand")
         W = self.snapshot.weights[self.snapshot.rows_of(ids)]
         model, d = self.project.model, self.project.dataset
-        lam, starts, seed, c = (self.lam_spin.value(), self.starts_spin.value(),
-                                self.seed_spin.value(), self._positive_class())
+        lam, starts, seed, c = (
+            self.lam_spin.value(),
+            self.starts_spin.value(),
+            self.seed_spin.value(),
+            self._positive_class(),
+        )
 
         def work(state: TaskState) -> EnsembleRecord:
-            ens = fit_mlsup(model, W, d.X_train, d.y_train, np.array(ids), gate_hidden=hidden,
-                            gate_lam=lam, starts=starts, seed=seed, positive_class=c,
-                            selection=how, abort=state.abort)
+            ens = fit_mlsup(
+                model,
+                W,
+                d.X_train,
+                d.y_train,
+                np.array(ids),
+                gate_hidden=hidden,
+                gate_lam=lam,
+                starts=starts,
+                seed=seed,
+                positive_class=c,
+                selection=how,
+                abort=state.abort,
+            )
             return _evaluate_record(name, ens, model, d.X_test, d.y_test)
 
         self._train_bg.submit(work)
-        self._message(f"training the gate of {name} over minima {', '.join(map(str, ids))} "
-                      f"({starts} start{'s' * (starts != 1)})…")
+        self._message(
+            f"training the gate of {name} over minima {', '.join(map(str, ids))} "
+            f"({starts} start{'s' * (starts != 1)})…"
+        )
         self._set_busy(True)
 
     def cancel(self) -> None:
@@ -453,8 +506,10 @@ class MlsupPanel(QWidget):
         self._set_busy(self._train_bg.busy)
         self.add_record(record)
         mt = record.metrics
-        self._message(f"{record.name}: MLSUP AUC {mt['mlsup']:.4f} (best member "
-                      f"{mt['best_individual']:.4f}, TMA {mt['tma']:.4f}).")
+        self._message(
+            f"{record.name}: MLSUP AUC {mt['mlsup']:.4f} (best member "
+            f"{mt['best_individual']:.4f}, TMA {mt['tma']:.4f})."
+        )
         self.name_edit.clear()
 
     def _on_train_failed(self, _tag: None, exc: Exception) -> None:
@@ -474,21 +529,31 @@ class MlsupPanel(QWidget):
         self.table.setRowCount(len(self.records))
         for r, rec in enumerate(self.records):
             m = rec.metrics
-            cells = [rec.name + ("" if rec.saved else " *"), rec.ensemble.selection,
-                     ", ".join(map(str, rec.ensemble.members.tolist())),
-                     m["best_individual"], m["mlsup"], m["majority_vote"], m["tma"],
-                     " ".join(f"{v:.3f}" for v in m["member_auc"]), m["gate_accuracy"]]
+            cells = [
+                rec.name + ("" if rec.saved else " *"),
+                rec.ensemble.selection,
+                ", ".join(map(str, rec.ensemble.members.tolist())),
+                m["best_individual"],
+                m["mlsup"],
+                m["majority_vote"],
+                m["tma"],
+                " ".join(f"{v:.3f}" for v in m["member_auc"]),
+                m["gate_accuracy"],
+            ]
             for col, v in enumerate(cells):
                 text = (f"{v:.1%}" if col == 8 else f"{v:.4f}") if isinstance(v, float) else str(v)
                 item = QTableWidgetItem(text)
                 if isinstance(v, float):
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
                     item.setData(Qt.ItemDataRole.UserRole, v)
                 if col == 4 and m["mlsup"] > m["best_individual"]:
                     item.setForeground(QColor(0, 120, 0))
                 self.table.setItem(r, col, item)
-            self.table.item(r, 0).setToolTip("* not saved in the project" if not rec.saved else
-                                             "saved in the project")
+            self.table.item(r, 0).setToolTip(
+                "* not saved in the project" if not rec.saved else "saved in the project"
+            )
         self.table.blockSignals(False)
 
     def _current_row(self) -> int | None:
@@ -520,8 +585,9 @@ class MlsupPanel(QWidget):
     def _draw_roc(self, rec: EnsembleRecord | None) -> None:
         self.roc.clear()
         self.roc_legend.clear()
-        self.roc.plot([0, 1], [0, 1], pen=pg.mkPen((150, 150, 150), style=Qt.PenStyle.DashLine),
-                      name="chance")
+        self.roc.plot(
+            [0, 1], [0, 1], pen=pg.mkPen((150, 150, 150), style=Qt.PenStyle.DashLine), name="chance"
+        )
         self._fix_roc_axes()
         if rec is None:
             self.roc.setTitle("ROC on the test set")
@@ -589,8 +655,9 @@ class MlsupPanel(QWidget):
             self._message(f"ensemble {name} was made for another model", True)
             return
         model, d = self.project.model, self.project.dataset
-        self._train_bg.submit(lambda _state: _evaluate_record(name, ens, model, d.X_test,
-                                                              d.y_test, saved=True))
+        self._train_bg.submit(
+            lambda _state: _evaluate_record(name, ens, model, d.X_test, d.y_test, saved=True)
+        )
         self._message(f"evaluating saved ensemble {name}…")
         self._set_busy(True)
 

@@ -1,5 +1,6 @@
 """New-project dialog: dataset (preset or CSV with label column and preview), architecture,
 loss and data options, validated inline by building the dataset and model off the GUI thread."""
+
 from __future__ import annotations
 
 import csv
@@ -49,8 +50,11 @@ TABLES = ("iris", "digits", "breast_cancer", "wine")
 PREVIEW_ROWS = 8
 
 #: Generator-shape fields of the dialog → the built-in datasets that take them.
-GENERATOR_FIELDS = {"turns": ("spiral",), "noise": ("spiral", "checkerboard"),
-                    "cells": ("checkerboard",)}
+GENERATOR_FIELDS = {
+    "turns": ("spiral",),
+    "noise": ("spiral", "checkerboard"),
+    "cells": ("checkerboard",),
+}
 
 
 class NewProjectDialog(QDialog):
@@ -101,8 +105,9 @@ class NewProjectDialog(QDialog):
         self.seed = QSpinBox(minimum=0, maximum=2**31 - 1)
         self.mislabel = QDoubleSpinBox(minimum=0.0, maximum=0.99, singleStep=0.01, decimals=3)
         self.mislabel.setToolTip("fraction of training labels flipped to a wrong class")
-        self.test_fraction = QDoubleSpinBox(minimum=0.0, maximum=0.9, singleStep=0.05,
-                                            decimals=2, specialValueText="default")
+        self.test_fraction = QDoubleSpinBox(
+            minimum=0.0, maximum=0.9, singleStep=0.05, decimals=2, specialValueText="default"
+        )
         self.test_fraction.setToolTip("test split of tables and CSV files")
         self.n_train = QSpinBox(minimum=0, maximum=1_000_000, specialValueText="default")
         self.n_test = QSpinBox(minimum=0, maximum=1_000_000, specialValueText="default")
@@ -113,11 +118,13 @@ class NewProjectDialog(QDialog):
         opts.addRow("training points", self.n_train)
         opts.addRow("test points", self.n_test)
         # generator shape (the minimum of each box means "the generator's default")
-        self.turns = QDoubleSpinBox(minimum=0.0, maximum=20.0, singleStep=0.25, decimals=2,
-                                    specialValueText="default")
+        self.turns = QDoubleSpinBox(
+            minimum=0.0, maximum=20.0, singleStep=0.25, decimals=2, specialValueText="default"
+        )
         self.turns.setToolTip("spiral turns (default 1.75; Lang & Witbrock's spiral has 3)")
-        self.noise = QDoubleSpinBox(minimum=-0.001, maximum=1.0, singleStep=0.01, decimals=3,
-                                    specialValueText="default")
+        self.noise = QDoubleSpinBox(
+            minimum=-0.001, maximum=1.0, singleStep=0.01, decimals=3, specialValueText="default"
+        )
         self.noise.setValue(self.noise.minimum())
         self.noise.setToolTip("uniform coordinate noise (spiral default 0.05, checkerboard 0)")
         self.cells = QSpinBox(minimum=1, maximum=100, specialValueText="default")
@@ -174,8 +181,9 @@ class NewProjectDialog(QDialog):
         self.error.setTextFormat(Qt.TextFormat.PlainText)  # messages quote file contents
         self.error.setStyleSheet(theme.ERROR_STYLE)
         self.error.setWordWrap(True)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
@@ -277,8 +285,11 @@ class NewProjectDialog(QDialog):
                 raise ValueError("choose the label column")
             if self.test_fraction.value() > 0:
                 common["test_fraction"] = self.test_fraction.value()
-            data = {"csv": self.csv_path.text().strip(),
-                    "label": self.label_column.currentIndex(), **common}
+            data = {
+                "csv": self.csv_path.text().strip(),
+                "label": self.label_column.currentIndex(),
+                **common,
+            }
         else:
             if name in TABLES and self.test_fraction.value() > 0:
                 common["test_fraction"] = self.test_fraction.value()
@@ -293,10 +304,13 @@ class NewProjectDialog(QDialog):
         if not csv_mode and name == "regression":
             model = {"kind": "regression"}
         else:
-            model = {"hidden": tuple(h.value() for h in self.hidden[:self.n_hidden.value()]),
-                     "lam": lam, "loss": self.loss.currentText(),
-                     "locality": self.locality.value() or None,
-                     "reg_bias": self.reg_bias.isChecked()}
+            model = {
+                "hidden": tuple(h.value() for h in self.hidden[: self.n_hidden.value()]),
+                "lam": lam,
+                "loss": self.loss.currentText(),
+                "locality": self.locality.value() or None,
+                "reg_bias": self.reg_bias.isChecked(),
+            }
         return {"data": data, "model": model}
 
     def _validated(self, serial: int, result: tuple[Dataset, ModelSpec] | str) -> None:
@@ -308,10 +322,14 @@ class NewProjectDialog(QDialog):
         self._valid = result
         data, spec = result
         self.error.setStyleSheet("")
-        arch = "regression model" if spec.kind == "regression" else \
-            f"{data.n_features}-{'-'.join(map(str, spec.hidden))}-{data.n_classes} network"
-        self.error.setText(f"{data.name}: {data.n_train} training and {data.X_test.shape[0]} "
-                           f"test points · {arch}")
+        arch = (
+            "regression model"
+            if spec.kind == "regression"
+            else f"{data.n_features}-{'-'.join(map(str, spec.hidden))}-{data.n_classes} network"
+        )
+        self.error.setText(
+            f"{data.name}: {data.n_train} training and {data.X_test.shape[0]} test points · {arch}"
+        )
         self.ok_button.setEnabled(True)
 
     def _show_error(self, text: str) -> None:
@@ -330,15 +348,18 @@ class NewProjectDialog(QDialog):
 
     # -- files ------------------------------------------------------------------------------------
     def _browse_csv(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, "CSV file", "", "CSV files (*.csv);;All files (*)")
+        name, _ = QFileDialog.getOpenFileName(
+            self, "CSV file", "", "CSV files (*.csv);;All files (*)"
+        )
         if name:
             self.csv_path.setText(name)
             self.use_csv.setChecked(True)
             self._csv_changed()
 
     def _browse_out(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "New project", self.path.text(),
-                                              "lmapp projects (*.lmapp)")
+        name, _ = QFileDialog.getSaveFileName(
+            self, "New project", self.path.text(), "lmapp projects (*.lmapp)"
+        )
         if name:
             self.path.setText(name if name.endswith(".lmapp") else name + ".lmapp")
 
@@ -361,7 +382,7 @@ class NewProjectDialog(QDialog):
             self.preview.setHorizontalHeaderLabels(header)
             self.preview.setRowCount(len(rows) - 1)
             for i, row in enumerate(rows[1:]):
-                for j, cell in enumerate(row[:len(header)]):
+                for j, cell in enumerate(row[: len(header)]):
                     self.preview.setItem(i, j, QTableWidgetItem(cell))
         self.label_column.blockSignals(False)
         self.revalidate()

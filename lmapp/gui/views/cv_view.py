@@ -3,6 +3,7 @@ a log-T axis with its peaks marked, the C⁺/C⁻ split, the occupation entropy 
 frustration F(T); a T cursor lists the minima gaining (g_α > 0) and losing (g_α < 0)
 occupation fastest, and one click on a peak selects them.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -72,15 +73,16 @@ def default_temperatures(land: Snapshot, n: int = DEFAULT_POINTS) -> tuple[float
     return lo, span * 10.0
 
 
-def trim_range(T: np.ndarray, Cv: np.ndarray, kappa: int, rel: float = 1e-3,
-               pad_decades: float = 0.7) -> tuple[float, float]:
+def trim_range(
+    T: np.ndarray, Cv: np.ndarray, kappa: int, rel: float = 1e-3, pad_decades: float = 0.7
+) -> tuple[float, float]:
     """The part of a T grid where C_V differs visibly from κ/2, padded on a log scale."""
     excess = np.abs(Cv - 0.5 * kappa)
     big = np.flatnonzero(excess > rel * max(float(excess.max()), 1e-12))
     if big.size == 0 or excess.max() < 1e-9:
         return float(T[0]), float(T[-1])
-    lo = max(float(T[big[0]]) / 10 ** pad_decades, float(T[0]))
-    hi = min(float(T[big[-1]]) * 10 ** pad_decades, float(T[-1]))
+    lo = max(float(T[big[0]]) / 10**pad_decades, float(T[0]))
+    hi = min(float(T[big[-1]]) * 10**pad_decades, float(T[-1]))
     return lo, hi
 
 
@@ -96,20 +98,28 @@ def compute_cv(land: Snapshot, T: np.ndarray, auto: bool = False) -> CvResult:
     barrier = None
     if land.n_ts:
         barrier = minimax_barrier_to(g, L, land.ts_loss, land.ts_a, land.ts_b)
-    n_pos = n_params - land.columns["n_zero_modes"].astype(np.int64) - \
-        land.columns["hessian_index"].astype(np.int64)
+    n_pos = (
+        n_params
+        - land.columns["n_zero_modes"].astype(np.int64)
+        - land.columns["hessian_index"].astype(np.int64)
+    )
     th = heat_capacity(L, lp, T, kappa, barrier=barrier, n_pos=n_pos)
     if auto and land.n_minima > 1:
         lo, hi = trim_range(th.T, th.Cv, kappa)
         if hi > lo and (lo, hi) != (T[0], T[-1]):
-            th = heat_capacity(L, lp, np.geomspace(lo, hi, T.size), kappa, barrier=barrier,
-                               n_pos=n_pos)
+            th = heat_capacity(
+                L, lp, np.geomspace(lo, hi, T.size), kappa, barrier=barrier, n_pos=n_pos
+            )
     peaks = find_peaks(th.T, th.Cv)
-    notes = [f"κ = {kappa} (parameters {n_params} − zero modes {n_params - kappa} of the global minimum)"]
+    notes = [
+        f"κ = {kappa} (parameters {n_params} − zero modes {n_params - kappa} of the global minimum)"
+    ]
     if land.n_ts == 0:
         notes.append("F(T) needs transition states")
     elif th.excluded.size:
-        notes.append(f"{minima(th.excluded.size)} not connected to the global minimum (left out of F)")
+        notes.append(
+            f"{minima(th.excluded.size)} not connected to the global minimum (left out of F)"
+        )
     if th.mode_mismatch.size:
         notes.append(f"{minima(th.mode_mismatch.size)} with another count of positive modes")
     return CvResult(th, peaks, n_params, " · ".join(notes))
@@ -137,8 +147,10 @@ class CvView(LazyView):
             self.curve.addItem(text, key)
         self.t_min = QLineEdit(placeholderText="auto")
         self.t_max = QLineEdit(placeholderText="auto")
-        for w, tip in ((self.t_min, "lowest temperature (loss units, k_B = 1)"),
-                       (self.t_max, "highest temperature (loss units, k_B = 1)")):
+        for w, tip in (
+            (self.t_min, "lowest temperature (loss units, k_B = 1)"),
+            (self.t_max, "highest temperature (loss units, k_B = 1)"),
+        ):
             w.setMaximumWidth(80)
             w.setToolTip(tip)
         self.points = QSpinBox(minimum=20, maximum=5000, value=DEFAULT_POINTS)
@@ -149,43 +161,59 @@ class CvView(LazyView):
         self.select_button.setToolTip("select the minima with the largest |g_α| at the cursor T")
         self.select_button.clicked.connect(self.select_contributors)
 
-        self.plot, self._vb = picking_plot("temperature T (loss units)", "C<sub>V</sub> / k<sub>B</sub>",
-                                           log_x=True)
+        self.plot, self._vb = picking_plot(
+            "temperature T (loss units)", "C<sub>V</sub> / k<sub>B</sub>", log_x=True
+        )
         pi = self.plot.getPlotItem()
         pi.setLogMode(x=True, y=False)
         self._vb.setDefaultPadding(0.08)  # room for the peak labels above the highest peak
         self._legend = pi.addLegend(offset=(-10, 10), labelTextSize="9pt")
         self._lines: dict[str, pg.PlotDataItem] = {}
-        styles = {"cv": ("C_V", pg.mkPen((20, 20, 20), width=2)),
-                  "plus": ("C⁺ (g > 0)", pg.mkPen(theme.GAINING_COLOR, width=1.5)),
-                  "minus": ("C⁻ (g &lt; 0)", pg.mkPen(theme.LOSING_COLOR, width=1.5)),  # HTML label
-                  "base": ("κ/2", pg.mkPen((120, 120, 120), width=1, style=Qt.PenStyle.DashLine)),
-                  "S": ("S(T)", pg.mkPen((20, 20, 20), width=2)),
-                  "F": ("F(T), p̃ = p/(1 − p_gmin)", pg.mkPen((20, 20, 20), width=2)),
-                  "F_raw": ("F(T) with p", pg.mkPen((120, 120, 120), width=1.5,
-                                                     style=Qt.PenStyle.DashLine))}
+        styles = {
+            "cv": ("C_V", pg.mkPen((20, 20, 20), width=2)),
+            "plus": ("C⁺ (g > 0)", pg.mkPen(theme.GAINING_COLOR, width=1.5)),
+            "minus": ("C⁻ (g &lt; 0)", pg.mkPen(theme.LOSING_COLOR, width=1.5)),  # HTML label
+            "base": ("κ/2", pg.mkPen((120, 120, 120), width=1, style=Qt.PenStyle.DashLine)),
+            "S": ("S(T)", pg.mkPen((20, 20, 20), width=2)),
+            "F": ("F(T), p̃ = p/(1 − p_gmin)", pg.mkPen((20, 20, 20), width=2)),
+            "F_raw": (
+                "F(T) with p",
+                pg.mkPen((120, 120, 120), width=1.5, style=Qt.PenStyle.DashLine),
+            ),
+        }
         for key, (name, pen) in styles.items():
             item = pg.PlotDataItem(pen=pen, name=name)
             self._lines[key] = item
             pi.addItem(item)
-        self._peaks = pg.PlotDataItem(pen=None, symbol="o", symbolSize=10,
-                                      symbolBrush=theme.SELECTION_COLOR,
-                                      symbolPen=pg.mkPen("k", width=0.8), name="C_V peaks")
+        self._peaks = pg.PlotDataItem(
+            pen=None,
+            symbol="o",
+            symbolSize=10,
+            symbolBrush=theme.SELECTION_COLOR,
+            symbolPen=pg.mkPen("k", width=0.8),
+            name="C_V peaks",
+        )
         pi.addItem(self._peaks)
-        self._peak_labels = [pg.TextItem(color=(90, 50, 0), anchor=(0.5, 1.3))
-                             for _ in range(MAX_PEAK_LABELS)]
+        self._peak_labels = [
+            pg.TextItem(color=(90, 50, 0), anchor=(0.5, 1.3)) for _ in range(MAX_PEAK_LABELS)
+        ]
         for label in self._peak_labels:
             label.hide()
             pi.addItem(label, ignoreBounds=True)
         self._legend_state: tuple | None = None  #: (curve, peaks shown) the legend lists
-        self.cursor = pg.InfiniteLine(angle=90, movable=True,
-                                      pen=pg.mkPen(theme.HOVER_COLOR, width=1.5),
-                                      hoverPen=pg.mkPen(theme.HOVER_COLOR, width=3),
-                                      label="T = {value:.3g}", labelOpts={
-                                          # at the foot of the line: peak labels are at the top
-                                          "position": CURSOR_LABEL_AT,
-                                          "color": theme.HOVER_COLOR.darker(130),
-                                          "fill": (255, 255, 255, 200)})
+        self.cursor = pg.InfiniteLine(
+            angle=90,
+            movable=True,
+            pen=pg.mkPen(theme.HOVER_COLOR, width=1.5),
+            hoverPen=pg.mkPen(theme.HOVER_COLOR, width=3),
+            label="T = {value:.3g}",
+            labelOpts={
+                # at the foot of the line: peak labels are at the top
+                "position": CURSOR_LABEL_AT,
+                "color": theme.HOVER_COLOR.darker(130),
+                "fill": (255, 255, 255, 200),
+            },
+        )
         self.cursor.hide()
         pi.addItem(self.cursor, ignoreBounds=True)
         self._fix_cursor_label()
@@ -201,8 +229,15 @@ class CvView(LazyView):
         fit = QPushButton("Fit")
         fit.setToolTip("fit the axes to the curves shown")
         fit.clicked.connect(self.fit)
-        bar = control_bar((("Show", self.curve), ("T from", self.t_min), ("to", self.t_max),
-                           ("points", self.points)), right=(fit,))
+        bar = control_bar(
+            (
+                ("Show", self.curve),
+                ("T from", self.t_min),
+                ("to", self.t_max),
+                ("points", self.points),
+            ),
+            right=(fit,),
+        )
         low = QHBoxLayout()
         low.addWidget(self.contributors, 1)
         low.addWidget(QLabel("top"))
@@ -228,7 +263,8 @@ class CvView(LazyView):
         # the label shows log10(T) in log mode: format T itself
         self.cursor.label.setFormat("")
         self.cursor.sigPositionChanged.connect(
-            lambda: self.cursor.label.setText(f"T = {10 ** self.cursor.value():.3g}"))
+            lambda: self.cursor.label.setText(f"T = {10 ** self.cursor.value():.3g}")
+        )
 
     # -- computing -----------------------------------------------------------------------------
     def temperatures(self) -> np.ndarray:
@@ -268,8 +304,9 @@ class CvView(LazyView):
         self._lines["F_raw"].setData(T if F_ok else [], th.F_raw if F_ok else [])
         # cursor: keep its T if inside the new range, else the highest peak (or the middle)
         if self._T_cursor is None or not T[0] <= self._T_cursor <= T[-1]:
-            self._T_cursor = float(T[result.peaks[0]]) if result.peaks.size else \
-                float(np.sqrt(T[0] * T[-1]))
+            self._T_cursor = (
+                float(T[result.peaks[0]]) if result.peaks.size else float(np.sqrt(T[0] * T[-1]))
+            )
         self.cursor.blockSignals(True)
         self.cursor.setBounds((np.log10(T[0]), np.log10(T[-1])))
         self.cursor.setValue(np.log10(self._T_cursor))
@@ -279,10 +316,12 @@ class CvView(LazyView):
         self._show_curves()
         n_peaks = result.peaks.size
         peaks_text = ", ".join(f"{T[i]:.3g}" for i in result.peaks[:5])
-        self.message(f"{minima(land.n_minima)}, {transition_states(land.n_ts)} · "
-                     f"{n_peaks} C_V peak{'s' if n_peaks != 1 else ''}"
-                     f"{' at T = ' + peaks_text if n_peaks else ''} · {result.note} · "
-                     "click a peak to select its contributors; drag the cursor to read others")
+        self.message(
+            f"{minima(land.n_minima)}, {transition_states(land.n_ts)} · "
+            f"{n_peaks} C_V peak{'s' if n_peaks != 1 else ''}"
+            f"{' at T = ' + peaks_text if n_peaks else ''} · {result.note} · "
+            "click a peak to select its contributors; drag the cursor to read others"
+        )
         self._update_contributors()
 
     def _show_curves(self) -> None:
@@ -303,7 +342,7 @@ class CvView(LazyView):
             if show_peaks:
                 self._legend.addItem(self._peaks, "C_V peaks")
         self._peaks.setVisible(show_peaks)
-        shown = self.result.peaks[:len(self._peak_labels)] if show_peaks else ()
+        shown = self.result.peaks[: len(self._peak_labels)] if show_peaks else ()
         for k, label in enumerate(self._peak_labels):
             label.setVisible(k < len(shown))
         if show_peaks:
@@ -312,18 +351,26 @@ class CvView(LazyView):
             for label, i in zip(self._peak_labels, shown):
                 label.setText(f"{th.T[i]:.3g}")
                 label.setPos(float(np.log10(th.T[i])), float(th.Cv[i]))
-        ylabel = {"cv": "C<sub>V</sub> / k<sub>B</sub>", "S": "entropy S = −Σ p ln p",
-                  "F": "frustration F"}[key]
+        ylabel = {
+            "cv": "C<sub>V</sub> / k<sub>B</sub>",
+            "S": "entropy S = −Σ p ln p",
+            "F": "frustration F",
+        }[key]
         self.plot.getPlotItem().setLabel("left", ylabel)
         if key == "F" and th is not None and not np.isfinite(th.F).any():
-            self.message("F(T) needs transition states joining minima to the global minimum "
-                         "(run Connect)", error=False)
+            self.message(
+                "F(T) needs transition states joining minima to the global minimum (run Connect)",
+                error=False,
+            )
         self.fit()
 
     def fit(self) -> None:
         """Fit the axes to the curves shown now (each curve choice has its own y range)."""
-        shown = [item for item in (*self._lines.values(), self._peaks)
-                 if item.isVisible() and item.xData is not None and len(item.xData)]
+        shown = [
+            item
+            for item in (*self._lines.values(), self._peaks)
+            if item.isVisible() and item.xData is not None and len(item.xData)
+        ]
         if shown:
             self._vb.autoRange(items=shown)
         self._vb.enableAutoRange()  # and follow them (hidden curves are left out of the bounds)
@@ -359,8 +406,9 @@ class CvView(LazyView):
             return np.zeros(land.n_minima)
         return g_alpha(land.values("loss"), land.values("lpphe"), float(T))
 
-    def contributors_at(self, T: float | None = None) -> tuple[list[tuple[int, float]],
-                                                               list[tuple[int, float]]]:
+    def contributors_at(
+        self, T: float | None = None
+    ) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
         """Top-k positive and negative contributors [(minimum id, g_α)] at T (or the cursor)."""
         land = getattr(self, "_drawn_land", self.snapshot)
         T = self._T_cursor if T is None else T
@@ -370,7 +418,10 @@ class CvView(LazyView):
         pos, neg = top_contributors(L, lp, float(T), self.top_k.value())
         g = g_alpha(L, lp, float(T))
         ids = land.ids
-        return ([(int(ids[i]), float(g[i])) for i in pos], [(int(ids[i]), float(g[i])) for i in neg])
+        return (
+            [(int(ids[i]), float(g[i])) for i in pos],
+            [(int(ids[i]), float(g[i])) for i in neg],
+        )
 
     def _update_contributors(self) -> None:
         T = self._T_cursor
@@ -379,8 +430,10 @@ class CvView(LazyView):
             return
         pos, neg = self.contributors_at(T)
         fmt = lambda items: ", ".join(f"{i} ({g:+.3g})" for i, g in items) or "none"  # noqa: E731
-        self.contributors.setText(f"<b>T = {T:.4g}</b> &nbsp; gaining occupation (g &gt; 0): "
-                                  f"{fmt(pos)}<br>losing occupation (g &lt; 0): {fmt(neg)}")
+        self.contributors.setText(
+            f"<b>T = {T:.4g}</b> &nbsp; gaining occupation (g &gt; 0): "
+            f"{fmt(pos)}<br>losing occupation (g &lt; 0): {fmt(neg)}"
+        )
         self.select_button.setEnabled(bool(pos or neg))
         self.contributorsChanged.emit(T, pos, neg)
 
@@ -420,7 +473,11 @@ class CvView(LazyView):
         self.temperaturePicked.emit(self._T_cursor)
 
     def copy_state(self, other: LazyView) -> None:
-        if other.T_cursor is not None and self.result is not None and self.result.thermo is not None:
+        if (
+            other.T_cursor is not None
+            and self.result is not None
+            and self.result.thermo is not None
+        ):
             self.set_temperature(other.T_cursor)
 
 

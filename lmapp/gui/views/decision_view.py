@@ -5,6 +5,7 @@ per-member confidence of an ensemble; the XOR robustness score.
 Grids are computed off the GUI thread (:class:`Background`); ``compute_now`` does the same work
 synchronously for headless rendering (:func:`render_decision`).
 """
+
 from __future__ import annotations
 
 import html
@@ -42,16 +43,29 @@ SMALL_GRID_N = 70
 MAX_SMALL = 9
 #: Data-point colours by class (saturated, on the pale map) and member colours.
 CLASS_COLORS = ("#1f4e9e", "#c0392b", "#2e8b57", "#8e44ad", "#d68910", "#17202a")
-MEMBER_COLORS = ("#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4",
-                 "#f032e6", "#9a6324", "#469990", "#800000")
+MEMBER_COLORS = (
+    "#e6194b",
+    "#3cb44b",
+    "#4363d8",
+    "#f58231",
+    "#911eb4",
+    "#42d4f4",
+    "#f032e6",
+    "#9a6324",
+    "#469990",
+    "#800000",
+)
 #: Pale map colours: class 0 side blue, class 1 side red, white at p = ½.
 PROBA_CMAP = pg.ColorMap([0.0, 0.5, 1.0], [(120, 150, 215), (250, 250, 250), (225, 120, 110)])
 TRAIN_SYMBOL, TEST_SYMBOL = "o", "t"
 #: Up to this many data points are drawn large (XOR's four points on a big map).
 FEW_POINTS = 40
 
-OUTPUTS = {"proba": "probability of class {c}", "class": "predicted class",
-           "member": "member the gate picks"}
+OUTPUTS = {
+    "proba": "probability of class {c}",
+    "class": "predicted class",
+    "member": "member the gate picks",
+}
 
 
 def _pale(color: str, alpha: float = 0.45) -> tuple[int, int, int]:
@@ -88,8 +102,9 @@ def compute_maps(model: Any, dataset: Any, req: MapRequest) -> MapResult:
     """Grids for a request (pure; runs on a worker thread)."""
     out = MapResult(req)
     if req.ensemble is not None:
-        em = ensemble_map(req.ensemble, model, req.bounds, req.step, req.n, req.plane,
-                          req.positive_class)
+        em = ensemble_map(
+            req.ensemble, model, req.bounds, req.step, req.n, req.plane, req.positive_class
+        )
         if req.output == "member":
             vals = em["member"]
         elif req.output == "class":
@@ -101,9 +116,18 @@ def compute_maps(model: Any, dataset: Any, req: MapRequest) -> MapResult:
         out.confidence = correct_class_probabilities(P, dataset.y_test)
         return out
     for w in req.W:
-        out.maps.append(decision_map(model, w, req.bounds, req.step, req.n, req.plane,
-                                     "class" if req.output == "class" else "proba",
-                                     req.positive_class))
+        out.maps.append(
+            decision_map(
+                model,
+                w,
+                req.bounds,
+                req.step,
+                req.n,
+                req.plane,
+                "class" if req.output == "class" else "proba",
+                req.positive_class,
+            )
+        )
         if req.is_xor and req.plane is None:
             out.xor_scores.append(xor_robustness(model, w))
     return out
@@ -111,9 +135,13 @@ def compute_maps(model: Any, dataset: Any, req: MapRequest) -> MapResult:
 
 def _ensemble_class_map(ens: Ensemble, model: Any, req: MapRequest) -> np.ndarray:
     from ...landscape.decision_map import _grid_inputs, grid_axes
+
     xs, ys = grid_axes(req.bounds, req.step, req.n)
-    return ens.predict_proba(model, _grid_inputs(xs, ys, req.plane)).argmax(axis=1).reshape(
-        ys.size, xs.size)
+    return (
+        ens.predict_proba(model, _grid_inputs(xs, ys, req.plane))
+        .argmax(axis=1)
+        .reshape(ys.size, xs.size)
+    )
 
 
 class MapPlot(pg.PlotItem):
@@ -127,14 +155,21 @@ class MapPlot(pg.PlotItem):
         self.setMenuEnabled(False)
         self.hideButtons()
 
-    def show_map(self, xs: np.ndarray, ys: np.ndarray, values: np.ndarray,
-                 cmap: pg.ColorMap, levels: tuple[float, float]) -> None:
+    def show_map(
+        self,
+        xs: np.ndarray,
+        ys: np.ndarray,
+        values: np.ndarray,
+        cmap: pg.ColorMap,
+        levels: tuple[float, float],
+    ) -> None:
         self.image.setImage(np.asarray(values, float), levels=levels)
         self.image.setColorMap(cmap)
         dx = (xs[-1] - xs[0]) / max(xs.size - 1, 1)
         dy = (ys[-1] - ys[0]) / max(ys.size - 1, 1)
-        self.image.setRect(QRectF(xs[0] - dx / 2, ys[0] - dy / 2, xs[-1] - xs[0] + dx,
-                                  ys[-1] - ys[0] + dy))
+        self.image.setRect(
+            QRectF(xs[0] - dx / 2, ys[0] - dy / 2, xs[-1] - xs[0] + dx, ys[-1] - ys[0] + dy)
+        )
         self.setRange(xRange=(xs[0], xs[-1]), yRange=(ys[0], ys[-1]), padding=0)
 
     def show_points(self, XY: list[np.ndarray], labels: list[np.ndarray], size: float = 7) -> None:
@@ -150,9 +185,14 @@ class MapPlot(pg.PlotItem):
             brushes = [pg.mkBrush(CLASS_COLORS[int(c) % len(CLASS_COLORS)]) for c in y]
             pen = pg.mkPen((30, 30, 30), width=1.2) if few else pg.mkPen("w", width=0.6)
             scale = (2.4 if part == 0 else 1.4) if few else 1.0  # test marks inside train ones
-            item = pg.ScatterPlotItem(xy[:, 0], xy[:, 1], size=size * scale,
-                                      symbol=TRAIN_SYMBOL if part == 0 else TEST_SYMBOL,
-                                      brush=brushes, pen=pen)
+            item = pg.ScatterPlotItem(
+                xy[:, 0],
+                xy[:, 1],
+                size=size * scale,
+                symbol=TRAIN_SYMBOL if part == 0 else TEST_SYMBOL,
+                brush=brushes,
+                pen=pen,
+            )
             self.addItem(item)
             self.points.append(item)
 
@@ -179,17 +219,23 @@ class DecisionView(QWidget):
         self.source.setToolTip("Draw the current minimum, all selected minima, or an ensemble")
         self.output = QComboBox()
         self.plane = QComboBox()
-        self.plane.setToolTip("Inputs with more than two features: a slice through two features "
-                              "(the others at their training mean) or the first two principal "
-                              "components")
+        self.plane.setToolTip(
+            "Inputs with more than two features: a slice through two features "
+            "(the others at their training mean) or the first two principal "
+            "components"
+        )
         self.fx, self.fy = QComboBox(), QComboBox()
         self.show_test = QCheckBox("test points")
         self.show_test.setChecked(True)
         self.show_train = QCheckBox("train points")
         self.show_train.setChecked(True)
         bar = FlowLayout()
-        for group in ((QLabel("Show"), self.source), (QLabel("as"), self.output),
-                      (self.plane, self.fx, self.fy), (self.show_train, self.show_test)):
+        for group in (
+            (QLabel("Show"), self.source),
+            (QLabel("as"), self.output),
+            (self.plane, self.fx, self.fy),
+            (self.show_train, self.show_test),
+        ):
             bar.addWidget(group_of(*group))
         self.info = QLabel()
         self.info.setTextFormat(Qt.TextFormat.RichText)  # names in it are escaped
@@ -253,8 +299,10 @@ class DecisionView(QWidget):
     def _fill_sources(self, choose: str | None = None) -> None:
         keep = choose or self.source.currentText()
         self.source.clear()
-        self.source.addItems(["current minimum", "selected minima (small multiples)"]
-                             + [f"ensemble {n}" for n in self.ensembles])
+        self.source.addItems(
+            ["current minimum", "selected minima (small multiples)"]
+            + [f"ensemble {n}" for n in self.ensembles]
+        )
         k = self.source.findText(keep)
         self.source.setCurrentIndex(max(k, 0))
 
@@ -271,7 +319,7 @@ class DecisionView(QWidget):
 
     def _ensemble_name(self) -> str:
         t = self.source.currentText()
-        return t[len("ensemble "):] if t.startswith("ensemble ") else ""
+        return t[len("ensemble ") :] if t.startswith("ensemble ") else ""
 
     def _positive_class(self) -> int:
         d = None if self.project is None else self.project.dataset
@@ -286,8 +334,11 @@ class DecisionView(QWidget):
         """What the controls ask for now, or None (with a message) if nothing can be drawn."""
         p = self.project
         if p is None or not p.model.is_network:
-            self._status("Decision maps need a classifier project." if p is not None else
-                         "Open a project to draw decision maps.")
+            self._status(
+                "Decision maps need a classifier project."
+                if p is not None
+                else "Open a project to draw decision maps."
+            )
             return None
         d = p.dataset
         name = self._ensemble_name()
@@ -303,7 +354,9 @@ class DecisionView(QWidget):
                 ids = sel[-MAX_SMALL:]
             else:
                 cur = self.selection.current
-                ids = [cur] if cur is not None and self.snapshot.row_of(cur) is not None else sel[-1:]
+                ids = (
+                    [cur] if cur is not None and self.snapshot.row_of(cur) is not None else sel[-1:]
+                )
             if not ids:
                 self._status("Select a minimum (graph or table) to draw its decision map.")
                 return None
@@ -321,12 +374,17 @@ class DecisionView(QWidget):
         is_xor = d.name == "xor"
         many = len(ids) > 1
         if is_xor and plane is None:
-            bounds, step, n = XOR_BOUNDS, (XOR_STEP if not many else None), (None if not many else SMALL_GRID_N)
+            bounds, step, n = (
+                XOR_BOUNDS,
+                (XOR_STEP if not many else None),
+                (None if not many else SMALL_GRID_N),
+            )
         else:
             bounds = _data_bounds(d, plane)
             step, n = None, SMALL_GRID_N if many else GRID_N
-        return MapRequest(ids, W, ens, name, output, plane, bounds, step, n,
-                          self._positive_class(), is_xor)
+        return MapRequest(
+            ids, W, ens, name, output, plane, bounds, step, n, self._positive_class(), is_xor
+        )
 
     def refresh(self) -> None:
         """Recompute the maps for the current controls (off the GUI thread)."""
@@ -336,8 +394,11 @@ class DecisionView(QWidget):
             self.result = None
             self._clear()
             return
-        what = (f"ensemble {req.ensemble_name}" if req.ensemble is not None else
-                "minimum " + ", ".join(map(str, req.ids)))
+        what = (
+            f"ensemble {req.ensemble_name}"
+            if req.ensemble is not None
+            else "minimum " + ", ".join(map(str, req.ids))
+        )
         self._status(f"computing the decision map of {what}…")
         model, dataset = self.project.model, self.project.dataset
         self._bg.submit(lambda _state: compute_maps(model, dataset, req), tag=req)
@@ -388,9 +449,15 @@ class DecisionView(QWidget):
         labels = [d.y_train, d.y_test]
         cmap, levels, bar_label = self._colouring(req)
         names = list(d.feature_names)
-        xl, yl = (names[0], names[1]) if req.plane is None else (
-            ("PC 1", "PC 2") if self.plane.currentIndex() == 1 else
-            (names[self.fx.currentIndex()], names[self.fy.currentIndex()]))
+        xl, yl = (
+            (names[0], names[1])
+            if req.plane is None
+            else (
+                ("PC 1", "PC 2")
+                if self.plane.currentIndex() == 1
+                else (names[self.fx.currentIndex()], names[self.fy.currentIndex()])
+            )
+        )
         small = len(res.maps) > 1
         cols = int(np.ceil(np.sqrt(len(res.maps))))
         for k, (xs, ys, vals) in enumerate(res.maps):
@@ -411,14 +478,19 @@ class DecisionView(QWidget):
             self.colorbar = theme.color_bar(cmap, levels, bar_label)
             if req.output == "member" and req.ensemble is not None:
                 m = req.ensemble.n_members
-                self.colorbar.axis.setTicks([[(k, str(i)) for k, i in
-                                              enumerate(req.ensemble.members.tolist())], []])
+                self.colorbar.axis.setTicks(
+                    [[(k, str(i)) for k, i in enumerate(req.ensemble.members.tolist())], []]
+                )
                 self.colorbar.setLevels((-0.5, m - 0.5))
             elif req.output == "class":
-                self.colorbar.axis.setTicks([[(k, self._class_name(k)) for k in range(d.n_classes)], []])
+                self.colorbar.axis.setTicks(
+                    [[(k, self._class_name(k)) for k in range(d.n_classes)], []]
+                )
             self.colorbar.setImageItem([p.image for p in self.plots])
             self.colorbar.setLevels(levels)
-            self.canvas.addItem(self.colorbar, row=0, col=cols, rowspan=max(1, (len(self.plots) + cols - 1) // cols))
+            self.canvas.addItem(
+                self.colorbar, row=0, col=cols, rowspan=max(1, (len(self.plots) + cols - 1) // cols)
+            )
         if res.confidence is not None:
             self._draw_confidence(req, res, XY[1], d.y_test, xl, yl, cols + 1)
         self._write_info(req, res)
@@ -435,12 +507,23 @@ class DecisionView(QWidget):
             if n_classes == 2:
                 return PROBA_CMAP, (0.0, 1.0), "predicted class"
             colors = [_pale(CLASS_COLORS[k % len(CLASS_COLORS)]) for k in range(n_classes)]
-            return pg.ColorMap(np.linspace(0, 1, n_classes), colors), (0.0, n_classes - 1.0), \
-                "predicted class"
+            return (
+                pg.ColorMap(np.linspace(0, 1, n_classes), colors),
+                (0.0, n_classes - 1.0),
+                "predicted class",
+            )
         return PROBA_CMAP, (0.0, 1.0), f"p(class {self._class_name(req.positive_class)})"
 
-    def _draw_confidence(self, req: MapRequest, res: MapResult, xy: np.ndarray | None,
-                         y: np.ndarray, xl: str, yl: str, col: int) -> None:
+    def _draw_confidence(
+        self,
+        req: MapRequest,
+        res: MapResult,
+        xy: np.ndarray | None,
+        y: np.ndarray,
+        xl: str,
+        yl: str,
+        col: int,
+    ) -> None:
         """Which member is most confident of the correct class on each test item (colour =
         member, size ∝ its probability, shape = label): one mark per item, no overplotting."""
         plot = pg.PlotItem(title="most confident member per test item")
@@ -460,31 +543,42 @@ class DecisionView(QWidget):
             color = QColor(MEMBER_COLORS[k % len(MEMBER_COLORS)])
             fill = QColor(color)
             fill.setAlpha(170)
-            item = pg.ScatterPlotItem(pts[mine, 0], pts[mine, 1], size=4 + 8 * top[mine],
-                                      symbol=[symbols[int(c) % len(symbols)] for c in y[mine]],
-                                      pen=pg.mkPen(color.darker(140), width=0.8),
-                                      brush=pg.mkBrush(fill), name=f"member {mid}")
+            item = pg.ScatterPlotItem(
+                pts[mine, 0],
+                pts[mine, 1],
+                size=4 + 8 * top[mine],
+                symbol=[symbols[int(c) % len(symbols)] for c in y[mine]],
+                pen=pg.mkPen(color.darker(140), width=0.8),
+                brush=pg.mkBrush(fill),
+                name=f"member {mid}",
+            )
             plot.addItem(item)
         plot.addLegend(offset=(5, 5))
         for k, mid in enumerate(req.ensemble.members.tolist()):
             c = QColor(MEMBER_COLORS[k % len(MEMBER_COLORS)])
-            plot.legend.addItem(pg.ScatterPlotItem(symbol="o", size=9, pen=pg.mkPen(c),
-                                                   brush=pg.mkBrush(c)), f"member {mid}")
+            plot.legend.addItem(
+                pg.ScatterPlotItem(symbol="o", size=9, pen=pg.mkPen(c), brush=pg.mkBrush(c)),
+                f"member {mid}",
+            )
         self.canvas.addItem(plot, row=0, col=col)
 
     def _write_info(self, req: MapRequest, res: MapResult) -> None:
         if req.ensemble is not None:
             ens = req.ensemble
-            text = (f"<b>Ensemble {html.escape(req.ensemble_name)}</b>: members "
-                    f"{', '.join(map(str, ens.members.tolist()))} ({html.escape(ens.selection)})")
+            text = (
+                f"<b>Ensemble {html.escape(req.ensemble_name)}</b>: members "
+                f"{', '.join(map(str, ens.members.tolist()))} ({html.escape(ens.selection)})"
+            )
             mlsup = ens.metrics.get("mlsup") if ens.metrics else None
             if mlsup is not None:
                 text += f" · test AUC {mlsup:.3f}"
         elif len(req.ids) == 1:
             text = f"<b>Minimum {req.ids[0]}</b>"
             if res.xor_scores:
-                text += f" · XOR robustness {res.xor_scores[0]:.3f} (fraction of grid cells " \
-                        "agreeing with the ideal map: class 0 where |x − y| ≤ 0.5)"
+                text += (
+                    f" · XOR robustness {res.xor_scores[0]:.3f} (fraction of grid cells "
+                    "agreeing with the ideal map: class 0 where |x − y| ≤ 0.5)"
+                )
         else:
             text = f"<b>{len(req.ids)} selected minima</b>"
             n_sel = len(self.selection)
@@ -498,12 +592,16 @@ class DecisionView(QWidget):
         d = self.project.dataset
         marks = " &nbsp; ".join(
             f'<span style="color:{CLASS_COLORS[k % len(CLASS_COLORS)]}">● class '
-            f'{self._class_name(k)}</span>' for k in range(d.n_classes))
+            f"{self._class_name(k)}</span>"
+            for k in range(d.n_classes)
+        )
         text = f"Data: {marks} &nbsp; · &nbsp; ● train &nbsp; ▼ test"
         if req.ensemble is not None:
-            text += (" &nbsp;·&nbsp; right: the member most confident of the correct class on "
-                     "each test item (colour), its probability (size), the label (● class 0, "
-                     "■ class 1)")
+            text += (
+                " &nbsp;·&nbsp; right: the member most confident of the correct class on "
+                "each test item (colour), its probability (size), the label (● class 0, "
+                "■ class 1)"
+            )
         self.legend.setText(text)
 
     def export_widget(self, width: int, height: int) -> QWidget:
@@ -523,8 +621,9 @@ class DecisionView(QWidget):
         return copy
 
 
-def _data_bounds(dataset: Any, plane: Plane | None, pad: float = 0.08
-                 ) -> tuple[float, float, float, float]:
+def _data_bounds(
+    dataset: Any, plane: Plane | None, pad: float = 0.08
+) -> tuple[float, float, float, float]:
     X = np.vstack([dataset.X_train, dataset.X_test])
     P = X if plane is None else plane.project(X)
     lo, hi = P[:, :2].min(axis=0), P[:, :2].max(axis=0)
@@ -533,8 +632,14 @@ def _data_bounds(dataset: Any, plane: Plane | None, pad: float = 0.08
     return float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])
 
 
-def render_decision(project: Any, minimum_id: int | None, out_path: str | Path,
-                    style: Any = None, dpi: int = 96, output: str = "proba") -> Path:
+def render_decision(
+    project: Any,
+    minimum_id: int | None,
+    out_path: str | Path,
+    style: Any = None,
+    dpi: int = 96,
+    output: str = "proba",
+) -> Path:
     """Render the decision map of one minimum (default: the global minimum) to PNG/SVG/PDF.
 
     ``project`` is an open :class:`lmapp.api.Project` or a project path (opened read-only).

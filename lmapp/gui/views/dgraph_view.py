@@ -1,6 +1,7 @@
 """Disconnectivity graph view: the tree of minima (``lmapp.landscape.dgraph``) drawn as one
 graphics item, coloured by a per-minimum value, with hover, click, Ctrl/Shift-click,
 Shift-drag rubber band and branch selection feeding the shared selection."""
+
 from __future__ import annotations
 
 import html
@@ -76,8 +77,9 @@ class ColorValues:
         return self.label.split("  (")[0]
 
 
-def layout_graph(snapshot: Snapshot, settings: GraphSettings,
-                 colors: ColorValues | None = None) -> DGraph:
+def layout_graph(
+    snapshot: Snapshot, settings: GraphSettings, colors: ColorValues | None = None
+) -> DGraph:
     """Lay out the graph of a snapshot (pure; safe on any thread); ``colors`` replaces the
     stored column ``settings.color_by`` as the colour values.
 
@@ -101,13 +103,20 @@ def layout_graph(snapshot: Snapshot, settings: GraphSettings,
         hi = top if top is not None else (snapshot.ts_loss.max() if snapshot.n_ts else e.max())
         if (hi - e.min()) / settings.spacing > MAX_LEVELS:
             raise ValueError(f"spacing {settings.spacing:g} gives more than {MAX_LEVELS} levels")
-    return disconnectivity_graph(e, snapshot.ts_loss, snapshot.ts_a, snapshot.ts_b,
-                                 n_levels=settings.n_levels, spacing=settings.spacing, top=top,
-                                 order=settings.order,
-                                 # without any TS every minimum is its own tree: show them all
-                                 connected_only=settings.connected_only and snapshot.n_ts > 0,
-                                 values=values,
-                                 branch_value="min" if colors is None else colors.branch_value)
+    return disconnectivity_graph(
+        e,
+        snapshot.ts_loss,
+        snapshot.ts_a,
+        snapshot.ts_b,
+        n_levels=settings.n_levels,
+        spacing=settings.spacing,
+        top=top,
+        order=settings.order,
+        # without any TS every minimum is its own tree: show them all
+        connected_only=settings.connected_only and snapshot.n_ts > 0,
+        values=values,
+        branch_value="min" if colors is None else colors.branch_value,
+    )
 
 
 def fully_selected_nodes(dg: DGraph, rows: np.ndarray) -> np.ndarray:
@@ -122,16 +131,22 @@ def fully_selected_nodes(dg: DGraph, rows: np.ndarray) -> np.ndarray:
 class SegmentsItem(pg.GraphicsObject):
     """Many line segments as one graphics item: one painter path per colour."""
 
-    def __init__(self, width: float = WIDE_LINES,
-                 cap: Qt.PenCapStyle = Qt.PenCapStyle.FlatCap) -> None:
+    def __init__(
+        self, width: float = WIDE_LINES, cap: Qt.PenCapStyle = Qt.PenCapStyle.FlatCap
+    ) -> None:
         super().__init__()
         self._width, self._cap = width, cap
         self._paths: list[tuple[QPen, QPainterPath]] = []
         self._bounds = np.array([[np.nan, np.nan], [np.nan, np.nan]])
 
-    def set_segments(self, segments: np.ndarray, colors: list[QColor],
-                     color_index: np.ndarray | None = None, width: float | None = None,
-                     on_top: np.ndarray | None = None) -> None:
+    def set_segments(
+        self,
+        segments: np.ndarray,
+        colors: list[QColor],
+        color_index: np.ndarray | None = None,
+        width: float | None = None,
+        on_top: np.ndarray | None = None,
+    ) -> None:
         """Draw ``segments`` (m, 4); segment i gets ``colors[color_index[i]]`` (or colors[0]).
         Colours with larger ``on_top[c]`` are painted later, over the others."""
         self.prepareGeometryChange()
@@ -214,10 +229,15 @@ class DGraphPlot(pg.PlotWidget):
         self._selected = SegmentsItem(HALO_WIDTH, Qt.PenCapStyle.RoundCap)
         self._halo = QColor(theme.SELECTION_COLOR)
         self._halo.setAlpha(HALO_ALPHA)
-        self._markers = pg.ScatterPlotItem(size=9, useCache=False, pen=pg.mkPen("k", width=0.8),
-                                           brush=pg.mkBrush(theme.SELECTION_COLOR))
-        self._label = pg.TextItem(color=theme.SELECTION_COLOR.darker(130), anchor=(0.5, 1.2),
-                                  ensureInBounds=True)
+        self._markers = pg.ScatterPlotItem(
+            size=9,
+            useCache=False,
+            pen=pg.mkPen("k", width=0.8),
+            brush=pg.mkBrush(theme.SELECTION_COLOR),
+        )
+        self._label = pg.TextItem(
+            color=theme.SELECTION_COLOR.darker(130), anchor=(0.5, 1.2), ensureInBounds=True
+        )
         self._label.setZValue(10)
         pi.addItem(self._lines)
         self._selected.setZValue(-1)
@@ -234,8 +254,13 @@ class DGraphPlot(pg.PlotWidget):
         self.scene().sigMouseMoved.connect(self._on_move)
 
     # -- drawing -----------------------------------------------------------------------------
-    def show_graph(self, snapshot: Snapshot, graph: DGraph, settings: GraphSettings,
-                   colors: ColorValues | None = None) -> None:
+    def show_graph(
+        self,
+        snapshot: Snapshot,
+        graph: DGraph,
+        settings: GraphSettings,
+        colors: ColorValues | None = None,
+    ) -> None:
         """Draw a laid-out graph of ``snapshot`` (keeps the selection rows, remapped by the
         caller via :meth:`show_selection`); ``colors``: as given to :func:`layout_graph`."""
         self.snapshot, self.graph, self.settings = snapshot, graph, settings
@@ -250,18 +275,23 @@ class DGraphPlot(pg.PlotWidget):
         else:
             diverging = colors is not None and colors.diverging
             drawn = graph.leaf_node[graph.leaf_node >= 0]  # minima above top are not drawn
-            table, index, lo, hi = _colorize(graph.segment_value, diverging,
-                                             graph.node_value[drawn])
+            table, index, lo, hi = _colorize(
+                graph.segment_value, diverging, graph.node_value[drawn]
+            )
             # diverging: the strongest colours last, so crowded grey lines never hide them
             on_top = None
             if diverging:  # by distance from the neutral middle; missing values (grey) first
                 on_top = np.r_[np.abs(np.arange(N_COLORS) - (N_COLORS - 1) / 2), -1.0]
             self._lines.set_segments(graph.segments, table, index, width + COLORED_EXTRA, on_top)
-            self._bar.setColorMap(theme.diverging_colormap() if diverging
-                                  else theme.value_colormap())
+            self._bar.setColorMap(
+                theme.diverging_colormap() if diverging else theme.value_colormap()
+            )
             self._bar.setLevels((lo, hi))
-            self._bar.axis.setLabel(colors.short_label if colors is not None else
-                                    VALUE_LABELS.get(settings.color_by, settings.color_by))
+            self._bar.axis.setLabel(
+                colors.short_label
+                if colors is not None
+                else VALUE_LABELS.get(settings.color_by, settings.color_by)
+            )
             self._bar.show()
         self._draw_selection()
 
@@ -313,8 +343,9 @@ class DGraphPlot(pg.PlotWidget):
 
     def _subtree_segments(self, node: int) -> np.ndarray:
         dg = self.graph
-        inside = ((dg.node_start >= dg.node_start[node])
-                  & (dg.node_start + dg.node_size <= dg.node_start[node] + dg.node_size[node]))
+        inside = (dg.node_start >= dg.node_start[node]) & (
+            dg.node_start + dg.node_size <= dg.node_start[node] + dg.node_size[node]
+        )
         return dg.segments[inside[dg.segment_node]]
 
     # -- picking ---------------------------------------------------------------------------
@@ -336,8 +367,7 @@ class DGraphPlot(pg.PlotWidget):
         if dg is None or dg.leaf_x.size == 0:
             return np.empty(0, np.int64)
         x, y = dg.leaf_x, self.snapshot.values("loss")
-        inside = ((x >= rect.left()) & (x <= rect.right()) & (y >= rect.top())
-                  & (y <= rect.bottom()))
+        inside = (x >= rect.left()) & (x <= rect.right()) & (y >= rect.top()) & (y <= rect.bottom())
         return np.flatnonzero(inside)
 
     def leaf_point(self, row: int) -> QPointF:
@@ -353,13 +383,16 @@ class DGraphPlot(pg.PlotWidget):
         kind, k = hit
         land, dg = self.snapshot, self.graph
         if kind == "leaf":
-            return describe_minimum(land, k, position=int(dg.leaf_x[k])) + \
-                self._color_line(int(dg.leaf_node[k]))
+            return describe_minimum(land, k, position=int(dg.leaf_x[k])) + self._color_line(
+                int(dg.leaf_node[k])
+            )
         members = dg.members(k)
         low = members[np.argmin(land.values("loss")[members])]
-        return (f"superbasin {dg.label(k)}: {minima(members.size)}\n"
-                f"lowest loss {land.values('loss')[low]:.6g} (minimum {int(land.ids[low])})\n"
-                f"joins at loss {dg.node_energy[k]:.6g}" + self._color_line(k))
+        return (
+            f"superbasin {dg.label(k)}: {minima(members.size)}\n"
+            f"lowest loss {land.values('loss')[low]:.6g} (minimum {int(land.ids[low])})\n"
+            f"joins at loss {dg.node_energy[k]:.6g}" + self._color_line(k)
+        )
 
     def _color_line(self, node: int) -> str:
         """The colour value of a drawn node, as a tooltip line ("" when not coloured)."""
@@ -388,8 +421,9 @@ class DGraphPlot(pg.PlotWidget):
             return
         hit = self.pick(self._vb.mapSceneToView(scene_pos))
         dg = self.graph
-        self._show_hover(None if hit is None else
-                         (int(dg.leaf_node[hit[1]]) if hit[0] == "leaf" else hit[1]))
+        self._show_hover(
+            None if hit is None else (int(dg.leaf_node[hit[1]]) if hit[0] == "leaf" else hit[1])
+        )
         text = self.describe(hit)
         if text == self._hover_text:
             return
@@ -401,8 +435,9 @@ class DGraphPlot(pg.PlotWidget):
         self.hovered.emit(text)
 
 
-def _colorize(values: np.ndarray, diverging: bool = False,
-              leaf_values: np.ndarray | None = None) -> tuple[list[QColor], np.ndarray, float, float]:
+def _colorize(
+    values: np.ndarray, diverging: bool = False, leaf_values: np.ndarray | None = None
+) -> tuple[list[QColor], np.ndarray, float, float]:
     """Colour table (N_COLORS map colours + grey for NaN), index per value, and the range.
 
     ``diverging``: symmetric about 0 on the red–grey–blue map, spanning the largest |value|
@@ -415,12 +450,15 @@ def _colorize(values: np.ndarray, diverging: bool = False,
         m = float(span.max()) if span.size else 0.0
         lo, hi = (-m, m) if m > 0 else (-1.0, 1.0)
     else:
-        lo, hi = (float(values[finite].min()), float(values[finite].max())) if finite.any() \
-            else (0, 1)
+        lo, hi = (
+            (float(values[finite].min()), float(values[finite].max())) if finite.any() else (0, 1)
+        )
     if hi <= lo:  # one value: put it at the top of a short range below it
         lo, hi = (hi - 0.1 * abs(hi), hi) if hi != 0 else (0.0, 1.0)
     cmap = theme.diverging_colormap() if diverging else theme.value_colormap()
-    colors = [cmap.map(t, mode="qcolor") for t in np.linspace(0, 1, N_COLORS)] + [theme.MISSING_COLOR]
+    colors = [cmap.map(t, mode="qcolor") for t in np.linspace(0, 1, N_COLORS)] + [
+        theme.MISSING_COLOR
+    ]
     t = np.clip((np.where(finite, values, lo) - lo) / (hi - lo), 0, 1)
     index = np.where(finite, np.round(t * (N_COLORS - 1)).astype(np.int64), N_COLORS)
     return colors, index, lo, hi
@@ -458,21 +496,33 @@ class DGraphView(QWidget):
         self.color = QComboBox()
         for key in COLOR_CHOICES:
             self.color.addItem("plain" if key == "none" else VALUE_LABELS[key], key)
-        self.color.setToolTip("colour each branch by the lowest value among its minima "
-                              "(C_V contribution: their sum, the superbasin's dp/dT)")
+        self.color.setToolTip(
+            "colour each branch by the lowest value among its minima "
+            "(C_V contribution: their sum, the superbasin's dp/dT)"
+        )
         self.connected = QCheckBox("connected only")
         self.connected.setChecked(GraphSettings.connected_only)
-        self.connected.setToolTip("hide minima not joined to the global minimum by transition "
-                                  "states (their count is shown below the graph)")
+        self.connected.setToolTip(
+            "hide minima not joined to the global minimum by transition "
+            "states (their count is shown below the graph)"
+        )
         fit = QPushButton("Fit")
         fit.setToolTip("show the whole graph")
         fit.clicked.connect(lambda: self.plot.getPlotItem().enableAutoRange())
         self.info = note_label()
         self.info.setTextFormat(Qt.TextFormat.RichText)
         self.info.linkActivated.connect(lambda link: self.connected.setChecked(link == "hide"))
-        bar = control_bar((("Levels", self.levels), ("spacing", self.spacing), ("top", self.top),
-                           ("order", self.order), ("colour", self.color)), self.connected,
-                          right=(fit,))
+        bar = control_bar(
+            (
+                ("Levels", self.levels),
+                ("spacing", self.spacing),
+                ("top", self.top),
+                ("order", self.order),
+                ("colour", self.color),
+            ),
+            self.connected,
+            right=(fit,),
+        )
         view_column(self, bar, self.plot, self.info)
 
         self.levels.valueChanged.connect(self.relayout)
@@ -487,8 +537,11 @@ class DGraphView(QWidget):
         self.plot.branchClicked.connect(self._branch_clicked)
         self.plot.emptyClicked.connect(self._empty_clicked)
         self.plot.rectPicked.connect(self._rect_picked)
-        self.plot.hovered.connect(lambda text: self._message(html.escape(text.replace("\n", " · "))
-                                                             if text else self._summary()))
+        self.plot.hovered.connect(
+            lambda text: self._message(
+                html.escape(text.replace("\n", " · ")) if text else self._summary()
+            )
+        )
         self._message(self._summary())
 
     # -- data in -----------------------------------------------------------------------------
@@ -503,8 +556,9 @@ class DGraphView(QWidget):
         self.snapshot = snapshot
         self.relayout()
 
-    def set_color_values(self, key: str, menu_text: str, colors: ColorValues,
-                         relayout: bool = True) -> None:
+    def set_color_values(
+        self, key: str, menu_text: str, colors: ColorValues, relayout: bool = True
+    ) -> None:
         """Offer (or update) computed colour values under ``key`` in the colour menu; the
         graph is recoloured at once (if ``relayout``) when they are the current choice."""
         if self.color.findData(key) < 0:
@@ -524,12 +578,14 @@ class DGraphView(QWidget):
 
     def settings(self) -> GraphSettings:
         """The settings in the controls (ValueError with a message if one is invalid)."""
-        return GraphSettings(n_levels=self.levels.value(),
-                             spacing=_optional_float(self.spacing.text(), "spacing", positive=True),
-                             top=_optional_float(self.top.text(), "top"),
-                             order=self.order.currentText(), color_by=self.color.currentData(),
-                             connected_only=self.connected.isChecked())
-
+        return GraphSettings(
+            n_levels=self.levels.value(),
+            spacing=_optional_float(self.spacing.text(), "spacing", positive=True),
+            top=_optional_float(self.top.text(), "top"),
+            order=self.order.currentText(),
+            color_by=self.color.currentData(),
+            connected_only=self.connected.isChecked(),
+        )
 
     def relayout(self) -> None:
         try:
@@ -538,15 +594,17 @@ class DGraphView(QWidget):
             self._message(html.escape(str(exc)), error=True)
             return
         land, colors = self.snapshot, self._computed.get(settings.color_by)
-        self._bg.submit(lambda _state: layout_graph(land, settings, colors),
-                       tag=(land, settings, colors))
+        self._bg.submit(
+            lambda _state: layout_graph(land, settings, colors), tag=(land, settings, colors)
+        )
 
     def wait_layout(self, timeout: float = 10.0) -> bool:
         """Wait until the newest layout is drawn (tests, export)."""
         return self._bg.wait_idle(timeout)
 
-    def _on_layout(self, tag: tuple[Snapshot, GraphSettings, ColorValues | None],
-                   graph: DGraph) -> None:
+    def _on_layout(
+        self, tag: tuple[Snapshot, GraphSettings, ColorValues | None], graph: DGraph
+    ) -> None:
         land, settings, colors = tag
         self.plot.show_graph(land, graph, settings, colors)
         self._show_selection()
@@ -587,7 +645,9 @@ class DGraphView(QWidget):
         self.selection.set(ids, current=lowest, label=f"superbasin {dg.label(node)}")
 
     def _empty_clicked(self, modifiers: object) -> None:
-        if not modifiers & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier):
+        if not modifiers & (
+            Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+        ):
             self.selection.clear()
 
     def _rect_picked(self, rows: np.ndarray, modifiers: object) -> None:
@@ -608,11 +668,15 @@ class DGraphView(QWidget):
         apart = 0 if dg is None else int(dg.unconnected.size)
         if apart and land.n_ts:
             if self.connected.isChecked():
-                text += (f" · <b>{apart} not connected</b> to the global minimum, hidden: "
-                         "<a href='show'>show</a>")
+                text += (
+                    f" · <b>{apart} not connected</b> to the global minimum, hidden: "
+                    "<a href='show'>show</a>"
+                )
             else:
-                text += (f" · {apart} not connected to the global minimum (on the right): "
-                         "<a href='hide'>hide</a>")
+                text += (
+                    f" · {apart} not connected to the global minimum (on the right): "
+                    "<a href='hide'>hide</a>"
+                )
         above = land.n_minima - (0 if dg is None else dg.leaf_order.size)
         above -= apart if self.connected.isChecked() and land.n_ts else 0
         if above > 0:
@@ -622,9 +686,12 @@ class DGraphView(QWidget):
             text += esc(f" · {what}: {minima(len(self.selection))}")
         if self.plot.colors is not None and land.n_minima:
             text += esc(f" · colour: {self.plot.colors.label}")
-        return text + ("" if not land.n_minima else
-                       " · click a leaf or branch to select; Ctrl/Shift-click adds; "
-                       "Shift-drag selects a box")
+        return text + (
+            ""
+            if not land.n_minima
+            else " · click a leaf or branch to select; Ctrl/Shift-click adds; "
+            "Shift-drag selects a box"
+        )
 
     def _message(self, text: str, error: bool = False) -> None:
         """Show rich ``text`` (callers escape what they did not write) under the graph."""
@@ -649,4 +716,3 @@ def _optional_float(text: str, what: str, positive: bool = False) -> float | Non
     if not np.isfinite(value) or (positive and value <= 0):
         raise ValueError(f"{what} must be a finite number{' > 0' if positive else ''}")
     return value
-

@@ -2,6 +2,7 @@
 Pearson correlation over all pairs in the title (seed 000 found 0.06: minima far apart in
 weight space may classify alike). At most MAX_POINTS pairs are drawn (a fixed random
 subsample); the coefficient always uses all pairs. A click selects the pair under the mouse."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -69,8 +70,11 @@ class PointsItem(pg.GraphicsObject):
     def set_points(self, x: np.ndarray, y: np.ndarray, poly: QPolygonF | None = None) -> None:
         self.prepareGeometryChange()
         self._poly = points_polygon(x, y) if poly is None else poly
-        self._bounds = None if x.size == 0 else (float(x.min()), float(x.max()),
-                                                 float(y.min()), float(y.max()))
+        self._bounds = (
+            None
+            if x.size == 0
+            else (float(x.min()), float(x.max()), float(y.min()), float(y.max()))
+        )
         self.informViewBoundsChanged()
         self.update()
 
@@ -113,8 +117,9 @@ class ScatterResult:
     extent: tuple[float, float, float, float] = (0.0, 1.0, 0.0, 1.0)  #: x0, x1, y0, y1
 
 
-def compute_scatter(source: DistanceSource, land: Snapshot, kind: str, part: str,
-                    max_points: int = MAX_POINTS) -> ScatterResult:
+def compute_scatter(
+    source: DistanceSource, land: Snapshot, kind: str, part: str, max_points: int = MAX_POINTS
+) -> ScatterResult:
     D_mis = source.misclassification(land, part, kind)
     D_euc = euclidean_matrix(land.weights)
     r = pearson(D_euc, D_mis)
@@ -135,8 +140,12 @@ def compute_scatter(source: DistanceSource, land: Snapshot, kind: str, part: str
 class DistanceScatterView(LazyView):
     """Scatter of all pairs (subsampled), Pearson r in the title, click selects a pair."""
 
-    def __init__(self, selection: SelectionModel, source: DistanceSource | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        selection: SelectionModel,
+        source: DistanceSource | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(selection, parent)
         self.source = source or DistanceSource()
         self.result: ScatterResult | None = None
@@ -146,25 +155,30 @@ class DistanceScatterView(LazyView):
         self.part = QComboBox()
         for k, text in PART_LABELS.items():
             self.part.addItem(text, k)
-        self.plot, self._vb = picking_plot("Euclidean distance (aligned weights)",
-                                           "misclassification distance")
+        self.plot, self._vb = picking_plot(
+            "Euclidean distance (aligned weights)", "misclassification distance"
+        )
         pi = self.plot.getPlotItem()
         self.points = PointsItem(*point_style(0))
-        self.selected = pg.ScatterPlotItem(size=8, pen=pg.mkPen("k", width=1),
-                                           brush=pg.mkBrush(theme.SELECTION_COLOR))
+        self.selected = pg.ScatterPlotItem(
+            size=8, pen=pg.mkPen("k", width=1), brush=pg.mkBrush(theme.SELECTION_COLOR)
+        )
         pi.addItem(self.points)
         self.density = pg.ImageItem(axisOrder="col-major")
         # empty bins transparent, then pale to dark blue with the (log) number of pairs
-        self.density.setColorMap(pg.ColorMap([0.0, 0.001, 1.0], [(255, 255, 255, 0),
-                                                                 (170, 190, 230, 255),
-                                                                 (10, 30, 110, 255)]))
+        self.density.setColorMap(
+            pg.ColorMap(
+                [0.0, 0.001, 1.0], [(255, 255, 255, 0), (170, 190, 230, 255), (10, 30, 110, 255)]
+            )
+        )
         pi.addItem(self.density)
         self.selected.setZValue(5)
         pi.addItem(self.selected, ignoreBounds=True)
         on_scene_click(self.plot, self._vb, self._on_click)
         self.info = note_label()
-        view_column(self, control_bar((("Distance", self.kind), ("on", self.part))), self.plot,
-                    self.info)
+        view_column(
+            self, control_bar((("Distance", self.kind), ("on", self.part))), self.plot, self.info
+        )
         self.kind.currentIndexChanged.connect(self.schedule)
         self.part.currentIndexChanged.connect(self.schedule)
         self.message("no project open")
@@ -203,15 +217,18 @@ class DistanceScatterView(LazyView):
             self.density.show()
         _kind, part = r.settings
         rtext = "undefined (a distance is constant)" if not np.isfinite(r.r) else f"{r.r:.3f}"
-        self.plot.getPlotItem().setTitle(f"Pearson r = {rtext} over {r.n_pairs:,} pairs",
-                                         size="11pt", color=QColor(20, 20, 20))
+        self.plot.getPlotItem().setTitle(
+            f"Pearson r = {rtext} over {r.n_pairs:,} pairs", size="11pt", color=QColor(20, 20, 20)
+        )
         self.plot.getPlotItem().setLabel("left", f"misclassification distance ({part})")
         self.plot.getPlotItem().enableAutoRange()
         shown = "" if r.i.size == r.n_pairs else f" · showing a random {r.i.size:,} of them"
         if r.density is not None:
             shown += " as a density (darker: more pairs, log scale)"
-        self.message(f"{minima(r.land.n_minima)}, {r.n_pairs:,} pairs{shown} · "
-                     "click a point to select its pair")
+        self.message(
+            f"{minima(r.land.n_minima)}, {r.n_pairs:,} pairs{shown} · "
+            "click a point to select its pair"
+        )
 
     @property
     def pearson_r(self) -> float:
@@ -237,8 +254,9 @@ class DistanceScatterView(LazyView):
             return
         r = self.result
         a, b = int(r.land.ids[r.i[k]]), int(r.land.ids[r.j[k]])
-        self.selection.set([a, b], label=f"pair: Euclidean {r.euclid[k]:.3g}, "
-                                         f"misclassification {r.mis[k]:.3g}")
+        self.selection.set(
+            [a, b], label=f"pair: Euclidean {r.euclid[k]:.3g}, misclassification {r.mis[k]:.3g}"
+        )
 
     def show_selection(self) -> None:
         r = self.result

@@ -2,6 +2,7 @@
 (SPEC §3.3, §3.5): the C_V contribution g_α = dp_α/dT at the heat-capacity view's temperature
 (blue: minima gaining occupation, red: losing; a branch shows its superbasin's sum), and the
 misclassification distance of every minimum to the selected one."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -42,12 +43,17 @@ def cv_contribution_colors(T: float | None = None) -> ColorValues:
         return g_alpha(land.values("loss"), land.values("lpphe"), float(at))
 
     where = "the highest C_V peak" if T is None else f"T = {T:.3g}"
-    return ColorValues(f"g_α = dp_α/dT at {where}  (blue gaining, red losing)", values,
-                       diverging=True, branch_value="sum")
+    return ColorValues(
+        f"g_α = dp_α/dT at {where}  (blue gaining, red losing)",
+        values,
+        diverging=True,
+        branch_value="sum",
+    )
 
 
-def distance_colors(source: DistanceSource, reference: int | None, kind: str = "differ",
-                    part: str = "test") -> ColorValues:
+def distance_colors(
+    source: DistanceSource, reference: int | None, kind: str = "differ", part: str = "test"
+) -> ColorValues:
     """Misclassification distance of every minimum to minimum ``reference`` (NaN, drawn grey,
     when there is no reference or no classifier); branches show their closest minimum."""
     if kind not in KINDS or part not in PART_LABELS:
@@ -70,9 +76,16 @@ def distance_colors(source: DistanceSource, reference: int | None, kind: str = "
     return ColorValues(label, values, branch_value="min")
 
 
-def computed_colors(key: str, project: object, land: Snapshot, *,
-                    temperature: float | None = None, reference: int | None = None,
-                    kind: str = "differ", part: str = "test") -> ColorValues | None:
+def computed_colors(
+    key: str,
+    project: object,
+    land: Snapshot,
+    *,
+    temperature: float | None = None,
+    reference: int | None = None,
+    kind: str = "differ",
+    part: str = "test",
+) -> ColorValues | None:
     """The computed colouring ``key`` of an open project's snapshot for headless rendering
     (None for a stored column): g_α at ``temperature`` (default: the highest C_V peak, named
     in the label), or distances to minimum ``reference``."""
@@ -96,8 +109,9 @@ class GraphColorLinks(QObject):
     cursor drag) switches the graph to C_V colouring. Inputs that did not change lay nothing
     out again."""
 
-    def __init__(self, graph: DGraphView, cv: CvView, heatmap: HeatmapView,
-                 selection: SelectionModel) -> None:
+    def __init__(
+        self, graph: DGraphView, cv: CvView, heatmap: HeatmapView, selection: SelectionModel
+    ) -> None:
         super().__init__(graph)
         self.graph, self.cv, self.heatmap, self.selection = graph, cv, heatmap, selection
         self._reference: int | None = None
@@ -122,8 +136,12 @@ class GraphColorLinks(QObject):
         self.graph.set_color_values(CV_KEY, MENU[CV_KEY], cv_contribution_colors(T), relayout)
 
     def refresh_distance(self, relayout: bool = True) -> None:
-        colors = distance_colors(self.heatmap.source, self._reference,
-                                 self.heatmap.kind.currentData(), self.heatmap.part.currentData())
+        colors = distance_colors(
+            self.heatmap.source,
+            self._reference,
+            self.heatmap.kind.currentData(),
+            self.heatmap.part.currentData(),
+        )
         self.graph.set_color_values(DISTANCE_KEY, MENU[DISTANCE_KEY], colors, relayout)
 
     def _selection_changed(self) -> None:

@@ -6,6 +6,7 @@ selected minima are outlined on their rows and columns.
 Also holds :class:`DistanceSource`, the per-minimum predicted classes (computed once per
 minimum and data part, thread-safe) that the scatter view shares.
 """
+
 from __future__ import annotations
 
 import threading
@@ -63,7 +64,7 @@ class DistanceSource:
         return self._project
 
     def usable(self) -> str:
-        """"" if distances can be computed, else why not."""
+        """ "" if distances can be computed, else why not."""
         p = self._project
         if p is None:
             return "no project open"
@@ -88,8 +89,9 @@ class DistanceSource:
             return np.zeros((0, len(X)), np.int8), y
         return np.stack([cache[i] for i in ids]), y
 
-    def misclassification(self, land: Snapshot, part: str, kind: str,
-                          rows: np.ndarray | None = None) -> np.ndarray:
+    def misclassification(
+        self, land: Snapshot, part: str, kind: str, rows: np.ndarray | None = None
+    ) -> np.ndarray:
         """The (float32) distance matrix of the snapshot's minima, in ``rows`` order if given."""
         pred, y = self.predictions(land, part)
         return misclassification_matrix(pred if rows is None else pred[rows], y, kind)
@@ -117,8 +119,9 @@ class HeatmapResult:
     settings: tuple[str, str, str]  #: kind, part, order
 
 
-def compute_heatmap(source: DistanceSource, land: Snapshot, kind: str, part: str,
-                    how: str) -> HeatmapResult:
+def compute_heatmap(
+    source: DistanceSource, land: Snapshot, kind: str, part: str, how: str
+) -> HeatmapResult:
     """The matrix in drawing order; one n × n matrix at a time (10⁴ minima: 400 MB) except
     for clustering, which needs the distances before the order."""
     if how == "cluster":
@@ -135,8 +138,12 @@ def compute_heatmap(source: DistanceSource, land: Snapshot, kind: str, part: str
 class HeatmapView(LazyView):
     """The matrix image, its controls, hover and click-to-select-pair."""
 
-    def __init__(self, selection: SelectionModel, source: DistanceSource | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        selection: SelectionModel,
+        source: DistanceSource | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(selection, parent)
         self.source = source or DistanceSource()
         self.result: HeatmapResult | None = None
@@ -145,21 +152,27 @@ class HeatmapView(LazyView):
         self.kind = QComboBox()
         for k, text in KIND_LABELS.items():
             self.kind.addItem(text, k)
-        self.kind.setToolTip("differ: fraction of items two minima classify differently; "
-                             "exactly one: fraction misclassified by exactly one of the two "
-                             "(equal for two classes)")
+        self.kind.setToolTip(
+            "differ: fraction of items two minima classify differently; "
+            "exactly one: fraction misclassified by exactly one of the two "
+            "(equal for two classes)"
+        )
         self.part = QComboBox()
         for k, text in PART_LABELS.items():
             self.part.addItem(text, k)
         self.order = QComboBox()
         for k, text in ORDER_LABELS.items():
             self.order.addItem(text, k)
-        self.order.setToolTip("row/column order: like the disconnectivity graph's leaves, by "
-                              "hierarchical clustering of the distances, or by id")
+        self.order.setToolTip(
+            "row/column order: like the disconnectivity graph's leaves, by "
+            "hierarchical clustering of the distances, or by id"
+        )
         fit = QPushButton("Fit")
         fit.clicked.connect(lambda: self.plot.getPlotItem().enableAutoRange())
 
-        self.plot, self._vb = picking_plot("minimum (position in order)", "minimum (position in order)")
+        self.plot, self._vb = picking_plot(
+            "minimum (position in order)", "minimum (position in order)"
+        )
         self._vb.setDefaultPadding(0.0)  # the matrix fills the axes
         pi = self.plot.getPlotItem()
         pi.showGrid(x=False, y=False)
@@ -172,10 +185,12 @@ class HeatmapView(LazyView):
         self._bar.setImageItem(self.image)
         pi.layout.addItem(self._bar, 2, 5)
         pi.layout.setColumnFixedWidth(4, 8)
-        self._outline = pg.PlotCurveItem(pen=pg.mkPen(theme.SELECTION_COLOR, width=1),
-                                         connect="pairs")
-        self._cells = pg.ScatterPlotItem(symbol="s", pxMode=False, brush=None,
-                                         pen=pg.mkPen("w", width=2))
+        self._outline = pg.PlotCurveItem(
+            pen=pg.mkPen(theme.SELECTION_COLOR, width=1), connect="pairs"
+        )
+        self._cells = pg.ScatterPlotItem(
+            symbol="s", pxMode=False, brush=None, pen=pg.mkPen("w", width=2)
+        )
         for z, item in enumerate((self._outline, self._cells), 1):
             item.setZValue(z)
             pi.addItem(item, ignoreBounds=True)
@@ -183,8 +198,9 @@ class HeatmapView(LazyView):
         self.plot.scene().sigMouseMoved.connect(self._on_move)
 
         self.info = note_label()
-        bar = control_bar((("Distance", self.kind), ("on", self.part), ("order", self.order)),
-                          right=(fit,))
+        bar = control_bar(
+            (("Distance", self.kind), ("on", self.part), ("order", self.order)), right=(fit,)
+        )
         view_column(self, bar, self.plot, self.info)
         for combo in (self.kind, self.part, self.order):
             combo.currentIndexChanged.connect(self.schedule)
@@ -227,8 +243,11 @@ class HeatmapView(LazyView):
         self._bar.axis.setLabel(f"misclassification distance ({part})")
         # few minima: each cell labelled by its minimum's id; many: positions in the order
         ids = n <= ID_TICKS
-        ticks = [[(k + 0.5, str(int(r.land.ids[row]))) for k, row in enumerate(r.order)]] \
-            if ids else None
+        ticks = (
+            [[(k + 0.5, str(int(r.land.ids[row]))) for k, row in enumerate(r.order)]]
+            if ids
+            else None
+        )
         label = f"minimum {'id' if ids else 'position'} ({ORDER_AXIS[how]})"
         for side in ("bottom", "left"):
             self.plot.getPlotItem().getAxis(side).setTicks(ticks)
@@ -236,8 +255,10 @@ class HeatmapView(LazyView):
         self.plot.getPlotItem().enableAutoRange()  # follows the data until the user zooms
         mean = upper_mean(M)
         top = float(M.max()) if M.size else 0.0
-        self.message(f"{minima(n)} · mean distance {mean:.3g}, max {top:.3g} · hover a cell for "
-                     "its pair; click to select the pair")
+        self.message(
+            f"{minima(n)} · mean distance {mean:.3g}, max {top:.3g} · hover a cell for "
+            "its pair; click to select the pair"
+        )
 
     # -- picking ---------------------------------------------------------------------------------
     def cell_at(self, point: QPointF) -> tuple[int, int] | None:
@@ -275,8 +296,10 @@ class HeatmapView(LazyView):
             return ""
         a, b, d = self.pair_at(*cell)
         kind, part, _ = self.result.settings
-        return (f"minima {a} and {b}: distance {d:.4g}\n"
-                f"(fraction of {PART_LABELS[part]} {KIND_LABELS[kind]})")
+        return (
+            f"minima {a} and {b}: distance {d:.4g}\n"
+            f"(fraction of {PART_LABELS[part]} {KIND_LABELS[kind]})"
+        )
 
     def _on_move(self, scene_pos: QPointF) -> None:
         if self.result is None or not self._vb.sceneBoundingRect().contains(scene_pos):

@@ -1,5 +1,6 @@
 """Minimum inspector: the selected minimum drawn as a network (edge colour = sign, width and
 opacity = |w|, zero weights hidden) with its metrics; two selected minima side by side."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -34,9 +35,14 @@ class NetworkDiagram(QWidget):
         self.setMinimumSize(260, 200)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
-    def set_network(self, layers: list[dict[str, np.ndarray]], title: str,
-                    inputs: tuple[str, ...] = (), outputs: tuple[str, ...] = (),
-                    scale: float | None = None) -> None:
+    def set_network(
+        self,
+        layers: list[dict[str, np.ndarray]],
+        title: str,
+        inputs: tuple[str, ...] = (),
+        outputs: tuple[str, ...] = (),
+        scale: float | None = None,
+    ) -> None:
         """Show per-layer ``{"W": (out, in), "b": (out,)}`` arrays (``Model.layers``)."""
         outputs = tuple(f"class {c}" if c.isdigit() else c for c in outputs)
         self.layers, self.title, self.inputs, self.outputs = layers, title, inputs, outputs
@@ -61,24 +67,36 @@ class NetworkDiagram(QWidget):
         bold = QFont(p.font())
         bold.setBold(True)
         p.setFont(bold)
-        p.drawText(QRectF(rect.left(), rect.top() + 2, rect.width(), line),
-                   Qt.AlignmentFlag.AlignHCenter, self.title)
+        p.drawText(
+            QRectF(rect.left(), rect.top() + 2, rect.width(), line),
+            Qt.AlignmentFlag.AlignHCenter,
+            self.title,
+        )
         p.setFont(QFont(self.font()))
         if not self.layers or "W" not in self.layers[0]:
-            text = "no network to draw" if not self.layers else \
-                "parameters: " + ", ".join(f"{v:.4g}" for v in self.layers[0]["q"])
+            text = (
+                "no network to draw"
+                if not self.layers
+                else "parameters: " + ", ".join(f"{v:.4g}" for v in self.layers[0]["q"])
+            )
             p.drawText(rect, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, text)
             return
         sizes = [self.layers[0]["W"].shape[1]] + [L["W"].shape[0] for L in self.layers]
         left = max([fm.horizontalAdvance(s) for s in self.inputs] + [0]) + 24
         right = max([fm.horizontalAdvance(s) for s in self.outputs] + [0]) + 24
-        area = QRectF(rect.left() + left, rect.top() + line + 10,
-                      rect.width() - left - right, rect.height() - line - 24)
+        area = QRectF(
+            rect.left() + left,
+            rect.top() + line + 10,
+            rect.width() - left - right,
+            rect.height() - line - 24,
+        )
         gap = area.height() / max(sizes)
         radius = float(np.clip(gap * 0.28, 3.0, 12.0))
         xs = [area.left() + area.width() * (k / (len(sizes) - 1)) for k in range(len(sizes))]
-        pos = [[QPointF(xs[k], area.center().y() + (j - (n - 1) / 2) * gap) for j in range(n)]
-               for k, n in enumerate(sizes)]
+        pos = [
+            [QPointF(xs[k], area.center().y() + (j - (n - 1) / 2) * gap) for j in range(n)]
+            for k, n in enumerate(sizes)
+        ]
         edges = []
         for k, L in enumerate(self.layers):
             W = L["W"]
@@ -107,8 +125,11 @@ class NetworkDiagram(QWidget):
                 for name, centre in zip(names, column):
                     w = fm.horizontalAdvance(name)
                     x = centre.x() - radius - 4 - w if align < 0 else centre.x() + radius + 4
-                    p.drawText(QRectF(x, centre.y() - line / 2, w + 2, line),
-                               Qt.AlignmentFlag.AlignVCenter, name)
+                    p.drawText(
+                        QRectF(x, centre.y() - line / 2, w + 2, line),
+                        Qt.AlignmentFlag.AlignVCenter,
+                        name,
+                    )
 
 
 def max_abs_weight(layers: list[dict[str, np.ndarray]]) -> float:
@@ -194,18 +215,27 @@ class InspectorView(QWidget):
         land = self.snapshot
         n_sel = len(self.selection)
         if not ids:
-            self.header.setText("Select a minimum in the graph or the table to inspect it; "
-                                "select two to compare them.")
+            self.header.setText(
+                "Select a minimum in the graph or the table to inspect it; "
+                "select two to compare them."
+            )
         elif len(ids) == 2:
             r0, r1 = land.row_of(ids[0]), land.row_of(ids[1])
             dist = float(np.linalg.norm(land.weights[r0] - land.weights[r1]))
-            self.header.setText(f"<b>Comparing minima {ids[0]} and {ids[1]}</b> · "
-                                f"Δloss {land.values('loss')[r1] - land.values('loss')[r0]:+.4g}"
-                                f" · distance between canonical weights {dist:.4g}")
+            self.header.setText(
+                f"<b>Comparing minima {ids[0]} and {ids[1]}</b> · "
+                f"Δloss {land.values('loss')[r1] - land.values('loss')[r0]:+.4g}"
+                f" · distance between canonical weights {dist:.4g}"
+            )
         else:
             label = self.selection.label
-            more = (f" — lowest of {label} ({n_sel} minima)" if label and n_sel > 1 else
-                    f" (current of {n_sel} selected; select two to compare)" if n_sel > 2 else "")
+            more = (
+                f" — lowest of {label} ({n_sel} minima)"
+                if label and n_sel > 1
+                else f" (current of {n_sel} selected; select two to compare)"
+                if n_sel > 2
+                else ""
+            )
             self.header.setText(f"<b>Minimum {ids[0]}</b>{more}")
         layers = [self._layers(i) for i in ids]
         scale = max([max_abs_weight(L) for L in layers] + [0]) or None
@@ -213,15 +243,17 @@ class InspectorView(QWidget):
             diagram.setVisible(k < len(ids))
             if k < len(ids):
                 title = f"minimum {ids[k]}" if len(ids) == 2 else ""
-                diagram.set_network(layers[k], title, land.feature_names,
-                                    land.class_names, scale)
+                diagram.set_network(layers[k], title, land.feature_names, land.class_names, scale)
         self._fill_metrics(ids)
         pos, neg = theme.POSITIVE_COLOR.name(), theme.NEGATIVE_COLOR.name()
-        self.legend.setText("" if not ids or not self.diagrams[0].layers else
-                            f'<span style="color:{pos}">■ w &gt; 0</span> &nbsp; '
-                            f'<span style="color:{neg}">■ w &lt; 0</span> &nbsp; line width and '
-                            f"opacity ∝ |w| (full at {self.diagrams[0].scale:.3g}); node fill: "
-                            "bias; zero weights (|w| &lt; 1e-10) not drawn")
+        self.legend.setText(
+            ""
+            if not ids or not self.diagrams[0].layers
+            else f'<span style="color:{pos}">■ w &gt; 0</span> &nbsp; '
+            f'<span style="color:{neg}">■ w &lt; 0</span> &nbsp; line width and '
+            f"opacity ∝ |w| (full at {self.diagrams[0].scale:.3g}); node fill: "
+            "bias; zero weights (|w| &lt; 1e-10) not drawn"
+        )
 
     def _layers(self, min_id: int) -> list[dict[str, np.ndarray]]:
         w = self.snapshot.weights[self.snapshot.row_of(min_id)]
@@ -243,13 +275,18 @@ class InspectorView(QWidget):
         evals = [self._evaluation(i) for i in ids]
         heads = [f"minimum {i}" for i in ids] + (["difference"] if len(ids) == 2 else [])
         cell = '<td align="right" style="padding: 1px 10px;">{}</td>'
-        html = ['<table cellspacing="0">', "<tr><th></th>"
-                + "".join(f'<th align="right" style="padding: 1px 10px;">{h}</th>' for h in heads)
-                + "</tr>"]
+        html = [
+            '<table cellspacing="0">',
+            "<tr><th></th>"
+            + "".join(f'<th align="right" style="padding: 1px 10px;">{h}</th>' for h in heads)
+            + "</tr>",
+        ]
         for name, get, fmt in _METRICS:
             row = [f'<tr><td style="padding: 1px 10px;">{name}</td>']
             if get is None:
-                row += [cell.format(f"{r['run_id']} / {r['walker']} / {r['step']}") for r in records]
+                row += [
+                    cell.format(f"{r['run_id']} / {r['walker']} / {r['step']}") for r in records
+                ]
             else:
                 vals = [float(get(r, e)) for r, e in zip(records, evals)]
                 row += [cell.format("—" if np.isnan(v) else fmt.format(v)) for v in vals]
@@ -266,4 +303,3 @@ class InspectorView(QWidget):
         copy.set_snapshot(self.snapshot)
         copy.resize(width, height)
         return copy
-

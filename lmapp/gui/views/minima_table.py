@@ -1,5 +1,6 @@
 """Minima table: a sortable, filterable list of every stored minimum, its rows selected in
 step with the shared selection (both ways)."""
+
 from __future__ import annotations
 
 import math
@@ -102,8 +103,9 @@ class MinimaTableModel(QAbstractTableModel):
             return describe_minimum(self.snapshot, index.row())
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if orientation == Qt.Orientation.Horizontal:
             if role == Qt.ItemDataRole.DisplayRole:
                 return COLUMNS[section][1]
@@ -181,11 +183,15 @@ class MinimaTable(QWidget):
         self.message.setStyleSheet("color: #c00000;")
 
         bar = FlowLayout()
-        for group in ((QLabel("loss"), self.loss_min, QLabel("–"), self.loss_max),
-                      (QLabel("LPPHE"), self.lpphe_min, QLabel("–"), self.lpphe_max),
-                      (QLabel("index ≤"), self.index_max),
-                      (QLabel("zero weights ≥"), self.sparsity_min), (clear,), (self.message,),
-                      (self.count,)):
+        for group in (
+            (QLabel("loss"), self.loss_min, QLabel("–"), self.loss_max),
+            (QLabel("LPPHE"), self.lpphe_min, QLabel("–"), self.lpphe_max),
+            (QLabel("index ≤"), self.index_max),
+            (QLabel("zero weights ≥"), self.sparsity_min),
+            (clear,),
+            (self.message,),
+            (self.count,),
+        ):
             bar.addWidget(group_of(*group))
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
@@ -204,8 +210,9 @@ class MinimaTable(QWidget):
         bold = header.fontMetrics()
         for column, (_, title, fmt) in enumerate(COLUMNS):
             sample = fmt(-0.000123456789)
-            header.resizeSection(column, max(bold.horizontalAdvance(title) + 24,
-                                             cell.horizontalAdvance(sample) + 16))
+            header.resizeSection(
+                column, max(bold.horizontalAdvance(title) + 24, cell.horizontalAdvance(sample) + 16)
+            )
 
     def set_snapshot(self, land: Snapshot) -> None:
         self._syncing = True
@@ -217,8 +224,10 @@ class MinimaTable(QWidget):
     def visible_ids(self) -> list[int]:
         """Ids in table order (after sorting and filtering)."""
         ids = self.model.snapshot.ids
-        return [int(ids[self.proxy.mapToSource(self.proxy.index(r, 0)).row()])
-                for r in range(self.proxy.rowCount())]
+        return [
+            int(ids[self.proxy.mapToSource(self.proxy.index(r, 0)).row()])
+            for r in range(self.proxy.rowCount())
+        ]
 
     # -- filters -----------------------------------------------------------------------------
     def clear_filters(self) -> None:
@@ -230,11 +239,15 @@ class MinimaTable(QWidget):
 
     def _apply_filters(self) -> None:
         try:
-            ranges = {"loss": (_num(self.loss_min, "loss"), _num(self.loss_max, "loss")),
-                      "lpphe": (_num(self.lpphe_min, "LPPHE"), _num(self.lpphe_max, "LPPHE")),
-                      "hessian_index": (None, None if self.index_max.value() < 0
-                                        else float(self.index_max.value())),
-                      "sparsity": (float(self.sparsity_min.value()) or None, None)}
+            ranges = {
+                "loss": (_num(self.loss_min, "loss"), _num(self.loss_max, "loss")),
+                "lpphe": (_num(self.lpphe_min, "LPPHE"), _num(self.lpphe_max, "LPPHE")),
+                "hessian_index": (
+                    None,
+                    None if self.index_max.value() < 0 else float(self.index_max.value()),
+                ),
+                "sparsity": (float(self.sparsity_min.value()) or None, None),
+            }
         except ValueError as exc:
             self.message.setText(str(exc))
             return
@@ -255,12 +268,15 @@ class MinimaTable(QWidget):
         if self._syncing:
             return
         ids = self.model.snapshot.ids
-        rows = sorted({self.proxy.mapToSource(i).row()
-                       for i in self.view.selectionModel().selectedRows()})
+        rows = sorted(
+            {self.proxy.mapToSource(i).row() for i in self.view.selectionModel().selectedRows()}
+        )
         cur = self.view.currentIndex()
-        current = (int(ids[self.proxy.mapToSource(cur).row()])
-                   if cur.isValid() and self.view.selectionModel().isRowSelected(cur.row())
-                   else None)
+        current = (
+            int(ids[self.proxy.mapToSource(cur).row()])
+            if cur.isValid() and self.view.selectionModel().isRowSelected(cur.row())
+            else None
+        )
         self._syncing = True
         self.selection.set([int(ids[r]) for r in rows], current=current)
         self._syncing = False
@@ -269,8 +285,10 @@ class MinimaTable(QWidget):
         if self._syncing:
             return
         land = self.model.snapshot
-        proxy_rows = sorted(self.proxy.mapFromSource(self.model.index(int(r), 0)).row()
-                            for r in land.rows_of(self.selection.ids()))
+        proxy_rows = sorted(
+            self.proxy.mapFromSource(self.model.index(int(r), 0)).row()
+            for r in land.rows_of(self.selection.ids())
+        )
         proxy_rows = [r for r in proxy_rows if r >= 0]
         sel = QItemSelection()
         last = len(COLUMNS) - 1
@@ -285,7 +303,9 @@ class MinimaTable(QWidget):
         self._syncing = True
         sm = self.view.selectionModel()
         sm.select(sel, QItemSelectionModel.SelectionFlag.ClearAndSelect)
-        cur_row = land.row_of(self.selection.current) if self.selection.current is not None else None
+        cur_row = (
+            land.row_of(self.selection.current) if self.selection.current is not None else None
+        )
         if cur_row is not None:
             idx = self.proxy.mapFromSource(self.model.index(cur_row, 0))
             if idx.isValid():
@@ -307,4 +327,3 @@ def _num(edit: QLineEdit, what: str) -> float | None:
         return float(text)
     except ValueError:
         raise ValueError(f"{what} bound {text!r} is not a number") from None
-

@@ -2,6 +2,7 @@
 them, laid out off the GUI thread (a Barnes–Hut spring layout, or Kamada–Kawai), node size by
 degree and colour by a per-minimum value, with the network statistics beside it; a click selects
 a minimum."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -96,8 +97,9 @@ class NetworkView(LazyView):
         self.result: NetworkResult | None = None
         self.layout_choice = QComboBox()
         self.layout_choice.addItems(["spring", "kamada-kawai"])
-        self.layout_choice.setToolTip(f"force-directed layout (Kamada–Kawai up to {MAX_KAMADA} "
-                                      "connected minima)")
+        self.layout_choice.setToolTip(
+            f"force-directed layout (Kamada–Kawai up to {MAX_KAMADA} connected minima)"
+        )
         self.color = QComboBox()
         for key in COLOR_CHOICES:
             self.color.addItem(VALUE_LABELS[key], key)
@@ -112,11 +114,11 @@ class NetworkView(LazyView):
         self._vb.setAspectLocked(True)
         self.edges = pg.PlotCurveItem(pen=pg.mkPen((150, 150, 150, 160), width=1), connect="pairs")
         self.nodes = pg.ScatterPlotItem(pen=pg.mkPen((40, 40, 40), width=0.6))
-        self._palette = [pg.mkBrush(theme.value_colormap().map(x, mode="qcolor"))
-                         for x in np.linspace(0.0, 1.0, PALETTE)] + \
-            [pg.mkBrush(theme.MISSING_COLOR)]  #: PALETTE map colours, then "no value"
-        self.selected = pg.ScatterPlotItem(pen=pg.mkPen(theme.SELECTION_COLOR, width=3),
-                                           brush=None)
+        self._palette = [
+            pg.mkBrush(theme.value_colormap().map(x, mode="qcolor"))
+            for x in np.linspace(0.0, 1.0, PALETTE)
+        ] + [pg.mkBrush(theme.MISSING_COLOR)]  #: PALETTE map colours, then "no value"
+        self.selected = pg.ScatterPlotItem(pen=pg.mkPen(theme.SELECTION_COLOR, width=3), brush=None)
         for z, item in enumerate((self.edges, self.nodes, self.selected)):
             item.setZValue(z)
             pi.addItem(item, ignoreBounds=item is self.selected)
@@ -156,30 +158,44 @@ class NetworkView(LazyView):
             self.edges.setData([], [])
         self._draw_nodes()
         s = r.stats
-        rows = [("minima (nodes)", f"{s['nodes']}"), ("edges (joined pairs)", f"{s['edges']}"),
-                ("transition states", f"{s['transition_states']}"),
-                ("  degenerate (one minimum)", f"{s['degenerate_ts']}"),
-                ("  more per joined pair", f"{s['parallel_ts']}"),
-                ("mean degree", f"{s['mean_degree']:.3g}"),
-                ("components", f"{s['components']}"),
-                ("largest component", f"{s['largest_component']}"),
-                ("mean shortest path", f"{'' if s['paths_exact'] else '≈ '}"
-                                       f"{s['mean_shortest_path']:.3g}"),
-                ("diameter", f"{'' if s['paths_exact'] else '≥ '}{s['diameter']}"),
-                ("clustering coefficient", f"{s['clustering']:.3g}")]
-        self.stats.setText("<b>Network</b><table cellspacing=3>" + "".join(
-            f"<tr><td>{k}</td><td align=right>{v}</td></tr>" for k, v in rows) + "</table>"
+        rows = [
+            ("minima (nodes)", f"{s['nodes']}"),
+            ("edges (joined pairs)", f"{s['edges']}"),
+            ("transition states", f"{s['transition_states']}"),
+            ("  degenerate (one minimum)", f"{s['degenerate_ts']}"),
+            ("  more per joined pair", f"{s['parallel_ts']}"),
+            ("mean degree", f"{s['mean_degree']:.3g}"),
+            ("components", f"{s['components']}"),
+            ("largest component", f"{s['largest_component']}"),
+            (
+                "mean shortest path",
+                f"{'' if s['paths_exact'] else '≈ '}{s['mean_shortest_path']:.3g}",
+            ),
+            ("diameter", f"{'' if s['paths_exact'] else '≥ '}{s['diameter']}"),
+            ("clustering coefficient", f"{s['clustering']:.3g}"),
+        ]
+        self.stats.setText(
+            "<b>Network</b><table cellspacing=3>"
+            + "".join(f"<tr><td>{k}</td><td align=right>{v}</td></tr>" for k, v in rows)
+            + "</table>"
             "<br><small>paths and diameter<br>within the largest component"
-            + ("" if s["paths_exact"] else f"<br>estimated from {s['path_sources']}<br>"
-               "breadth-first searches") + "</small>")
+            + (
+                ""
+                if s["paths_exact"]
+                else f"<br>estimated from {s['path_sources']}<br>breadth-first searches"
+            )
+            + "</small>"
+        )
         self.plot.getPlotItem().enableAutoRange()  # follows the data until the user zooms
         note = "" if r.land.n_ts else " · no transition states yet: every minimum is isolated"
         if describe_ts_count(s):
             note += f" · {describe_ts_count(s)}"
         if r.layout != self.layout_choice.currentText():
             note += f" · too many minima for Kamada–Kawai: {r.layout} layout"
-        self.message(f"{minima(r.land.n_minima)}, {plural(s['edges'], 'edge')}{note} · node size: degree · "
-                     "click a node to select it")
+        self.message(
+            f"{minima(r.land.n_minima)}, {plural(s['edges'], 'edge')}{note} · node size: degree · "
+            "click a node to select it"
+        )
 
     def _node_sizes(self) -> np.ndarray:
         """Pixels per node: growing with √degree, and smaller in networks of many minima (so
@@ -210,8 +226,13 @@ class NetworkView(LazyView):
         index = np.where(ok, np.round(t * (PALETTE - 1)).astype(np.int64), PALETTE)
         sizes = np.round(2 * self._node_sizes()) / 2
         order = np.argsort(-v if key == "loss" else v, kind="stable")  # lowest loss on top
-        self.nodes.setData(r.pos[order, 0], r.pos[order, 1], size=sizes[order],
-                           brush=[self._palette[i] for i in index[order].tolist()], data=order)
+        self.nodes.setData(
+            r.pos[order, 0],
+            r.pos[order, 1],
+            size=sizes[order],
+            brush=[self._palette[i] for i in index[order].tolist()],
+            data=order,
+        )
         self._bar.setLevels((lo, hi))
         self._bar.axis.setLabel(VALUE_LABELS[key])
         self._bar.show()

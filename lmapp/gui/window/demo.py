@@ -4,6 +4,7 @@ distinct minima all connected to the global minimum, minima that misclassify dif
 points (MLSUP of two beats the best single minimum), C_V peaks made of different minima.
 ``python -m lmapp.gui.window.demo`` (or ``make demo``) regenerates
 ``lmapp/resources/demo.lmapp``."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -37,8 +38,9 @@ def build_demo(path: str | Path) -> Path:
 def demo_project(folder: str | Path | None = None) -> Path:
     """A user-writable demo project: an existing valid copy in ``folder`` (default: the app
     data folder), else a copy of the bundled file, else one built now."""
-    folder = Path(folder or QStandardPaths.writableLocation(
-        QStandardPaths.StandardLocation.AppDataLocation))
+    folder = Path(
+        folder or QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
+    )
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "demo.lmapp"
     if path.exists():
@@ -65,8 +67,10 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         conn.close()
     with Project.open(out, readonly=True) as project:
-        print(f"wrote {out}: {minima(project.file.n_minima())}, "
-              f"{transition_states(project.file.n_transition_states())}")
+        print(
+            f"wrote {out}: {minima(project.file.n_minima())}, "
+            f"{transition_states(project.file.n_transition_states())}"
+        )
     return 0
 
 

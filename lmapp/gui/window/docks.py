@@ -7,6 +7,7 @@ Every view follows one protocol (:mod:`lmapp.gui.core.view`): optional ``set_pro
 ``set_snapshot(snapshot)``, both cheap on the GUI thread. A live snapshot reaches the views one
 per turn of the event loop (:meth:`Docks.update_live`), so their costs never add up to a stall.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -66,15 +67,33 @@ DOCKS: tuple[DockSpec, ...] = (
     DockSpec("inspector", "Minimum inspector", lambda s: InspectorView(s.selection), RIGHT),
     DockSpec("explore", "Exploration", None, RIGHT, below="inspector", scroll=True, export=False),
     DockSpec("cv", "Heat capacity", lambda s: CvView(s.selection), tab_with="inspector"),
-    DockSpec("mlsup", "MLSUP ensembles", lambda s: MlsupPanel(s.selection),
-             tab_with="inspector", scroll=True),
-    DockSpec("conserved", "Conserved weights", lambda s: ConservedPanel(s.selection),
-             tab_with="inspector", scroll=True),
+    DockSpec(
+        "mlsup",
+        "MLSUP ensembles",
+        lambda s: MlsupPanel(s.selection),
+        tab_with="inspector",
+        scroll=True,
+    ),
+    DockSpec(
+        "conserved",
+        "Conserved weights",
+        lambda s: ConservedPanel(s.selection),
+        tab_with="inspector",
+        scroll=True,
+    ),
     DockSpec("decision", "Decision map", lambda s: DecisionView(s.selection), tab_with="inspector"),
-    DockSpec("heatmap", "Misclassification heatmap",
-             lambda s: HeatmapView(s.selection, s.distances), tab_with="graph"),
-    DockSpec("scatter", "Distance scatter",
-             lambda s: DistanceScatterView(s.selection, s.distances), tab_with="graph"),
+    DockSpec(
+        "heatmap",
+        "Misclassification heatmap",
+        lambda s: HeatmapView(s.selection, s.distances),
+        tab_with="graph",
+    ),
+    DockSpec(
+        "scatter",
+        "Distance scatter",
+        lambda s: DistanceScatterView(s.selection, s.distances),
+        tab_with="graph",
+    ),
     DockSpec("network", "Network of minima", lambda s: NetworkView(s.selection), tab_with="graph"),
 )
 #: Default widths (graph column, right column) and heights (graph, table; inspector, explore).
@@ -88,17 +107,23 @@ def dock_widget(window: QMainWindow, key: str, title: str, widget: QWidget) -> Q
     dock = QDockWidget(title, window)
     dock.setObjectName(key)
     dock.setWidget(widget)
-    dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                     | QDockWidget.DockWidgetFeature.DockWidgetFloatable
-                     | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+    dock.setFeatures(
+        QDockWidget.DockWidgetFeature.DockWidgetMovable
+        | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+        | QDockWidget.DockWidgetFeature.DockWidgetClosable
+    )
     return dock
 
 
 class Docks:
     """The window's docks by key: their views, the View menu actions and the default layout."""
 
-    def __init__(self, window: QMainWindow, selection: SelectionModel,
-                 given: dict[str, QWidget] | None = None) -> None:
+    def __init__(
+        self,
+        window: QMainWindow,
+        selection: SelectionModel,
+        given: dict[str, QWidget] | None = None,
+    ) -> None:
         """Build every dock of DOCKS on ``window``; ``given`` supplies views the window made
         itself (the exploration panel, which needs the job queue)."""
         self.window = window
@@ -117,8 +142,9 @@ class Docks:
                     raise ValueError(f"the window must supply the view of dock {spec.key!r}")
                 view = spec.make(self.shared)
             self._views[spec.key] = view
-            self.docks[spec.key] = dock_widget(window, spec.key, spec.title,
-                                               scrolling(view) if spec.scroll else view)
+            self.docks[spec.key] = dock_widget(
+                window, spec.key, spec.title, scrolling(view) if spec.scroll else view
+            )
         mlsup, decision = self._views["mlsup"], self._views["decision"]
         mlsup.ensemble_ready.connect(lambda name, ens: decision.set_ensemble(name, ens, show=False))
         self.reset_layout()
@@ -153,7 +179,9 @@ class Docks:
                 w.addDockWidget(spec.area, self.docks[spec.key])
         for spec in DOCKS:
             if spec.below is not None:
-                w.splitDockWidget(self.docks[spec.below], self.docks[spec.key], Qt.Orientation.Vertical)
+                w.splitDockWidget(
+                    self.docks[spec.below], self.docks[spec.key], Qt.Orientation.Vertical
+                )
         for spec in DOCKS:
             if spec.tab_with is not None:
                 w.tabifyDockWidget(self.docks[spec.tab_with], self.docks[spec.key])
@@ -176,14 +204,18 @@ class Docks:
                 view.set_snapshot(land)
         self._due, self._then = [], None  # a project change or full update supersedes it
 
-    def update_live(self, land: Snapshot, skip: tuple[str, ...] = (),
-                    then: Callable[[], None] | None = None) -> None:
+    def update_live(
+        self, land: Snapshot, skip: tuple[str, ...] = (), then: Callable[[], None] | None = None
+    ) -> None:
         """Give the views (but those in ``skip``) a new snapshot, one view per turn of the
         event loop, then call ``then``; a newer snapshot replaces one that not every view
         has yet (and its ``then``)."""
         self._live, self._then = land, then
-        self._due = [key for key, view in self._views.items()
-                     if key not in skip and hasattr(view, "set_snapshot")]
+        self._due = [
+            key
+            for key, view in self._views.items()
+            if key not in skip and hasattr(view, "set_snapshot")
+        ]
         self._feed.start()
 
     def _feed_next(self) -> None:

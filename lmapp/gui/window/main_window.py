@@ -1,5 +1,6 @@
 """The main window: one open project, its views in rearrangeable docks, menus, toolbar and a
 status bar with job progress; window layout and recent projects persist in QSettings."""
+
 from __future__ import annotations
 
 import html
@@ -76,8 +77,9 @@ class MainWindow(QMainWindow):
         self.graph_view = self.docks.view("graph")
         self.table = self.docks.view("table")
         self.inspector = self.docks.view("inspector")
-        self.graph_links = GraphColorLinks(self.graph_view, self.docks.view("cv"),
-                                           self.docks.view("heatmap"), self.selection)
+        self.graph_links = GraphColorLinks(
+            self.graph_view, self.docks.view("cv"), self.docks.view("heatmap"), self.selection
+        )
 
         self.status_label = QLabel("Open or create a project (File menu)")
         self.status_label.setTextFormat(Qt.TextFormat.PlainText)  # a path is untrusted text
@@ -115,10 +117,12 @@ class MainWindow(QMainWindow):
             self.statusBar().addPermanentWidget(w)
         self.warmup = Background(self)
         self.warmup.finished.connect(self._warmup_done)
-        self.warmup.failed.connect(lambda _t, exc: (self._warmup_done(None, None),
-                                                    self.show_error("Kernels failed to compile",
-                                                                    error_line(exc),
-                                                                    error_details(exc))))
+        self.warmup.failed.connect(
+            lambda _t, exc: (
+                self._warmup_done(None, None),
+                self.show_error("Kernels failed to compile", error_line(exc), error_details(exc)),
+            )
+        )
         self.warmup.submit(lambda _state: compile_kernels())
         QTimer.singleShot(WARMUP_NOTICE_MS, self._warmup_notice)
 
@@ -132,15 +136,17 @@ class MainWindow(QMainWindow):
         self.warmup_label.setVisible(False)
         self.warmup_busy.setVisible(False)
         if shown and isinstance(seconds, float):
-            self.statusBar().showMessage(f"kernels compiled in {seconds:.0f} s; they are cached "
-                                         "for the next start", 8000)
+            self.statusBar().showMessage(
+                f"kernels compiled in {seconds:.0f} s; they are cached for the next start", 8000
+            )
 
     def reset_layout(self) -> None:
         """Every dock back to its default place (View → Reset layout)."""
         self.docks.reset_layout()
 
-    def _action(self, text: str, slot: Callable[[], object], shortcut: object = None,
-                tip: str = "") -> QAction:
+    def _action(
+        self, text: str, slot: Callable[[], object], shortcut: object = None, tip: str = ""
+    ) -> QAction:
         action = QAction(text, self)
         action.triggered.connect(lambda _checked=False: slot())  # never pass `checked` on
         if shortcut is not None:
@@ -153,32 +159,57 @@ class MainWindow(QMainWindow):
         K = QKeySequence.StandardKey
         self.new_action = self._action("&New…", self.new_project, K.New, "create a project")
         self.open_action = self._action("&Open…", self.choose_project, K.Open, "open a project")
-        self.demo_action = self._action("Open &Demo", self.open_demo, None,
-                                        "open the bundled two-spiral demo project")
-        self.save_as_action = self._action("Save &As…", self.save_as, K.SaveAs,
-                                           "copy the project to a new file and continue there")
-        self.export_action = self._action("&Export view…", self.export_view, "Ctrl+E",
-                                          "save a view as PNG, SVG or PDF")
-        self.export_minima_action = self._action("Export selected &minima…", self.export_selected,
-                                                 None, "save the selected minima as CSV or JSON")
+        self.demo_action = self._action(
+            "Open &Demo", self.open_demo, None, "open the bundled two-spiral demo project"
+        )
+        self.save_as_action = self._action(
+            "Save &As…", self.save_as, K.SaveAs, "copy the project to a new file and continue there"
+        )
+        self.export_action = self._action(
+            "&Export view…", self.export_view, "Ctrl+E", "save a view as PNG, SVG or PDF"
+        )
+        self.export_minima_action = self._action(
+            "Export selected &minima…",
+            self.export_selected,
+            None,
+            "save the selected minima as CSV or JSON",
+        )
         self.quit_action = self._action("&Quit", self.close, K.Quit)
-        self.start_action = self._action("&Explore", self.explore_panel.start, "F5",
-                                         "run basin-hopping with the panel's parameters")
+        self.start_action = self._action(
+            "&Explore",
+            self.explore_panel.start,
+            "F5",
+            "run basin-hopping with the panel's parameters",
+        )
         self.pause_action = self._action("&Pause / resume", self.explore_panel.toggle_pause, "F6")
-        self.stop_action = self._action("S&top", self.jobs.cancel_all, "Shift+F5",
-                                        "stop the running job and drop queued ones")
-        self.connect_action = self._action("&Connect", self.explore_panel.start_connect,
-                                           None, "search transition states (panel settings)")
+        self.stop_action = self._action(
+            "S&top", self.jobs.cancel_all, "Shift+F5", "stop the running job and drop queued ones"
+        )
+        self.connect_action = self._action(
+            "&Connect",
+            self.explore_panel.start_connect,
+            None,
+            "search transition states (panel settings)",
+        )
         self.connect_pair_action = self._action(
-            "Connect the two &selected minima", self.connect_selected_pair, None,
-            "search transition states between the two selected minima")
+            "Connect the two &selected minima",
+            self.connect_selected_pair,
+            None,
+            "search transition states between the two selected minima",
+        )
         self.dedupe_action = self._action(
-            "&Merge duplicate minima", self.merge_duplicates, None,
+            "&Merge duplicate minima",
+            self.merge_duplicates,
+            None,
             "re-identify minima and transition states by the current identity rule "
-            "(duplicates merge into the lowest id)")
+            "(duplicates merge into the lowest id)",
+        )
         self.unlock_action = self._action(
-            "&Unlock project…", self.unlock_project, None,
-            "free a project left locked by a writer that was killed (refused while it runs)")
+            "&Unlock project…",
+            self.unlock_project,
+            None,
+            "free a project left locked by a writer that was killed (refused while it runs)",
+        )
         self.reset_layout_action = self._action("&Reset layout", self.reset_layout)
         self.about_action = self._action("&About lmapp", self.about)
 
@@ -196,8 +227,13 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         run_menu = bar.addMenu("E&xploration")
-        for a in (self.start_action, self.connect_action, self.connect_pair_action,
-                  self.pause_action, self.stop_action):
+        for a in (
+            self.start_action,
+            self.connect_action,
+            self.connect_pair_action,
+            self.pause_action,
+            self.stop_action,
+        ):
             run_menu.addAction(a)
         run_menu.addSeparator()
         run_menu.addAction(self.dedupe_action)
@@ -223,8 +259,9 @@ class MainWindow(QMainWindow):
         self.recent_menu.clear()
         paths = recent_projects()
         for path in paths:
-            self.recent_menu.addAction(Path(path).name, lambda p=path: self.open_project(p)) \
-                .setStatusTip(path)
+            self.recent_menu.addAction(
+                Path(path).name, lambda p=path: self.open_project(p)
+            ).setStatusTip(path)
         if not paths:
             self.recent_menu.addAction("(none)").setEnabled(False)
 
@@ -267,21 +304,24 @@ class MainWindow(QMainWindow):
             return False
         self._set_project(project)
         if project.needs_reidentification:  # identified by an older rule: merge in the background
-            self.explore_panel.log_message("this project was stored under an older identity rule: "
-                                           "merging duplicate minima…")
+            self.explore_panel.log_message(
+                "this project was stored under an older identity rule: merging duplicate minima…"
+            )
             self.jobs.submit({}, kind="dedupe")
         return True
 
     def ask_trust(self, module: str) -> bool:
         """Ask whether the app may import a user-model module (a project file is untrusted)."""
         answer = QMessageBox.question(
-            self, "Run code from this project?",
+            self,
+            "Run code from this project?",
             f"This project's model is Python code from the module <b>{html.escape(module)}</b>. "
             "Opening it imports and runs that module with your permissions.<br><br>"
             "Only continue if you trust where the module comes from. Your answer is remembered "
             "for this module.",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No)
+            QMessageBox.StandardButton.No,
+        )
         return answer == QMessageBox.StandardButton.Yes
 
     def merge_duplicates(self) -> None:
@@ -305,15 +345,22 @@ class MainWindow(QMainWindow):
             self.show_error("Cannot unlock", str(exc))
             return
         self.statusBar().showMessage(
-            f"freed: {plural(len(freed), 'interrupted run')} marked failed" if freed
-            else "the project was not locked", 8000)
+            f"freed: {plural(len(freed), 'interrupted run')} marked failed"
+            if freed
+            else "the project was not locked",
+            8000,
+        )
 
     def confirm_force_unlock(self, why: str) -> bool:
         """Ask whether a writer on another host is really gone."""
-        box = QMessageBox(QMessageBox.Icon.Warning, "Unlock project?",
-                          f"{why}\n\nUnlock only if that process has stopped: two writers "
-                          "on one file would store the same minima twice.",
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Unlock project?",
+            f"{why}\n\nUnlock only if that process has stopped: two writers "
+            "on one file would store the same minima twice.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
         box.setTextFormat(Qt.TextFormat.PlainText)
         return box.exec() == QMessageBox.StandardButton.Yes
 
@@ -323,9 +370,9 @@ class MainWindow(QMainWindow):
         self.jobs.set_project(project)
         self.poller = SnapshotPoller(project.path, project.model, project.dataset, parent=self)
         self.poller.changed.connect(self._snapshot_changed)
-        self.poller.failed.connect(lambda exc: self.show_error("Cannot read project",
-                                                               error_line(exc),
-                                                               error_details(exc)))
+        self.poller.failed.connect(
+            lambda exc: self.show_error("Cannot read project", error_line(exc), error_details(exc))
+        )
         self.docks.update(None, project)
         self.setWindowTitle(f"{project.path.name} — lmapp")
         self.status_label.setText(f"{project.path}")
@@ -365,8 +412,9 @@ class MainWindow(QMainWindow):
         return dialog
 
     def choose_project(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, "Open project", "",
-                                              "lmapp projects (*.lmapp);;All files (*)")
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Open project", "", "lmapp projects (*.lmapp);;All files (*)"
+        )
         if name:
             self.open_project(name)
 
@@ -385,8 +433,9 @@ class MainWindow(QMainWindow):
             self.show_error("Cannot save", "Open a project and stop its exploration first.")
             return False
         if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Save project as",
-                                                  str(self.project.path), "lmapp projects (*.lmapp)")
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Save project as", str(self.project.path), "lmapp projects (*.lmapp)"
+            )
             if not path:
                 return False
         try:
@@ -417,8 +466,10 @@ class MainWindow(QMainWindow):
 
     def _job_progress(self, job: QueuedJob) -> None:
         self.job_progress.setValue(int(1000 * job.fraction()))
-        self.job_label.setText(f"job {job.number} ({job.kind}): {job.progress_text()}"
-                               + (" (paused)" if job.status == "paused" else ""))
+        self.job_label.setText(
+            f"job {job.number} ({job.kind}): {job.progress_text()}"
+            + (" (paused)" if job.status == "paused" else "")
+        )
 
     def _job_finished(self, job: QueuedJob) -> None:
         self.job_label.setText(f"job {job.number} {job.status}")
@@ -441,16 +492,22 @@ class MainWindow(QMainWindow):
         """Ask whether trained but unsaved MLSUP ensembles may be dropped."""
         listed = ", ".join(html.escape(n) for n in names)
         answer = QMessageBox.question(
-            self, f"{action}?", f"{plural(len(names), 'MLSUP ensemble')} ({listed}) "
+            self,
+            f"{action}?",
+            f"{plural(len(names), 'MLSUP ensemble')} ({listed}) "
             f"{'is' if len(names) == 1 else 'are'} not saved in the project and will be lost. "
-            f"{action} anyway? (Save them in the MLSUP panel to keep them.)")
+            f"{action} anyway? (Save them in the MLSUP panel to keep them.)",
+        )
         return answer == QMessageBox.StandardButton.Yes
 
     def confirm_stop_jobs(self) -> bool:
         """Ask whether to stop running jobs (closing the window)."""
-        answer = QMessageBox.question(self, "Exploration running",
-                                      "An exploration is running. Stop it and close?\n"
-                                      "Its last batch is saved; the project stays valid.")
+        answer = QMessageBox.question(
+            self,
+            "Exploration running",
+            "An exploration is running. Stop it and close?\n"
+            "Its last batch is saved; the project stays valid.",
+        )
         return answer == QMessageBox.StandardButton.Yes
 
     # -- export --------------------------------------------------------------------------------
@@ -462,8 +519,11 @@ class MainWindow(QMainWindow):
             return
         stem = self.project.path.with_suffix("")
         dialog = ExportViewDialog(self.exportable_views(), f"{stem}-dgraph.png", self)
-        dialog.view.currentTextChanged.connect(lambda name: dialog.path.setText(
-            f"{stem}-{name.split()[-1].lower()}{Path(dialog.path.text()).suffix or '.png'}"))
+        dialog.view.currentTextChanged.connect(
+            lambda name: dialog.path.setText(
+                f"{stem}-{name.split()[-1].lower()}{Path(dialog.path.text()).suffix or '.png'}"
+            )
+        )
         if not dialog.exec():
             return
         try:
@@ -483,8 +543,12 @@ class MainWindow(QMainWindow):
             if not path:
                 return False
         try:
-            n = export_minima(self.snapshot, self.selection.ids(), path,
-                              self.project.model if self.project else None)
+            n = export_minima(
+                self.snapshot,
+                self.selection.ids(),
+                path,
+                self.project.model if self.project else None,
+            )
         except (OSError, ValueError) as exc:
             self.show_error("Export failed", str(exc))
             return False
@@ -509,13 +573,16 @@ class MainWindow(QMainWindow):
 
     def show_error(self, title: str, text: str, details: str = "") -> QMessageBox:
         """A non-blocking error dialog (the event loop, and running jobs, carry on)."""
-        box = QMessageBox(QMessageBox.Icon.Critical, title, text, QMessageBox.StandardButton.Ok,
-                          self)
+        box = QMessageBox(
+            QMessageBox.Icon.Critical, title, text, QMessageBox.StandardButton.Ok, self
+        )
         box.setTextFormat(Qt.TextFormat.PlainText)  # messages quote names and file contents
         if details:
             box.setDetailedText(details)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.finished.connect(lambda _r, b=box: self._dialogs.remove(b) if b in self._dialogs else None)
+        box.finished.connect(
+            lambda _r, b=box: self._dialogs.remove(b) if b in self._dialogs else None
+        )
         self._dialogs.append(box)
         box.open()
         return box
@@ -529,13 +596,16 @@ class MainWindow(QMainWindow):
 
         # what a bug report needs: which build (bundle or pip) and the versions under it
         build = "standalone bundle" if getattr(sys, "frozen", False) else "Python package"
-        QMessageBox.about(self, "About lmapp",
-                          f"<b>lmapp {__version__}</b><br><br>lmapp explores the loss landscapes "
-                          "of small machine-learning models with the energy-landscape methods of "
-                          "chemical physics: basin-hopping, transition states, disconnectivity "
-                          "graphs, heat capacity, MLSUP ensembles and conserved weights.<br><br>"
-                          f"<small>{build} · Python {platform.python_version()} · numba "
-                          f"{numba.__version__} · Qt {qVersion()}</small>")
+        QMessageBox.about(
+            self,
+            "About lmapp",
+            f"<b>lmapp {__version__}</b><br><br>lmapp explores the loss landscapes "
+            "of small machine-learning models with the energy-landscape methods of "
+            "chemical physics: basin-hopping, transition states, disconnectivity "
+            "graphs, heat capacity, MLSUP ensembles and conserved weights.<br><br>"
+            f"<small>{build} · Python {platform.python_version()} · numba "
+            f"{numba.__version__} · Qt {qVersion()}</small>",
+        )
 
     # -- settings and closing ------------------------------------------------------------------
     def _restore_settings(self) -> None:
