@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, QSettings, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -30,9 +30,11 @@ from lmapp.store import ProjectFile
 @pytest.fixture
 def window(qtbot, monkeypatch):
     monkeypatch.setattr(MainWindow, "confirm_stop_jobs", lambda self: True)
+    settings = QSettings()
+    for key in ("window/geometry", "window/state"):  # not the layout an earlier test saved
+        settings.remove(key)
     w = MainWindow()
     qtbot.addWidget(w)
-    w.reset_layout()  # not the layout an earlier test's window saved
     w.resize(1300, 850)
     w.show()
     qtbot.waitExposed(w)

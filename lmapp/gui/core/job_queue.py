@@ -19,6 +19,7 @@ from ...jobs.connect import format_outcomes
 from ...jobs.control import JobControl
 from ...jobs.events import JobKind, ProgressEvent
 from ...jobs.executor import JobHandle
+from ...store.schema import RunStatus
 from ...words import plural
 from .snapshots import Mailbox
 
@@ -26,18 +27,16 @@ from .snapshots import Mailbox
 POLL_MS = 100
 
 
-class JobState(str, enum.Enum):
-    """Where a queued job is in its life (the last three are how runs end, as stored)."""
-
-    QUEUED = "queued"
-    RUNNING = "running"
-    PAUSED = "paused"
-    FINISHED = "finished"
-    CANCELLED = "cancelled"
-    FAILED = "failed"
+class _Named(str, enum.Enum):
+    """An enum whose members print as their values (status texts show "paused", not a name)."""
 
     def __str__(self) -> str:
         return self.value
+
+
+#: Where a queued job is in its life: waiting, or its run's status as the project file stores
+#: it (so a run that ended interrupted, on a cluster, is a state too).
+JobState = _Named("JobState", {"QUEUED": "queued", **{s.name: s.value for s in RunStatus}})
 
 
 @dataclass(eq=False)
