@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from ...jobs.connect import ConnectParams
 from ...jobs.explore import ExploreParams
 from ..core import theme
-from ..core.job_queue import JobQueue, QueuedJob
+from ..core.job_queue import JobQueue, JobState, QueuedJob
 from .run_on import RunOnBox
 
 #: Parameters always shown; every other ExploreParams field goes under "Expert".
@@ -279,7 +279,7 @@ class ExplorePanel(QWidget):
         cur = self.jobs.current
         if cur is None:
             return
-        if cur.status == "paused":
+        if cur.status is JobState.PAUSED:
             self.jobs.resume()
             self._log(f"job {cur.number} resumed")
         else:
@@ -320,7 +320,7 @@ class ExplorePanel(QWidget):
         warning = getattr(job.summary, "warning", "")
         self.counts.setStyleSheet(theme.WARNING_STYLE if warning else "")
         self.counts.setText(f"job {job.number} {job.status}" + (f" — {warning}" if warning else ""))
-        if job.status == "finished":
+        if job.status is JobState.FINISHED:
             self.progress.setValue(1000)
 
     def _update_buttons(self) -> None:
@@ -336,7 +336,7 @@ class ExplorePanel(QWidget):
         self.connect_button.setText("Queue connect" if self.jobs.busy else "Connect")
         self.pause_button.setEnabled(cur is not None)
         self.pause_button.setText(
-            "Resume" if cur is not None and cur.status == "paused" else "Pause"
+            "Resume" if cur is not None and cur.status is JobState.PAUSED else "Pause"
         )
         self.stop_button.setEnabled(self.jobs.busy)
         self.queue_list.clear()

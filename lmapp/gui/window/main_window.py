@@ -21,7 +21,7 @@ from ...landscape.warmup import compile_kernels
 from ...store import ProjectError, UncheckedOwner
 from ...words import minima, plural
 from ..core.background import Background, TaskWarning, error_details, error_line
-from ..core.job_queue import JobQueue, QueuedJob
+from ..core.job_queue import JobQueue, JobState, QueuedJob
 from ..core.project_files import (
     copy_project,
     recent_projects,
@@ -468,7 +468,7 @@ class MainWindow(QMainWindow):
         self.job_progress.setValue(int(1000 * job.fraction()))
         self.job_label.setText(
             f"job {job.number} ({job.kind}): {job.progress_text()}"
-            + (" (paused)" if job.status == "paused" else "")
+            + (" (paused)" if job.status is JobState.PAUSED else "")
         )
 
     def _job_finished(self, job: QueuedJob) -> None:
