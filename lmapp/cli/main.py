@@ -59,32 +59,6 @@ from .waiting import wait_for
 
 USAGE_ERROR = 2
 
-# options that describe a new project; refused when the project already exists
-CREATION_OPTIONS = (
-    "dataset",
-    "csv",
-    "npz",
-    "label",
-    "hidden",
-    "lam",
-    "loss",
-    "beta",
-    "locality",
-    "mislabel",
-    "no_bias_reg",
-    "test_fraction",
-    "standardize",
-    "n_train",
-    "n_test",
-    "cube",
-    "inputs",
-    "turns",
-    "noise",
-    "cells",
-    "user_model",
-    "n_params",
-    "params",
-)
 #: options that describe a network or a dataset, which a user model does not have
 NETWORK_OPTIONS = (
     "dataset",
@@ -108,6 +82,8 @@ NETWORK_OPTIONS = (
     "noise",
     "cells",
 )
+# options that describe a new project; refused when the project already exists
+CREATION_OPTIONS = (*NETWORK_OPTIONS, "user_model", "n_params", "params")
 #: generator options passed to the dataset (each dataset says which it accepts)
 GENERATOR_OPTIONS = ("n_train", "n_test", "cube", "inputs", "turns", "noise", "cells")
 
