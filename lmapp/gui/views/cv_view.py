@@ -170,7 +170,7 @@ class CvView(LazyView):
         self._legend = pi.addLegend(offset=(-10, 10), labelTextSize="9pt")
         self._lines: dict[str, pg.PlotDataItem] = {}
         styles = {
-            "cv": ("C_V", pg.mkPen((20, 20, 20), width=2)),
+            "cv": ("C<sub>V</sub>", pg.mkPen((20, 20, 20), width=2)),
             "plus": ("C⁺ (g > 0)", pg.mkPen(theme.GAINING_COLOR, width=1.5)),
             "minus": ("C⁻ (g &lt; 0)", pg.mkPen(theme.LOSING_COLOR, width=1.5)),  # HTML label
             "base": ("κ/2", pg.mkPen((120, 120, 120), width=1, style=Qt.PenStyle.DashLine)),
@@ -191,7 +191,7 @@ class CvView(LazyView):
             symbolSize=10,
             symbolBrush=theme.SELECTION_COLOR,
             symbolPen=pg.mkPen("k", width=0.8),
-            name="C_V peaks",
+            name="C<sub>V</sub> peaks",
         )
         pi.addItem(self._peaks)
         self._peak_labels = [
@@ -340,7 +340,7 @@ class CvView(LazyView):
             for k in visible:
                 self._legend.addItem(self._lines[k], self._lines[k].name())
             if show_peaks:
-                self._legend.addItem(self._peaks, "C_V peaks")
+                self._legend.addItem(self._peaks, self._peaks.name())
         self._peaks.setVisible(show_peaks)
         shown = self.result.peaks[: len(self._peak_labels)] if show_peaks else ()
         for k, label in enumerate(self._peak_labels):
