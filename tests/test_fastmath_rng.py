@@ -1,4 +1,4 @@
-"""Vectorisable exp/tanh against libm, and the walker RNG against the reference xoshiro256**."""
+"""Vectorisable exp/tanh/log against libm, and the walker RNG against the reference xoshiro256**."""
 
 import numpy as np
 import pytest
@@ -12,7 +12,12 @@ from lmapp.engines.rng import next_u64, seed_state, uniform
 def _apply(x, which):
     out = np.empty_like(x)
     for i in range(x.size):
-        out[i] = fastmath.exp(x[i]) if which == 0 else fastmath.tanh(x[i])
+        if which == 0:
+            out[i] = fastmath.exp(x[i])
+        elif which == 1:
+            out[i] = fastmath.tanh(x[i])
+        else:
+            out[i] = fastmath.log(x[i])
     return out
 
 
@@ -39,6 +44,23 @@ def test_tanh_absolute_error():
     got = _apply(x, 1)
     assert np.max(np.abs(got - np.tanh(x))) < 3e-16
     assert got[-2] == 1.0 and got[-1] == -1.0
+
+
+def test_log_matches_libm_to_one_ulp_on_positive_normal_numbers():
+    rng = np.random.default_rng(0)
+    x = np.concatenate(
+        [
+            np.linspace(1, 10, 200001),  # the softmax normaliser's range
+            np.linspace(0.5, 2, 200001),  # around the √2 split and ln 1 = 0
+            1 + rng.uniform(-1e-8, 1e-8, 10000),
+            np.exp(rng.uniform(-700, 700, 100000)),
+            [np.finfo(float).tiny, np.finfo(float).max, 1.0, 2.0, 0.5],
+        ]
+    )
+    ref = np.log(x)
+    got = _apply(x, 2)
+    assert np.all(np.abs(got - ref) <= np.spacing(np.abs(ref)))
+    assert got[-3] == 0.0 and got[-2] == ref[-2] and got[-1] == ref[-1]
 
 
 def test_xoshiro256starstar_reference_sequence():

@@ -43,6 +43,44 @@ def test_derivatives_match_finite_differences(kw):
     assert np.allclose(model.hvp(w, v), H_fd @ v, atol=1e-6, rtol=1e-5)
 
 
+@pytest.mark.parametrize("kw", [{}, {"reg_bias": False}, {"locality": 1}])
+@pytest.mark.parametrize("n", [7, 256, 700])  # within one block, exactly one, several + a rest
+def test_fused_kernel_equals_the_layer_by_layer_kernels(kw, n):
+    from lmapp.engines import builtin, mlp, mlp_fused
+
+    X, y = _problem(3, n_in=4, n=n, seed=n)
+    model = build_model(ModelSpec(hidden=(5,), lam=1e-3, **kw), X, y, 3)
+    assert mlp_fused.fused(model.args.sizes, model.args.loss_kind)
+    w = np.random.default_rng(n).normal(size=model.n_params)
+    loss, g = model.fg(w)  # the built-in kernel: fused
+    ref_loss, ref_g = mlp.fg(w, builtin._mlp_args(model.args))
+    assert loss == pytest.approx(ref_loss, rel=1e-13)
+    assert np.allclose(g, ref_g, rtol=1e-12, atol=1e-15)
+
+
+def test_wide_inputs_take_the_blas_route_with_the_same_derivatives():
+    # MNIST-like input width: the first layer is multiplied by BLAS (mlp.WIDE), the second by
+    # loops; gradient, Hessian and HVP against finite differences, and the loss against numpy
+    from lmapp.engines import mlp
+
+    n_in = mlp.WIDE + 6
+    X, y = _problem(3, n_in=n_in, n=40)
+    model = build_model(ModelSpec(hidden=(3, 2), lam=1e-2), X, y, 3)
+    rng = np.random.default_rng(2)
+    w = rng.normal(size=model.n_params) * 0.3
+    W1, b1 = w[: 3 * n_in].reshape(3, n_in), w[3 * n_in : 3 * n_in + 3]
+    W2, b2 = w[3 * n_in + 3 : 3 * n_in + 9].reshape(2, 3), w[3 * n_in + 9 : 3 * n_in + 11]
+    W3, b3 = w[3 * n_in + 11 : 3 * n_in + 17].reshape(3, 2), w[3 * n_in + 17 :]
+    z = np.tanh(np.tanh(X @ W1.T + b1) @ W2.T + b2) @ W3.T + b3
+    ce = np.mean(np.log(np.exp(z).sum(1)) - z[np.arange(len(y)), y])
+    assert model.loss(w) == pytest.approx(ce + 1e-2 * w @ w, rel=1e-12)
+    assert np.allclose(model.grad(w), fd_gradient(model.loss, w), atol=1e-7, rtol=1e-6)
+    H_fd = fd_jacobian(model.grad, w)
+    assert np.allclose(model.hessian(w), H_fd, atol=1e-6, rtol=1e-5)
+    v = rng.normal(size=model.n_params)
+    assert np.allclose(model.hvp(w, v), H_fd @ v, atol=1e-6, rtol=1e-5)
+
+
 def test_parameter_count_and_layout():
     X, y = _problem(4, n_in=2)
     model = build_model(ModelSpec(hidden=(10,), lam=1e-4), X, y, 4)

@@ -25,9 +25,9 @@ DNEB_DEFAULTS = {
     "k": 10.0,
     "images_per_unit": 10.0,
     "min_images": 5,
-    "max_images": 50,
+    "max_images": 25,
     "band_tol": 0.01,
-    "max_iter": 200,
+    "max_iter": 100,
     "max_step": 0.1,
 }
 

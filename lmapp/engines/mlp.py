@@ -5,14 +5,15 @@ Parameter layout ("full" vector): for each layer from the input side, the weight
 shape (out, in) in row-major order followed by the bias vector b (out). A model optimises only
 the *free* entries ``full[free]``; weights removed by node locality stay at zero.
 
-All kernels take ``args = (X, y, sizes, free, reg, lam, loss_kind, beta)``:
-X (N, K) inputs, y (N,) int labels, sizes = [K, H1, ..., C], free = indices of the optimised
-entries of the full vector, reg = 1/0 per full entry (which entries λ‖·‖² penalises),
+All kernels take ``args = (XT, y, sizes, free, reg, lam, loss_kind, beta)``:
+XT (K, N) inputs, one row per input unit (data points contiguous, as the loops read them),
+y (N,) int labels, sizes = [K, H1, ..., C], free = indices of the optimised entries of the
+full vector, reg = 1/0 per full entry (which entries λ‖·‖² penalises),
 lam = λ, loss_kind = 0 (cross-entropy) or 1 (appAUC), beta = appAUC sigmoid steepness.
 The Hessian-vector product is exact (Pearlmutter's R-operator), not finite differences.
 
-Internally activations are stored unit-major, ``A[(K + Σ hidden), N]`` with the inputs in the
-first K rows, so every inner loop runs over data points contiguously and vectorises.
+Internally the hidden activations are stored unit-major too, ``A[Σ hidden, N]``, so every
+inner loop runs over data points contiguously and vectorises.
 """
 
 from __future__ import annotations
@@ -29,7 +30,10 @@ APPAUC = 1
 
 # error_model="numpy": no zero-division checks, so loops vectorise. Only contraction (FMA) is
 # allowed: fastmath.exp's range reduction relies on exact rounding, so no reassociation.
-_PLAIN: dict[str, Any] = dict(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
+PLAIN: dict[str, Any] = dict(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
+#: for sums over data points that call no fastmath function: reassociation lets LLVM split a
+#: sum across SIMD lanes (5× faster; the order is fixed by the compiled code, so deterministic)
+REDUCE: dict[str, Any] = dict(PLAIN, fastmath={"contract", "reassoc"})
 
 
 @njit(cache=True, nogil=True)
@@ -63,59 +67,69 @@ def expand(w, free, n_full):
 
 
 @njit(cache=True, nogil=True)
-def _rows(sizes, l, aoff):
-    """First activation row of layer l's inputs and of its (hidden) outputs."""
-    K = sizes[0]
-    return (0 if l == 0 else K + aoff[l - 1]), K + aoff[l]
+def _layer_input(XT, A, aoff, sizes, l):
+    """The rows layer l reads: the inputs for the first layer, else the hidden layer below."""
+    if l == 0:
+        return XT
+    return A[aoff[l - 1] : aoff[l - 1] + sizes[l]]
 
 
-@njit(**_PLAIN)
-def _forward(wf, X, sizes):
-    """Activations A (inputs + hidden, N) and logits Z (C, N)."""
+#: layers with at least this many inputs are multiplied by BLAS (MNIST's 784), narrower ones
+#: by loops over data points (no call or allocation overhead)
+WIDE = 64
+
+
+@njit(**PLAIN)
+def _add_product(dst, W, src):
+    """dst += W @ src for W (out, in) and src (in, N) rows of data points."""
+    n_out, n_in = W.shape
+    if n_in >= WIDE:
+        dst += np.dot(W, src)
+        return
+    N = src.shape[1]
+    for j in range(n_out):
+        row = dst[j]
+        for k in range(n_in):
+            w = W[j, k]
+            a = src[k]
+            for n in range(N):
+                row[n] += w * a[n]
+
+
+@njit(**PLAIN)
+def _forward(wf, XT, sizes):
+    """Hidden activations A (Σ hidden, N) and logits Z (C, N) on inputs XT (K, N)."""
     woff, boff, aoff, _, ntot = layer_offsets(sizes)
     nl = sizes.shape[0] - 1
-    N, K = X.shape
-    A = np.empty((K + ntot, N))
-    A[:K] = X.T
+    N = XT.shape[1]
+    A = np.empty((ntot, N))
     Z = np.empty((sizes[nl], N))
     for l in range(nl):
         n_in = sizes[l]
-        in_row, out_row = _rows(sizes, l, aoff)
-        for j in range(sizes[l + 1]):
-            row = Z[j] if l == nl - 1 else A[out_row + j]
-            b = wf[boff[l] + j]
-            for n in range(N):
-                row[n] = b
-            for k in range(n_in):
-                w = wf[woff[l] + j * n_in + k]
-                src = A[in_row + k]
-                for n in range(N):
-                    row[n] += w * src[n]
-            if l < nl - 1:
+        n_out = sizes[l + 1]
+        out = Z if l == nl - 1 else A[aoff[l] : aoff[l] + n_out]
+        for j in range(n_out):
+            out[j] = wf[boff[l] + j]
+        W = wf[woff[l] : woff[l] + n_out * n_in].reshape(n_out, n_in)
+        _add_product(out, W, _layer_input(XT, A, aoff, sizes, l))
+        if l < nl - 1:
+            for j in range(n_out):
+                row = out[j]
                 for n in range(N):
                     row[n] = fastmath.tanh(row[n])
     return A, Z
 
 
-@njit(inline="always", **_PLAIN)
-def _sum(a, N):
-    """Σ a[n] with four independent accumulators."""
-    s0 = 0.0
-    s1 = 0.0
-    s2 = 0.0
-    s3 = 0.0
-    n4 = N - N % 4
-    for n in range(0, n4, 4):
-        s0 += a[n]
-        s1 += a[n + 1]
-        s2 += a[n + 2]
-        s3 += a[n + 3]
-    for n in range(n4, N):
-        s0 += a[n]
-    return (s0 + s1) + (s2 + s3)
+@njit(**REDUCE)
+def sum_first(a, N):
+    """Σ a[n] for n < N."""
+    s = 0.0
+    for n in range(N):
+        s += a[n]
+    return s
 
 
-@njit(**_PLAIN)
+@njit(**PLAIN)
 def _softmax(Z):
     """Probabilities P (C, N) and log-normaliser lse (N,) of logits Z, overflow-free."""
     C, N = Z.shape
@@ -134,11 +148,11 @@ def _softmax(Z):
             P[c, n] /= s[n]
     lse = np.empty(N)
     for n in range(N):
-        lse[n] = m[n] + np.log(s[n])
+        lse[n] = m[n] + fastmath.log(s[n])  # s ≥ 1
     return P, lse
 
 
-@njit(**_PLAIN)
+@njit(**REDUCE)
 def _ce_out(Z, P, lse, y):
     """Mean cross-entropy and dL/dlogits D (C, N)."""
     C, N = P.shape
@@ -154,13 +168,13 @@ def _ce_out(Z, P, lse, y):
     return loss * inv, D
 
 
-@njit(**_PLAIN)
+@njit(**PLAIN)
 def _sigmoid(z):
     e = fastmath.exp(-abs(z))
     return 1.0 / (1.0 + e) if z >= 0.0 else e / (1.0 + e)
 
 
-@njit(**_PLAIN)
+@njit(**PLAIN)
 def _auc_pairs(P, y, beta):
     """appAUC value A and dA/dq_n for q_n = p_1(x_n) (positive class 1)."""
     N = P.shape[1]
@@ -188,7 +202,7 @@ def _auc_pairs(P, y, beta):
     return A * norm, dq, npos, nneg
 
 
-@njit(**_PLAIN)
+@njit(**PLAIN)
 def _auc_out(P, y, beta):
     """appAUC loss −A and dL/dlogits D (C, N)."""
     C, N = P.shape
@@ -201,7 +215,7 @@ def _auc_out(P, y, beta):
     return -A, D
 
 
-@njit(**_PLAIN)
+@njit(**PLAIN)
 def _rprobs(P, RZ):
     """R-derivative of the softmax probabilities."""
     C, N = P.shape
@@ -216,7 +230,7 @@ def _rprobs(P, RZ):
     return RP
 
 
-@njit(**_PLAIN)
+@njit(**PLAIN)
 def _auc_rout(P, RZ, y, beta):
     """R-derivative of the appAUC dL/dlogits."""
     C, N = P.shape
@@ -246,42 +260,35 @@ def _auc_rout(P, RZ, y, beta):
     return RD
 
 
-@njit(**_PLAIN)
-def _rforward(wf, vf, A, sizes):
-    """R-operator forward pass: directional derivatives RA of the activations (input rows 0)
-    and RZ of the logits along ``vf``."""
+@njit(**PLAIN)
+def _rforward(wf, vf, XT, A, sizes):
+    """R-operator forward pass: directional derivatives RA of the hidden activations and RZ of
+    the logits along ``vf``."""
     woff, boff, aoff, _, _ = layer_offsets(sizes)
     nl = sizes.shape[0] - 1
-    N = A.shape[1]
-    RA = np.zeros(A.shape)
+    N = XT.shape[1]
+    RA = np.empty(A.shape)
     RZ = np.empty((sizes[nl], N))
     for l in range(nl):
         n_in = sizes[l]
-        in_row, out_row = _rows(sizes, l, aoff)
-        for j in range(sizes[l + 1]):
-            row = RZ[j] if l == nl - 1 else RA[out_row + j]
-            vb = vf[boff[l] + j]
-            for n in range(N):
-                row[n] = vb
-            for k in range(n_in):
-                v = vf[woff[l] + j * n_in + k]
-                w = wf[woff[l] + j * n_in + k]
-                src = A[in_row + k]
-                rsrc = RA[in_row + k]
-                if l == 0:
-                    for n in range(N):
-                        row[n] += v * src[n]
-                else:
-                    for n in range(N):
-                        row[n] += v * src[n] + w * rsrc[n]
-            if l < nl - 1:
-                a = A[out_row + j]
+        n_out = sizes[l + 1]
+        out = RZ if l == nl - 1 else RA[aoff[l] : aoff[l] + n_out]
+        for j in range(n_out):
+            out[j] = vf[boff[l] + j]
+        V = vf[woff[l] : woff[l] + n_out * n_in].reshape(n_out, n_in)
+        _add_product(out, V, _layer_input(XT, A, aoff, sizes, l))
+        if l > 0:  # the inputs are constants: no R-derivative below the first layer
+            W = wf[woff[l] : woff[l] + n_out * n_in].reshape(n_out, n_in)
+            _add_product(out, W, _layer_input(XT, RA, aoff, sizes, l))
+        if l < nl - 1:
+            for j in range(n_out):
+                row, a = out[j], A[aoff[l] + j]
                 for n in range(N):
                     row[n] *= 1.0 - a[n] * a[n]
     return RA, RZ
 
 
-@njit(**_PLAIN)
+@njit(**REDUCE)
 def _accumulate(out, wstart, bstart, D, A):
     """Add Σ_n D[j, n] A[k, n] to the layer's weights at ``out[wstart:]`` (row-major j, k) and
     Σ_n D[j, n] to its biases at ``out[bstart:]`` (skipped if bstart < 0). BLAS for many data
@@ -302,10 +309,10 @@ def _accumulate(out, wstart, bstart, D, A):
                 out[wstart + j * n_in + k] += s
     if bstart >= 0:
         for j in range(n_out):
-            out[bstart + j] += _sum(D[j], N)
+            out[bstart + j] += sum_first(D[j], N)
 
 
-@njit(**_PLAIN)
+@njit(**PLAIN)
 def _propagate(W, D, A):
     """Deltas of the layer below: (Wᵀ D) ⊙ (1 − A²) for activations A of that layer."""
     n_out, n_in = W.shape
@@ -324,7 +331,7 @@ def _propagate(W, D, A):
     return Dn
 
 
-@njit(**_PLAIN)
+@njit(**PLAIN)
 def _rpropagate(W, V, D, RD, A, RA):
     """R-derivative of :func:`_propagate` along (V, RA)."""
     n_out, n_in = W.shape
@@ -351,8 +358,8 @@ def _rpropagate(W, V, D, RD, A, RA):
     return RDn
 
 
-@njit(**_PLAIN)
-def _backward(wf, vf, A, RA, D, RD, sizes, with_r):
+@njit(**PLAIN)
+def _backward(wf, vf, XT, A, RA, D, RD, sizes, with_r):
     """Backpropagate dL/dlogits D into the full gradient; with ``with_r`` propagate the
     R-derivatives too and return the full Hessian-vector product instead."""
     woff, boff, aoff, nfull, _ = layer_offsets(sizes)
@@ -361,12 +368,11 @@ def _backward(wf, vf, A, RA, D, RD, sizes, with_r):
     for l in range(nl - 1, -1, -1):
         n_in = sizes[l]
         n_out = sizes[l + 1]
-        in_row, _ = _rows(sizes, l, aoff)
-        Ain = A[in_row : in_row + n_in]
+        Ain = _layer_input(XT, A, aoff, sizes, l)
         if with_r:
             _accumulate(out, woff[l], boff[l], RD[:n_out], Ain)
             if l > 0:
-                _accumulate(out, woff[l], -1, D[:n_out], RA[in_row : in_row + n_in])
+                _accumulate(out, woff[l], -1, D[:n_out], _layer_input(XT, RA, aoff, sizes, l))
         else:
             _accumulate(out, woff[l], boff[l], D[:n_out], Ain)
         if l == 0:
@@ -375,7 +381,7 @@ def _backward(wf, vf, A, RA, D, RD, sizes, with_r):
         Dn = _propagate(W, D, Ain)
         if with_r:
             V = vf[woff[l] : woff[l] + n_out * n_in].reshape(n_out, n_in)
-            RD = _rpropagate(W, V, D, RD, Ain, RA[in_row : in_row + n_in])
+            RD = _rpropagate(W, V, D, RD, Ain, _layer_input(XT, RA, aoff, sizes, l))
         D = Dn
     return out
 
@@ -391,9 +397,9 @@ def _outputs(Z, P, lse, y, loss_kind, beta):
 @njit(cache=True, nogil=True)
 def _prepare(w, args):
     """Forward pass shared by gradient, HVP and Hessian."""
-    X, y, sizes, free, reg, _lam, loss_kind, beta = args
+    XT, y, sizes, free, reg, _lam, loss_kind, beta = args
     wf = expand(w, free, reg.shape[0])
-    A, Z = _forward(wf, X, sizes)
+    A, Z = _forward(wf, XT, sizes)
     P, lse = _softmax(Z)
     loss, D = _outputs(Z, P, lse, y, loss_kind, beta)
     return wf, A, P, loss, D
@@ -402,9 +408,16 @@ def _prepare(w, args):
 @njit(cache=True, nogil=True)
 def fg(w, args):
     """Loss and gradient with respect to the free parameters ``w``."""
-    _X, _y, sizes, free, reg, lam, _loss_kind, _beta = args
+    XT, _y, sizes, free, reg, lam, _loss_kind, _beta = args
     wf, A, _P, loss, D = _prepare(w, args)
-    gfull = _backward(wf, wf, A, A, D, D, sizes, False)
+    gfull = _backward(wf, wf, XT, A, A, D, D, sizes, False)
+    return penalised(loss, gfull, wf, free, reg, lam)
+
+
+@njit(cache=True, nogil=True)
+def penalised(loss, gfull, wf, free, reg, lam):
+    """The loss plus λ Σ reg·w², and its gradient on the free entries, from the data part's
+    value and full-layout gradient."""
     g = np.empty(free.shape[0])
     for i in range(free.shape[0]):
         fi = free[i]
@@ -415,11 +428,11 @@ def fg(w, args):
 
 @njit(cache=True, nogil=True)
 def _hvp_prepared(wf, v, args, A, P, D):
-    _X, y, sizes, free, reg, lam, loss_kind, beta = args
+    XT, y, sizes, free, reg, lam, loss_kind, beta = args
     vf = expand(v, free, reg.shape[0])
-    RA, RZ = _rforward(wf, vf, A, sizes)
+    RA, RZ = _rforward(wf, vf, XT, A, sizes)
     RD = _auc_rout(P, RZ, y, beta) if loss_kind == APPAUC else _rprobs(P, RZ) / P.shape[1]
-    hfull = _backward(wf, vf, A, RA, D, RD, sizes, True)
+    hfull = _backward(wf, vf, XT, A, RA, D, RD, sizes, True)
     hv = np.empty(free.shape[0])
     for i in range(free.shape[0]):
         fi = free[i]
@@ -450,8 +463,9 @@ def hessian(w, args):
 
 @njit(cache=True, nogil=True)
 def predict_proba(w, X, sizes, free, n_full):
-    """Class probabilities (N, C) of the network with free parameters ``w`` on inputs ``X``."""
+    """Class probabilities (N, C) of the network with free parameters ``w`` on inputs ``X``
+    (N, K)."""
     wf = expand(w, free, n_full)
-    _, Z = _forward(wf, X, sizes)
+    _, Z = _forward(wf, np.ascontiguousarray(X.T), sizes)
     P, _ = _softmax(Z)
     return np.ascontiguousarray(P.T)

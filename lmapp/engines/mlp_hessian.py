@@ -33,7 +33,7 @@ def structured(sizes, loss_kind):
 _SMALL_GRAM = 16
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(**mlp.REDUCE)
 def _gram(M, MT, weight):
     """Σ_n weight[n] M[:, n] M[:, n]ᵀ (MT: M transposed, contiguous)."""
     rows, N = M.shape
@@ -52,6 +52,21 @@ def _gram(M, MT, weight):
     return G
 
 
+@njit(**mlp.PLAIN)
+def _pair_products(M):
+    """Rows M[k] ⊙ M[k'] for k ≤ k' (row-major over the pairs)."""
+    rows, N = M.shape
+    out = np.empty((rows * (rows + 1) // 2, N))
+    i = 0
+    for k in range(rows):
+        for k2 in range(k, rows):
+            dst, a, b = out[i], M[k], M[k2]
+            for n in range(N):
+                dst[n] = a[n] * b[n]
+            i += 1
+    return out
+
+
 @njit(cache=True, nogil=True)
 def _put_block(out, G, rows, cols):
     """out[rows[a], cols[b]] = G[a, b], and its mirror image (the Hessian is symmetric)."""
@@ -62,19 +77,19 @@ def _put_block(out, G, rows, cols):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _full_hessian(wf, X, y, sizes, A, P):
+def _full_hessian(wf, XT, y, sizes, A, P):
     """The data part of the Hessian over all full-layout entries (no λ term)."""
     woff, boff, _, nfull, _ = mlp.layer_offsets(sizes)
-    N, K = X.shape
+    K, N = XT.shape
     H = sizes[1]
     C = sizes[2]
     inv = 1.0 / N
     W2 = wf[woff[1] : woff[1] + C * H].reshape(C, H)
     Xt = np.empty((K + 1, N))  # x̃, unit-major
-    Xt[:K] = A[:K]
+    Xt[:K] = XT
     Xt[K] = 1.0
     Ht = np.empty((H + 1, N))  # h̃
-    Ht[:H] = A[K : K + H]
+    Ht[:H] = A
     Ht[H] = 1.0
     hp = 1.0 - Ht[:H] * Ht[:H]  # h′ (H, N)
     hpp = -2.0 * Ht[:H] * hp  # h″
@@ -96,27 +111,55 @@ def _full_hessian(wf, X, y, sizes, A, P):
             v_index[c, j] = woff[1] + c * H + j
         v_index[c, H] = boff[1] + c
     out = np.zeros((nfull, nfull))
-    # UU: one weighted Gram matrix of x̃ per pair of hidden units
-    weight = np.empty(N)
-    XtT = np.ascontiguousarray(Xt.T)
+    # UU: the weight of each pair of hidden units, over data points
+    n_pairs = H * (H + 1) // 2
+    coef = np.empty((n_pairs, C))  # W₂[c,j] W₂[c,j'] per pair of hidden units
+    pair = 0
     for j in range(H):
         for j2 in range(j, H):
-            weight[:] = 0.0
-            for c in range(C):  # Σ_c p_c W₂[c,j] W₂[c,j'], data points innermost (SIMD)
-                coef = W2[c, j] * W2[c, j2]
-                pc = P[c]
-                for n in range(N):
-                    weight[n] += coef * pc[n]
-            a, b, qa, qb = hp[j], hp[j2], q[j], q[j2]
-            for n in range(N):
-                weight[n] = a[n] * b[n] * (weight[n] - qa[n] * qb[n]) * inv
+            for c in range(C):
+                coef[pair, c] = W2[c, j] * W2[c, j2]
+            pair += 1
+    weights = coef @ P  # Σ_c p_c W₂[c,j] W₂[c,j'], then the weight of each pair of units
+    pair = 0
+    for j in range(H):
+        for j2 in range(j, H):
+            weight, a, b, qa, qb = weights[pair], hp[j], hp[j2], q[j], q[j2]
             if j2 == j:
                 e, f = hpp[j], wr[j]
                 for n in range(N):
-                    weight[n] += e[n] * f[n]
-            _put_block(out, _gram(Xt, XtT, weight), u_index[j], u_index[j2])
+                    weight[n] = a[n] * b[n] * (weight[n] - qa[n] * qb[n]) * inv + e[n] * f[n]
+            else:
+                for n in range(N):
+                    weight[n] = a[n] * b[n] * (weight[n] - qa[n] * qb[n]) * inv
+            pair += 1
+    XtT = np.ascontiguousarray(Xt.T)
+    n_kk = (K + 1) * (K + 2) // 2
+    if n_kk <= n_pairs:  # few inputs: every pair's Gram matrix of x̃ from one product
+        XX = _pair_products(Xt)
+        G = weights @ np.ascontiguousarray(XX.T)  # (pairs, input pairs)
+        pair = 0
+        for j in range(H):
+            for j2 in range(j, H):
+                kk = 0
+                for k in range(K + 1):
+                    for k2 in range(k, K + 1):
+                        v = G[pair, kk]
+                        a, b = u_index[j, k], u_index[j2, k2]
+                        out[a, b] = out[b, a] = v
+                        a, b = u_index[j, k2], u_index[j2, k]
+                        out[a, b] = out[b, a] = v
+                        kk += 1
+                pair += 1
+    else:  # one weighted Gram matrix of x̃ per pair of hidden units
+        pair = 0
+        for j in range(H):
+            for j2 in range(j, H):
+                _put_block(out, _gram(Xt, XtT, weights[pair]), u_index[j], u_index[j2])
+                pair += 1
     # VV: one weighted Gram matrix of h̃ per pair of classes
     HtT = np.ascontiguousarray(Ht.T)
+    weight = weights[0]
     for c in range(C):
         for c2 in range(c, C):
             pa, pb = P[c], P[c2]
@@ -126,36 +169,57 @@ def _full_hessian(wf, X, y, sizes, A, P):
                 for n in range(N):
                     weight[n] += pa[n] * inv
             _put_block(out, _gram(Ht, HtT, weight), v_index[c], v_index[c2])
-    # UV: x̃ against every (j, c, j̃) combination at once
-    Q = np.empty((H * C * (H + 1), N))
-    g = np.empty(N)
-    row = 0
+    # UV: Σ x̃_k̃ (g[j,c] h̃_j̃ + δ_jj̃ h′_j r_c) with g[j,c] = h′_j p_c (W₂[c,j] − (W₂ᵀp)_j)
+    g = np.empty((H * C, N))
+    hr = np.empty((H * C, N))
     for j in range(H):
         for c in range(C):
-            a, pc, qj = hp[j], P[c], q[j]
+            a, pc, qj, rc = hp[j], P[c], q[j], r[c]
             w2 = W2[c, j]
+            gjc, hrjc = g[j * C + c], hr[j * C + c]
             for n in range(N):
-                g[n] = a[n] * pc[n] * (w2 - qj[n]) * inv
+                gjc[n] = a[n] * pc[n] * (w2 - qj[n]) * inv
+                hrjc[n] = a[n] * rc[n]
+    D = hr @ XtT  # the δ term, (H·C, K + 1)
+    if K + 1 <= H * C:  # few inputs: the products x̃_k̃ h̃_j̃ are the smaller matrix
+        XH = np.empty(((K + 1) * (H + 1), N))
+        for k in range(K + 1):
             for j2 in range(H + 1):
-                dst, ht = Q[row], Ht[j2]
+                dst, xk, ht = XH[k * (H + 1) + j2], Xt[k], Ht[j2]
                 for n in range(N):
-                    dst[n] = g[n] * ht[n]
-                if j2 == j:
-                    rc = r[c]
+                    dst[n] = xk[n] * ht[n]
+        G = g @ np.ascontiguousarray(XH.T)  # (H·C, (K + 1)(H + 1))
+        for j in range(H):
+            for c in range(C):
+                row = j * C + c
+                for j2 in range(H + 1):
+                    ib = v_index[c, j2]
+                    for k in range(K + 1):
+                        v = G[row, k * (H + 1) + j2] + (D[row, k] if j2 == j else 0.0)
+                        ia = u_index[j, k]
+                        out[ia, ib] = out[ib, ia] = v
+    else:  # many inputs: x̃ against every (j, c, j̃) combination at once
+        Q = np.empty((H * C * (H + 1), N))
+        row = 0
+        for j in range(H):
+            for c in range(C):
+                gjc = g[j * C + c]
+                for j2 in range(H + 1):
+                    dst, ht = Q[row], Ht[j2]
                     for n in range(N):
-                        dst[n] += a[n] * rc[n]
-                row += 1
-    G = Q @ XtT  # (H·C·(H + 1), K + 1)
-    row = 0
-    for j in range(H):
-        for c in range(C):
-            for j2 in range(H + 1):
-                ib = v_index[c, j2]
-                for k in range(K + 1):
-                    ia = u_index[j, k]
-                    out[ia, ib] = G[row, k]
-                    out[ib, ia] = G[row, k]
-                row += 1
+                        dst[n] = gjc[n] * ht[n]
+                    row += 1
+        G = Q @ XtT  # (H·C·(H + 1), K + 1)
+        row = 0
+        for j in range(H):
+            for c in range(C):
+                for j2 in range(H + 1):
+                    ib = v_index[c, j2]
+                    for k in range(K + 1):
+                        v = G[row, k] + (D[j * C + c, k] if j2 == j else 0.0)
+                        ia = u_index[j, k]
+                        out[ia, ib] = out[ib, ia] = v
+                    row += 1
     return out
 
 
@@ -163,13 +227,13 @@ def _full_hessian(wf, X, y, sizes, A, P):
 def hessian(w, args):
     """Exact Hessian of the free parameters: the block formula where it applies, else one
     R-operator product per column (:func:`lmapp.engines.mlp.hessian`)."""
-    X, y, sizes, free, reg, lam, loss_kind, _beta = args
+    XT, y, sizes, free, reg, lam, loss_kind, _beta = args
     if not structured(sizes, loss_kind):
         return mlp.hessian(w, args)
     wf = mlp.expand(w, free, reg.shape[0])
-    A, Z = mlp._forward(wf, X, sizes)
+    A, Z = mlp._forward(wf, XT, sizes)
     P, _ = mlp._softmax(Z)
-    full = _full_hessian(wf, X, y, sizes, A, P)
+    full = _full_hessian(wf, XT, y, sizes, A, P)
     n = free.shape[0]
     if n == reg.shape[0]:  # no frozen entries: the full matrix is the answer
         for i in range(n):

@@ -428,7 +428,7 @@ class ExploreJob:
     ) -> ExploreSummary:
         p = self.params
         run_id = run.run_id
-        n_data = model.args.X.shape[0] if isinstance(model.args, BuiltinArgs) else 1
+        n_data = model.args.XT.shape[1] if isinstance(model.args, BuiltinArgs) else 1
         chunk = p.chunk or auto_chunk(n_data if model.is_network else 1, model.n_params)
         target = {w.index: w.steps_done + p.steps for w in walkers}
         failures = {"unconverged": 0, "not a minimum": 0}

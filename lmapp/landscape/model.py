@@ -436,11 +436,12 @@ def _builtin_args(
     loss_kind: int,
     beta: float,
 ) -> builtin.BuiltinArgs:
-    """The one argument type of :mod:`lmapp.engines.builtin` (contiguous arrays)."""
+    """The one argument type of :mod:`lmapp.engines.builtin` (contiguous arrays; the inputs
+    ``X`` (N, K) are stored transposed, as the kernels read them)."""
     c = np.ascontiguousarray
     return builtin.BuiltinArgs(
         int(kind),
-        c(X, np.float64),
+        c(np.asarray(X, np.float64).T),
         c(y, np.int64),
         c(t, np.float64),
         c(sizes, np.int64),
