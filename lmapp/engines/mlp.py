@@ -315,17 +315,12 @@ def _accumulate(out, wstart, bstart, D, A):
 @njit(**PLAIN)
 def _propagate(W, D, A):
     """Deltas of the layer below: (Wᵀ D) ⊙ (1 − A²) for activations A of that layer."""
-    n_out, n_in = W.shape
+    n_in = W.shape[1]
     N = A.shape[1]
     Dn = np.zeros((n_in, N))
+    _add_product(Dn, W.T, D)
     for k in range(n_in):
-        dn = Dn[k]
-        for j in range(n_out):
-            w = W[j, k]
-            d = D[j]
-            for n in range(N):
-                dn[n] += w * d[n]
-        a = A[k]
+        dn, a = Dn[k], A[k]
         for n in range(N):
             dn[n] *= 1.0 - a[n] * a[n]
     return Dn

@@ -67,6 +67,20 @@ def _pair_products(M):
     return out
 
 
+@njit(**mlp.PLAIN)
+def _outer_rows(M1, M2):
+    """Rows M1[a] ⊙ M2[b] for every (a, b) (row-major over the pairs)."""
+    r1, N = M1.shape
+    r2 = M2.shape[0]
+    out = np.empty((r1 * r2, N))
+    for a in range(r1):
+        for b in range(r2):
+            dst, x, z = out[a * r2 + b], M1[a], M2[b]
+            for n in range(N):
+                dst[n] = x[n] * z[n]
+    return out
+
+
 @njit(cache=True, nogil=True)
 def _put_block(out, G, rows, cols):
     """out[rows[a], cols[b]] = G[a, b], and its mirror image (the Hessian is symmetric)."""
@@ -159,7 +173,7 @@ def _full_hessian(wf, XT, y, sizes, A, P):
                 pair += 1
     # VV: one weighted Gram matrix of h̃ per pair of classes
     HtT = np.ascontiguousarray(Ht.T)
-    weight = weights[0]
+    weight = np.empty(N)
     for c in range(C):
         for c2 in range(c, C):
             pa, pb = P[c], P[c2]
@@ -182,12 +196,7 @@ def _full_hessian(wf, XT, y, sizes, A, P):
                 hrjc[n] = a[n] * rc[n]
     D = hr @ XtT  # the δ term, (H·C, K + 1)
     if K + 1 <= H * C:  # few inputs: the products x̃_k̃ h̃_j̃ are the smaller matrix
-        XH = np.empty(((K + 1) * (H + 1), N))
-        for k in range(K + 1):
-            for j2 in range(H + 1):
-                dst, xk, ht = XH[k * (H + 1) + j2], Xt[k], Ht[j2]
-                for n in range(N):
-                    dst[n] = xk[n] * ht[n]
+        XH = _outer_rows(Xt, Ht)
         G = g @ np.ascontiguousarray(XH.T)  # (H·C, (K + 1)(H + 1))
         for j in range(H):
             for c in range(C):
@@ -199,17 +208,7 @@ def _full_hessian(wf, XT, y, sizes, A, P):
                         ia = u_index[j, k]
                         out[ia, ib] = out[ib, ia] = v
     else:  # many inputs: x̃ against every (j, c, j̃) combination at once
-        Q = np.empty((H * C * (H + 1), N))
-        row = 0
-        for j in range(H):
-            for c in range(C):
-                gjc = g[j * C + c]
-                for j2 in range(H + 1):
-                    dst, ht = Q[row], Ht[j2]
-                    for n in range(N):
-                        dst[n] = gjc[n] * ht[n]
-                    row += 1
-        G = Q @ XtT  # (H·C·(H + 1), K + 1)
+        G = _outer_rows(g, Ht) @ XtT  # (H·C·(H + 1), K + 1)
         row = 0
         for j in range(H):
             for c in range(C):
