@@ -198,7 +198,7 @@ def test_fresh_xor_exploration_stores_no_symmetry_copies(tmp_path):
     from lmapp.api import Project
 
     with Project.create(tmp_path / "x.lmapp", "xor", ModelSpec(hidden=(5,), lam=1e-4)) as p:
-        p.explore(steps=400, walkers=2, seed=0, temperature=1.0)
+        p.explore(steps=800, walkers=2, seed=0, temperature=1.0)
         m = p.minima(order="loss")
         sizes = list(p.model.sizes)
         W = np.array([p.model.full(w) for w in m["weights"]])

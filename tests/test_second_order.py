@@ -49,30 +49,67 @@ def test_structured_hessian_equals_the_r_operator_hessian(n_in, hidden, classes,
 
 
 # -- Newton step ---------------------------------------------------------------------------------
-def test_newton_step_solves_positive_definite_systems():
+def _step(H, g):
+    """The Newton step of H and g, or None where the factorisation refuses one."""
+    factor = newton.newton_factor(H)
+    return newton.newton_solve(factor, g) if factor.ok else None
+
+
+def test_newton_step_solves_positive_definite_systems_by_cholesky():
     rng = np.random.default_rng(0)
-    A = rng.normal(size=(6, 6))
-    H, g = A @ A.T + np.eye(6), rng.normal(size=6)
-    np.testing.assert_allclose(newton.newton_step(H, g), -np.linalg.solve(H, g), rtol=1e-10)
-    s = newton.capped(newton.newton_step(H, g), 1e-3)
-    assert np.linalg.norm(s) == pytest.approx(1e-3)
-    np.testing.assert_allclose(
-        s / 1e-3, -np.linalg.solve(H, g) / np.linalg.norm(np.linalg.solve(H, g)), rtol=1e-10
-    )
+    for n, low in ((6, 1.0), (17, 1e-6), (60, 1e-3)):
+        A = rng.normal(size=(n, n))
+        H, g = A @ A.T + low * np.eye(n), rng.normal(size=n)
+        factor = newton.newton_factor(H)
+        assert factor.ok and factor.L.shape == (n, n)  # the Cholesky route, not eigenvalues
+        np.testing.assert_allclose(factor.L, np.linalg.cholesky(H), rtol=1e-8, atol=1e-12)
+        np.testing.assert_allclose(_step(H, g), -np.linalg.solve(H, g), rtol=1e-7)
 
 
 def test_newton_step_refuses_negative_curvature_and_skips_zero_modes():
     V = np.linalg.qr(np.random.default_rng(1).normal(size=(5, 5)))[0]
     g = np.arange(1.0, 6.0)
     indefinite = V @ np.diag([-1e-3, 1, 2, 3, 4]) @ V.T
-    assert newton.newton_step(indefinite, g).shape == (0,)
-    assert newton.newton_step(np.zeros((5, 5)), g).shape == (0,)
+    assert _step(indefinite, g) is None
+    assert _step(np.zeros((5, 5)), g) is None
     vals = np.array([0.0, 1e-16, 1, 2, 4])  # two zero modes (a symmetry's directions)
-    s = newton.newton_step(V @ np.diag(vals) @ V.T, g)
+    s = _step(V @ np.diag(vals) @ V.T, g)
     c = V.T @ g
     expect = V[:, 2:] @ (-c[2:] / vals[2:])
     np.testing.assert_allclose(s, expect, rtol=1e-8, atol=1e-12)
     assert abs(V[:, 0] @ s) < 1e-12 and abs(V[:, 1] @ s) < 1e-12
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_cholesky_verdict_agrees_with_the_eigenvalues(seed):
+    """Random spectra with negative, zero-mode and tiny eigenvalues near every threshold: a
+    factorisation refuses a step exactly where the eigenvalues do, and steps like them."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 30))
+    scale = 10.0 ** rng.uniform(-3, 3)
+    vals = scale * np.exp(rng.uniform(np.log(1e-4), 0.0, n))
+    kind = seed % 4
+    if kind == 1:  # a clear negative mode
+        vals[rng.integers(n)] *= -1
+    elif kind == 2:  # a negative mode near the zero-mode threshold, either side of it
+        vals[rng.integers(n)] = -scale * newton.ZERO_CURVATURE * 10.0 ** rng.uniform(-2, 2)
+    elif kind == 3:  # a zero mode at roundoff level
+        vals[rng.integers(n)] = scale * 1e-16 * rng.normal()
+    V = np.linalg.qr(rng.normal(size=(n, n)))[0]
+    H = V @ np.diag(vals) @ V.T
+    H = (H + H.T) / 2
+    g = rng.normal(size=n)
+    eigs, U = np.linalg.eigh(H)
+    top = np.abs(eigs).max()
+    refuses = eigs[0] < -newton.ZERO_CURVATURE * top
+    s = _step(H, g)
+    if kind == 2 and abs(eigs[0] / top + newton.ZERO_CURVATURE) < 1e-3 * newton.ZERO_CURVATURE:
+        return  # within roundoff of the threshold: either verdict is right
+    assert (s is None) == refuses
+    if s is not None:
+        keep = eigs > newton.ZERO_CURVATURE * top
+        expect = U[:, keep] @ (-(U[:, keep].T @ g) / eigs[keep])
+        np.testing.assert_allclose(s, expect, rtol=1e-6, atol=1e-9 * np.abs(expect).max())
 
 
 # -- Newton finish of a quench ----------------------------------------------------------------

@@ -73,6 +73,8 @@ FINISH = no_finish  # rebound to a second-order finish (lmapp.engines.newton)
 #: below this RMS gradient FINISH is tried (each time the gradient halved) and kept if it says
 #: so; 0 in the plain minimiser (rebound by the kit for the quench with a Newton finish)
 FINISH_GTOL = 0.0
+#: a gradient this many times the next try's threshold resets that threshold (to half of it)
+RETRY_GROWTH = 100.0
 
 
 def lbfgs_template(x0, args, gtol, max_iter, m, max_step, max_rise, abort):
@@ -150,6 +152,8 @@ def lbfgs_template(x0, args, gtol, max_iter, m, max_step, max_rise, abort):
         f = fn
         g = gn
         r = rms(g)
+        if r > RETRY_GROWTH * try_below:  # far above the last try's gradient (a quench pushed
+            try_below = min(FINISH_GTOL, 0.5 * r)  # off a saddle starts tiny): halve anew
         if sy > 1e-300 and yy > 0.0:
             rho[head] = 1.0 / sy
             head = (head + 1) % m
