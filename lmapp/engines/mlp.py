@@ -96,6 +96,16 @@ def _add_product(dst, W, src):
                 row[n] += w * a[n]
 
 
+@njit(cache=True, nogil=True)
+def _affine(out, w, woff, boff, n_in, inp):
+    """out = b + W·inp for the layer whose weights W (out rows × n_in) start at w[woff] and
+    biases at w[boff] (w: parameters, or a direction in parameter space)."""
+    n_out = out.shape[0]
+    for j in range(n_out):
+        out[j] = w[boff + j]
+    _add_product(out, w[woff : woff + n_out * n_in].reshape(n_out, n_in), inp)
+
+
 @njit(**PLAIN)
 def _forward(wf, XT, sizes):
     """Hidden activations A (Σ hidden, N) and logits Z (C, N) on inputs XT (K, N)."""
@@ -108,10 +118,7 @@ def _forward(wf, XT, sizes):
         n_in = sizes[l]
         n_out = sizes[l + 1]
         out = Z if l == nl - 1 else A[aoff[l] : aoff[l] + n_out]
-        for j in range(n_out):
-            out[j] = wf[boff[l] + j]
-        W = wf[woff[l] : woff[l] + n_out * n_in].reshape(n_out, n_in)
-        _add_product(out, W, _layer_input(XT, A, aoff, sizes, l))
+        _affine(out, wf, woff[l], boff[l], n_in, _layer_input(XT, A, aoff, sizes, l))
         if l < nl - 1:
             for j in range(n_out):
                 row = out[j]
@@ -273,10 +280,7 @@ def _rforward(wf, vf, XT, A, sizes):
         n_in = sizes[l]
         n_out = sizes[l + 1]
         out = RZ if l == nl - 1 else RA[aoff[l] : aoff[l] + n_out]
-        for j in range(n_out):
-            out[j] = vf[boff[l] + j]
-        V = vf[woff[l] : woff[l] + n_out * n_in].reshape(n_out, n_in)
-        _add_product(out, V, _layer_input(XT, A, aoff, sizes, l))
+        _affine(out, vf, woff[l], boff[l], n_in, _layer_input(XT, A, aoff, sizes, l))
         if l > 0:  # the inputs are constants: no R-derivative below the first layer
             W = wf[woff[l] : woff[l] + n_out * n_in].reshape(n_out, n_in)
             _add_product(out, W, _layer_input(XT, RA, aoff, sizes, l))
