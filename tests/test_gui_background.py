@@ -171,3 +171,23 @@ def test_wait_idle_does_not_run_the_event_loop(qtbot, runner):
     assert bg.wait_idle(5) and got == [("finished", "t", 1)]
     assert fired == []  # no nested event loop ran while it waited
     qtbot.waitUntil(lambda: fired == [True], timeout=1000)
+
+
+def test_outcomes_that_end_together_arrive_one_per_turn_of_the_event_loop(qtbot):
+    """Views fed by one snapshot finish together: the shared timer hands over one outcome per
+    timeout, in order of submission, so their redraws never fill one turn of the loop."""
+    from lmapp.gui.core.background import _Deliveries
+
+    runners = [Background() for _ in range(3)]
+    got: list[int] = []
+    tasks = []
+    for k, bg in enumerate(runners):
+        bg.finished.connect(lambda _tag, result: got.append(result))
+        tasks.append(bg.submit(lambda _state, k=k: k))
+    assert all(t.wait(5) for t in tasks)
+    deliveries = _Deliveries.shared()
+    for n in (1, 2, 3):
+        deliveries._deliver_one()
+        assert got == list(range(n))
+    qtbot.waitUntil(lambda: not any(bg.busy for bg in runners), timeout=2000)
+    assert got == [0, 1, 2]

@@ -1,6 +1,10 @@
 """Work off the GUI thread: ``fn(state)`` runs on a plain Python thread and the GUI thread picks
-its outcome up on a short timer, then emits it as a signal. Worker threads never call Qt
-(no QThreadPool, no cross-thread emit), so every Qt object is only touched on the GUI thread.
+its outcome up on a short timer, then emits it as a signal. One timer serves every
+:class:`Background` and hands over one outcome per turn of the event loop: views whose
+computations end together (one snapshot feeds them all) redraw on separate turns, with timers,
+paints and input in between, instead of blocking the loop for the sum of their redraws. Worker
+threads never call Qt (no QThreadPool, no cross-thread emit), so every Qt object is only
+touched on the GUI thread.
 The threads are daemons, kept and reused: starting one waits for it to take the GIL, which
 costs the GUI thread milliseconds while jobs keep the interpreter busy.
 
@@ -24,8 +28,9 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
+from shiboken6 import isValid
 
-#: How often the GUI thread looks for a finished task.
+#: How often the GUI thread looks for a finished task (while one outcome waits: every turn).
 POLL_MS = 15
 #: Most worker threads kept for the tasks of all Background objects together.
 MAX_THREADS = 8
@@ -184,6 +189,48 @@ class _Threads:
 _THREADS = _Threads(MAX_THREADS)
 
 
+class _Deliveries(QObject):
+    """The one timer of the GUI thread that delivers finished tasks: one outcome per timeout,
+    the Backgrounds taking turns; while another outcome is ready, the next timeout comes on the
+    next turn of the event loop."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._watched: list[Background] = []  #: with a running task, in order of start
+        self._timer = QTimer(self)
+        self._timer.setInterval(POLL_MS)
+        self._timer.timeout.connect(self._deliver_one)
+
+    def watch(self, background: Background) -> None:
+        if background not in self._watched:
+            self._watched.append(background)
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def _deliver_one(self) -> None:
+        self._watched = [b for b in self._watched if isValid(b) and b._running is not None]
+        ready = [b for b in self._watched if b._running.done]
+        if ready:
+            first = ready[0]
+            self._watched.remove(first)  # to the back of the line if it runs another task
+            first._collect()
+            if first._running is not None:
+                self._watched.append(first)
+        if not self._watched:
+            self._timer.stop()
+        else:
+            more = any(b._running.done for b in self._watched if b._running is not None)
+            self._timer.setInterval(0 if more else POLL_MS)
+
+    @classmethod
+    def shared(cls) -> _Deliveries:
+        """The one instance, made on first use (on the GUI thread, like every Background)."""
+        made = cls.__dict__.get("_shared")
+        if made is None or not isValid(made):
+            made = cls._shared = cls()
+        return made
+
+
 class Background(QObject):
     """Runs one task at a time. A task submitted while one runs waits, replacing any older
     waiting task (only the newest request matters for views that redraw); the running task
@@ -198,9 +245,7 @@ class Background(QObject):
         _route_warnings()
         self._running: Task | None = None
         self._waiting: Task | None = None
-        self._timer = QTimer(self)
-        self._timer.setInterval(POLL_MS)
-        self._timer.timeout.connect(self._collect)
+        self._deliveries = _Deliveries.shared()
 
     @property
     def busy(self) -> bool:
@@ -235,7 +280,7 @@ class Background(QObject):
     def _start(self, task: Task) -> None:
         self._running = task
         _THREADS.run(task.run)
-        self._timer.start()
+        self._deliveries.watch(self)
 
     def _collect(self) -> None:
         """On the GUI thread: deliver a finished task's outcome and start the waiting one."""
@@ -245,8 +290,6 @@ class Background(QObject):
         self._running, waiting, self._waiting = None, self._waiting, None
         if waiting is not None:
             self._start(waiting)
-        else:
-            self._timer.stop()
         if task.cancelled:
             return
         found = task.state.warnings()

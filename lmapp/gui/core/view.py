@@ -145,8 +145,11 @@ class LazyView(QWidget):
     def message(self, text: str, error: bool = False) -> None:
         info = getattr(self, "info", None)
         if info is not None:
-            info.setStyleSheet(theme.ERROR_STYLE if error else "")
-            info.setText(text)
+            style = theme.ERROR_STYLE if error else ""
+            if info.styleSheet() != style:  # a new style sheet re-polishes and re-lays out
+                info.setStyleSheet(style)
+            if info.text() != text:
+                info.setText(text)
 
 
 def copy_controls(src: QWidget, dst: QWidget) -> None:

@@ -334,13 +334,17 @@ class CvView(LazyView):
             item.setVisible(k in visible)
         th = self.result.thermo if self.result else None
         show_peaks = key == "cv" and th is not None and self.result.peaks.size > 0
-        if self._legend_state != (key, show_peaks):
-            self._legend_state = (key, show_peaks)
+        if self._legend_state is None or self._legend_state[0] != key:
             self._legend.clear()
             for k in visible:
                 self._legend.addItem(self._lines[k], self._lines[k].name())
+            self._legend_state = (key, False)
+        if self._legend_state[1] != show_peaks:  # live: peaks come and go, the curves stay
             if show_peaks:
                 self._legend.addItem(self._peaks, self._peaks.name())
+            else:
+                self._legend.removeItem(self._peaks)
+            self._legend_state = (key, show_peaks)
         self._peaks.setVisible(show_peaks)
         shown = self.result.peaks[: len(self._peak_labels)] if show_peaks else ()
         for k, label in enumerate(self._peak_labels):
@@ -356,7 +360,9 @@ class CvView(LazyView):
             "S": "entropy S = −Σ p ln p",
             "F": "frustration F",
         }[key]
-        self.plot.getPlotItem().setLabel("left", ylabel)
+        axis = self.plot.getPlotItem().getAxis("left")
+        if axis.labelText != ylabel:  # a new label re-lays the plot out
+            axis.setLabel(ylabel)
         if key == "F" and th is not None and not np.isfinite(th.F).any():
             self.message(
                 "F(T) needs transition states joining minima to the global minimum (run Connect)",
@@ -365,15 +371,11 @@ class CvView(LazyView):
         self.fit()
 
     def fit(self) -> None:
-        """Fit the axes to the curves shown now (each curve choice has its own y range)."""
-        shown = [
-            item
-            for item in (*self._lines.values(), self._peaks)
-            if item.isVisible() and item.xData is not None and len(item.xData)
-        ]
-        if shown:
-            self._vb.autoRange(items=shown)
-        self._vb.enableAutoRange()  # and follow them (hidden curves are left out of the bounds)
+        """Fit the axes to the curves shown now and follow them (each curve choice has its own
+        y range: hidden curves are left out of the bounds). One range computation: showing or
+        hiding a curve does not tell the view box, and new data needs no second one at paint."""
+        self._vb.enableAutoRange()
+        self._vb.updateAutoRange()
 
     # -- cursor and contributors ---------------------------------------------------------------
     @property
