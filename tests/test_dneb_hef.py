@@ -2,12 +2,15 @@
 the Lanczos lowest mode against exact diagonalisation on an XOR net."""
 
 import dataclasses
+import itertools
 
 import numpy as np
 import pytest
 
 from lmapp.datasets import make_dataset
-from lmapp.engines.kit import make_kit
+from lmapp.engines import hef
+from lmapp.engines.kit import make_kit, rebind
+from lmapp.engines.lbfgs import NO_ABORT
 from lmapp.landscape.model import Model, ModelSpec, build_model
 from lmapp.landscape.transition import (
     TransitionParams,
@@ -158,3 +161,68 @@ def test_hef_lanczos_path_equals_exact_path(xor3):
     )
     for h in (exact, lanczos):
         assert abs(h.eigenvalue - np.linalg.eigvalsh(xor3.hessian(h.x))[0]) < 1e-6
+
+
+# the exact eigenvector-following finish of HEF (small P), compiled on its own for the surfaces
+EF_FINISH = rebind(
+    hef.ef_finish_template, "test_surfaces_v1", True, FG=surface_fg, HESS=surface_hessian
+)
+
+
+def test_ef_finish_converges_quadratically_near_a_saddle(mb):
+    """From 0.05 off Müller–Brown's saddle 2 (index 1 there), a handful of exact
+    eigenvector-following steps reach an RMS gradient of 1e-12, each step squaring the last
+    one's gradient (to round-off)."""
+    m, _ = mb
+    x0 = SADDLE_2[0] + np.array([0.03, -0.04])
+    x, f, lam, v, r, kept, steps = EF_FINISH(x0, MULLER_BROWN, 1e-12, 30, 0.1, 0.5, NO_ABORT)
+    assert kept and r < 1e-12 and steps <= 8
+    exact = np.linalg.eigh(surface_hessian(x, MULLER_BROWN))
+    assert abs(lam - exact[0][0]) < 1e-9 * abs(exact[0][0]) and lam < 0
+    assert abs(abs(v @ exact[1][:, 0]) - 1.0) < 1e-12
+    assert abs(f - SADDLE_2[1]) < 1e-2 and verify_transition_state(m, x, 1e-12).is_ts
+    rms = [EF_FINISH(x0, MULLER_BROWN, 0.0, k, 0.1, 0.5, NO_ABORT)[4] for k in range(1, steps)]
+    for before, after in itertools.pairwise(rms):
+        assert after < 0.5 * before and (after < 10 * before**2 or after < 1e-11)
+
+
+def test_ef_finish_tries_nothing_from_another_index(mb):
+    """Started where the exact Hessian has no or two negative eigenvalues (near a minimum, on
+    a hilltop of Müller–Brown), the finish takes no step and is not kept: the hybrid scheme
+    goes on as without it."""
+    _, (a, _, _) = mb
+    rng = np.random.default_rng(0)
+    starts = {0: a + 1e-3}
+    while 2 not in starts:  # a random point of index 2
+        w = rng.uniform([-1.5, -0.5], [1.2, 2.0])
+        if np.all(np.linalg.eigvalsh(surface_hessian(w, MULLER_BROWN)) < -1e-9):
+            starts[2] = w
+    for x0 in starts.values():
+        x, _, _, _, r, kept, steps = EF_FINISH(x0, MULLER_BROWN, 1e-10, 30, 0.1, 0.5, NO_ABORT)
+        assert not kept and steps == 0 and np.array_equal(x, x0) and r > 1e-10
+
+
+def test_hef_with_the_exact_finish_ends_where_the_hybrid_scheme_does():
+    """On a narrow spiral net (P = 52 ≤ exact_limit), HEF from band maxima with the exact
+    finish reaches the transition state HEF reaches with Lanczos modes and no finish, in
+    fewer steps."""
+    d = make_dataset("spiral", n_train=200, n_test=50)
+    model = build_model(ModelSpec(hidden=(10,), lam=1e-4), d.X_train, d.y_train, 2)
+    rng = np.random.default_rng(0)
+    mins = [model.minimize(model.random_start(rng, 1.0))[0] for _ in range(2)]
+    band = run_dneb(model, mins[0], model.align(mins[0], mins[1]))
+    compared = 0
+    for i in band.candidates[:3]:
+        tau = band.images[i + 1] - band.images[i - 1]
+        exact = refine_ts(model, band.images[i], TIGHT, tau)
+        hybrid = refine_ts(model, band.images[i], dataclasses.replace(TIGHT, exact_limit=0), tau)
+        if not (exact.converged and hybrid.converged):
+            continue
+        compared += 1
+        assert abs(exact.energy - hybrid.energy) < 1e-9
+        assert model.same_point(
+            exact.energy, model.canonical(exact.x), hybrid.energy, model.canonical(hybrid.x)
+        )
+        assert exact.n_steps < hybrid.n_steps
+        assert verify_transition_state(model, exact.x, 1e-10).is_ts
+    assert compared >= 1

@@ -79,5 +79,6 @@ def make_kit(
         hvp = rebind(hef.hvp_from_hessian_template, tag, cache, HESS=hessian)
     mode = rebind(hef.lowest_mode_template, tag, cache, HESS=hessian, HVP=hvp)
     tan = rebind(hef.tangent_min_template, tag, cache, FG=fg)
-    ef = rebind(hef.hef_template, tag, cache, FG=fg, MODE=mode, TANGENT=tan)
+    ts_finish = rebind(hef.ef_finish_template, tag, cache, FG=fg, HESS=hessian)
+    ef = rebind(hef.hef_template, tag, cache, FG=fg, MODE=mode, TANGENT=tan, EF_FINISH=ts_finish)
     return EngineKit(lb, quench, bh, eig, band, mode, ef)
