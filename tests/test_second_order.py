@@ -3,6 +3,8 @@ of a quench, and minimum checks by Cholesky factorisation, each against an indep
 (R-operator Hessian, finite differences, plain L-BFGS, full eigendecomposition), and planted
 saddles that must never pass as minima."""
 
+from dataclasses import astuple
+
 import numpy as np
 import pytest
 
@@ -264,3 +266,29 @@ def test_cholesky_checks_of_real_minima_match_the_eigenvalue_checks(make):
             assert by_chol.min_eig == pytest.approx(by_eigs.min_eig, rel=1e-4)
             checked += 1
     assert checked >= 2
+
+
+@pytest.mark.parametrize("negatives", [0, 2])
+def test_the_in_place_factorisation_gives_the_same_spectrum_and_remakes_h_only_on_failure(
+    negatives,
+):
+    """With ``remake``, H is factorised in place (no copy of a P×P matrix): the summary is the
+    one of the copying path, and H is made anew only where the factorisation fails."""
+    rng = np.random.default_rng(11)
+    vals = np.exp(rng.uniform(np.log(1e-3), np.log(1e2), 80))
+    vals[:negatives] *= -1
+    H = _with_spectrum(vals, seed=negatives)
+    kept = H.copy()
+    remade: list[int] = []
+
+    def remake():
+        remade.append(1)
+        return kept.copy()
+
+    by_copy = cholesky_spectrum(H, ZERO_TOL)
+    assert np.array_equal(H, kept)  # the copying path leaves H alone
+    in_place = cholesky_spectrum(H, ZERO_TOL, remake=remake)
+    assert astuple(in_place) == pytest.approx(astuple(by_copy), rel=0, abs=0, nan_ok=True)
+    assert in_place.index == negatives
+    assert len(remade) == (1 if negatives else 0)
+    assert not np.array_equal(H, kept)  # factorised where it lay

@@ -49,7 +49,11 @@ def check_stationary(
     if index_wanted == 0 and x.shape[0] >= cholesky_from:
         H = model.hessian(x)
         finite = bool(np.all(np.isfinite(H)))
-        spec = cholesky_spectrum(H, zero_tol) if finite else Spectrum(0, 0, np.nan, np.nan)
+        if finite:  # factorised in place: H is gone after this
+            spec = cholesky_spectrum(H, zero_tol, remake=lambda: model.hessian(x))
+            H = None
+        else:
+            spec = Spectrum(0, 0, np.nan, np.nan)
     if spec is None:  # the exact eigenvalues decide (of the Hessian made above, if any)
         kernel = model.kit.hessian_eigenvalues  # None only in kits built without a Hessian
         if H is None and kernel is not None:
