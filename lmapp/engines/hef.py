@@ -83,6 +83,25 @@ def TANGENT(x, f, g, v, args, n_steps, S, Y, rho, mem, max_step, max_rise, tol, 
     raise NotImplementedError  # placeholder: tangent_min_template, compiled by the kit
 
 
+@njit(cache=True, nogil=True)
+def ef_step(F, b):
+    """The eigenvector-following step uphill along a mode of curvature b ≠ 0 where the gradient
+    along it is F: 2F/(|b|(1 + √(1 + 4F²/b²))) (−F/b near a maximum along it; its negative is
+    the step downhill)."""
+    return 2.0 * F / (abs(b) * (1.0 + np.sqrt(1.0 + 4.0 * F * F / (b * b))))
+
+
+@njit(cache=True, nogil=True)
+def trust_after(ratio, trust, min_trust, max_trust):
+    """The trust radius after a step whose loss change was ``ratio`` × the quadratic model's:
+    grown 1.2-fold where the model held (0.8–1.25), halved where it did not (< 0.5 or > 2)."""
+    if 0.8 < ratio < 1.25:
+        return min(1.2 * trust, max_trust)
+    if ratio < 0.5 or ratio > 2.0:
+        return max(0.5 * trust, min_trust)
+    return trust
+
+
 def hvp_from_hessian_template(x, v, args):
     """Hessian-vector product through the full Hessian, for objectives without an HVP."""
     return HESS(x, args) @ v
@@ -277,7 +296,7 @@ def hef_template(
         it += 1
         gpar = g @ v
         if lam < 0.0:
-            h = 2.0 * gpar / (abs(lam) * (1.0 + np.sqrt(1.0 + 4.0 * gpar * gpar / (lam * lam))))
+            h = ef_step(gpar, lam)
             if abs(h) > trust:
                 h = trust if h > 0.0 else -trust
         else:
@@ -291,11 +310,7 @@ def hef_template(
             trust = max(0.5 * trust, min_trust)  # wrong-way step: reject it
         else:
             if significant:
-                ratio = actual / pred
-                if 0.8 < ratio < 1.25:
-                    trust = min(1.2 * trust, max_trust)
-                elif ratio < 0.5 or ratio > 2.0:
-                    trust = max(0.5 * trust, min_trust)
+                trust = trust_after(actual / pred, trust, min_trust, max_trust)
             x = xn
             f = fn
             g = gn
@@ -334,8 +349,7 @@ def ef_finish_template(x0, args, ts_tol, max_steps, trust, max_trust, abort):
         for i in range(n):
             b = vals[i]
             if abs(b) > tiny:
-                F = gt[i]
-                d = 2.0 * F / (abs(b) * (1.0 + np.sqrt(1.0 + 4.0 * F * F / (b * b))))
+                d = ef_step(gt[i], b)
                 h[i] = d if i == 0 else -d
         length = np.sqrt(np.dot(h, h))
         if length > trust:
@@ -349,11 +363,7 @@ def ef_finish_template(x0, args, ts_tol, max_steps, trust, max_trust, abort):
             trust = max(0.5 * trust, min_trust)
             continue
         if abs(pred) > 1e-10 * max(1.0, abs(f)):
-            ratio = (fn - f) / pred
-            if 0.8 < ratio < 1.25:
-                trust = min(1.2 * trust, max_trust)
-            elif ratio < 0.5 or ratio > 2.0:
-                trust = max(0.5 * trust, min_trust)
+            trust = trust_after((fn - f) / pred, trust, min_trust, max_trust)
         x, f, g = xn, fn, gn
         vals, V = np.linalg.eigh(HESS(x, args))
         index = _index(vals)
