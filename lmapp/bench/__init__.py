@@ -11,13 +11,17 @@ from threadpoolctl import threadpool_limits
 from ..api import Project
 from ..landscape.dgraph import bench_layout
 from ..landscape.model import ModelSpec
+from ..landscape.warmup import compile_kernels
 from ..store.codec import json_text
 from . import analysis, basinhopping, cluster, scale, transition, verification
 
 
 def _warm_up(folder: Path) -> None:
     """Compile (or load) every kernel an exploration and a connect job use, untimed, so that
-    no row of a cold-cache run pays for compilation."""
+    no row of a cold-cache run pays for compilation: the app's start-up warm-up (it reaches
+    kernels a short job may not, such as the identity rule's output fingerprints), then a
+    short exploration and connect."""
+    compile_kernels()
     with Project.create(folder / "warm-up.lmapp", "xor", ModelSpec(hidden=(3,), lam=1e-2)) as p:
         p.explore(steps=50, walkers=2, seed=0, temperature=1.0)
         p.connect(mode="all", budget=3, workers=1)
