@@ -83,3 +83,12 @@ def test_numpy_heat_capacity_reference_is_a_plain_loop():
         p /= p.sum()
         want.append(5 + (p * (L - p @ L) ** 2).sum() / t**2)
     np.testing.assert_allclose(analysis.numpy_heat_capacity(L, lpphe, T, 10), want, rtol=1e-10)
+
+
+def test_a_fresh_process_reports_its_own_peak_memory_not_the_bench_process_size(tmp_path):
+    """The scale rows' peak is the child's own high-water mark: a bench process holding
+    768 MiB when it starts the command does not show up in it (Linux's ru_maxrss would)."""
+    held = np.ones(96 * 2**20)  # 768 MiB, touched
+    r = scale._command(["info", str(tmp_path / "missing.lmapp")])
+    assert held[-1] == 1.0 and r["rc"] != 0  # a command that fails still reports
+    assert 0 < r["peak_gb"] < 0.5
