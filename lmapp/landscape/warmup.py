@@ -7,9 +7,11 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import scipy.sparse
 
 from ..engines.lbfgs import NO_ABORT
 from .dgraph import disconnectivity_graph, random_landscape
+from .graph_layout import spring_positions
 from .model import ModelSpec, build_model
 from .msb import minimax_barrier_to, monotonic_sequence_basins
 from .network import network_stats
@@ -36,5 +38,6 @@ def compile_kernels() -> float:
     monotonic_sequence_basins(e, a, b)
     minimax_barrier_to(0, e, te, a, b)
     network_stats(e.size, a, b)
+    spring_positions(scipy.sparse.csr_array((np.ones(a.size), (a, b)), shape=(e.size, e.size)))
     heat_capacity(e, np.zeros(e.size), np.geomspace(1e-3, 1.0, 5), kappa=3)
     return time.perf_counter() - t0
