@@ -357,7 +357,7 @@ class CvView(LazyView):
                 label.setPos(float(np.log10(th.T[i])), float(th.Cv[i]))
         ylabel = {
             "cv": "C<sub>V</sub> / k<sub>B</sub>",
-            "S": "entropy S = −Σ p ln p",
+            "S": "S = −Σ p ln p",
             "F": "frustration F",
         }[key]
         axis = self.plot.getPlotItem().getAxis("left")
