@@ -29,6 +29,7 @@ import numpy as np
 from numba import njit
 
 from .lbfgs import rms, two_loop
+from .spectrum import classify_spectrum
 
 #: Default HEF settings (OPTIM-style names), shown by CLI/GUI parameter editors.
 HEF_DEFAULTS = {
@@ -340,7 +341,7 @@ def ef_finish_template(x0, args, ts_tol, max_steps, trust, max_trust, abort):
     vals, V = np.linalg.eigh(HESS(x, args))
     min_trust = 1e-4 * trust
     it = 0
-    index = _index(vals)
+    index = classify_spectrum(vals, INDEX_ZERO_TOL)[0]
     while index == 1 and rms(g) >= ts_tol and it < max_steps and abort[0] == 0:
         it += 1
         tiny = EF_ZERO_CURVATURE * max(abs(vals[0]), abs(vals[-1]))
@@ -366,16 +367,6 @@ def ef_finish_template(x0, args, ts_tol, max_steps, trust, max_trust, abort):
             trust = trust_after((fn - f) / pred, trust, min_trust, max_trust)
         x, f, g = xn, fn, gn
         vals, V = np.linalg.eigh(HESS(x, args))
-        index = _index(vals)
+        index = classify_spectrum(vals, INDEX_ZERO_TOL)[0]
     r = rms(g)
     return x, f, vals[0], V[:, 0].copy(), r, r < ts_tol and index == 1, it
-
-
-@njit(cache=True, nogil=True)
-def _index(vals):
-    """Eigenvalues below −INDEX_ZERO_TOL."""
-    count = 0
-    for b in vals:
-        if b < -INDEX_ZERO_TOL:
-            count += 1
-    return count

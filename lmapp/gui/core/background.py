@@ -209,9 +209,8 @@ class _Deliveries(QObject):
 
     def _deliver_one(self) -> None:
         self._watched = [b for b in self._watched if isValid(b) and b._running is not None]
-        ready = [b for b in self._watched if b._running.done]
-        if ready:
-            first = ready[0]
+        first = next((b for b in self._watched if b.outcome_ready), None)
+        if first is not None:
             self._watched.remove(first)  # to the back of the line if it runs another task
             first._collect()
             if first._running is not None:
@@ -219,7 +218,7 @@ class _Deliveries(QObject):
         if not self._watched:
             self._timer.stop()
         else:
-            more = any(b._running.done for b in self._watched if b._running is not None)
+            more = any(b.outcome_ready for b in self._watched)
             self._timer.setInterval(0 if more else POLL_MS)
 
     @classmethod
@@ -254,6 +253,11 @@ class Background(QObject):
             self._running is not None and not self._running.cancelled
         )
 
+    @property
+    def outcome_ready(self) -> bool:
+        """A task ran to its end and waits for the GUI thread to deliver its outcome."""
+        return self._running is not None and self._running.done
+
     def submit(
         self, fn: Callable[[TaskState], Any], tag: Any = None, cancel_running: bool = False
     ) -> Task:
@@ -284,9 +288,9 @@ class Background(QObject):
 
     def _collect(self) -> None:
         """On the GUI thread: deliver a finished task's outcome and start the waiting one."""
-        task = self._running
-        if task is None or not task.done:
+        if not self.outcome_ready:
             return
+        task = self._running
         self._running, waiting, self._waiting = None, self._waiting, None
         if waiting is not None:
             self._start(waiting)
